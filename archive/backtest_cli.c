@@ -1,7 +1,6 @@
 #include "backtest_cli.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,8 @@
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
+
+#define PROG "yuqingctl rules backtest"
 
 #define DEFAULT_SINCE_DAYS 30
 #define DEFAULT_THREADS 2
@@ -46,21 +47,6 @@ struct bt_opts {
     const char *narrow;
     bool json;
 };
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("yuqingctl rules backtest: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    fputs(bt_usage, stderr);
-    return 2;
-}
 
 /*
  * Archive location and Redis address from --config FILE: archive.dir, redis.host, redis.port.
@@ -215,23 +201,16 @@ static int parse(int argc, char **argv, struct bt_opts *o)
         YQ_CLI_FLAG("--json", struct bt_opts, json),
     };
     int64_t now = yq_time_now();
-    char why[256];
+    int rc;
 
     memset(o, 0, sizeof(*o));
     o->since.s = now - (int64_t)DEFAULT_SINCE_DAYS * 86400;
     o->until.s = now;
     o->samples.v = BACKTEST_DEFAULT_SAMPLES;
     o->threads.v = DEFAULT_THREADS;
-    switch (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, &o->dir, 1, why,
-                         sizeof(why))) {
-    case 0:
-        return 0;
-    case YQ_CLI_HELP:
-        fputs(bt_usage, stdout);
-        return YQ_CLI_HELP;
-    default:
-        return usage_error("%s", why);
-    }
+    rc = yq_cli_parse_cmd(PROG, bt_usage, argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o,
+                          &o->dir, 1);
+    return rc == ERR_INVALID ? YQ_CLI_EXIT_USAGE : rc;
 }
 
 int backtest_cli_main(int argc, char **argv)
@@ -256,13 +235,15 @@ int backtest_cli_main(int argc, char **argv)
         return rc == YQ_CLI_HELP ? 0 : rc;
     }
     if (!o.dir) {
-        return usage_error("须给出规则目录 (needs a DIR)");
+        return yq_cli_usage_error(PROG, bt_usage, "须给出规则目录 (needs a DIR)");
     }
     if (!o.archive == !o.config) {
-        return usage_error("须给出 --archive DIR 或 --config FILE 之一 (give one of them)");
+        return yq_cli_usage_error(PROG, bt_usage,
+                                  "须给出 --archive DIR 或 --config FILE 之一 (give one of them)");
     }
     if (o.narrow && strcmp(o.narrow, "none") != 0 && strcmp(o.narrow, "terms") != 0) {
-        return usage_error("--narrow 须为 none 或 terms，而不是 '%s'", o.narrow);
+        return yq_cli_usage_error(PROG, bt_usage, "--narrow 须为 none 或 terms，而不是 '%s'",
+                                  o.narrow);
     }
     bo.narrowing =
         o.narrow && strcmp(o.narrow, "terms") == 0 ? BACKTEST_NARROW_TERMS : BACKTEST_NARROW_NONE;
@@ -270,7 +251,8 @@ int backtest_cli_main(int argc, char **argv)
     bo.until_s = o.until.s;
     bo.since_s = o.since.s;
     if (bo.since_s <= 0 || bo.since_s >= bo.until_s) {
-        return usage_error("时间范围为空：--since 须早于 --until (empty range)");
+        return yq_cli_usage_error(PROG, bt_usage,
+                                  "时间范围为空：--since 须早于 --until (empty range)");
     }
     if (o.config && read_config(o.config, &arch_dir, &cfg_host, &cfg_port) != 0) {
         rc = 1;
@@ -291,7 +273,8 @@ int backtest_cli_main(int argc, char **argv)
         mcfg.redis.port = cfg_port;
     }
     if (o.redis && set_redis_addr(o.redis, &mcfg.redis) != 0) {
-        rc = usage_error("--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)", o.redis);
+        rc = yq_cli_usage_error(PROG, bt_usage,
+                                "--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)", o.redis);
         goto done;
     }
     r = yq_redis_new(&mcfg.redis);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,24 @@ int yq_cli_parse_cmd(const char *prog, const char *usage, int argc, char **argv,
     if (rc == YQ_CLI_HELP) {
         fputs(usage, stdout);
     } else if (rc) {
-        fprintf(stderr, "%s: %s\n%s", prog, why, usage);
+        (void)yq_cli_usage_error(prog, usage, "%s", why);
     }
     return rc;
+}
+
+int yq_cli_usage_error(const char *prog, const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    if (usage) {
+        fputs(usage, stderr);
+    }
+    return YQ_CLI_EXIT_USAGE;
 }
 
 int yq_cli_split_list(const char *list, char **copy, const char **words, size_t max, size_t *n)

@@ -113,6 +113,17 @@ int yq_cli_parse_cmd(const char *prog, const char *usage, int argc, char **argv,
                      const struct yq_cli_opt *opts, size_t n_opts, void *out, const char **words,
                      size_t n_words);
 
+/* The exit code of a yuqingctl command's usage error (a bad or missing argument). */
+#define YQ_CLI_EXIT_USAGE 2
+
+/*
+ * Say a yuqingctl command's usage error the way yq_cli_parse_cmd() says its own: one line
+ * "PROG: <fmt, ...>" and then usage (when not NULL) on stderr. prog ("yuqingctl rules"), usage
+ * and fmt: NUL-terminated, borrowed. Thread-safe (stdio only). Returns YQ_CLI_EXIT_USAGE.
+ */
+int yq_cli_usage_error(const char *prog, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /*
  * Split list ("D2,D3"; "," and full-width "，" both separate, empty parts skipped) into at most
  * max words, in order, in words[] (*n of them; parts beyond max dropped). The words point into

@@ -1,7 +1,6 @@
 #include "silences_cli.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,8 @@
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_time.h"
+
+#define PROG "yuqingctl silences"
 
 static const char usage[] =
     "usage: yuqingctl silences COMMAND [ARGS] [--config FILE] [--db PATH]\n"
@@ -60,21 +61,6 @@ static const struct yq_cli_opt opt_table[] = {
     YQ_CLI_FLAG("--all", struct opts, all),
     YQ_CLI_FLAG("--json", struct opts, json),
 };
-
-/* One line "yuqingctl silences: <message>" on stderr. Returns 2 (the usage exit code). */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("yuqingctl silences: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 2;
-}
 
 /*
  * A duration "N" + unit m (minutes), h (hours) or d (days), N >= 1, into *out (seconds).
@@ -196,20 +182,26 @@ static int cmd_add(const struct opts *o, int64_t now)
     int rc, err;
 
     if (!o->kind || silence_kind_parse(o->kind, &kind)) {
-        return usage_error("--kind 须为 rule、group、source、account、term 之一 (--kind must be "
-                           "rule, group, source, account or term)");
+        return yq_cli_usage_error(
+            PROG, NULL,
+            "--kind 须为 rule、group、source、account、term 之一 (--kind must be "
+            "rule, group, source, account or term)");
     }
     if (!o->value || !o->reason || !o->by) {
-        return usage_error("add 需要 --value、--reason 和 --by (add needs --value, --reason and "
-                           "--by)");
+        return yq_cli_usage_error(
+            PROG, NULL,
+            "add 需要 --value、--reason 和 --by (add needs --value, --reason and "
+            "--by)");
     }
     if (!o->for_ == !o->until.set) {
-        return usage_error("add 需要 --for 或 --until 之一 (give one of --for and --until)");
+        return yq_cli_usage_error(PROG, NULL,
+                                  "add 需要 --for 或 --until 之一 (give one of --for and --until)");
     }
     if (o->for_) {
         if (parse_duration(o->for_, &span)) {
-            return usage_error("--for '%s' 须为时长，例如 30m、24h、7d (--for must be a duration)",
-                               o->for_);
+            return yq_cli_usage_error(
+                PROG, NULL, "--for '%s' 须为时长，例如 30m、24h、7d (--for must be a duration)",
+                o->for_);
         }
         expires_at = now + span;
     } else {
@@ -275,10 +267,10 @@ static int cmd_revoke(const struct opts *o, const char *id_s, int64_t now)
     int rc, err;
 
     if (!id) {
-        return usage_error("revoke 须给出屏蔽编号 (revoke needs a silence id)");
+        return yq_cli_usage_error(PROG, NULL, "revoke 须给出屏蔽编号 (revoke needs a silence id)");
     }
     if (!o->by) {
-        return usage_error("revoke 需要 --by (revoke needs --by)");
+        return yq_cli_usage_error(PROG, NULL, "revoke 需要 --by (revoke needs --by)");
     }
     rc = open_store(o, &store);
     if (rc) {
@@ -303,7 +295,7 @@ static int cmd_alerts(const struct opts *o, const char *id_s)
     int rc, err;
 
     if (id_s && !(id = parse_id(id_s))) {
-        return usage_error("'%s' 不是屏蔽编号 (not a silence id)", id_s);
+        return yq_cli_usage_error(PROG, NULL, "'%s' 不是屏蔽编号 (not a silence id)", id_s);
     }
     rc = open_store(o, &store);
     if (rc) {

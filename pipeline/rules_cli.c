@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,8 @@
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
+
+#define PROG "yuqingctl rules"
 
 #define CLI_MAX_TEXT_BYTES (16 * 1024 * 1024)
 
@@ -70,21 +71,6 @@ struct cli_opts {
     struct yq_cli_long limit; /* --limit (rules list): default 20 */
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("yuqingctl rules: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    fputs(cli_usage, stderr);
-    return 2;
-}
-
 static int parse_opts(int argc, char **argv, struct cli_opts *o)
 {
     static const struct yq_cli_opt opts[] = {
@@ -102,25 +88,17 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         YQ_CLI_FLAG("--local", struct cli_opts, local),
         YQ_CLI_FLAG("--force", struct cli_opts, force),
     };
-    char why[256];
+    int rc;
 
     memset(o, 0, sizeof(*o));
     o->limit.v = 20;
     if (argc < 2) {
-        return usage_error("缺少子命令 (missing subcommand)");
+        return yq_cli_usage_error(PROG, cli_usage, "缺少子命令 (missing subcommand)");
     }
     o->sub = argv[1];
-    switch (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, &o->arg, 1,
-                         why, sizeof(why))) {
-    case 0:
-        break;
-    case YQ_CLI_HELP:
-        fputs(cli_usage, stdout);
-        return YQ_CLI_HELP;
-    default:
-        return usage_error("%s", why);
-    }
-    return 0;
+    rc = yq_cli_parse_cmd(PROG, cli_usage, argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o,
+                          &o->arg, 1);
+    return rc == ERR_INVALID ? YQ_CLI_EXIT_USAGE : rc;
 }
 
 /* Redis settings from --config or --redis (default 127.0.0.1:6379). Returns 0 or 1/2. */
@@ -141,8 +119,9 @@ static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
             errno = 0;
             port = strtol(colon + 1, &end, 10);
             if (errno || *end || port < 1 || port > 65535) {
-                return usage_error("--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)",
-                                   o->redis);
+                return yq_cli_usage_error(PROG, cli_usage,
+                                          "--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)",
+                                          o->redis);
             }
         }
         free(cfg->redis.host);
@@ -250,7 +229,7 @@ static int cmd_validate(const struct cli_opts *o)
     int rc;
 
     if (!o->arg) {
-        return usage_error("validate 须给出规则目录 (needs a DIR)");
+        return yq_cli_usage_error(PROG, cli_usage, "validate 须给出规则目录 (needs a DIR)");
     }
     if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
         fprintf(stderr, "规则集有误 (invalid rule set): %s\n", err);
@@ -523,13 +502,15 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
 
     memset(&item, 0, sizeof(item));
     if (!o->arg) {
-        return usage_error("test 须给出文件或 '-' (needs a FILE or '-')");
+        return yq_cli_usage_error(PROG, cli_usage, "test 须给出文件或 '-' (needs a FILE or '-')");
     }
     if (o->sources && !o->source_id) {
-        return usage_error("--sources 须与 --source-id 一起给出 (needs --source-id)");
+        return yq_cli_usage_error(PROG, cli_usage,
+                                  "--sources 须与 --source-id 一起给出 (needs --source-id)");
     }
     if (o->sources && o->local) {
-        return usage_error("--local 与 --sources 只能给一个 (give one of them)");
+        return yq_cli_usage_error(PROG, cli_usage,
+                                  "--local 与 --sources 只能给一个 (give one of them)");
     }
     item.local = o->local;
     if (o->sources && source_is_local(o->sources, o->source_id, &item.local) != 0) {
@@ -599,13 +580,14 @@ int rules_cli_main(int argc, char **argv)
         return cmd_validate(&o);
     }
     if (strcmp(o.sub, "push") != 0 && strcmp(o.sub, "list") != 0 && strcmp(o.sub, "test") != 0) {
-        return usage_error("未知子命令 '%s' (unknown subcommand)", o.sub);
+        return yq_cli_usage_error(PROG, cli_usage, "未知子命令 '%s' (unknown subcommand)", o.sub);
     }
     if (strcmp(o.sub, "push") == 0 && !o.arg) {
-        return usage_error("push 须给出规则目录 (needs a DIR)");
+        return yq_cli_usage_error(PROG, cli_usage, "push 须给出规则目录 (needs a DIR)");
     }
     if (strcmp(o.sub, "list") == 0 && o.arg) {
-        return usage_error("list 不带参数，却给了 '%s' (takes no argument)", o.arg);
+        return yq_cli_usage_error(PROG, cli_usage, "list 不带参数，却给了 '%s' (takes no argument)",
+                                  o.arg);
     }
     rc = redis_cfg(&o, &cfg);
     if (rc == 0) {
