@@ -22,6 +22,7 @@ static int store_value(const struct yq_cli_opt *opt, const char *value, int64_t 
     void *field = (char *)out + opt->offset;
     struct yq_cli_time *t = field;
     struct yq_cli_long *n = field;
+    struct yq_cli_list *list = field;
     bool ago = opt->kind == YQ_CLI_KIND_TIME_AGO;
 
     switch (opt->kind) {
@@ -54,6 +55,14 @@ static int store_value(const struct yq_cli_opt *opt, const char *value, int64_t 
                      opt->name, value, opt->min, opt->max, opt->min, opt->max);
         }
         return ERR_INVALID;
+    case YQ_CLI_KIND_LIST:
+        if (list->n >= YQ_CLI_LIST_MAX) {
+            snprintf(errbuf, errlen, "选项 '%s' 至多给出 %d 次 (at most %d times)", opt->name,
+                     YQ_CLI_LIST_MAX, YQ_CLI_LIST_MAX);
+            return ERR_INVALID;
+        }
+        list->v[list->n++] = value;
+        return 0;
     default:
         *(const char **)field = value;
         return 0;

@@ -21,6 +21,7 @@ enum yq_cli_kind {
     YQ_CLI_KIND_TIME,     /* struct yq_cli_time: RFC 3339 (yq_time_parse_iso()) */
     YQ_CLI_KIND_TIME_AGO, /* struct yq_cli_time: RFC 3339, or "Nd" / "Nh" before now */
     YQ_CLI_KIND_LONG,     /* struct yq_cli_long: a whole number in [min, max] */
+    YQ_CLI_KIND_LIST,     /* struct yq_cli_list: each VALUE added (an option given again) */
 };
 
 /*
@@ -36,6 +37,14 @@ struct yq_cli_time {
 struct yq_cli_long {
     long v;   /* in the row's [min, max] when set */
     bool set; /* the option was given */
+};
+
+/* The most values a YQ_CLI_KIND_LIST option takes. */
+#define YQ_CLI_LIST_MAX 16
+
+struct yq_cli_list {
+    const char *v[YQ_CLI_LIST_MAX]; /* the values in the order given, borrowed from argv */
+    size_t n;                       /* how many; 0 when the option is not given */
 };
 
 /* The largest N of a YQ_CLI_KIND_TIME_AGO value: "3660d" (ten years), "87840h". */
@@ -55,48 +64,47 @@ struct yq_cli_opt {
 /*
  * Table rows of field in struct type: an option with a text value (const char *), a flag
  * (bool), a time (struct yq_cli_time; _AGO: also "Nd" / "Nh" before now), a number in
- * [min, max] (struct yq_cli_long). A typed row does not compile on a field of another type
- * (the sizeof names the member only that type has).
+ * [min, max] (struct yq_cli_long), an option that may be given again (struct yq_cli_list, each
+ * value added; the caller starts it empty). A typed row does not compile on a field of another
+ * type: the offset adds 0 * the size of a member (s, v, n) only that type has.
  */
-#define YQ_CLI_VALUE(name, type, field)                                                            \
-    {                                                                                              \
-        (name), offsetof(type, field), YQ_CLI_KIND_TEXT, 0, 0                                      \
-    }
-#define YQ_CLI_FLAG(name, type, field)                                                             \
-    {                                                                                              \
-        (name), offsetof(type, field), YQ_CLI_KIND_FLAG, 0, 0                                      \
-    }
-#define YQ_CLI_TIME(name, type, field)                                                             \
-    {                                                                                              \
-        (name), offsetof(type, field) + 0 * sizeof(((type *)0)->field.s), YQ_CLI_KIND_TIME, 0, 0   \
-    }
-#define YQ_CLI_TIME_AGO(name, type, field)                                                         \
-    {                                                                                              \
-        (name), offsetof(type, field) + 0 * sizeof(((type *)0)->field.s), YQ_CLI_KIND_TIME_AGO, 0, \
-            0                                                                                      \
-    }
-#define YQ_CLI_LONG(name, type, field, min, max)                                                   \
-    {                                                                                              \
-        (name), offsetof(type, field) + 0 * sizeof(((type *)0)->field.v), YQ_CLI_KIND_LONG, (min), \
-            (max)                                                                                  \
-    }
+/* clang-format off */
+#define YQ_CLI_ROW(name, off, kind, min, max) {(name), (off), (kind), (min), (max)}
+#define YQ_CLI_VALUE(name, type, field) \
+    YQ_CLI_ROW(name, offsetof(type, field), YQ_CLI_KIND_TEXT, 0, 0)
+#define YQ_CLI_FLAG(name, type, field) \
+    YQ_CLI_ROW(name, offsetof(type, field), YQ_CLI_KIND_FLAG, 0, 0)
+#define YQ_CLI_TIME(name, type, field) \
+    YQ_CLI_ROW(name, offsetof(type, field) + 0 * sizeof(((type *)0)->field.s), \
+               YQ_CLI_KIND_TIME, 0, 0)
+#define YQ_CLI_TIME_AGO(name, type, field) \
+    YQ_CLI_ROW(name, offsetof(type, field) + 0 * sizeof(((type *)0)->field.s), \
+               YQ_CLI_KIND_TIME_AGO, 0, 0)
+#define YQ_CLI_LONG(name, type, field, min, max) \
+    YQ_CLI_ROW(name, offsetof(type, field) + 0 * sizeof(((type *)0)->field.v), \
+               YQ_CLI_KIND_LONG, (min), (max))
+#define YQ_CLI_LIST(name, type, field) \
+    YQ_CLI_ROW(name, offsetof(type, field) + 0 * sizeof(((type *)0)->field.n), \
+               YQ_CLI_KIND_LIST, 0, 0)
+/* clang-format on */
 
 /*
  * Read argv[first..argc) (argv borrowed; the text values stored point into it). Each
  * "--name VALUE" of opts (n_opts entries) fills the field at (char *)out + offset as its kind
- * says (enum yq_cli_kind), a later one winning, and each flag sets its bool there to true; a
- * "Nd" / "Nh" time counts back from yq_time_now() read once per call;
- * each word that does not start with '-' (or is "-" alone) goes to words[] in order, at most
- * n_words of them (words: caller storage, unused places left as they were).
- * Returns 0; YQ_CLI_HELP when "-h" or "--help" stands among them (the caller prints its usage
- * to stdout and exits 0, as every yuqingctl command does for --help); or ERR_INVALID with one
- * line for a person in errbuf (errlen bytes, may be 0): "未知选项 '--x' (unknown option)",
- * "选项 '--x' 缺少取值 (needs a value)", "多余的参数 'x' (unexpected argument)", or for a typed
- * row's bad value "选项 '--now' 的取值 'x' 不是 RFC 3339 时间 (not an RFC 3339 time)",
- * "选项 '--since' 的取值 'x' 不是 RFC 3339 时间或 Nd/Nh (not an RFC 3339 time or Nd/Nh)",
- * "选项 '--limit' 的取值 'x' 须为 1..1000 的整数 (needs a whole number in 1..1000)" (a row
- * without an upper bound, max LONG_MAX: "须为不小于 1 的整数 (needs a whole number >= 1)");
- * the fields of the options read before the bad one are filled, the rest left as they were.
+ * says (enum yq_cli_kind), a later one winning (a list keeps each), and each flag sets its bool
+ * there to true; a "Nd" / "Nh" time counts back from yq_time_now() read once per call; each word
+ * that does not start with '-' (or is "-" alone) goes to words[] in order, at most n_words of them
+ * (words: caller storage, unused places left as they were). Returns 0; YQ_CLI_HELP when "-h" or
+ * "--help" stands among them (the caller prints its usage to stdout and exits 0, as every yuqingctl
+ * command does for --help); or ERR_INVALID with one line for a person in errbuf (errlen bytes, may
+ * be 0): "未知选项 '--x' (unknown option)", "选项 '--x' 缺少取值 (needs a value)", "多余的参数 'x'
+ * (unexpected argument)", or for a typed row's bad value "选项 '--now' 的取值 'x' 不是 RFC 3339
+ * 时间 (not an RFC 3339 time)", "选项 '--since' 的取值 'x' 不是 RFC 3339 时间或 Nd/Nh (not an RFC
+ * 3339 time or Nd/Nh)", "选项 '--limit' 的取值 'x' 须为 1..1000 的整数 (needs a whole number
+ * in 1..1000)" (a row without an upper bound, max LONG_MAX: "须为不小于 1 的整数 (needs a whole
+ * number >= 1)"), or a list option given more than YQ_CLI_LIST_MAX times "选项 '--topic' 至多给出
+ * 16 次 (at most 16 times)"; the fields of the options read before the bad one are filled, the rest
+ * left as they were.
  */
 int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts, size_t n_opts,
                  void *out, const char **words, size_t n_words, char *errbuf, size_t errlen);

@@ -390,6 +390,38 @@ static void test_cmd_refuses_a_bad_typed_value(void **state)
     assert_false(t.limit.set);
 }
 
+/* A list option keeps each value in order, up to YQ_CLI_LIST_MAX; one more is named. */
+static void test_list_rows_keep_each_value(void **state)
+{
+    struct topics {
+        struct yq_cli_list topic;
+    } t;
+    static const struct yq_cli_opt rows[] = {YQ_CLI_LIST("--topic", struct topics, topic)};
+    char *argv[2 + 2 * (YQ_CLI_LIST_MAX + 1)];
+    char why[128] = "";
+    int argc = 1;
+
+    (void)state;
+    argv[0] = "kafka-dev";
+    for (int i = 0; i <= YQ_CLI_LIST_MAX; i++) {
+        argv[argc++] = "--topic";
+        argv[argc++] = i % 2 ? "b" : "a";
+    }
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(yq_cli_parse(5, argv, 1, rows, 1, &t, NULL, 0, why, sizeof(why)), 0);
+    assert_int_equal(t.topic.n, 2);
+    assert_string_equal(t.topic.v[0], "a");
+    assert_string_equal(t.topic.v[1], "b");
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(yq_cli_parse(argc - 2, argv, 1, rows, 1, &t, NULL, 0, why, sizeof(why)), 0);
+    assert_int_equal(t.topic.n, YQ_CLI_LIST_MAX);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(yq_cli_parse(argc, argv, 1, rows, 1, &t, NULL, 0, why, sizeof(why)),
+                     ERR_INVALID);
+    assert_string_equal(why, "选项 '--topic' 至多给出 16 次 (at most 16 times)");
+    assert_int_equal(t.topic.n, YQ_CLI_LIST_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_time_ago_counts_back_from_now),
         cmocka_unit_test(test_parse_time_limits),
         cmocka_unit_test(test_cmd_refuses_a_bad_typed_value),
+        cmocka_unit_test(test_list_rows_keep_each_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
