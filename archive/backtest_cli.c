@@ -9,14 +9,15 @@
 #include "archive_backtest.h"
 #include "matcher.h"
 #include "rules.h"
+#include "rules_cli.h"
 #include "rules_digest.h"
 #include "rules_store.h"
+#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_text.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define PROG "yuqingctl rules backtest"
 
@@ -92,20 +93,6 @@ static int read_config(const char *file, char **arch, char **host, int64_t *port
 done:
     cfg_doc_release(&doc);
     return rc;
-}
-
-static int set_redis_addr(const char *addr, struct yq_redis_cfg *cfg)
-{
-    const char *colon = strrchr(addr, ':');
-    long port = 6379;
-
-    if (colon && yq_cli_parse_long(colon + 1, 1, 65535, &port) != 0) {
-        return ERR_INVALID;
-    }
-    free(cfg->host);
-    cfg->host = colon ? strndup(addr, (size_t)(colon - addr)) : strdup(addr);
-    cfg->port = port;
-    return cfg->host ? 0 : ERR_NOMEM;
 }
 
 /* --- output --------------------------------------------------------------------------- */
@@ -272,7 +259,7 @@ int backtest_cli_main(int argc, char **argv)
     if (cfg_port) {
         mcfg.redis.port = cfg_port;
     }
-    if (o.redis && set_redis_addr(o.redis, &mcfg.redis) != 0) {
+    if (o.redis && rules_cli_redis_addr(o.redis, &mcfg.redis) != 0) {
         rc = yq_cli_usage_error(PROG, bt_usage,
                                 "--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)", o.redis);
         goto done;

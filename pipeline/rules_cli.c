@@ -1,6 +1,5 @@
 #include "rules_cli.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
@@ -101,6 +100,25 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
     return rc == ERR_INVALID ? YQ_CLI_EXIT_USAGE : rc;
 }
 
+int rules_cli_redis_addr(const char *addr, struct yq_redis_cfg *cfg)
+{
+    const char *colon = strrchr(addr, ':');
+    long port = 6379;
+    char *host;
+
+    if (colon && yq_cli_parse_long(colon + 1, 1, 65535, &port) != 0) {
+        return ERR_INVALID;
+    }
+    host = colon ? strndup(addr, (size_t)(colon - addr)) : strdup(addr);
+    if (!host) {
+        return ERR_NOMEM;
+    }
+    free(cfg->host);
+    cfg->host = host;
+    cfg->port = port;
+    return 0;
+}
+
 /* Redis settings from --config or --redis (default 127.0.0.1:6379). Returns 0 or 1/2. */
 static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
 {
@@ -111,28 +129,12 @@ static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
         fprintf(stderr, "yuqingctl rules: %s\n", err);
         return 1;
     }
-    if (o->redis) {
-        const char *colon = strrchr(o->redis, ':');
-        char *end;
-        long port = 6379;
-        if (colon) {
-            errno = 0;
-            port = strtol(colon + 1, &end, 10);
-            if (errno || *end || port < 1 || port > 65535) {
-                return yq_cli_usage_error(PROG, cli_usage,
-                                          "--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)",
-                                          o->redis);
-            }
-        }
-        free(cfg->redis.host);
-        cfg->redis.host = colon ? strndup(o->redis, (size_t)(colon - o->redis))
-                                : strdup(o->redis);
-        if (!cfg->redis.host) {
-            return 1;
-        }
-        cfg->redis.port = port;
+    rc = o->redis ? rules_cli_redis_addr(o->redis, &cfg->redis) : 0;
+    if (rc == ERR_INVALID) {
+        return yq_cli_usage_error(
+            PROG, cli_usage, "--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)", o->redis);
     }
-    return 0;
+    return rc ? 1 : 0;
 }
 
 /*
