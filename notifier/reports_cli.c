@@ -1,6 +1,7 @@
 #include "reports_cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,12 +181,11 @@ int reports_cli_main(int argc, char **argv)
         return 2;
     }
     if (strcmp(words[0], "event") == 0) {
-        char *end = NULL;
-        event_id = words[1] ? strtoll(words[1], &end, 10) : 0;
-        if (!words[1] || !end || *end || event_id <= 0) {
-            fprintf(stderr, PROG ": event 需要事件编号 ID\n%s", usage);
-            return 2;
+        long v = 0;
+        if (!words[1] || yq_cli_parse_long(words[1], 1, LONG_MAX, &v) != 0) {
+            return yq_cli_usage_error(PROG, usage, "event 需要事件编号 ID");
         }
+        event_id = v;
     } else if ((strcmp(words[0], "daily") != 0 && strcmp(words[0], "list") != 0) || words[1]) {
         fputs(usage, stderr);
         return 2;

@@ -1,6 +1,7 @@
 #include "silences_cli.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,9 +96,9 @@ static int parse_duration(const char *s, int64_t *out)
 /* A positive id (decimal), or 0 when s is not one. */
 static int64_t parse_id(const char *s)
 {
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    return (end && end != s && *end == '\0' && v > 0) ? (int64_t)v : 0;
+    long v = 0;
+
+    return yq_cli_parse_long(s, 1, LONG_MAX, &v) == 0 ? (int64_t)v : 0;
 }
 
 /* Print j (a new reference, taken) as indented JSON on stdout. Returns 0 or 1. */

@@ -772,6 +772,7 @@ static void test_cli(void **state)
     {
         const char *const a[] = {"reports", "event", "x7", "--config", cfg, "--db", t.path, NULL};
         assert_int_equal(run_cli(a, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "yuqingctl reports: event 需要事件编号 ID\n用法 (usage)"));
     }
     {
         /* yq_cli's one form for a bad time or number (option and value named), exit 2 */
