@@ -39,9 +39,9 @@ static const char usage[] =
 struct archive_cli_opts {
     const char *dir;
     const char *config;
-    const char *recent;
-    const char *retention_days;
-    const char *now;
+    struct yq_cli_long recent;         /* default 5 */
+    struct yq_cli_long retention_days; /* default: the config's */
+    struct yq_cli_time now;            /* default: now */
     bool json;
     bool dry_run;
 };
@@ -184,15 +184,11 @@ static int cmd_status(const struct archive_cli_opts *o)
     json_t *st = NULL, *months;
     char *dir = NULL, err[512] = "";
     int64_t retention;
-    long recent = 5;
+    long recent = o->recent.v;
     size_t left, i;
     json_t *m;
     int rc;
 
-    if (o->recent && yq_cli_parse_long(o->recent, 0, RECENT_MAX, &recent) != 0) {
-        fprintf(stderr, "yuqingctl archive status: --recent must be 0..%d\n", RECENT_MAX);
-        return 2;
-    }
     rc = resolve(o, &dir, &retention);
     if (rc == 0) {
         rc = open_archive(dir, ARCHIVE_READONLY, &a);
@@ -292,24 +288,13 @@ static int cmd_prune(const struct archive_cli_opts *o)
 {
     struct archive *a = NULL;
     char *dir = NULL, err[512] = "";
-    int64_t retention, now_s = yq_time_now();
+    int64_t retention, now_s = o->now.s;
     size_t removed = 0;
     int rc;
 
-    if (o->now && yq_time_parse_iso(o->now, &now_s, NULL) != 0) {
-        fprintf(stderr, "yuqingctl archive prune: --now: not a time '%s'\n", o->now);
-        return 2;
-    }
     rc = resolve(o, &dir, &retention);
-    if (rc == 0 && o->retention_days) {
-        long days;
-
-        if (yq_cli_parse_long(o->retention_days, 1, 36500, &days) != 0) {
-            fprintf(stderr, "yuqingctl archive prune: --retention-days must be 1..36500\n");
-            rc = 2;
-        } else {
-            retention = days;
-        }
+    if (rc == 0 && o->retention_days.set) {
+        retention = o->retention_days.v;
     }
     if (rc == 0) {
         rc = open_archive(dir, o->dry_run ? ARCHIVE_READONLY : 0, &a);
@@ -334,13 +319,13 @@ int archive_cli_main(int argc, char **argv)
     static const struct yq_cli_opt table[] = {
         YQ_CLI_VALUE("--dir", struct archive_cli_opts, dir),
         YQ_CLI_VALUE("--config", struct archive_cli_opts, config),
-        YQ_CLI_VALUE("--recent", struct archive_cli_opts, recent),
-        YQ_CLI_VALUE("--retention-days", struct archive_cli_opts, retention_days),
-        YQ_CLI_VALUE("--now", struct archive_cli_opts, now),
+        YQ_CLI_LONG("--recent", struct archive_cli_opts, recent, 0, RECENT_MAX),
+        YQ_CLI_LONG("--retention-days", struct archive_cli_opts, retention_days, 1, 36500),
+        YQ_CLI_TIME("--now", struct archive_cli_opts, now),
         YQ_CLI_FLAG("--json", struct archive_cli_opts, json),
         YQ_CLI_FLAG("--dry-run", struct archive_cli_opts, dry_run),
     };
-    struct archive_cli_opts o = {0};
+    struct archive_cli_opts o = {.recent = {.v = 5}, .now = {.s = yq_time_now()}};
     const char *words[2] = {NULL, NULL};
     int rc = yq_cli_parse_cmd("yuqingctl archive", usage, argc, argv, 1, table,
                               sizeof(table) / sizeof(table[0]), &o, words, 2);

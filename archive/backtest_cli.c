@@ -1,7 +1,6 @@
 #include "backtest_cli.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +9,20 @@
 #include "archive_backtest.h"
 #include "matcher.h"
 #include "rules.h"
+#include "rules_cli.h"
 #include "rules_digest.h"
 #include "rules_store.h"
+#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_text.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
-#define DEFAULT_SINCE "30d"
+#define PROG "yuqingctl rules backtest"
+
+#define DEFAULT_SINCE_DAYS 30
 #define DEFAULT_THREADS 2
-#define MAX_RANGE_DAYS 3660 /* ten years: a typo guard, not a limit of the engine */
 
 static const char bt_usage[] =
     "usage: yuqingctl rules backtest DIR [--since 30d|TIME] [--until TIME|Nd]\n"
@@ -36,58 +37,17 @@ static const char bt_usage[] =
 
 struct bt_opts {
     const char *dir;
-    const char *since;
-    const char *until;
+    struct yq_cli_time since; /* default DEFAULT_SINCE_DAYS before now */
+    struct yq_cli_time until; /* default now */
     const char *archive;
     const char *config;
     const char *live;
     const char *redis;
-    const char *samples_arg;
-    const char *threads_arg;
+    struct yq_cli_long samples; /* default BACKTEST_DEFAULT_SAMPLES */
+    struct yq_cli_long threads; /* default DEFAULT_THREADS */
     const char *narrow;
     bool json;
 };
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("yuqingctl rules backtest: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    fputs(bt_usage, stderr);
-    return 2;
-}
-
-/*
- * A time: RFC 3339, or "Nd" / "Nh" (N >= 0) before base. Returns 0 or ERR_INVALID.
- */
-static int parse_when(const char *s, int64_t base, int64_t *out)
-{
-    size_t n = strlen(s);
-    long v;
-
-    if (n >= 2 && (s[n - 1] == 'd' || s[n - 1] == 'h')) {
-        char num[16];
-        if (n - 1 >= sizeof(num)) {
-            return ERR_INVALID;
-        }
-        memcpy(num, s, n - 1);
-        num[n - 1] = '\0';
-        long max = s[n - 1] == 'd' ? MAX_RANGE_DAYS : MAX_RANGE_DAYS * 24L;
-
-        if (yq_cli_parse_long(num, 0, max, &v) != 0) {
-            return ERR_INVALID;
-        }
-        *out = base - (int64_t)v * (s[n - 1] == 'd' ? 86400 : 3600);
-        return 0;
-    }
-    return yq_time_parse_iso(s, out, NULL) == 0 ? 0 : ERR_INVALID;
-}
 
 /*
  * Archive location and Redis address from --config FILE: archive.dir, redis.host, redis.port.
@@ -133,20 +93,6 @@ static int read_config(const char *file, char **arch, char **host, int64_t *port
 done:
     cfg_doc_release(&doc);
     return rc;
-}
-
-static int set_redis_addr(const char *addr, struct yq_redis_cfg *cfg)
-{
-    const char *colon = strrchr(addr, ':');
-    long port = 6379;
-
-    if (colon && yq_cli_parse_long(colon + 1, 1, 65535, &port) != 0) {
-        return ERR_INVALID;
-    }
-    free(cfg->host);
-    cfg->host = colon ? strndup(addr, (size_t)(colon - addr)) : strdup(addr);
-    cfg->port = port;
-    return cfg->host ? 0 : ERR_NOMEM;
 }
 
 /* --- output --------------------------------------------------------------------------- */
@@ -229,30 +175,29 @@ static void print_table(const struct backtest_report *r, const char *dir, const 
 static int parse(int argc, char **argv, struct bt_opts *o)
 {
     static const struct yq_cli_opt opts[] = {
-        YQ_CLI_VALUE("--since", struct bt_opts, since),
-        YQ_CLI_VALUE("--until", struct bt_opts, until),
+        /* "Nd" / "Nh": at most YQ_CLI_AGO_MAX_DAYS, a typo guard, not a limit of the engine */
+        YQ_CLI_TIME_AGO("--since", struct bt_opts, since),
+        YQ_CLI_TIME_AGO("--until", struct bt_opts, until),
         YQ_CLI_VALUE("--archive", struct bt_opts, archive),
         YQ_CLI_VALUE("--config", struct bt_opts, config),
         YQ_CLI_VALUE("--live", struct bt_opts, live),
         YQ_CLI_VALUE("--redis", struct bt_opts, redis),
-        YQ_CLI_VALUE("--samples", struct bt_opts, samples_arg),
-        YQ_CLI_VALUE("--threads", struct bt_opts, threads_arg),
+        YQ_CLI_LONG("--samples", struct bt_opts, samples, 0, BACKTEST_MAX_SAMPLES),
+        YQ_CLI_LONG("--threads", struct bt_opts, threads, 1, BACKTEST_MAX_THREADS),
         YQ_CLI_VALUE("--narrow", struct bt_opts, narrow),
         YQ_CLI_FLAG("--json", struct bt_opts, json),
     };
-    char why[256];
+    int64_t now = yq_time_now();
+    int rc;
 
     memset(o, 0, sizeof(*o));
-    switch (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, &o->dir, 1, why,
-                         sizeof(why))) {
-    case 0:
-        return 0;
-    case YQ_CLI_HELP:
-        fputs(bt_usage, stdout);
-        return YQ_CLI_HELP;
-    default:
-        return usage_error("%s", why);
-    }
+    o->since.s = now - (int64_t)DEFAULT_SINCE_DAYS * 86400;
+    o->until.s = now;
+    o->samples.v = BACKTEST_DEFAULT_SAMPLES;
+    o->threads.v = DEFAULT_THREADS;
+    rc = yq_cli_parse_cmd(PROG, bt_usage, argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o,
+                          &o->dir, 1);
+    return rc == ERR_INVALID ? YQ_CLI_EXIT_USAGE : rc;
 }
 
 int backtest_cli_main(int argc, char **argv)
@@ -265,8 +210,7 @@ int backtest_cli_main(int argc, char **argv)
     struct backtest_report rep;
     struct backtest_opts bo;
     char err[1024] = "", *arch_dir = NULL, *cfg_host = NULL;
-    int64_t now = yq_time_now(), cfg_port = 0;
-    long samples = BACKTEST_DEFAULT_SAMPLES, threads = DEFAULT_THREADS;
+    int64_t cfg_port = 0;
     size_t n_arcs = 0;
     bool have_mcfg = false;
     int rc;
@@ -278,33 +222,24 @@ int backtest_cli_main(int argc, char **argv)
         return rc == YQ_CLI_HELP ? 0 : rc;
     }
     if (!o.dir) {
-        return usage_error("须给出规则目录 (needs a DIR)");
+        return yq_cli_usage_error(PROG, bt_usage, "须给出规则目录 (needs a DIR)");
     }
     if (!o.archive == !o.config) {
-        return usage_error("须给出 --archive DIR 或 --config FILE 之一 (give one of them)");
-    }
-    if (o.samples_arg && yq_cli_parse_long(o.samples_arg, 0, BACKTEST_MAX_SAMPLES, &samples) != 0) {
-        return usage_error("--samples 须为 0..%d (needs 0..%d)", BACKTEST_MAX_SAMPLES,
-                           BACKTEST_MAX_SAMPLES);
-    }
-    if (o.threads_arg && yq_cli_parse_long(o.threads_arg, 1, BACKTEST_MAX_THREADS, &threads) != 0) {
-        return usage_error("--threads 须为 1..%d (needs 1..%d)", BACKTEST_MAX_THREADS,
-                           BACKTEST_MAX_THREADS);
+        return yq_cli_usage_error(PROG, bt_usage,
+                                  "须给出 --archive DIR 或 --config FILE 之一 (give one of them)");
     }
     if (o.narrow && strcmp(o.narrow, "none") != 0 && strcmp(o.narrow, "terms") != 0) {
-        return usage_error("--narrow 须为 none 或 terms，而不是 '%s'", o.narrow);
+        return yq_cli_usage_error(PROG, bt_usage, "--narrow 须为 none 或 terms，而不是 '%s'",
+                                  o.narrow);
     }
     bo.narrowing =
         o.narrow && strcmp(o.narrow, "terms") == 0 ? BACKTEST_NARROW_TERMS : BACKTEST_NARROW_NONE;
-    bo.samples = (size_t)samples;
-    if (parse_when(o.until ? o.until : "0d", now, &bo.until_s) != 0) {
-        return usage_error("--until 须为 RFC 3339 时间或 Nd/Nh，而不是 '%s'", o.until);
-    }
-    if (parse_when(o.since ? o.since : DEFAULT_SINCE, now, &bo.since_s) != 0) {
-        return usage_error("--since 须为 RFC 3339 时间或 Nd/Nh（如 30d），而不是 '%s'", o.since);
-    }
+    bo.samples = (size_t)o.samples.v;
+    bo.until_s = o.until.s;
+    bo.since_s = o.since.s;
     if (bo.since_s <= 0 || bo.since_s >= bo.until_s) {
-        return usage_error("时间范围为空：--since 须早于 --until (empty range)");
+        return yq_cli_usage_error(PROG, bt_usage,
+                                  "时间范围为空：--since 须早于 --until (empty range)");
     }
     if (o.config && read_config(o.config, &arch_dir, &cfg_host, &cfg_port) != 0) {
         rc = 1;
@@ -324,8 +259,9 @@ int backtest_cli_main(int argc, char **argv)
     if (cfg_port) {
         mcfg.redis.port = cfg_port;
     }
-    if (o.redis && set_redis_addr(o.redis, &mcfg.redis) != 0) {
-        rc = usage_error("--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)", o.redis);
+    if (o.redis && rules_cli_redis_addr(o.redis, &mcfg.redis) != 0) {
+        rc = yq_cli_usage_error(PROG, bt_usage,
+                                "--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)", o.redis);
         goto done;
     }
     r = yq_redis_new(&mcfg.redis);
@@ -353,7 +289,7 @@ int backtest_cli_main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    for (long i = 0; i < threads; i++) {
+    for (long i = 0; i < o.threads.v; i++) {
         struct archive_open_opts ao = {.flags = ARCHIVE_READONLY};
         rc = archive_open(o.archive ? o.archive : arch_dir, &ao, &arcs[i], err, sizeof(err));
         if (rc) {

@@ -86,6 +86,22 @@ int yq_proc_parse_args(int argc, char **argv, const char *default_config, const 
     return 0;
 }
 
+int yq_proc_parse_cmd_args(const char *prog, int argc, char **argv, const char *default_config,
+                           const char *usage, struct yq_proc_args *out)
+{
+    int rc = yq_proc_parse_args(argc, argv, default_config, usage, out);
+
+    if (rc == 0 && out->print_config) {
+        fprintf(
+            stderr,
+            "%s: 选项 '--print-config' 只用于服务进程，此命令不打印配置 (this command prints no "
+            "config)\n%s",
+            prog, usage);
+        return ERR_INVALID;
+    }
+    return rc;
+}
+
 int yq_proc_service_main(const struct yq_proc_service *svc, int argc, char **argv)
 {
     struct yq_proc_args args;

@@ -30,6 +30,17 @@ int yq_proc_parse_args(int argc, char **argv, const char *default_config, const 
                        struct yq_proc_args *out);
 
 /*
+ * yq_proc_parse_args() for a yuqingctl command that reads a process's config but prints none
+ * (tickets, events, reports, store): the same options, but --print-config, which only a
+ * process answers, is refused instead of being ignored. prog ("yuqingctl tickets"): starts the
+ * message, borrowed. Returns what yq_proc_parse_args() returns; for --print-config ERR_INVALID
+ * after "PROG: 选项 '--print-config' 只用于服务进程，此命令不打印配置 (this command prints no
+ * config)" and usage on stderr.
+ */
+int yq_proc_parse_cmd_args(const char *prog, int argc, char **argv, const char *default_config,
+                           const char *usage, struct yq_proc_args *out);
+
+/*
  * A long-running process (the matcher, the notifier): what its main() does between the
  * shared steps. cfg points at the process's config struct (caller storage); every op takes it.
  */

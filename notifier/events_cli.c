@@ -1,7 +1,7 @@
 #include "events_cli.h"
 
-#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +39,9 @@ static const char usage[] =
 
 struct opts {
     struct notifier_cli_opts common; /* --as (and --by), --role, --db, --limit, --json */
-    const char *state, *lead, *co, *level, *opinion, *into_event, *into_ticket, *items, *heat,
-        *quiet, *reason, *note, *version;
+    const char *state, *lead, *co, *level, *opinion, *into_ticket, *quiet, *reason, *note;
+    struct yq_cli_long into_event, items, heat; /* positive; 0 when not given */
+    struct yq_cli_long version;                 /* 0 or more; not given: any version */
 };
 
 /*
@@ -59,39 +60,36 @@ static int parse_opts(int argc, char **argv, struct yq_proc_args *args, struct o
         YQ_CLI_VALUE("--co", struct opts, co),
         YQ_CLI_VALUE("--level", struct opts, level),
         YQ_CLI_VALUE("--opinion", struct opts, opinion),
-        YQ_CLI_VALUE("--into-event", struct opts, into_event),
+        YQ_CLI_LONG("--into-event", struct opts, into_event, 1, LONG_MAX),
         YQ_CLI_VALUE("--into-ticket", struct opts, into_ticket),
-        YQ_CLI_VALUE("--items", struct opts, items),
-        YQ_CLI_VALUE("--heat", struct opts, heat),
+        YQ_CLI_LONG("--items", struct opts, items, 1, LONG_MAX),
+        YQ_CLI_LONG("--heat", struct opts, heat, 1, LONG_MAX),
         YQ_CLI_VALUE("--quiet", struct opts, quiet),
         YQ_CLI_VALUE("--reason", struct opts, reason),
         YQ_CLI_VALUE("--note", struct opts, note),
         YQ_CLI_VALUE("--by", struct opts, common.actor),
-        YQ_CLI_VALUE("--version", struct opts, version),
+        YQ_CLI_LONG("--version", struct opts, version, 0, LONG_MAX),
     };
     static const struct notifier_cli_cmd cmds[] = {
         {"list", NULL},  {"show", "ID"},  {"assign", "ID"},  {"confirm", "ID"},
         {"merge", "ID"}, {"watch", "ID"}, {"dismiss", "ID"},
     };
     int rc = notifier_cli_parse("yuqingctl events", usage, argc, argv, table,
-                                sizeof(table) / sizeof(table[0]), o, &o->common, args, cmds,
+                                sizeof(table) / sizeof(table[0]), o, args, cmds,
                                 sizeof(cmds) / sizeof(cmds[0]), words);
 
     *n_words = words[1] ? 2 : words[0] ? 1 : 0;
     return rc;
 }
 
-/* A positive integer argument (what: its name for the message). 0 or ERR_INVALID. */
-static int parse_id(const char *s, const char *what, int64_t *out)
+/* The event ID of the command (a positive integer). 0 or ERR_INVALID, said on stderr. */
+static int parse_id(const char *s, int64_t *out)
 {
-    char *end = NULL;
-    long long v;
+    long v;
 
-    errno = 0;
-    v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || errno || !end || *end || v < 0 || (v == 0 && strcmp(what, "--version") != 0)) {
-        fprintf(stderr, "yuqingctl events: %s '%s' 须为正整数 (%s must be a positive integer)\n",
-                what, s ? s : "", what);
+    if (yq_cli_parse_long(s, 1, LONG_MAX, &v) != 0) {
+        fprintf(stderr, "yuqingctl events: ID '%s' 须为正整数 (ID must be a positive integer)\n",
+                s);
         return ERR_INVALID;
     }
     *out = v;
@@ -414,15 +412,13 @@ static int act_confirm(const struct act *a)
 static int act_merge(const struct act *a)
 {
     const struct opts *o = a->o;
-    int64_t target = 0, ticket_id = 0;
+    int64_t ticket_id = 0;
+    char target[32];
     int err;
 
-    if ((o->into_event != NULL) == (o->into_ticket != NULL)) {
+    if (o->into_event.set == (o->into_ticket != NULL)) {
         fprintf(stderr, "yuqingctl events: 并入须给出 --into-event N 或 --into-ticket 编号之一 "
                         "(merge needs --into-event or --into-ticket)\n");
-        return 2;
-    }
-    if (o->into_event && parse_id(o->into_event, "--into-event", &target)) {
         return 2;
     }
     if (o->into_ticket) {
@@ -434,26 +430,23 @@ static int act_merge(const struct act *a)
         ticket_id = t.id;
         ticket_release(&t);
     }
-    err = event_merge(a->store, a->id, &a->who, target, ticket_id, o->note, a->version,
+    err = event_merge(a->store, a->id, &a->who, o->into_event.v, ticket_id, o->note, a->version,
                       yq_time_now());
     if (err) {
         return report("并入", a->id, err);
     }
-    printf("事件 %lld 已并入%s %s\n", (long long)a->id, o->into_event ? "事件" : "交办单",
-           o->into_event ? o->into_event : o->into_ticket);
+    snprintf(target, sizeof(target), "%ld", o->into_event.v);
+    printf("事件 %lld 已并入%s %s\n", (long long)a->id, o->into_event.set ? "事件" : "交办单",
+           o->into_event.set ? target : o->into_ticket);
     return 0;
 }
 
 static int act_watch(const struct act *a)
 {
     const struct opts *o = a->o;
-    int64_t items = 0, heat = 0, quiet_ms = 0;
+    int64_t items = o->items.v, heat = o->heat.v, quiet_ms = 0;
     int err;
 
-    if ((o->items && parse_id(o->items, "--items", &items)) ||
-        (o->heat && parse_id(o->heat, "--heat", &heat))) {
-        return 2;
-    }
     if (o->quiet && cfg_parse_value(CFG_MS, o->quiet, 60000, 30LL * 86400000, &quiet_ms) != 0) {
         fprintf(stderr, "yuqingctl events: --quiet '%s' 须为 1m 至 30d 的时长，如 2h (--quiet must "
                         "be a duration such as 2h)\n",
@@ -538,7 +531,7 @@ int events_cli_main(int argc, char **argv)
             return 2;
         }
     }
-    if (n >= 2 && parse_id(words[1], "ID", &id)) {
+    if (n >= 2 && parse_id(words[1], &id)) {
         return 2;
     }
     rc = notifier_cli_store_open("yuqingctl events", &args, o.common.db, &cli);
@@ -554,8 +547,8 @@ int events_cli_main(int argc, char **argv)
         struct act a = {.store = cli.store, .id = id, .version = -1, .o = &o};
         a.who.name = notifier_cli_actor(&o.common);
         a.who.role = o.common.role ? o.common.role : "duty";
-        if (o.version && parse_id(o.version, "--version", &a.version)) {
-            rc = 2;
+        if (o.version.set) {
+            a.version = o.version.v;
         }
         for (size_t i = 0; rc < 0 && i < sizeof(actions) / sizeof(actions[0]); i++) {
             if (strcmp(words[0], actions[i].name) == 0) {

@@ -307,10 +307,10 @@ static int check_cmd(const char *prog, const char *usage, const struct notifier_
 
 int notifier_cli_parse(const char *prog, const char *usage, int argc, char **argv,
                        const struct yq_cli_opt *table, size_t n_opts, void *out,
-                       struct notifier_cli_opts *common, struct yq_proc_args *args,
-                       const struct notifier_cli_cmd *cmds, size_t n_cmds, const char **words)
+                       struct yq_proc_args *args, const struct notifier_cli_cmd *cmds,
+                       size_t n_cmds, const char **words)
 {
-    int rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, args);
+    int rc = yq_proc_parse_cmd_args(prog, argc, argv, "config/notifier.yaml", usage, args);
 
     if (rc != 0) {
         return rc > 0 ? YQ_CLI_HELP : ERR_INVALID; /* printed */
@@ -318,12 +318,6 @@ int notifier_cli_parse(const char *prog, const char *usage, int argc, char **arg
     rc = yq_cli_parse_cmd(prog, usage, args->n_rest, args->rest, 0, table, n_opts, out, words, 2);
     if (rc) {
         return rc; /* YQ_CLI_HELP or ERR_INVALID, printed */
-    }
-    if (common->limit_text &&
-        yq_cli_parse_long(common->limit_text, 1, NOTIFIER_CLI_LIMIT_MAX, &common->limit)) {
-        fprintf(stderr, "%s: --limit 须为 1 至 %d (--limit must be 1..%d)\n", prog,
-                NOTIFIER_CLI_LIMIT_MAX, NOTIFIER_CLI_LIMIT_MAX);
-        return ERR_INVALID;
     }
     if (!words[0]) {
         fputs(usage, stderr);
@@ -341,7 +335,7 @@ const char *notifier_cli_actor(const struct notifier_cli_opts *common)
 
 size_t notifier_cli_limit(const struct notifier_cli_opts *common)
 {
-    return common->limit > 0 ? (size_t)common->limit : NOTIFIER_CLI_LIMIT_DEFAULT;
+    return common->limit.set ? (size_t)common->limit.v : NOTIFIER_CLI_LIMIT_DEFAULT;
 }
 
 void notifier_cli_note_cut(const char *prog, const struct notifier_cli_opts *common, size_t n)

@@ -123,7 +123,7 @@ int notifier_cli_store_open(const char *prog, const struct yq_proc_args *args, c
 /* Close the store and release the config of cli; a zeroed cli is a no-op. */
 void notifier_cli_store_release(struct notifier_cli_store *cli);
 
-/* The largest --limit of a command over the ticket store (notifier_cli_parse()). */
+/* The largest --limit of a command over the ticket store (NOTIFIER_CLI_OPTS()). */
 #define NOTIFIER_CLI_LIMIT_MAX 100000
 /* The rows a list shows without --limit (notifier_cli_limit()). */
 #define NOTIFIER_CLI_LIMIT_DEFAULT 200
@@ -131,22 +131,22 @@ void notifier_cli_store_release(struct notifier_cli_store *cli);
 /*
  * The options every yuqingctl command that acts on the ticket store as a person (tickets,
  * events) takes, in one place: a member of the command's option struct, filled by the rows of
- * NOTIFIER_CLI_OPTS() in its yq_cli table and checked by notifier_cli_parse(). The texts are
+ * NOTIFIER_CLI_OPTS() in its yq_cli table (--limit read and checked there). The texts are
  * borrowed from argv; NULL when not given.
  */
 struct notifier_cli_opts {
-    const char *actor;      /* --as NAME: who acts (notifier_cli_actor()) */
-    const char *role;       /* --role R: the command's roles and default */
-    const char *db;         /* --db PATH: for notifier_cli_store_open() */
-    const char *limit_text; /* --limit N as given */
-    long limit;             /* --limit N read (1..NOTIFIER_CLI_LIMIT_MAX); 0 when not given */
-    bool json;              /* --json */
+    const char *actor;        /* --as NAME: who acts (notifier_cli_actor()) */
+    const char *role;         /* --role R: the command's roles and default */
+    const char *db;           /* --db PATH: for notifier_cli_store_open() */
+    struct yq_cli_long limit; /* --limit N (1..NOTIFIER_CLI_LIMIT_MAX): notifier_cli_limit() */
+    bool json;                /* --json */
 };
 
 /* The yq_cli table rows of the struct notifier_cli_opts member of struct type (rows, commas). */
 #define NOTIFIER_CLI_OPTS(type, member)                                                            \
     YQ_CLI_VALUE("--as", type, member.actor), YQ_CLI_VALUE("--role", type, member.role),           \
-        YQ_CLI_VALUE("--db", type, member.db), YQ_CLI_VALUE("--limit", type, member.limit_text),   \
+        YQ_CLI_VALUE("--db", type, member.db),                                                     \
+        YQ_CLI_LONG("--limit", type, member.limit, 1, NOTIFIER_CLI_LIMIT_MAX),                     \
         YQ_CLI_FLAG("--json", type, member.json)
 
 /* A command word of a yuqingctl command over the ticket store and the one word it takes. */
@@ -157,10 +157,10 @@ struct notifier_cli_cmd {
 
 /*
  * Read the arguments of a yuqingctl command over the ticket store, as every such command does:
- * yq_proc_parse_args() (--config, default config/notifier.yaml, and --set) into args, then
+ * yq_proc_parse_cmd_args() (--config, default config/notifier.yaml, and --set) into args, then
  * yq_cli_parse_cmd() of its options (table: n_opts rows, NOTIFIER_CLI_OPTS() among them, into
- * out, whose member common is) and of at most two words (the command and its argument) into
- * words[0..1] (caller storage, NULL when not given); then common->limit from --limit; then a
+ * out) and of at most two words (the command and its argument) into
+ * words[0..1] (caller storage, NULL when not given); then a
  * command (words[0]) must be given, be one of cmds (n_cmds rows) and come with the word it
  * takes and no other: all before any store is opened, so the message names the command.
  * prog ("yuqingctl tickets") starts each message; usage goes to stdout for --help, to stderr
@@ -169,8 +169,8 @@ struct notifier_cli_cmd {
  */
 int notifier_cli_parse(const char *prog, const char *usage, int argc, char **argv,
                        const struct yq_cli_opt *table, size_t n_opts, void *out,
-                       struct notifier_cli_opts *common, struct yq_proc_args *args,
-                       const struct notifier_cli_cmd *cmds, size_t n_cmds, const char **words);
+                       struct yq_proc_args *args, const struct notifier_cli_cmd *cmds,
+                       size_t n_cmds, const char **words);
 
 /* Who acts, as the commands log it: --as (common->actor), else $USER, else "cli". */
 const char *notifier_cli_actor(const struct notifier_cli_opts *common);

@@ -1,6 +1,7 @@
 #include "reports_cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,9 @@ struct opts {
     const char *out;
     const char *db;
     const char *by;
-    const char *now;
+    struct yq_cli_time now; /* default: now */
     const char *kind;
-    const char *limit;
+    struct yq_cli_long limit; /* default 50 */
 };
 
 /* Write html to path with stats-report.css beside it (the link made relative). 0 or 1. */
@@ -108,7 +109,6 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
 {
     struct briefing_report *v = NULL;
     size_t n = 0;
-    long max = 50;
     char t[40];
     int err;
 
@@ -116,11 +116,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         fprintf(stderr, PROG ": --kind 须为 daily 或 event\n");
         return 2;
     }
-    if (o->limit && yq_cli_parse_long(o->limit, 1, 1000, &max) != 0) {
-        fprintf(stderr, PROG ": --limit 须为 1 至 1000\n");
-        return 2;
-    }
-    err = briefing_reports_list(store, o->kind, NULL, (size_t)max, &v, &n);
+    err = briefing_reports_list(store, o->kind, NULL, (size_t)o->limit.v, &v, &n);
     if (err) {
         fprintf(stderr, PROG ": %s: %s\n", yq_strerror(err), ticket_store_errmsg(store));
         return 1;
@@ -140,10 +136,13 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
 int reports_cli_main(int argc, char **argv)
 {
     static const struct yq_cli_opt table[] = {
-        YQ_CLI_VALUE("--day", struct opts, day),   YQ_CLI_VALUE("--out", struct opts, out),
-        YQ_CLI_VALUE("--db", struct opts, db),     YQ_CLI_VALUE("--by", struct opts, by),
-        YQ_CLI_VALUE("--now", struct opts, now),   YQ_CLI_VALUE("--kind", struct opts, kind),
-        YQ_CLI_VALUE("--limit", struct opts, limit),
+        YQ_CLI_VALUE("--day", struct opts, day),
+        YQ_CLI_VALUE("--out", struct opts, out),
+        YQ_CLI_VALUE("--db", struct opts, db),
+        YQ_CLI_VALUE("--by", struct opts, by),
+        YQ_CLI_TIME("--now", struct opts, now),
+        YQ_CLI_VALUE("--kind", struct opts, kind),
+        YQ_CLI_LONG("--limit", struct opts, limit, 1, 1000),
     };
     struct yq_proc_args args;
     struct notifier_cli_store cli;
@@ -152,28 +151,26 @@ int reports_cli_main(int argc, char **argv)
     const char *words[2] = {NULL, NULL};
     const char *by;
     char err[512] = "";
-    int64_t now = yq_time_now(), id = 0, event_id = 0, day = 0;
+    int64_t now, id = 0, event_id = 0, day = 0;
     int rc;
 
     memset(&o, 0, sizeof(o));
-    rc = yq_proc_parse_args(argc, argv, "config/notifier.yaml", usage, &args);
+    o.now.s = yq_time_now();
+    o.limit.v = 50;
+    rc = yq_proc_parse_cmd_args(PROG, argc, argv, "config/notifier.yaml", usage, &args);
     if (rc != 0) {
         return rc > 0 ? 0 : 2;
     }
-    rc = yq_cli_parse(args.n_rest, args.rest, 0, table, sizeof(table) / sizeof(table[0]), &o,
-                      words, 2, err, sizeof(err));
-    if (rc == YQ_CLI_HELP) {
-        fputs(usage, stdout);
-        return 0;
+    rc = yq_cli_parse_cmd(PROG, usage, args.n_rest, args.rest, 0, table,
+                          sizeof(table) / sizeof(table[0]), &o, words, 2);
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : 2;
     }
-    if (rc || !words[0]) {
-        fprintf(stderr, "%s%s%s", err, err[0] ? "\n" : "", usage);
+    if (!words[0]) {
+        fputs(usage, stderr);
         return 2;
     }
-    if (o.now && yq_time_parse_iso(o.now, &now, NULL) != 0) {
-        fprintf(stderr, PROG ": --now '%s' 不是 RFC 3339 时间\n", o.now);
-        return 2;
-    }
+    now = o.now.s;
     if (o.day && briefing_parse_day(o.day, &day) != 0) {
         fprintf(stderr, PROG ": --day '%s' 须为 YYYY-MM-DD\n", o.day);
         return 2;
@@ -184,12 +181,11 @@ int reports_cli_main(int argc, char **argv)
         return 2;
     }
     if (strcmp(words[0], "event") == 0) {
-        char *end = NULL;
-        event_id = words[1] ? strtoll(words[1], &end, 10) : 0;
-        if (!words[1] || !end || *end || event_id <= 0) {
-            fprintf(stderr, PROG ": event 需要事件编号 ID\n%s", usage);
-            return 2;
+        long v = 0;
+        if (!words[1] || yq_cli_parse_long(words[1], 1, LONG_MAX, &v) != 0) {
+            return yq_cli_usage_error(PROG, usage, "event 需要事件编号 ID");
         }
+        event_id = v;
     } else if ((strcmp(words[0], "daily") != 0 && strcmp(words[0], "list") != 0) || words[1]) {
         fputs(usage, stderr);
         return 2;

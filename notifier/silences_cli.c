@@ -1,7 +1,7 @@
 #include "silences_cli.h"
 
 #include <jansson.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,8 @@
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_time.h"
+
+#define PROG "yuqingctl silences"
 
 static const char usage[] =
     "usage: yuqingctl silences COMMAND [ARGS] [--config FILE] [--db PATH]\n"
@@ -41,33 +43,25 @@ static const char usage[] =
 #define ALERTS_LIMIT_MAX SILENCE_ALERTS_LIST_MAX_ROWS
 
 struct opts {
-    const char *config, *db, *kind, *value, *reason, *for_, *until, *by, *limit;
+    const char *config, *db, *kind, *value, *reason, *for_, *by;
+    struct yq_cli_time until;
+    struct yq_cli_long limit; /* default ALERTS_LIMIT_DEFAULT */
     bool all, json;
 };
 
 static const struct yq_cli_opt opt_table[] = {
-    YQ_CLI_VALUE("--config", struct opts, config), YQ_CLI_VALUE("--db", struct opts, db),
-    YQ_CLI_VALUE("--kind", struct opts, kind),     YQ_CLI_VALUE("--value", struct opts, value),
-    YQ_CLI_VALUE("--reason", struct opts, reason), YQ_CLI_VALUE("--for", struct opts, for_),
-    YQ_CLI_VALUE("--until", struct opts, until),   YQ_CLI_VALUE("--by", struct opts, by),
-    YQ_CLI_VALUE("--limit", struct opts, limit),   YQ_CLI_FLAG("--all", struct opts, all),
+    YQ_CLI_VALUE("--config", struct opts, config),
+    YQ_CLI_VALUE("--db", struct opts, db),
+    YQ_CLI_VALUE("--kind", struct opts, kind),
+    YQ_CLI_VALUE("--value", struct opts, value),
+    YQ_CLI_VALUE("--reason", struct opts, reason),
+    YQ_CLI_VALUE("--for", struct opts, for_),
+    YQ_CLI_TIME("--until", struct opts, until),
+    YQ_CLI_VALUE("--by", struct opts, by),
+    YQ_CLI_LONG("--limit", struct opts, limit, 1, ALERTS_LIMIT_MAX),
+    YQ_CLI_FLAG("--all", struct opts, all),
     YQ_CLI_FLAG("--json", struct opts, json),
 };
-
-/* One line "yuqingctl silences: <message>" on stderr. Returns 2 (the usage exit code). */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("yuqingctl silences: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 2;
-}
 
 /*
  * A duration "N" + unit m (minutes), h (hours) or d (days), N >= 1, into *out (seconds).
@@ -102,9 +96,9 @@ static int parse_duration(const char *s, int64_t *out)
 /* A positive id (decimal), or 0 when s is not one. */
 static int64_t parse_id(const char *s)
 {
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    return (end && end != s && *end == '\0' && v > 0) ? (int64_t)v : 0;
+    long v = 0;
+
+    return yq_cli_parse_long(s, 1, LONG_MAX, &v) == 0 ? (int64_t)v : 0;
 }
 
 /* Print j (a new reference, taken) as indented JSON on stdout. Returns 0 or 1. */
@@ -189,25 +183,30 @@ static int cmd_add(const struct opts *o, int64_t now)
     int rc, err;
 
     if (!o->kind || silence_kind_parse(o->kind, &kind)) {
-        return usage_error("--kind 须为 rule、group、source、account、term 之一 (--kind must be "
-                           "rule, group, source, account or term)");
+        return yq_cli_usage_error(
+            PROG, NULL,
+            "--kind 须为 rule、group、source、account、term 之一 (--kind must be "
+            "rule, group, source, account or term)");
     }
     if (!o->value || !o->reason || !o->by) {
-        return usage_error("add 需要 --value、--reason 和 --by (add needs --value, --reason and "
-                           "--by)");
+        return yq_cli_usage_error(
+            PROG, NULL,
+            "add 需要 --value、--reason 和 --by (add needs --value, --reason and "
+            "--by)");
     }
-    if (!o->for_ == !o->until) {
-        return usage_error("add 需要 --for 或 --until 之一 (give one of --for and --until)");
+    if (!o->for_ == !o->until.set) {
+        return yq_cli_usage_error(PROG, NULL,
+                                  "add 需要 --for 或 --until 之一 (give one of --for and --until)");
     }
     if (o->for_) {
         if (parse_duration(o->for_, &span)) {
-            return usage_error("--for '%s' 须为时长，例如 30m、24h、7d (--for must be a duration)",
-                               o->for_);
+            return yq_cli_usage_error(
+                PROG, NULL, "--for '%s' 须为时长，例如 30m、24h、7d (--for must be a duration)",
+                o->for_);
         }
         expires_at = now + span;
-    } else if (yq_time_parse_iso(o->until, &expires_at, NULL)) {
-        return usage_error("--until '%s' 不是时间，例如 2026-12-31T00:00+08:00 (not a time)",
-                           o->until);
+    } else {
+        expires_at = o->until.s;
     }
     rc = open_store(o, &store);
     if (rc) {
@@ -269,10 +268,10 @@ static int cmd_revoke(const struct opts *o, const char *id_s, int64_t now)
     int rc, err;
 
     if (!id) {
-        return usage_error("revoke 须给出屏蔽编号 (revoke needs a silence id)");
+        return yq_cli_usage_error(PROG, NULL, "revoke 须给出屏蔽编号 (revoke needs a silence id)");
     }
     if (!o->by) {
-        return usage_error("revoke 需要 --by (revoke needs --by)");
+        return yq_cli_usage_error(PROG, NULL, "revoke 需要 --by (revoke needs --by)");
     }
     rc = open_store(o, &store);
     if (rc) {
@@ -291,22 +290,19 @@ static int cmd_revoke(const struct opts *o, const char *id_s, int64_t now)
 static int cmd_alerts(const struct opts *o, const char *id_s)
 {
     struct ticket_store *store = NULL;
-    int64_t id = 0, limit = ALERTS_LIMIT_DEFAULT;
+    int64_t id = 0;
     json_t *list = NULL, *a;
     size_t i;
     int rc, err;
 
     if (id_s && !(id = parse_id(id_s))) {
-        return usage_error("'%s' 不是屏蔽编号 (not a silence id)", id_s);
-    }
-    if (o->limit && ((limit = parse_id(o->limit)) == 0 || limit > ALERTS_LIMIT_MAX)) {
-        return usage_error("--limit '%s' 须为 1 至 10000 (--limit must be 1..10000)", o->limit);
+        return yq_cli_usage_error(PROG, NULL, "'%s' 不是屏蔽编号 (not a silence id)", id_s);
     }
     rc = open_store(o, &store);
     if (rc) {
         return rc;
     }
-    err = silence_alerts_list(store, id, (size_t)limit, &list);
+    err = silence_alerts_list(store, id, (size_t)o->limit.v, &list);
     if (err) {
         rc = failed(store, "无法读取被屏蔽的告警 (alerts)", err);
     } else if (o->json) {
@@ -337,6 +333,7 @@ int silences_cli_main(int argc, char **argv)
     int rc;
 
     memset(&o, 0, sizeof(o));
+    o.limit.v = ALERTS_LIMIT_DEFAULT;
     rc = yq_cli_parse_cmd("yuqingctl silences", usage, argc, argv, 1, opt_table,
                           sizeof(opt_table) / sizeof(opt_table[0]), &o, words, 3);
     if (rc != 0) {

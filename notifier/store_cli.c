@@ -122,10 +122,10 @@ int store_cli_main(int argc, char **argv)
         return store_migrate_run(argc - 1, argv + 1);
     }
     /*
-     * yq_proc_parse_args() handles --config (no default: whether it was given counts), --set
-     * and --help; --db is ours
+     * yq_proc_parse_cmd_args() handles --config (no default: whether it was given counts), --set
+     * and --help (and refuses --print-config); --db is ours
      */
-    rc = yq_proc_parse_args(argc, argv, NULL, usage, &args);
+    rc = yq_proc_parse_cmd_args("yuqingctl store", argc, argv, NULL, usage, &args);
     if (rc != 0) {
         return rc > 0 ? 0 : 2;
     }

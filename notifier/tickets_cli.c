@@ -42,6 +42,7 @@ static const char usage[] =
     "  escalate [--now TIME]   (TIME not in the future: escalation writes the log)\n"
     "  outbox [--state pending|delivered|failed] [--limit N]\n"
     "  redeliver ID\n"
+    "  TIME           RFC 3339, e.g. 2026-11-29T16:00:00+08:00 (without a zone: Beijing time)\n"
     "  --config FILE  notifier config (default config/notifier.yaml); its channels are told of\n"
     "                 assign, set-level, dismiss, return, reopen and escalate: a command whose\n"
     "                 config reaches nobody concerned is refused (after the demo: --config\n"
@@ -58,7 +59,10 @@ struct opts {
      * into the action's fields; cmd_act() fills the rest
      */
     struct ticket_action act;
-    const char *state, *co, *at, *now, *level, *proposal;
+    const char *state, *co, *level;
+    struct yq_cli_time at;       /* respond: when (0, not given: now) */
+    struct yq_cli_time now;      /* escalate: as of (default now) */
+    struct yq_cli_long proposal; /* confirm-response, reject-response (0: not given) */
     bool overdue, no_notify;
 };
 
@@ -78,11 +82,11 @@ static int parse_opts(int argc, char **argv, struct yq_proc_args *args, struct o
         YQ_CLI_VALUE("--note", struct opts, act.note),
         YQ_CLI_VALUE("--channel", struct opts, act.channel),
         YQ_CLI_VALUE("--url", struct opts, act.url),
-        YQ_CLI_VALUE("--at", struct opts, at),
+        YQ_CLI_TIME("--at", struct opts, at),
         YQ_CLI_VALUE("--reason", struct opts, act.reason),
-        YQ_CLI_VALUE("--now", struct opts, now),
+        YQ_CLI_TIME("--now", struct opts, now),
         YQ_CLI_VALUE("--level", struct opts, level),
-        YQ_CLI_VALUE("--proposal", struct opts, proposal),
+        YQ_CLI_LONG("--proposal", struct opts, proposal, 1, LONG_MAX),
         YQ_CLI_FLAG("--overdue", struct opts, overdue),
         YQ_CLI_FLAG("--no-notify", struct opts, no_notify),
     };
@@ -110,7 +114,7 @@ static int parse_opts(int argc, char **argv, struct yq_proc_args *args, struct o
     };
 
     return notifier_cli_parse("yuqingctl tickets", usage, argc, argv, table,
-                              sizeof(table) / sizeof(table[0]), o, &o->common, args, cmds,
+                              sizeof(table) / sizeof(table[0]), o, args, cmds,
                               sizeof(cmds) / sizeof(cmds[0]), words);
 }
 
@@ -458,22 +462,8 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
                         "一般 (--level must be I, II, III or IV)\n");
         return 2;
     }
-    if (o->proposal) {
-        long id = 0;
-        if (yq_cli_parse_long(o->proposal, 1, LONG_MAX, &id)) {
-            fprintf(stderr, "yuqingctl tickets: --proposal 须为疑似回应的编号（正整数，见 show）"
-                            " (--proposal must be a positive proposal id)\n");
-            return 2;
-        }
-        act.proposal_id = id;
-    }
-    if (o->at && yq_time_parse_iso(o->at, &act.responded_at, NULL)) {
-        fprintf(stderr,
-                "yuqingctl tickets: --at '%s' 不是时间，例如 2026-11-29T16:00:00+08:00 "
-                "(not a time)\n",
-                o->at);
-        return 2;
-    }
+    act.proposal_id = o->proposal.v;
+    act.responded_at = o->at.s;
     if (!o->no_notify) {
         char who_buf[256];
         const char *who = unreached(store, &cfg->routes, act.kind, number, o->act.department, o->co,
@@ -614,13 +604,12 @@ int tickets_cli_main(int argc, char **argv)
         rc = cmd_show(cli.store, words[1], &o);
     } else if (strcmp(words[0], "escalate") == 0) {
         struct ticket_escalation_stats es;
-        int64_t now = yq_time_now();
-        if (o.now && yq_time_parse_iso(o.now, &now, NULL)) {
-            fprintf(stderr, "yuqingctl tickets: --now '%s' 不是时间 (not a time)\n", o.now);
-            rc = 2;
-        } else if (now > yq_time_now() + 60) {
+        int64_t now = o.now.set ? o.now.s : yq_time_now();
+        char shown[32];
+        if (now > yq_time_now() + 60) {
             /* the log is append-only: a 催办 dated in the future could never be taken back */
-            fprintf(stderr, "yuqingctl tickets: --now '%s' 晚于现在 (is in the future)\n", o.now);
+            fprintf(stderr, "yuqingctl tickets: --now '%s' 晚于现在 (is in the future)\n",
+                    yq_time_format_utc(now, shown, sizeof(shown)));
             rc = 2;
         } else if (!o.no_notify && cli.cfg.routes.n_channels == 0) {
             rc = no_channel(args.config_path ? args.config_path : "config/notifier.yaml",

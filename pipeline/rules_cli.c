@@ -1,10 +1,8 @@
 #include "rules_cli.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +25,8 @@
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
+
+#define PROG "yuqingctl rules"
 
 #define CLI_MAX_TEXT_BYTES (16 * 1024 * 1024)
 
@@ -67,24 +67,8 @@ struct cli_opts {
     const char *sources; /* the collector's sources file (rules test) */
     bool local;          /* --local (rules test) */
     bool force;          /* --force (rules push): push without a recorded backtest */
-    const char *limit_arg; /* --limit, read into limit */
-    long limit;
+    struct yq_cli_long limit; /* --limit (rules list): default 20 */
 };
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("yuqingctl rules: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    fputs(cli_usage, stderr);
-    return 2;
-}
 
 static int parse_opts(int argc, char **argv, struct cli_opts *o)
 {
@@ -99,32 +83,39 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         YQ_CLI_VALUE("--db", struct cli_opts, db),
         YQ_CLI_VALUE("--notifier-config", struct cli_opts, notifier_config),
         YQ_CLI_VALUE("--sources", struct cli_opts, sources),
-        YQ_CLI_VALUE("--limit", struct cli_opts, limit_arg),
+        YQ_CLI_LONG("--limit", struct cli_opts, limit, 1, LONG_MAX),
         YQ_CLI_FLAG("--local", struct cli_opts, local),
         YQ_CLI_FLAG("--force", struct cli_opts, force),
     };
-    char why[256];
+    int rc;
 
     memset(o, 0, sizeof(*o));
-    o->limit = 20;
+    o->limit.v = 20;
     if (argc < 2) {
-        return usage_error("缺少子命令 (missing subcommand)");
+        return yq_cli_usage_error(PROG, cli_usage, "缺少子命令 (missing subcommand)");
     }
     o->sub = argv[1];
-    switch (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, &o->arg, 1,
-                         why, sizeof(why))) {
-    case 0:
-        break;
-    case YQ_CLI_HELP:
-        fputs(cli_usage, stdout);
-        return YQ_CLI_HELP;
-    default:
-        return usage_error("%s", why);
+    rc = yq_cli_parse_cmd(PROG, cli_usage, argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o,
+                          &o->arg, 1);
+    return rc == ERR_INVALID ? YQ_CLI_EXIT_USAGE : rc;
+}
+
+int rules_cli_redis_addr(const char *addr, struct yq_redis_cfg *cfg)
+{
+    const char *colon = strrchr(addr, ':');
+    long port = 6379;
+    char *host;
+
+    if (colon && yq_cli_parse_long(colon + 1, 1, 65535, &port) != 0) {
+        return ERR_INVALID;
     }
-    if (o->limit_arg && yq_cli_parse_long(o->limit_arg, 1, LONG_MAX, &o->limit)) {
-        return usage_error("--limit 须为正整数，而不是 '%s' (needs a positive number)",
-                           o->limit_arg);
+    host = colon ? strndup(addr, (size_t)(colon - addr)) : strdup(addr);
+    if (!host) {
+        return ERR_NOMEM;
     }
+    free(cfg->host);
+    cfg->host = host;
+    cfg->port = port;
     return 0;
 }
 
@@ -138,27 +129,12 @@ static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
         fprintf(stderr, "yuqingctl rules: %s\n", err);
         return 1;
     }
-    if (o->redis) {
-        const char *colon = strrchr(o->redis, ':');
-        char *end;
-        long port = 6379;
-        if (colon) {
-            errno = 0;
-            port = strtol(colon + 1, &end, 10);
-            if (errno || *end || port < 1 || port > 65535) {
-                return usage_error("--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)",
-                                   o->redis);
-            }
-        }
-        free(cfg->redis.host);
-        cfg->redis.host = colon ? strndup(o->redis, (size_t)(colon - o->redis))
-                                : strdup(o->redis);
-        if (!cfg->redis.host) {
-            return 1;
-        }
-        cfg->redis.port = port;
+    rc = o->redis ? rules_cli_redis_addr(o->redis, &cfg->redis) : 0;
+    if (rc == ERR_INVALID) {
+        return yq_cli_usage_error(
+            PROG, cli_usage, "--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)", o->redis);
     }
-    return 0;
+    return rc ? 1 : 0;
 }
 
 /*
@@ -255,7 +231,7 @@ static int cmd_validate(const struct cli_opts *o)
     int rc;
 
     if (!o->arg) {
-        return usage_error("validate 须给出规则目录 (needs a DIR)");
+        return yq_cli_usage_error(PROG, cli_usage, "validate 须给出规则目录 (needs a DIR)");
     }
     if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
         fprintf(stderr, "规则集有误 (invalid rule set): %s\n", err);
@@ -410,7 +386,7 @@ static int cmd_list(const struct cli_opts *o, struct yq_redis *r)
     int64_t current = 0;
 
     if (rules_store_current(r, &current) != 0 ||
-        rules_store_history(r, (size_t)o->limit, &h, &n) != 0) {
+        rules_store_history(r, (size_t)o->limit.v, &h, &n) != 0) {
         fprintf(stderr, "无法读取规则集历史：Redis 不可达或数据有误 (cannot read rule set "
                         "history)\n");
         return 1;
@@ -528,13 +504,15 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
 
     memset(&item, 0, sizeof(item));
     if (!o->arg) {
-        return usage_error("test 须给出文件或 '-' (needs a FILE or '-')");
+        return yq_cli_usage_error(PROG, cli_usage, "test 须给出文件或 '-' (needs a FILE or '-')");
     }
     if (o->sources && !o->source_id) {
-        return usage_error("--sources 须与 --source-id 一起给出 (needs --source-id)");
+        return yq_cli_usage_error(PROG, cli_usage,
+                                  "--sources 须与 --source-id 一起给出 (needs --source-id)");
     }
     if (o->sources && o->local) {
-        return usage_error("--local 与 --sources 只能给一个 (give one of them)");
+        return yq_cli_usage_error(PROG, cli_usage,
+                                  "--local 与 --sources 只能给一个 (give one of them)");
     }
     item.local = o->local;
     if (o->sources && source_is_local(o->sources, o->source_id, &item.local) != 0) {
@@ -604,13 +582,14 @@ int rules_cli_main(int argc, char **argv)
         return cmd_validate(&o);
     }
     if (strcmp(o.sub, "push") != 0 && strcmp(o.sub, "list") != 0 && strcmp(o.sub, "test") != 0) {
-        return usage_error("未知子命令 '%s' (unknown subcommand)", o.sub);
+        return yq_cli_usage_error(PROG, cli_usage, "未知子命令 '%s' (unknown subcommand)", o.sub);
     }
     if (strcmp(o.sub, "push") == 0 && !o.arg) {
-        return usage_error("push 须给出规则目录 (needs a DIR)");
+        return yq_cli_usage_error(PROG, cli_usage, "push 须给出规则目录 (needs a DIR)");
     }
     if (strcmp(o.sub, "list") == 0 && o.arg) {
-        return usage_error("list 不带参数，却给了 '%s' (takes no argument)", o.arg);
+        return yq_cli_usage_error(PROG, cli_usage, "list 不带参数，却给了 '%s' (takes no argument)",
+                                  o.arg);
     }
     rc = redis_cfg(&o, &cfg);
     if (rc == 0) {

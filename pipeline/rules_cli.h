@@ -26,4 +26,13 @@
  */
 int rules_cli_main(int argc, char **argv);
 
+struct yq_redis_cfg;
+
+/*
+ * Point cfg at the Redis of --redis addr ("HOST:PORT", or "HOST" for port 6379; borrowed), as
+ * `rules` and `rules backtest` take it: cfg->host replaced by a new string (the old one freed),
+ * cfg->port set. Returns 0, ERR_INVALID (the port is not 1..65535; cfg unchanged) or ERR_NOMEM.
+ */
+int rules_cli_redis_addr(const char *addr, struct yq_redis_cfg *cfg);
+
 #endif

@@ -48,7 +48,7 @@ struct cli {
     const char *config;
     const char *db;
     const char *rules;
-    const char *now;
+    struct yq_cli_time now; /* default: now */
     const char *office;
     const char *by;
 };
@@ -75,7 +75,7 @@ static int parse(int argc, char **argv, struct cli *c, enum cli_report *which,
         YQ_CLI_VALUE("--config", struct cli, config),
         YQ_CLI_VALUE("--db", struct cli, db),
         YQ_CLI_VALUE("--rules", struct cli, rules),
-        YQ_CLI_VALUE("--now", struct cli, now),
+        YQ_CLI_TIME("--now", struct cli, now),
         YQ_CLI_VALUE("--office", struct cli, office),
         YQ_CLI_VALUE("--by", struct cli, by),
     };
@@ -225,7 +225,10 @@ static int publish(const struct cli *c, const struct notifier_cfg *cfg,
 
 int stats_cli_main(int argc, char **argv)
 {
-    struct cli c = {.format = "text", .config = "config/notifier.yaml", .rules = "config/rules"};
+    struct cli c = {.format = "text",
+                    .config = "config/notifier.yaml",
+                    .rules = "config/rules",
+                    .now = {.s = yq_time_now()}};
     struct notifier_cfg cfg;
     struct rule_set *rs = NULL;
     struct stats_rule_group *groups = NULL;
@@ -254,11 +257,7 @@ int stats_cli_main(int argc, char **argv)
     }
     year = which == CLI_YEAR;
     sopts.period = year ? STATS_PERIOD_YEAR : STATS_PERIOD_MONTH;
-    sopts.now = yq_time_now();
-    if (c.now && yq_time_parse_iso(c.now, &sopts.now, NULL) != 0) {
-        fprintf(stderr, "stats: --now '%s' 不是 RFC 3339 时间 (not an RFC 3339 time)\n", c.now);
-        return 2;
-    }
+    sopts.now = c.now.s;
     if (year) {
         if (!c.period_arg || stats_parse_year(c.period_arg, &sopts.year) != 0) {
             fprintf(stderr, "stats: year 须给出年份 YYYY，如 2026 (year needs YYYY)\n");

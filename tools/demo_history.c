@@ -605,10 +605,27 @@ static int already_seeded(struct ticket_store *store, bool *out)
     return rc == YQ_DB_ROW ? 0 : ERR_IO;
 }
 
+/* The options of demo-history (yq_cli rows), with their defaults. */
+struct demo_opts {
+    const char *config, *db;
+    struct yq_cli_time now;
+    struct yq_cli_long seed, months;
+};
+
 int demo_history_main(int argc, char **argv)
 {
-    const char *config = "config/notifier.yaml", *db = NULL, *now_arg = NULL;
-    long seed = 11, months = 3, n = 0, n_actions = 0, n_outcome[4] = {0, 0, 0, 0};
+    static const struct yq_cli_opt table[] = {
+        YQ_CLI_VALUE("--config", struct demo_opts, config),
+        YQ_CLI_VALUE("--db", struct demo_opts, db),
+        YQ_CLI_TIME("--now", struct demo_opts, now),
+        YQ_CLI_LONG("--seed", struct demo_opts, seed, 0, 0x7fffffffL),
+        YQ_CLI_LONG("--months", struct demo_opts, months, 1, 12),
+    };
+    struct demo_opts o = {.config = "config/notifier.yaml",
+                          .now = {.s = yq_time_now()},
+                          .seed = {.v = 11},
+                          .months = {.v = 3}};
+    long n = 0, n_actions = 0, n_outcome[4] = {0, 0, 0, 0};
     int64_t last_event[N_OF(topics)] = {0};
     long n_withdrawn = 0;
     struct notifier_cfg cfg;
@@ -619,61 +636,32 @@ int demo_history_main(int argc, char **argv)
     struct actors who;
     char **titles = NULL, title[256];
     size_t n_titles = 0, cap_titles = 0;
-    int64_t now = yq_time_now(), start, day;
+    int64_t now, start, day;
     uint64_t rs;
     char err[512] = "", where[512] = "";
     const char *location = NULL;
     bool seeded = false;
     int y, m, rc = 1;
 
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if (!v || strncmp(argv[i], "--", 2) != 0) {
-            fprintf(stderr, "demo-history: unexpected argument '%s'\n%s", argv[i], usage);
-            return 2;
-        }
-        i++;
-        if (strcmp(argv[i - 1], "--config") == 0) {
-            config = v;
-        } else if (strcmp(argv[i - 1], "--db") == 0) {
-            db = v;
-        } else if (strcmp(argv[i - 1], "--now") == 0) {
-            now_arg = v;
-        } else if (strcmp(argv[i - 1], "--seed") == 0) {
-            if (yq_cli_parse_long(v, 0, 0x7fffffffL, &seed)) {
-                fprintf(stderr, "demo-history: --seed '%s' is not a number 0..2147483647\n", v);
-                return 2;
-            }
-        } else if (strcmp(argv[i - 1], "--months") == 0) {
-            if (yq_cli_parse_long(v, 1, 12, &months)) {
-                fprintf(stderr, "demo-history: --months '%s' is not a number 1..12\n", v);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "demo-history: unknown option '%s'\n%s", argv[i - 1], usage);
-            return 2;
-        }
+    rc = yq_cli_parse_cmd("yuqingctl demo-history", usage, argc, argv, 1, table,
+                          sizeof(table) / sizeof(table[0]), &o, NULL, 0);
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : 2;
     }
-    if (now_arg && yq_time_parse_iso(now_arg, &now, NULL) != 0) {
-        fprintf(stderr, "demo-history: --now '%s' is not an RFC 3339 time\n", now_arg);
-        return 2;
-    }
+    rc = 1;
+    now = o.now.s;
     if (!getenv("YQ_LOG_LEVEL") && yq_log_level_cur > YQ_LOG_WARN) {
         /* the history's 催办 and migrations are expected: one summary line instead */
         yq_log_level_cur = YQ_LOG_WARN;
     }
     memset(&cfg, 0, sizeof(cfg));
-    if (notifier_cfg_load(&cfg, config, NULL, 0, err, sizeof(err)) != 0) {
+    if (notifier_cfg_load(&cfg, o.config, NULL, 0, err, sizeof(err)) != 0) {
         fprintf(stderr, "demo-history: config: %s\n", err);
         notifier_cfg_release(&cfg);
         return 2;
     }
-    if (db) {
-        char *copy = strdup(db);
+    if (o.db) {
+        char *copy = strdup(o.db);
         if (!copy) {
             goto done;
         }
@@ -720,8 +708,8 @@ int demo_history_main(int argc, char **argv)
         goto done;
     }
     beijing_month(now, &y, &m);
-    start = month_start(y, m - (int)months);
-    rs = (uint64_t)seed;
+    start = month_start(y, m - (int)o.months.v);
+    rs = (uint64_t)o.seed.v;
     for (day = start; day < now; day += DAY_S) {
         /* about 0.7 posts a day: 0, 1 or 2 */
         int64_t k = rnd(&rs, 0, 9);
@@ -740,7 +728,7 @@ int demo_history_main(int argc, char **argv)
                 continue; /* would still be open: the history holds settled events only */
             }
             n++;
-            if (make_title(&p, (uint64_t)seed, n, &titles, &n_titles, &cap_titles, title,
+            if (make_title(&p, (uint64_t)o.seed.v, n, &titles, &n_titles, &cap_titles, title,
                            sizeof(title)) != 0 ||
                 play(store, &who, &p, title, n, last_event[p.topic - topics],
                      &last_event[p.topic - topics], &n_actions) != 0) {

@@ -14,8 +14,6 @@
 #include "yq_proc.h"
 #include "yq_banned.h"
 
-#define KAFKA_DEV_MAX_TOPICS 16
-
 static const char kafka_dev_usage[] =
     "usage: yuqingctl kafka-dev [--brokers N] [--partitions N] [--bootstrap-file PATH]\n"
     "                           [--topic NAME]...\n"
@@ -23,58 +21,43 @@ static const char kafka_dev_usage[] =
     "topics (default yuqing.items, yuqing.alerts and yuqing.sources), prints the bootstrap\n"
     "servers and runs until SIGINT or SIGTERM.\n";
 
+/* The options of kafka-dev (yq_cli rows). */
+struct kafka_dev_opts {
+    struct yq_cli_long brokers;    /* default 1 */
+    struct yq_cli_long partitions; /* default 4 */
+    const char *bootstrap_file;
+    struct yq_cli_list topics; /* none given: the default topics */
+};
+
 int kafka_dev_main(int argc, char **argv)
 {
-    const char *topics[KAFKA_DEV_MAX_TOPICS];
-    const char *bootstrap_file = NULL;
-    long brokers = 1, partitions = 4;
-    int n_topics = 0;
+    static const struct yq_cli_opt table[] = {
+        YQ_CLI_LONG("--brokers", struct kafka_dev_opts, brokers, 1, 9),
+        YQ_CLI_LONG("--partitions", struct kafka_dev_opts, partitions, 1, 256),
+        YQ_CLI_VALUE("--bootstrap-file", struct kafka_dev_opts, bootstrap_file),
+        YQ_CLI_LIST("--topic", struct kafka_dev_opts, topics),
+    };
+    static const char *const default_topics[] = {
+        "yuqing.items", "yuqing.alerts", "yuqing.sources", /* blind windows (issue #15) */
+    };
+    struct kafka_dev_opts o = {.brokers = {.v = 1}, .partitions = {.v = 4}};
+    const char *const *topics = o.topics.v;
+    size_t n_topics;
     char errstr[512];
     rd_kafka_conf_t *conf = NULL;
     rd_kafka_t *rk = NULL;
     rd_kafka_mock_cluster_t *mc = NULL;
-    int rc = 1;
+    int rc = yq_cli_parse_cmd("yuqingctl kafka-dev", kafka_dev_usage, argc, argv, 1, table,
+                              sizeof(table) / sizeof(table[0]), &o, NULL, 0);
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = (i + 1 < argc) ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(kafka_dev_usage, stdout);
-            return 0;
-        }
-        if (!v) {
-            fprintf(stderr, "kafka-dev: '%s' needs a value or is unknown\n%s", a,
-                    kafka_dev_usage);
-            return 2;
-        }
-        i++;
-        if (strcmp(a, "--brokers") == 0) {
-            if (yq_cli_parse_long(v, 1, 9, &brokers)) {
-                fprintf(stderr, "kafka-dev: --brokers must be 1..9\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--partitions") == 0) {
-            if (yq_cli_parse_long(v, 1, 256, &partitions)) {
-                fprintf(stderr, "kafka-dev: --partitions must be 1..256\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--bootstrap-file") == 0) {
-            bootstrap_file = v;
-        } else if (strcmp(a, "--topic") == 0) {
-            if (n_topics >= KAFKA_DEV_MAX_TOPICS) {
-                fprintf(stderr, "kafka-dev: at most %d topics\n", KAFKA_DEV_MAX_TOPICS);
-                return 2;
-            }
-            topics[n_topics++] = v;
-        } else {
-            fprintf(stderr, "kafka-dev: unknown option '%s'\n%s", a, kafka_dev_usage);
-            return 2;
-        }
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : YQ_CLI_EXIT_USAGE;
     }
+    rc = 1;
+    n_topics = o.topics.n;
     if (n_topics == 0) {
-        topics[n_topics++] = "yuqing.items";
-        topics[n_topics++] = "yuqing.alerts";
-        topics[n_topics++] = "yuqing.sources"; /* blind windows (issue #15) */
+        topics = default_topics;
+        n_topics = sizeof(default_topics) / sizeof(default_topics[0]);
     }
 
     /* the mock cluster lives inside a client instance; a producer handle is the lightest */
@@ -89,14 +72,14 @@ int kafka_dev_main(int argc, char **argv)
         goto done;
     }
     conf = NULL; /* owned by rk */
-    mc = yq_kafka_mock_cluster_new(rk, (int)brokers);
+    mc = yq_kafka_mock_cluster_new(rk, (int)o.brokers.v);
     if (!mc) {
-        LOG_ERR("kafka-dev cannot start the mock cluster brokers=%ld", brokers);
+        LOG_ERR("kafka-dev cannot start the mock cluster brokers=%ld", o.brokers.v);
         goto done;
     }
-    for (int i = 0; i < n_topics; i++) {
+    for (size_t i = 0; i < n_topics; i++) {
         rd_kafka_resp_err_t kerr =
-            rd_kafka_mock_topic_create(mc, topics[i], (int)partitions, (int)brokers);
+            rd_kafka_mock_topic_create(mc, topics[i], (int)o.partitions.v, (int)o.brokers.v);
         if (kerr) {
             LOG_ERR("kafka-dev cannot create topic='%s' err=%s", topics[i],
                     rd_kafka_err2str(kerr));
@@ -104,19 +87,19 @@ int kafka_dev_main(int argc, char **argv)
         }
     }
     const char *bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
-    if (bootstrap_file) {
+    if (o.bootstrap_file) {
         char line[1024];
         int n = snprintf(line, sizeof(line), "%s\n", bootstraps);
         if (n < 0 || (size_t)n >= sizeof(line) ||
-            yq_fs_write_file_atomic(bootstrap_file, line, (size_t)n) != 0) {
-            LOG_ERR("kafka-dev cannot write bootstrap file path='%s'", bootstrap_file);
+            yq_fs_write_file_atomic(o.bootstrap_file, line, (size_t)n) != 0) {
+            LOG_ERR("kafka-dev cannot write bootstrap file path='%s'", o.bootstrap_file);
             goto done;
         }
     }
     printf("bootstrap.servers=%s\n", bootstraps);
     fflush(stdout);
-    LOG_INFO("mock kafka cluster up bootstrap=%s brokers=%ld partitions=%ld topics=%d",
-             bootstraps, brokers, partitions, n_topics);
+    LOG_INFO("mock kafka cluster up bootstrap=%s brokers=%ld partitions=%ld topics=%zu", bootstraps,
+             o.brokers.v, o.partitions.v, n_topics);
 
     while (!yq_proc_stop) {
         rd_kafka_poll(rk, 200);

@@ -1,16 +1,16 @@
 #include "kafka_dump.h"
 
-#include <errno.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "yq_banned.h"
+#include "yq_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 static const char kafka_dump_usage[] =
     "usage: yuqingctl kafka-dump --bootstrap HOST:PORT --topic NAME [--timeout-ms N] [--values]\n";
@@ -24,19 +24,12 @@ struct dump_part {
     int done;
 };
 
-static int parse_ms(const char *v, long *out)
-{
-    char *end;
-    long n;
-
-    errno = 0;
-    n = strtol(v, &end, 10);
-    if (errno || *end || n < 100 || n > 3600000) {
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
+/* The options of kafka-dump (yq_cli rows). */
+struct dump_opts {
+    const char *bootstrap, *topic;
+    struct yq_cli_long timeout_ms; /* default 120000 */
+    bool values;
+};
 
 static rd_kafka_t *dump_consumer_new(const char *bootstrap, char *errbuf, size_t errlen)
 {
@@ -137,72 +130,52 @@ done:
 
 int kafka_dump_main(int argc, char **argv)
 {
+    static const struct yq_cli_opt table[] = {
+        YQ_CLI_VALUE("--bootstrap", struct dump_opts, bootstrap),
+        YQ_CLI_VALUE("--topic", struct dump_opts, topic),
+        YQ_CLI_LONG("--timeout-ms", struct dump_opts, timeout_ms, 100, 3600000),
+        YQ_CLI_FLAG("--values", struct dump_opts, values),
+    };
     static struct dump_part parts[KAFKA_DUMP_MAX_PARTITIONS];
-    const char *topic = NULL, *bootstrap = NULL;
+    struct dump_opts o = {.timeout_ms = {.v = 120000}};
     char errbuf[512] = "";
-    long timeout_ms = 120000;
-    int values = 0, n_parts = 0, left = 0, rc = 1;
+    int n_parts = 0, left = 0, rc;
     rd_kafka_topic_partition_list_t *assignment = NULL;
     rd_kafka_resp_err_t err;
     rd_kafka_t *rk;
     int64_t deadline_ms;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = (i + 1 < argc) ? argv[i + 1] : NULL;
-        if (strcmp(a, "--values") == 0) {
-            values = 1;
-            continue;
-        }
-        if (strcmp(a, "--help") == 0) {
-            fputs(kafka_dump_usage, stdout);
-            return 0;
-        }
-        if (!v) {
-            fprintf(stderr, "kafka-dump: '%s' needs a value or is unknown\n%s", a,
-                    kafka_dump_usage);
-            return 2;
-        }
-        i++;
-        if (strcmp(a, "--bootstrap") == 0) {
-            bootstrap = v;
-        } else if (strcmp(a, "--topic") == 0) {
-            topic = v;
-        } else if (strcmp(a, "--timeout-ms") == 0) {
-            if (parse_ms(v, &timeout_ms)) {
-                fprintf(stderr, "kafka-dump: --timeout-ms must be 100..3600000\n");
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "kafka-dump: unknown option '%s'\n%s", a, kafka_dump_usage);
-            return 2;
-        }
+    rc = yq_cli_parse_cmd("yuqingctl kafka-dump", kafka_dump_usage, argc, argv, 1, table,
+                          sizeof(table) / sizeof(table[0]), &o, NULL, 0);
+    if (rc) {
+        return rc == YQ_CLI_HELP ? 0 : YQ_CLI_EXIT_USAGE;
     }
-    if (!bootstrap || !topic) {
+    rc = 1;
+    if (!o.bootstrap || !o.topic) {
         fputs(kafka_dump_usage, stderr);
         return 2;
     }
-    rk = dump_consumer_new(bootstrap, errbuf, sizeof(errbuf));
+    rk = dump_consumer_new(o.bootstrap, errbuf, sizeof(errbuf));
     if (!rk) {
         LOG_ERR("kafka-dump cannot start: %s", errbuf);
         return 1;
     }
-    deadline_ms = yq_time_mono_ms() + timeout_ms;
-    if (dump_plan(rk, topic, deadline_ms, parts, &n_parts, errbuf, sizeof(errbuf))) {
+    deadline_ms = yq_time_mono_ms() + o.timeout_ms.v;
+    if (dump_plan(rk, o.topic, deadline_ms, parts, &n_parts, errbuf, sizeof(errbuf))) {
         LOG_ERR("kafka-dump failed: %s", errbuf);
         goto done;
     }
     assignment = rd_kafka_topic_partition_list_new(n_parts > 0 ? n_parts : 1);
     for (int i = 0; i < n_parts; i++) {
         if (!parts[i].done) {
-            rd_kafka_topic_partition_list_add(assignment, topic, parts[i].partition)->offset =
+            rd_kafka_topic_partition_list_add(assignment, o.topic, parts[i].partition)->offset =
                 RD_KAFKA_OFFSET_BEGINNING;
             left++;
         }
     }
     err = rd_kafka_assign(rk, assignment);
     if (err) {
-        LOG_ERR("kafka-dump cannot assign topic=%s: %s", topic, rd_kafka_err2str(err));
+        LOG_ERR("kafka-dump cannot assign topic=%s: %s", o.topic, rd_kafka_err2str(err));
         goto done;
     }
     /* Read every partition up to the end it had when the dump started, then stop. */
@@ -211,7 +184,7 @@ int kafka_dump_main(int argc, char **argv)
         if (!m) {
             if (yq_time_mono_ms() > deadline_ms) {
                 LOG_ERR("kafka-dump timed out topic=%s partitions_unfinished=%d timeout_ms=%ld",
-                        topic, left, timeout_ms);
+                        o.topic, left, o.timeout_ms.v);
                 goto done;
             }
             continue;
@@ -228,7 +201,7 @@ int kafka_dump_main(int argc, char **argv)
             if (m->offset < parts[i].end) {
                 printf("%d %lld %.*s ", (int)m->partition, (long long)m->offset,
                        (int)m->key_len, m->key ? (const char *)m->key : "");
-                if (values) {
+                if (o.values) {
                     printf("%.*s\n", (int)m->len, m->payload ? (const char *)m->payload : "");
                 } else {
                     printf("%zu\n", m->len);

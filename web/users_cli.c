@@ -2,7 +2,6 @@
 
 #include <jansson.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,8 @@
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
+
+#define PROG "yuqingctl users"
 
 static const char usage[] =
     "usage: yuqingctl users COMMAND [OPTIONS]\n"
@@ -33,22 +34,10 @@ static const char usage[] =
 
 struct users_opts {
     const char *sub, *config, *db, *username, *role, *department, *display, *password_file;
-    const char *name, *head, *ttl_days;
+    const char *name, *head;
+    struct yq_cli_long ttl_days; /* token: days; 0 (default): no expiry */
     bool must_change, json;
 };
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("yuqingctl users: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n", stderr);
-    fputs(usage, stderr);
-    return 2;
-}
 
 /* Returns 0, YQ_CLI_HELP (usage printed to stdout) or 2 (usage error printed). */
 static int parse_opts(int argc, char **argv, struct users_opts *o)
@@ -63,28 +52,21 @@ static int parse_opts(int argc, char **argv, struct users_opts *o)
         YQ_CLI_VALUE("--password-file", struct users_opts, password_file),
         YQ_CLI_VALUE("--name", struct users_opts, name),
         YQ_CLI_VALUE("--head", struct users_opts, head),
-        YQ_CLI_VALUE("--ttl-days", struct users_opts, ttl_days),
+        YQ_CLI_LONG("--ttl-days", struct users_opts, ttl_days, 0, WEB_TOKEN_TTL_MAX_DAYS),
         YQ_CLI_FLAG("--must-change", struct users_opts, must_change),
         YQ_CLI_FLAG("--json", struct users_opts, json),
     };
-    char why[256];
+    int rc;
 
     memset(o, 0, sizeof(*o));
     o->config = "config/notifier.yaml";
     if (argc < 2) {
-        return usage_error("missing command");
+        return yq_cli_usage_error(PROG, usage, "missing command");
     }
     o->sub = argv[1];
-    switch (yq_cli_parse(argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, NULL, 0, why,
-                         sizeof(why))) {
-    case 0:
-        return 0;
-    case YQ_CLI_HELP:
-        fputs(usage, stdout);
-        return YQ_CLI_HELP;
-    default:
-        return usage_error("%s", why);
-    }
+    rc = yq_cli_parse_cmd(PROG, usage, argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, NULL,
+                          0);
+    return rc == ERR_INVALID ? YQ_CLI_EXIT_USAGE : rc;
 }
 
 /* The store location (--db, store.url, store.path) and web.auth settings from the config file. */
@@ -167,10 +149,11 @@ static int cmd_add(const struct users_opts *o, struct web_auth *a)
     int err;
 
     if (!o->username || !o->role) {
-        return usage_error("add needs --username and --role");
+        return yq_cli_usage_error(PROG, usage, "add needs --username and --role");
     }
     if (web_role_parse(o->role, &role) != 0) {
-        return usage_error("unknown role '%s' (admin, duty_officer, liaison, head)", o->role);
+        return yq_cli_usage_error(
+            PROG, usage, "unknown role '%s' (admin, duty_officer, liaison, head)", o->role);
     }
     if (read_password(o, &pw)) {
         return 1;
@@ -193,7 +176,7 @@ static int cmd_change(const struct users_opts *o, struct web_auth *a, int disabl
     int err;
 
     if (!o->username) {
-        return usage_error("%s needs --username", o->sub);
+        return yq_cli_usage_error(PROG, usage, "%s needs --username", o->sub);
     }
     if (passwd && read_password(o, &pw)) {
         return 1;
@@ -274,21 +257,14 @@ static int print_departments(json_t *v)
 
 static int cmd_token(const struct users_opts *o, struct web_auth *a)
 {
-    char token[64], *end = NULL;
-    long days = 0;
+    char token[64];
     int err;
 
     if (!o->username) {
-        return usage_error("token needs --username");
+        return yq_cli_usage_error(PROG, usage, "token needs --username");
     }
-    if (o->ttl_days) {
-        days = strtol(o->ttl_days, &end, 10);
-        if (!end || *end || days < 0 || days > 3650) {
-            return usage_error("--ttl-days needs 0..3650, not '%s'", o->ttl_days);
-        }
-    }
-    err = web_token_create(a, o->username, o->name, (int64_t)days * 86400, yq_time_now(), token,
-                           sizeof(token), NULL);
+    err = web_token_create(a, o->username, o->name, (int64_t)o->ttl_days.v * 86400, yq_time_now(),
+                           token, sizeof(token), NULL);
     if (err) {
         fprintf(stderr, "yuqingctl users: cannot create token: %s\n", yq_strerror(err));
         return 1;
@@ -335,7 +311,7 @@ int users_cli_main(int argc, char **argv)
         rc = cmd_token(&o, a);
     } else if (strcmp(o.sub, "dept-add") == 0) {
         if (!o.department) {
-            rc = usage_error("dept-add needs --department");
+            rc = yq_cli_usage_error(PROG, usage, "dept-add needs --department");
         } else {
             int e = web_department_add(a, o.department, o.head, yq_time_now());
             if (e && e != ERR_EXISTS) {
@@ -346,7 +322,7 @@ int users_cli_main(int argc, char **argv)
     } else if (strcmp(o.sub, "dept-list") == 0) {
         rc = web_department_list(a, &v) ? 1 : o.json ? print_json(v) : print_departments(v);
     } else {
-        rc = usage_error("unknown command '%s'", o.sub);
+        rc = yq_cli_usage_error(PROG, usage, "unknown command '%s'", o.sub);
     }
     web_auth_free(a);
     free(db);

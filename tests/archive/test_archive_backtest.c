@@ -466,9 +466,19 @@ static void test_cli_usage_errors(void **state)
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
                          "yesterday", NULL),
                      2);
+    /* yq_cli's one form for a bad time or number: option and value named, then the usage */
+    assert_non_null(strstr(err_out, "yuqingctl rules backtest: 选项 '--since' 的取值 'yesterday' "
+                                    "不是 RFC 3339 时间或 Nd/Nh (not an RFC 3339 time or Nd/Nh)\n"
+                                    "usage: yuqingctl rules backtest"));
+    assert_int_equal(
+        run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--until", "3661d", NULL),
+        2);
+    assert_non_null(strstr(err_out, "选项 '--until' 的取值 '3661d' 不是 RFC 3339 时间或 Nd/Nh"));
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch,
                          "--samples", "51", NULL),
                      2);
+    assert_non_null(strstr(err_out, "选项 '--samples' 的取值 '51' 须为 0..50 的整数 (needs a whole "
+                                    "number in 0..50)"));
     assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
                          "2026-11-15T00:00:00Z", "--until", "2026-11-14T00:00:00Z", NULL),
                      2);

@@ -161,6 +161,7 @@ static void missing_archive_and_usage(void **state)
     const char *bad[] = {"archive", "status", "--recent", "x", "--dir", missing};
     const char *unknown[] = {"archive", "compact"};
     const char *prune[] = {"archive", "prune", "--dir", missing, "--retention-days", "0"};
+    const char *bad_now[] = {"archive", "prune", "--dir", missing, "--now", "2026-12-32"};
 
     (void)state;
     snprintf(missing, sizeof(missing), "%s-missing", dir);
@@ -168,9 +169,16 @@ static void missing_archive_and_usage(void **state)
     assert_non_null(strstr(errout, "yuqingctl archive init"));
     assert_int_equal(access(missing, F_OK), -1); /* never created implicitly */
     assert_int_equal(cli(6, bad), 2);
-    assert_non_null(strstr(errout, "--recent"));
+    /* yq_cli's one form for a bad value (option and value named), then the usage */
+    assert_non_null(strstr(errout,
+                           "yuqingctl archive: 选项 '--recent' 的取值 'x' 须为 0..1000 的整数 "
+                           "(needs a whole number in 0..1000)\nusage: yuqingctl archive"));
     assert_int_equal(cli(2, unknown), 2);
     assert_int_equal(cli(6, prune), 2);
+    assert_non_null(strstr(errout, "选项 '--retention-days' 的取值 '0' 须为 1..36500 的整数"));
+    assert_int_equal(cli(6, bad_now), 2);
+    assert_non_null(strstr(errout, "yuqingctl archive: 选项 '--now' 的取值 '2026-12-32' 不是 RFC "
+                                   "3339 时间 (not an RFC 3339 time)\n"));
 }
 
 static void month_expiry(void **state)

@@ -772,6 +772,23 @@ static void test_cli(void **state)
     {
         const char *const a[] = {"reports", "event", "x7", "--config", cfg, "--db", t.path, NULL};
         assert_int_equal(run_cli(a, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "yuqingctl reports: event 需要事件编号 ID\n用法 (usage)"));
+    }
+    {
+        /* yq_cli's one form for a bad time or number (option and value named), exit 2 */
+        const char *const now[] = {"reports", "daily", "--config", cfg, "--db",
+                                   t.path,    "--now", "12/05",    NULL};
+        const char *const limit[] = {"reports", "list",    "--config", cfg, "--db",
+                                     t.path,    "--limit", "1001",     NULL};
+        const char *const print[] = {"reports", "list", "--print-config", NULL};
+        assert_int_equal(run_cli(now, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "yuqingctl reports: 选项 '--now' 的取值 '12/05' 不是 RFC 3339 "
+                                    "时间 (not an RFC 3339 time)\n"));
+        assert_int_equal(run_cli(limit, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "yuqingctl reports: 选项 '--limit' 的取值 '1001' 须为 1..1000 "
+                                    "的整数 (needs a whole number in 1..1000)\n"));
+        assert_int_equal(run_cli(print, err, sizeof(err)), 2); /* it prints no config */
+        assert_non_null(strstr(err, "yuqingctl reports: 选项 '--print-config' 只用于服务进程"));
     }
     unlink(out);
     unlink(css);

@@ -842,6 +842,22 @@ static void test_events_cli(void **state)
                                  "shows more, up to 100000)\n");
     }
     {
+        /* a bad number: yq_cli's one form (option and value named), exit 2, nothing written */
+        char *heat[] = {"events", "watch", "1", "--heat", "0", "--config", conf, NULL};
+        char *version[] = {"events", "confirm", "1", "--version", "v2", "--config", conf, NULL};
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(7, heat), 2);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out,
+                               "yuqingctl events: 选项 '--heat' 的取值 '0' 须为不小于 1 的整数 "
+                               "(needs a whole number >= 1)\n"));
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(7, version), 2);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "yuqingctl events: 选项 '--version' 的取值 'v2' 须为不小于 0 "
+                                    "的整数 (needs a whole number >= 0)\n"));
+    }
+    {
         char *assign[] = {"events", "assign", "1", "--lead", "市自然资源局", "--co", "市应急管理局",
                           "--opinion", "属实，请核查", "--by", "王值班", "--config", conf, NULL};
         saved = capture_begin(STDOUT_FILENO, out_path);

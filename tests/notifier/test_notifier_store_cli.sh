@@ -41,6 +41,15 @@ grep -q "yuqingctl store init" "$work/err1" || fail "no hint in: $(cat "$work/er
   >/dev/null 2>&1 && fail "tickets list succeeded on a missing store"
 [ ! -e "$work/disk" ] || fail "yuqingctl tickets created $work/disk"
 
+# 2b. --print-config is a process's option: store init prints no config, so it refuses it
+# (exit 2, named) instead of ignoring it and creating the store
+"$ctl" store init --print-config --config "$src/config/notifier.yaml" --db "$work/disk/tickets.db" \
+  >/dev/null 2>"$work/err2b"
+rc=$?
+[ "$rc" -eq 2 ] || fail "store init --print-config: exit $rc, want 2"
+grep -q "^yuqingctl store: 选项 '--print-config' 只用于服务进程" "$work/err2b" || fail "said: $(cat "$work/err2b")"
+[ ! -e "$work/disk" ] || fail "store init --print-config created $work/disk"
+
 # 3. store init creates directories and a 0600 file with the schema; twice is harmless
 "$ctl" store init --config "$src/config/notifier.yaml" --db "$work/disk/tickets.db" \
   >"$work/out3" 2>"$work/err3" || fail "store init: $(cat "$work/err3")"

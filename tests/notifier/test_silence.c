@@ -584,6 +584,16 @@ static void test_cli(void **state)
                                                   "--reason", "y", "--until", "someday", "--by",
                                                   "王", NULL}),
                      2);
+    /* a bad time or number: yq_cli's one form (option and value named), then the usage */
+    test_expect_text("until", c->err,
+                     (const char *const[]){"yuqingctl silences: 选项 '--until' 的取值 'someday' "
+                                           "不是 RFC 3339 时间 (not an RFC 3339 time)\nusage:"},
+                     1, NULL, 0);
+    assert_int_equal(run(c, (const char *const[]){"alerts", "--limit", "10001", NULL}), 2);
+    test_expect_text("limit", c->err,
+                     (const char *const[]){"yuqingctl silences: 选项 '--limit' 的取值 '10001' 须为 "
+                                           "1..10000 的整数 (needs a whole number in 1..10000)\n"},
+                     1, NULL, 0);
     assert_int_equal(run(c, (const char *const[]){"add", "--kind", "term", "--value", "x",
                                                   "--for", "1h", "--by", "王", NULL}),
                      2);

@@ -459,9 +459,10 @@ static void test_issue_11_settled_clocks_stop(void **state)
 
 /*
  * Issue #12: the options are read by yq_cli_parse(), in its words; a bad --limit (not a number,
- * below 1, above 100000) is still refused by name, and so is a word after list, outbox or
- * escalate, an unknown command and a command without its NUMBER or ID, each named. All exit 2
- * before the store is opened.
+ * below 1, above 100000), --now, --at or --proposal is refused by name and value in yq_cli's
+ * one message form, --print-config (a process's option) is refused, and so is a word after
+ * list, outbox or escalate, an unknown command and a command without its NUMBER or ID, each
+ * named. All exit 2 before the store is opened.
  */
 static void test_issue_12_bad_options_in_yq_cli_words(void **state)
 {
@@ -471,11 +472,22 @@ static void test_issue_12_bad_options_in_yq_cli_words(void **state)
         const char *first_line;
     } cases[] = {
         {{"tickets", "list", "--limit", "abc"},
-         "--limit 须为 1 至 100000 (--limit must be 1..100000)"},
+         "选项 '--limit' 的取值 'abc' 须为 1..100000 的整数 (needs a whole number in 1..100000)"},
         {{"tickets", "list", "--limit", "-5"},
-         "--limit 须为 1 至 100000 (--limit must be 1..100000)"},
+         "选项 '--limit' 的取值 '-5' 须为 1..100000 的整数 (needs a whole number in 1..100000)"},
         {{"tickets", "list", "--limit", "100001"},
-         "--limit 须为 1 至 100000 (--limit must be 1..100000)"},
+         "选项 '--limit' 的取值 '100001' 须为 1..100000 的整数 (needs a whole number in "
+         "1..100000)"},
+        /* the typed options: one message form (yq_cli), exit 2, before the store is opened */
+        {{"tickets", "escalate", "--now", "yesterday", "--db", "/nonexistent/tickets.db"},
+         "选项 '--now' 的取值 'yesterday' 不是 RFC 3339 时间 (not an RFC 3339 time)"},
+        {{"tickets", "respond", "YQ-1", "--at", "16:00"},
+         "选项 '--at' 的取值 '16:00' 不是 RFC 3339 时间 (not an RFC 3339 time)"},
+        {{"tickets", "confirm-response", "YQ-1", "--proposal", "0"},
+         "选项 '--proposal' 的取值 '0' 须为不小于 1 的整数 (needs a whole number >= 1)"},
+        /* a process's option that this command would ignore is refused (it prints no config) */
+        {{"tickets", "list", "--print-config"},
+         "选项 '--print-config' 只用于服务进程，此命令不打印配置 (this command prints no config)"},
         {{"tickets", "list", "--limit"}, "选项 '--limit' 缺少取值 (needs a value)"},
         {{"tickets", "list", "--bogus"}, "未知选项 '--bogus' (unknown option)"},
         {{"tickets", "show", "YQ-1", "YQ-2"}, "多余的参数 'YQ-2' (unexpected argument)"},

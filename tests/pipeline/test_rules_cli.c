@@ -104,6 +104,11 @@ static void test_usage_errors(void **state)
     assert_int_equal(run(NULL, "rules", "list", "--bogus", NULL), 2);
     assert_int_equal(run(NULL, "rules", "list", "--redis", NULL), 2);
     assert_int_equal(run(NULL, "rules", "list", "--redis", "host:notaport", NULL), 2);
+    /* a bad number: yq_cli's one form (option and value named), then the usage */
+    assert_int_equal(run(NULL, "rules", "list", "--limit", "0", NULL), 2);
+    assert_non_null(strstr(err_out,
+                           "yuqingctl rules: 选项 '--limit' 的取值 '0' 须为不小于 1 的整数 "
+                           "(needs a whole number >= 1)\nusage: "));
     assert_int_equal(run(NULL, "rules", "help", NULL), 0);
     assert_non_null(strstr(out, "usage: yuqingctl rules push DIR"));
     /* issue #11 (review): the error in Chinese first */

@@ -501,6 +501,13 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
         assert_non_null(strstr(err, "stats: '2026-13' 不是月份，须为 YYYY-MM，如 2026-11 (not a "
                                     "month YYYY-MM)\n"));
     }
+    /* a bad --now: yq_cli's one form for every command's times (option and value named) */
+    {
+        char *bad_now[] = {"stats", "month", "--now", "2026-03-01 25:00", "--db", e->path, NULL};
+        assert_int_equal(run_stats(e, bad_now, err, sizeof(err)), 2);
+        assert_non_null(strstr(err, "stats: 选项 '--now' 的取值 '2026-03-01 25:00' 不是 RFC 3339 "
+                                    "时间 (not an RFC 3339 time)\nusage: yuqingctl stats"));
+    }
     /* no registry in this store: accepted, with a warning */
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 0);
     assert_non_null(strstr(err, "no department registry"));

@@ -178,12 +178,34 @@ static void test_issue_16_errors_never_show_the_password(void **state)
     assert_non_null(strstr(err, "yuqingctl store init"));
 }
 
+/*
+ * A bad --ttl-days is refused while the arguments are read, in yq_cli's one form (option and
+ * value named), exit 2: before the store is opened, so a missing store does not hide it
+ * (it used to be read after opening the store: exit 1 here).
+ */
+static void test_bad_ttl_days_is_a_usage_error(void **state)
+{
+    struct env *e = *state;
+    char out[4096], err[4096], missing[160];
+    char *token[] = {"users",      "token", "--username", "liaison1",
+                     "--ttl-days", "3651",  "--config",   "/nonexistent/notifier.yaml",
+                     "--db",       missing, NULL};
+
+    snprintf(missing, sizeof(missing), "%s/no-such/tickets.db", e->dir);
+    assert_int_equal(run(e, token, out, sizeof(out), err, sizeof(err)), 2);
+    assert_non_null(strstr(err,
+                           "yuqingctl users: 选项 '--ttl-days' 的取值 '3651' 须为 0..3650 的整数 "
+                           "(needs a whole number in 0..3650)\nusage: yuqingctl users"));
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_issue_16_users_on_the_store_of_db, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_16_errors_never_show_the_password, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_bad_ttl_days_is_a_usage_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
