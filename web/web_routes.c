@@ -186,8 +186,8 @@ static enum MHD_Result route_password(struct web_call *call)
     }
     client_addr(call->c, addr, sizeof(addr));
     err = web_user_change_password(call->w->auth, call->p.user.id, str_field(body, "old_password"),
-                                   str_field(body, "new_password"), call->p.session_id, addr,
-                                   call->now, &retry, why, sizeof(why));
+                                   str_field(body, "new_password"), call->p.session_id, call->now,
+                                   &retry, why, sizeof(why));
     json_decref(body);
     if (err == ERR_RETRY || err == ERR_TOO_BIG) {
         LOG_WARN("password change throttled user=%s client=%s retry_after_s=%lld",

@@ -491,7 +491,7 @@ static void test_issue_10_duty_desk_keeps_stream_slots(void **state)
 static void test_issue_10_password_endpoint_is_throttled(void **state)
 {
     struct fx *f = *state;
-    struct client cl;
+    struct client cl, other;
     struct resp r;
 
     login(f, "duty1", "duty-password-1", &cl);
@@ -508,6 +508,26 @@ static void test_issue_10_password_endpoint_is_throttled(void **state)
             &r);
     assert_int_equal(r.status, 429);
     assert_true(atoi(r.retry_after) > 0);
+    resp_release(&r);
+    /* a counter of its own (the outside review): the name still logs in (http_login: 200) */
+    login(f, "duty1", "duty-password-1", &other);
+
+    /* and three failed logins of a name do not refuse its user's change */
+    login(f, "liaison-a", "liaison-password-a", &cl);
+    for (int i = 0; i < 3; i++) {
+        http_request(f->fx.port, NULL, "POST", "/api/login",
+                     "{\"username\":\"liaison-a\",\"password\":\"guess-number-y\"}", NULL, &r);
+        assert_int_equal(r.status, 401);
+        resp_release(&r);
+    }
+    http_request(f->fx.port, NULL, "POST", "/api/login",
+                 "{\"username\":\"liaison-a\",\"password\":\"liaison-password-a\"}", NULL, &r);
+    assert_int_equal(r.status, 429); /* the name is locked for logins */
+    resp_release(&r);
+    request(f, &cl, "POST", "/api/password",
+            "{\"old_password\":\"liaison-password-a\",\"new_password\":\"new-password-44\"}", NULL,
+            &r);
+    assert_int_equal(r.status, 204);
     resp_release(&r);
 }
 
