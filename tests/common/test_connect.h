@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 /*
  * A TCP connection to 127.0.0.1:port from source address from ("127.0.0.1", "127.0.0.2"),
@@ -61,6 +62,30 @@ static inline int test_request_status(int fd, const char *req)
     }
     buf[n] = '\0';
     return (int)strtol(buf + 9, NULL, 10); /* "HTTP/1.1 401 ..." */
+}
+
+/* One raw request (NUL-terminated) and the HTTP status it must get. */
+struct test_raw_case {
+    const char *req;
+    int status;
+};
+
+/*
+ * Send each of the n cases on a connection of its own from 127.0.0.1 to port; a case answered
+ * with another status fails the running test, naming what (the server) and the case's index.
+ */
+static inline void test_raw_cases(unsigned port, const struct test_raw_case *cases, size_t n,
+                                  const char *what, long hang_guard_s)
+{
+    for (size_t i = 0; i < n; i++) {
+        int fd = test_connect_from(port, "127.0.0.1", hang_guard_s);
+        int st = test_request_status(fd, cases[i].req);
+
+        close(fd);
+        if (st != cases[i].status) {
+            fail_msg("%s, case %zu: %d, want %d", what, i, st, cases[i].status);
+        }
+    }
 }
 
 #endif

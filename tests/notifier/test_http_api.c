@@ -307,10 +307,7 @@ static int raw_healthz(int fd)
  */
 static void test_monitoring_requires_one_host_on_http_1_1(void **state)
 {
-    static const struct {
-        const char *req;
-        int status;
-    } cases[] = {
+    static const struct test_raw_case cases[] = {
         {"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
         {"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
         {"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n", 400},
@@ -318,29 +315,19 @@ static void test_monitoring_requires_one_host_on_http_1_1(void **state)
         {"GET /metrics HTTP/1.1\r\nHost: monitor.example\r\nConnection: close\r\n\r\n", 200},
         {"GET /healthz HTTP/1.0\r\n\r\n", 200},
     };
+    static const char health[] = "{\"status\":\"ok\",\"dependencies\":{}}";
+    const size_t n = sizeof(cases) / sizeof(cases[0]);
     struct fixture *fx = *state;
     struct yq_metrics_http *mh;
     char err[256] = "";
-    static const char health[] = "{\"status\":\"ok\",\"dependencies\":{}}";
 
+    test_raw_cases(fx->port, cases, n, "notifier", HANG_GUARD_S);
     mh = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
     if (!mh) {
         fail_msg("yq_metrics_http_start: %s", err);
     }
     assert_int_equal(yq_metrics_http_publish_health(mh, 200, health, sizeof(health) - 1), 0);
-    for (int server = 0; server < 2; server++) {
-        unsigned port = server ? (unsigned)yq_metrics_http_port(mh) : fx->port;
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-            int fd = test_connect_from(port, "127.0.0.1", HANG_GUARD_S);
-            int st = test_request_status(fd, cases[i].req);
-
-            close(fd);
-            if (st != cases[i].status) {
-                fail_msg("%s, case %zu: %d, want %d", server ? "yq_metrics_http" : "notifier", i,
-                         st, cases[i].status);
-            }
-        }
-    }
+    test_raw_cases((unsigned)yq_metrics_http_port(mh), cases, n, "yq_metrics_http", HANG_GUARD_S);
     yq_metrics_http_stop(mh);
 }
 

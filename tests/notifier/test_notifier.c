@@ -574,8 +574,9 @@ static void test_unwritable_store_is_down_from_start(void **state)
     struct run_ctx ctx;
     pthread_t th;
     char err[512] = "", buf[4096], ro[512], *rw;
+    static const struct test_raw_case healthz_down = {
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 503};
     struct notifier_metrics *m;
-    int fd;
 
     (void)state;
     mock_env_start(&e, extra, 2);
@@ -592,11 +593,7 @@ static void test_unwritable_store_is_down_from_start(void **state)
     }
     m = notifier_metrics(ctx.n);
     assert_int_equal(atomic_load(&m->store_up), 0); /* before any batch */
-    fd = test_connect_from(notifier_http_port(ctx.n), "127.0.0.1", 60);
-    assert_int_equal(
-        test_request_status(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
-        503);
-    close(fd);
+    test_raw_cases(notifier_http_port(ctx.n), &healthz_down, 1, "notifier", 60);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
     wait_for(&m->intake_retries, 2, 60000);
     assert_true(get(&m->intake_retries) >= 2);

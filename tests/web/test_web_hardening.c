@@ -428,10 +428,7 @@ static void test_issue_10_chunked_body_is_refused_before_reading(void **state)
  */
 static void test_request_without_one_host_is_400(void **state)
 {
-    static const struct {
-        const char *req;
-        int status;
-    } cases[] = {
+    static const struct test_raw_case cases[] = {
         {"GET /api/me HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
         {"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
          400},
@@ -443,15 +440,8 @@ static void test_request_without_one_host_is_400(void **state)
     };
     struct fx *f = *state;
 
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int fd = raw_connect(f, "127.0.0.1");
-        int st = test_request_status(fd, cases[i].req);
-
-        close(fd);
-        if (st != cases[i].status) {
-            fail_msg("case %zu: %d, want %d", i, st, cases[i].status);
-        }
-    }
+    test_raw_cases(test_server_port(f->fx.srv), cases, sizeof(cases) / sizeof(cases[0]), "web",
+                   HANG_GUARD_S);
 }
 
 /* ------------------------------------------------------------ live updates */

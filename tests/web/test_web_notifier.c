@@ -85,7 +85,11 @@ static void intake(struct fx *f, const char *id, const char *dept, const char *t
     snprintf(number, 32, "%s", res.number);
 }
 
-static int setup(void **state)
+/*
+ * A new state over a new store with two tickets, not served yet: number_a of DEPT_A (item
+ * rss:a1) and number_b of dept_b (item id_b, titled title_b).
+ */
+static struct fx *fx_new(const char *id_b, const char *dept_b, const char *title_b)
 {
     struct fx *f = calloc(1, sizeof(*f));
 
@@ -93,7 +97,13 @@ static int setup(void **state)
     f->fx.ft = ticket_fixture_new();
     assert_non_null(f->fx.ft);
     intake(f, "rss:a1", DEPT_A, "征地补偿款迟迟未发放", f->number_a);
-    intake(f, "rss:b1", DEPT_B, "河道排污", f->number_b);
+    intake(f, id_b, dept_b, title_b, f->number_b);
+    return f;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = fx_new("rss:b1", DEPT_B, "河道排污");
 
     web_fixture_serve_store(&f->fx, DEPT_A, DEPT_B, false);
     *state = f;
@@ -782,16 +792,11 @@ static int race_act(void *ctx, const char *number, const char *action,
     return web_notifier_ops.act(ctx, number, action, actor, args, errbuf, errlen);
 }
 
-/* setup(), but served through race_ops: the real ops with race_act() as their act. */
+/* Both tickets of DEPT_A, served through race_ops: the real ops with race_act() as their act. */
 static int race_setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
+    struct fx *f = fx_new("rss:a2", DEPT_A, "安置房迟迟未交付");
 
-    assert_non_null(f);
-    f->fx.ft = ticket_fixture_new();
-    assert_non_null(f->fx.ft);
-    intake(f, "rss:a1", DEPT_A, "征地补偿款迟迟未发放", f->number_a);
-    intake(f, "rss:a2", DEPT_A, "安置房迟迟未交付", f->number_b);
     race_ops = web_notifier_ops;
     race_ops.act = race_act;
     race.pending = false;
