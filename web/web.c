@@ -20,12 +20,12 @@
 #include "web_internal.h"
 #include "web_reply.h"
 #include "web_routes.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_metrics_http.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
+#include "yq_banned.h"
 
 #define CFG_KEYS_OF web_cfg
 const struct cfg_key web_cfg_keys[] = {

@@ -793,9 +793,10 @@ static bool action_body(struct web_call *call, const char *action, const char *l
  * between the check and the act's own transaction (a 转办 that moves the ticket to another
  * department) fails the act with 409 version_changed and writes nothing. A client's own
  * expected_version other than the checked one is refused here with the same 409 (a later
- * version could otherwise be met by a change the checks never saw); one that is not an integer
- * is left to the act's 400. Ops whose tickets carry no version are not bound. Returns true, or
- * false with the reply to return in *refused (MHD_NO when out of memory).
+ * version could otherwise be met by a change the checks never saw); one that is not a
+ * non-negative integer is left to the act's 400 (expected_version_invalid). Ops whose tickets
+ * carry no version are not bound. Returns true, or false with the reply to return in *refused
+ * (MHD_NO when out of memory).
  */
 static bool expect_checked_version(struct web_call *call, const char *number, json_t *t,
                                    json_t *body, enum MHD_Result *refused)
@@ -814,7 +815,7 @@ static bool expect_checked_version(struct web_call *call, const char *number, js
         }
         return true;
     }
-    if (json_is_integer(ev) && json_integer_value(ev) != checked) {
+    if (json_is_integer(ev) && json_integer_value(ev) >= 0 && json_integer_value(ev) != checked) {
         snprintf(why, sizeof(why),
                  "version_changed: 交办单 %s 已被他人更新（版本 %lld，预期 %lld），请刷新后重试",
                  number, (long long)checked, (long long)json_integer_value(ev));

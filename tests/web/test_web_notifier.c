@@ -851,6 +851,10 @@ static void test_reassignment_between_check_and_act_is_a_conflict(void **state)
                        &r);
     assert_non_null(strstr(r.body, "\"code\":\"version_changed\""));
     resp_release(&r);
+    http_ticket_action(f->fx.port, &liaison, f->number_b, "ack", "{\"expected_version\":-1}", 400,
+                       &r);
+    assert_non_null(strstr(r.body, "\"code\":\"expected_version_invalid\""));
+    resp_release(&r);
     /* 0: the version of a ticket not changed since intake */
     http_ticket_action(f->fx.port, &liaison, f->number_b, "ack", "{\"expected_version\":0}", 200,
                        NULL);
