@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -46,6 +47,26 @@ static bool copy_doc(const char *text, size_t len, struct doc *out)
     return true;
 }
 
+/* MHD_get_connection_values()'s iterator: counts the Host fields into *cls (a size_t). */
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (key && strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+        (*(size_t *)cls)++;
+    }
+    return MHD_YES;
+}
+
+bool yq_metrics_http_host_ok(struct MHD_Connection *c, const char *version)
+{
+    size_t n = 0;
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, &count_host, &n);
+    return n == 1 || (n == 0 && version && strcmp(version, MHD_HTTP_VERSION_1_0) == 0);
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -58,14 +79,16 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     struct doc out = {NULL, 0};
     bool ok = true;
 
-    (void)version;
     (void)upload;
     (void)con_cls;
     if (*upload_size > 0) {
         *upload_size = 0; /* no route takes a body: drop it */
         return MHD_YES;
     }
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+    if (!yq_metrics_http_host_ok(c, version)) {
+        status = MHD_HTTP_BAD_REQUEST; /* any Host is answered, but one there must be */
+    } else if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+               strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         status = MHD_HTTP_METHOD_NOT_ALLOWED;
     } else if (strcmp(url, "/metrics") == 0) {
         type = "text/plain; version=0.0.4; charset=utf-8";

@@ -12,11 +12,13 @@
 #ifndef YQ_METRICS_HTTP_H
 #define YQ_METRICS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "yq_cfg.h"
 
+struct MHD_Connection;
 struct MHD_Daemon;
 struct MHD_Response;
 struct sockaddr_in;
@@ -84,6 +86,16 @@ int yq_metrics_http_bound_port(struct MHD_Daemon *daemon, int asked);
  * same-origin. r: borrowed. Returns 0 or ERR_NOMEM (libmicrohttpd refused a header).
  */
 int yq_metrics_http_security_headers(struct MHD_Response *r, const char *csp);
+
+/*
+ * Whether the request on c (borrowed, headers complete) of HTTP version version (the access
+ * handler's argument, "HTTP/1.1") names its host as RFC 9112 section 3.2 requires: exactly one
+ * Host header field on HTTP/1.1, at most one on HTTP/1.0 (which has none to send). A false
+ * answer is a malformed request, for every URL (/healthz and /metrics too): the server
+ * answers 400. libmicrohttpd 0.9.75's MHD_OPTION_STRICT_FOR_CLIENT refuses a missing Host only
+ * (with a body of its own, and spaces in URLs as well); this is the one check of every server.
+ */
+bool yq_metrics_http_host_ok(struct MHD_Connection *c, const char *version);
 
 /*
  * Replace the /metrics text with len bytes of text (copied; need not be NUL-terminated).

@@ -295,9 +295,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     unsigned status = MHD_HTTP_OK;
     int err;
 
-    (void)version;
     if (api->web && web_owns_url(url)) {
-        return web_handle(api->web, c, url, method, upload_data, upload_data_size, req_cls);
+        return web_handle(api->web, c, url, method, version, upload_data, upload_data_size,
+                          req_cls);
+    }
+    if (!yq_metrics_http_host_ok(c, version)) {
+        /* /healthz and /metrics answer any Host (monitoring), but HTTP/1.1 requires one */
+        return reply_text(c, MHD_HTTP_BAD_REQUEST, "bad request: one Host header required\n");
     }
     /*
      * Issue #10: the issue #2 page and JSON API (/, /api/tickets, POST actions taking the actor

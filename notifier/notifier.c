@@ -81,6 +81,8 @@ const struct cfg_key notifier_cfg_keys[] = {
  */
 #define KAFKA_PROBE_UP_MS 5000
 #define KAFKA_PROBE_DOWN_MS 2000
+/* How often the loop probes a store it could not write, while it holds no batch (store_probe()). */
+#define STORE_PROBE_DOWN_MS 5000
 #define KAFKA_PROBE_TIMEOUT_MS 1000
 
 struct notifier {
@@ -538,6 +540,30 @@ static void feed_live(void *ctx, bool live)
     web_events_feed_live(live);
 }
 
+/*
+ * Probe whether the store takes writes (ticket_store_write_probe()) and set the intake's
+ * store_up from the answer (busy: left as it is), logging each change once (the outside
+ * review: a store the notifier cannot write was reported down only after its first failed
+ * batch). Called at start-up and, while the store is down and no batch is held, from the loop.
+ */
+static void store_probe(struct notifier *n)
+{
+    int err = ticket_store_write_probe(n->store), was;
+
+    if (err == ERR_RETRY) {
+        return;
+    }
+    was = atomic_exchange_explicit(&n->metrics.store_up, err ? 0 : 1, memory_order_relaxed);
+    if (err && was) {
+        LOG_ERR("ticket store cannot be written store='%s': /healthz says store down; the web UI "
+                "still reads, and no alert is stored nor any offset committed until a write "
+                "succeeds",
+                ticket_store_errmsg(n->store));
+    } else if (!err && !was) {
+        LOG_INFO("ticket store takes writes again");
+    }
+}
+
 int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *errbuf,
                   size_t errlen)
 {
@@ -561,6 +587,8 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
     if (err) {
         goto fail;
     }
+    /* a store it cannot write does not stop the notifier (the web UI reads): it says so */
+    store_probe(n);
     /* the lexicon is embedded: a failure here is a broken build or missing OpenCC data */
     err = yq_sentiment_open(NULL, &n->sentiment, errbuf, errlen);
     if (err) {
@@ -881,7 +909,7 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
     size_t max = (size_t)n->cfg->consumer.batch_max;
     rd_kafka_message_t **msgs, **alerts;
     struct notifier_payload *p;
-    int64_t next_probe_ms = 0;
+    int64_t next_probe_ms = 0, next_store_probe_ms = yq_time_mono_ms() + STORE_PROBE_DOWN_MS;
     rd_kafka_message_t *event = NULL; /* the error or partition end that ended a batch */
     const struct yq_kafka_take take = {.on_error = keep_event, .ctx = &event};
 
@@ -900,6 +928,12 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
         size_t n_msgs;
 
         kafka_probe(n, &next_probe_ms);
+        if (!atomic_load_explicit(&n->metrics.store_up, memory_order_relaxed) &&
+            yq_time_mono_ms() >= next_store_probe_ms) {
+            /* down since start-up, and no batch came to tell otherwise */
+            store_probe(n);
+            next_store_probe_ms = yq_time_mono_ms() + STORE_PROBE_DOWN_MS;
+        }
         /*
          * issue #16: up to batch_max messages: the first within poll_timeout_ms, the others
          * while each comes within batch_wait_ms (0: what is already queued, so a lone alert

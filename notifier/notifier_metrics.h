@@ -30,13 +30,16 @@ struct notifier_metrics {
     /*
      * Dependency state for /healthz and yuqing_notifier_dependency_up (issue #10), 1 up,
      * 0 down, -1 unknown (YQ_DEP_* of yq_health.h):
-     * store_up falls to 0 when the intake of a batch fails and rises when one commits;
+     * store_up falls to 0 when the intake of a batch fails, or at start-up when the store
+     * takes no write (the write probe, notifier.c), and rises when one commits (or the probe
+     * the loop repeats while idle succeeds);
      * worker_store_up likewise for the delivery worker's writes (escalation, outbox). They are
      * apart so that a worker round that succeeds (often writing nothing) does not say "up"
-     * while the intake holds a batch it cannot store (notifier_store_up()); kafka_up is -1 until the first probe is answered or not, falls
-     * when a metadata probe (every 5 s, 2 s while down) gets no answer within 1 s, on
-     * ALL_BROKERS_DOWN or a failed offset commit, and rises on an answered probe, a message,
-     * a partition EOF or a commit (notifier.c). Set with notifier_dep_set().
+     * while the intake holds a batch it cannot store (notifier_store_up()); kafka_up is -1 until
+     * the first probe is answered or not, falls when a metadata probe (every 5 s, 2 s while down)
+     * gets no answer within 1 s, on ALL_BROKERS_DOWN or a failed offset commit, and rises on an
+     * answered probe, a message, a partition EOF or a commit (notifier.c). Set with
+     * notifier_dep_set().
      */
     atomic_int store_up;
     atomic_int worker_store_up;

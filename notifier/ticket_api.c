@@ -640,12 +640,14 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
     }
     ev = args ? json_object_get(args, "expected_version") : NULL;
     if (ev && !json_is_null(ev)) {
-        if (!json_is_integer(ev) || json_integer_value(ev) < 1) {
-            snprintf(errbuf, errlen, "expected_version_invalid: expected_version 须为正整数");
+        /* 0 is a ticket's version until its first change */
+        if (!json_is_integer(ev) || json_integer_value(ev) < 0) {
+            snprintf(errbuf, errlen, "expected_version_invalid: expected_version 须为非负整数");
             *out = refusal(errbuf);
             return ERR_INVALID;
         }
         act.expected_version = json_integer_value(ev);
+        act.expect_version = true;
     }
     ev = args ? json_object_get(args, "proposal_id") : NULL;
     if (ev && !json_is_null(ev)) {

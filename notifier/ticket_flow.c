@@ -370,6 +370,26 @@ static int department_registered(struct ticket_store *store, const char *departm
     return err;
 }
 
+/*
+ * Whether act expects a version of t other than t's (expected_version when > 0 or
+ * expect_version: a client's optimistic check, or the web layer's version of its department
+ * check), with the version_changed line in errbuf (may be NULL).
+ */
+static bool version_changed(const struct ticket_action *act, const struct ticket *t, char *errbuf,
+                            size_t errlen)
+{
+    if ((act->expected_version <= 0 && !act->expect_version) ||
+        act->expected_version == t->version) {
+        return false;
+    }
+    if (errbuf) {
+        snprintf(errbuf, errlen,
+                 "version_changed: 交办单 %s 已被他人更新（版本 %lld，预期 %lld），请刷新后重试",
+                 t->number, (long long)t->version, (long long)act->expected_version);
+    }
+    return true;
+}
+
 static int apply_locked(struct ticket_store *store, const struct ticket_action *act,
                         const char *role, int64_t now, struct ticket_action_result *res,
                         char *errbuf, size_t errlen)
@@ -414,12 +434,7 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         err = ERR_BAD_STATE;
         goto done;
     }
-    if (act->expected_version > 0 && act->expected_version != t.version) {
-        if (errbuf) {
-            snprintf(errbuf, errlen,
-                     "version_changed: 交办单 %s 已被他人更新（版本 %lld，预期 %lld），请刷新后重试",
-                     t.number, (long long)t.version, (long long)act->expected_version);
-        }
+    if (version_changed(act, &t, errbuf, errlen)) {
         err = ERR_BAD_STATE;
         goto done;
     }
@@ -674,13 +689,8 @@ static int decide_locked(struct ticket_store *store, const struct ticket_action 
         }
         goto done;
     }
-    if (act->expected_version > 0 && act->expected_version != t.version) {
+    if (version_changed(act, &t, errbuf, errlen)) {
         err = ERR_BAD_STATE;
-        if (errbuf) {
-            snprintf(errbuf, errlen,
-                     "version_changed: 交办单 %s 已被他人更新（版本 %lld，预期 %lld），请刷新后重试",
-                     t.number, (long long)t.version, (long long)act->expected_version);
-        }
         goto done;
     }
     /* 签收 is the department's clock (issue #17): only its people record it by a confirm */

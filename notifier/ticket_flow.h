@@ -92,6 +92,7 @@ struct ticket_action {
     const char *role;         /* NULL = "duty_officer" */
     const char *note;         /* free text up to 2,000 bytes; may be NULL */
     int64_t expected_version; /* > 0: fail with ERR_BAD_STATE unless the ticket still has it */
+    bool expect_version;      /* true: expected_version is checked even when 0 (as intaken) */
     /* assign */
     const char *department;            /* new lead department (1..100 bytes) */
     const char *const *co_departments; /* up to 10 co-handling departments; may be NULL */

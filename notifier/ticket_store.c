@@ -834,6 +834,18 @@ void ticket_store_rollback(struct ticket_store *store)
     yq_db_rollback(store->db);
 }
 
+int ticket_store_write_probe(struct ticket_store *store)
+{
+    int err = ticket_store_begin(store, "write probe");
+
+    if (!err) {
+        err = ticket_store_exec(store, "UPDATE tickets SET version = version WHERE id < 0",
+                                "write probe");
+        ticket_store_rollback(store);
+    }
+    return err == ERR_RETRY || err == 0 ? err : ERR_IO;
+}
+
 const char *ticket_store_nz(const char *s)
 {
     return s ? s : "";

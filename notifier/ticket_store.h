@@ -281,6 +281,17 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
 /* Drop the hold and free lock. NULL is a no-op. */
 void ticket_store_lock_release(struct ticket_store_lock *lock);
 
+/*
+ * Whether store (borrowed, opened read-write) can take a write now, without writing: a write
+ * transaction is begun (SQLite BEGIN IMMEDIATE: refused on a file opened read-only, e.g. one
+ * without write permission; PostgreSQL: BEGIN and the writers' lock), a statement that would
+ * write runs on no rows (a read-only PostgreSQL server, role or transaction refuses it), and
+ * it is rolled back. A full disk is not found this way (nothing is written): the first batch
+ * that fails says so. Returns 0, ERR_RETRY (another writer held the lock past the busy
+ * timeout: cannot tell) or ERR_IO (cannot write), with the reason in ticket_store_errmsg().
+ */
+int ticket_store_write_probe(struct ticket_store *store);
+
 /* Close the connection. NULL is a no-op. */
 void ticket_store_free(struct ticket_store *store);
 

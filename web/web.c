@@ -22,6 +22,7 @@
 #include "web_routes.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_metrics_http.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
 #include "yq_banned.h"
@@ -364,8 +365,8 @@ static bool refuse_bad_text(struct web_call *call, enum MHD_Result *reply)
 }
 
 enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *url,
-                           const char *method, const char *upload_data, size_t *upload_data_size,
-                           void **req_cls)
+                           const char *method, const char *version, const char *upload_data,
+                           size_t *upload_data_size, void **req_cls)
 {
     struct web_req *req = *req_cls;
     struct web_call call;
@@ -385,6 +386,14 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
         req->w = w;
         req->c = c;
         *req_cls = req;
+        if (!yq_metrics_http_host_ok(c, version)) {
+            /* RFC 9112 3.2: HTTP/1.1 requires exactly one Host (HTTP/1.0 may send none) */
+            call_init(&call, w, c, url, method, req);
+            LOG_INFO("request refused: no single Host header method=%s path=%s version=%s", method,
+                     YQ_Q(url), YQ_Q(version));
+            return web_reply_error(&call, MHD_HTTP_BAD_REQUEST, "bad_host",
+                                   "请求须带且只带一个 Host 头");
+        }
         if (!web_host_allowed(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
                               w->cfg.public_host)) {
             call_init(&call, w, c, url, method, req);

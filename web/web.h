@@ -75,12 +75,14 @@ bool web_owns_url(const char *url);
 /*
  * The access handler for an owned URL, with the arguments libmicrohttpd passed to the
  * daemon's handler (same contract: called again for each upload chunk; *req_cls is the
- * web's per-request state, released by web_request_completed()).
+ * web's per-request state, released by web_request_completed()). A request without exactly
+ * one Host header (HTTP/1.0: at most one; yq_metrics_http_host_ok()) is answered 400
+ * bad_host; a Host the web does not serve 421 (web_host_allowed()).
  * Returns MHD_YES or MHD_NO as libmicrohttpd expects.
  */
 enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *url,
-                           const char *method, const char *upload_data, size_t *upload_data_size,
-                           void **req_cls);
+                           const char *method, const char *version, const char *upload_data,
+                           size_t *upload_data_size, void **req_cls);
 
 /* Release the per-request state (call from MHD_OPTION_NOTIFY_COMPLETED). NULL: no-op. */
 void web_request_completed(void *req_cls);

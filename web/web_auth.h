@@ -17,7 +17,8 @@
  *   web_api_tokens (id, token_hash UNIQUE, user_id, name, created_at, expires_at (0 = never),
  *                   last_used_at)
  *   web_login_throttle (key 'user:' + hex BLAKE2b-128 of the name (any length) | 'ip:ADDR'
- *                       PK, failures, first_at, locked_until)
+ *                       | 'dev:' + hash of a device cookie | 'pw:' + hash of the name (its
+ *                       own password change) PK, failures, first_at, locked_until)
  * Times are INTEGER seconds since the epoch, UTC. Secrets (passwords, session and API tokens)
  * are never stored in clear and never logged.
  *
@@ -232,21 +233,22 @@ int web_user_list(struct web_auth *a, json_t **out);
 json_t *web_user_json(const struct web_user *u);
 
 /*
- * Change the password of user_id after checking old_password. The check is throttled as a
- * login of the user's name from client (web_login(): the same counters, so guesses through
- * either path share one budget) and runs within login_max_concurrent. Ends every other
+ * Change the password of user_id after checking old_password. The check is throttled by a
+ * counter of the user's own ('pw:' key: login_max_failures in login_window_ms, then
+ * login_lockout_ms), apart from the login counters: wrong guesses here never lock the name's
+ * logins, and failed logins of the name or from any address never refuse the change. It runs
+ * within login_max_concurrent. Ends every other
  * session (keep_session_id stays valid), revokes every API token of the user (issue #10:
  * a token taken with the old password must not outlive it) and clears must_change_password,
  * in one transaction.
- * client: the caller's address text (may be NULL). retry_after_s: set when throttled.
+ * retry_after_s: set when throttled.
  * Returns 0, ERR_INVALID (old password wrong, or the new one fails web_password_check:
  * reason in errbuf), ERR_RETRY (throttled: *retry_after_s), ERR_TOO_BIG (too many password
  * checks running: try again in a second), ERR_NOT_FOUND, ERR_IO, ERR_NOMEM.
  */
 int web_user_change_password(struct web_auth *a, int64_t user_id, const char *old_password,
-                             const char *new_password, int64_t keep_session_id,
-                             const char *client, int64_t now, int64_t *retry_after_s,
-                             char *errbuf, size_t errlen);
+                             const char *new_password, int64_t keep_session_id, int64_t now,
+                             int64_t *retry_after_s, char *errbuf, size_t errlen);
 
 /* Departments. name: 1..WEB_DEPARTMENT_MAX-1 bytes. head may be NULL.
  * add: 0, ERR_EXISTS, ERR_INVALID, ERR_IO, ERR_RETRY. remove: 0, ERR_NOT_FOUND,

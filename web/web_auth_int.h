@@ -137,6 +137,11 @@ void web_auth_token_hash(const char *token, char *out);
 void web_auth_throttle_user_key(const char *username, char *out);
 /* The throttle key of a device cookie (web_login_device()) into out, as above. */
 void web_auth_throttle_device_key(const char *device, char *out);
+/*
+ * The throttle key of a user's own password change (web_user_change_password()) into out, as
+ * above: a counter apart from every login counter.
+ */
+void web_auth_throttle_password_key(const char *username, char *out);
 
 /*
  * Decide whether a password attempt may run, before it runs: refused (ERR_RETRY, *retry_s)

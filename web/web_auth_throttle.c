@@ -1,6 +1,7 @@
 /*
- * The login throttle (web_login_throttle): failures per user name and per client address,
- * lockouts, and the bounded number of Argon2id checks running at once.
+ * The login throttle (web_login_throttle): failures per user name, per client address, per
+ * device cookie and per user's own password change, lockouts, and the bounded number of
+ * Argon2id checks running at once.
  */
 #include "web_auth_int.h"
 
@@ -92,6 +93,11 @@ void web_auth_throttle_user_key(const char *username, char *out)
 void web_auth_throttle_device_key(const char *device, char *out)
 {
     throttle_key("dev:", device, out);
+}
+
+void web_auth_throttle_password_key(const char *username, char *out)
+{
+    throttle_key("pw:", username, out);
 }
 
 /* Take one failure back from key (a success after a reservation). Caller holds the lock. */

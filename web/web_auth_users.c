@@ -217,11 +217,11 @@ int web_user_update(struct web_auth *a, const char *username, const struct web_u
 }
 
 int web_user_change_password(struct web_auth *a, int64_t user_id, const char *old_password,
-                             const char *new_password, int64_t keep_session_id, const char *client,
-                             int64_t now, int64_t *retry_after_s, char *errbuf, size_t errlen)
+                             const char *new_password, int64_t keep_session_id, int64_t now,
+                             int64_t *retry_after_s, char *errbuf, size_t errlen)
 {
     char hash[crypto_pwhash_STRBYTES], old_hash[crypto_pwhash_STRBYTES], name[WEB_USERNAME_MAX];
-    char ukey[WEB_AUTH_THROTTLE_KEY_LEN], ikey[96];
+    char ukey[WEB_AUTH_THROTTLE_KEY_LEN];
     struct yq_stmt *st = NULL;
     bool ok, in_tx = false;
     int err, rc;
@@ -231,7 +231,6 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
         snprintf(errbuf, errlen, "请输入原密码和新密码");
         return ERR_INVALID;
     }
-    snprintf(ikey, sizeof(ikey), "ip:%s", client ? client : "?");
     web_auth_lock(a);
     err = web_auth_prepare(a, "SELECT password_hash, username FROM web_users WHERE id = ?", &st,
                            "password get");
@@ -247,9 +246,13 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
         yq_stmt_finalize(st);
     }
     if (!err) {
-        /* guessing the old password is guessing a login: the same counters and slots */
-        web_auth_throttle_user_key(name, ukey);
-        err = web_auth_attempt_begin_locked(a, ukey, ikey, true, now, retry_after_s);
+        /*
+         * a counter of its own (the outside review): on the name's and the address's login
+         * counters, a session holder's wrong guesses locked the name out of logins and others'
+         * failed logins refused the change; the Argon2id slots are still the logins'
+         */
+        web_auth_throttle_password_key(name, ukey);
+        err = web_auth_attempt_begin_locked(a, ukey, NULL, true, now, retry_after_s);
     }
     web_auth_unlock(a);
     if (err) {
@@ -261,7 +264,7 @@ int web_user_change_password(struct web_auth *a, int64_t user_id, const char *ol
     ok = strlen(old_password) <= WEB_PASSWORD_MAX &&
          web_password_verify(old_hash, old_password) == 0;
     web_auth_lock(a);
-    err = web_auth_attempt_end_locked(a, ukey, ikey, true, ok);
+    err = web_auth_attempt_end_locked(a, ukey, NULL, true, ok);
     web_auth_unlock(a);
     sodium_memzero(old_hash, sizeof(old_hash));
     if (err) {

@@ -186,8 +186,8 @@ static enum MHD_Result route_password(struct web_call *call)
     }
     client_addr(call->c, addr, sizeof(addr));
     err = web_user_change_password(call->w->auth, call->p.user.id, str_field(body, "old_password"),
-                                   str_field(body, "new_password"), call->p.session_id, addr,
-                                   call->now, &retry, why, sizeof(why));
+                                   str_field(body, "new_password"), call->p.session_id, call->now,
+                                   &retry, why, sizeof(why));
     json_decref(body);
     if (err == ERR_RETRY || err == ERR_TOO_BIG) {
         LOG_WARN("password change throttled user=%s client=%s retry_after_s=%lld",
@@ -786,6 +786,45 @@ static bool action_body(struct web_call *call, const char *action, const char *l
     return true;
 }
 
+/*
+ * Bind the act to the ticket the checks read: t (the ticket JSON ticket_visible() and
+ * department_may_act() passed, borrowed) gives its "version" to body (the action's arguments,
+ * changed in place) as "expected_version" when the client sent none, so that a change landing
+ * between the check and the act's own transaction (a 转办 that moves the ticket to another
+ * department) fails the act with 409 version_changed and writes nothing. A client's own
+ * expected_version other than the checked one is refused here with the same 409 (a later
+ * version could otherwise be met by a change the checks never saw); one that is not a
+ * non-negative integer is left to the act's 400 (expected_version_invalid). Ops whose tickets
+ * carry no version are not bound. Returns true, or false with the reply to return in *refused
+ * (MHD_NO when out of memory).
+ */
+static bool expect_checked_version(struct web_call *call, const char *number, json_t *t,
+                                   json_t *body, enum MHD_Result *refused)
+{
+    json_t *v = json_object_get(t, "version"), *ev = json_object_get(body, "expected_version");
+    json_int_t checked = json_is_integer(v) ? json_integer_value(v) : -1;
+    char why[256];
+
+    if (checked < 0) {
+        return true;
+    }
+    if (!ev || json_is_null(ev)) {
+        if (json_object_set_new(body, "expected_version", json_integer(checked)) != 0) {
+            *refused = MHD_NO;
+            return false;
+        }
+        return true;
+    }
+    if (json_is_integer(ev) && json_integer_value(ev) >= 0 && json_integer_value(ev) != checked) {
+        snprintf(why, sizeof(why),
+                 "version_changed: 交办单 %s 已被他人更新（版本 %lld，预期 %lld），请刷新后重试",
+                 number, (long long)checked, (long long)json_integer_value(ev));
+        *refused = web_reply_error(call, MHD_HTTP_CONFLICT, "bad_state", why);
+        return false;
+    }
+    return true;
+}
+
 static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
 {
     const struct yq_label *action = NULL;
@@ -838,11 +877,17 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
         return web_reply_json(call, MHD_HTTP_OK,
                               json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
     }
-    json_decref(t);
-    t = NULL;
     if (!action_body(call, action->code, "department", "co_departments", &body, &refused)) {
+        json_decref(t);
         return refused;
     }
+    if (!expect_checked_version(call, number, t, body, &refused)) {
+        json_decref(body);
+        json_decref(t);
+        return refused;
+    }
+    json_decref(t);
+    t = NULL;
     call_actor(call, &actor);
     err = call->w->ops->act(call->w->ops_ctx, number, action->code, &actor, body, why,
                             sizeof(why));

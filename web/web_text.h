@@ -30,8 +30,9 @@ bool web_url_linkable(const char *url);
 #define WEB_HOST_MAX_BYTES 253
 
 /*
- * Whether the web UI answers a request whose Host header is host (NULL: none sent, as an
- * HTTP/1.0 client may). The defence against DNS rebinding: a page on an attacker's name that
+ * Whether the web UI answers a request whose Host header is host (NULL: none sent, which only
+ * an HTTP/1.0 client may: web_handle() answers an HTTP/1.1 request without one, or any with
+ * two, 400 before asking). The defence against DNS rebinding: a page on an attacker's name that
  * is made to resolve to this server sends that name in Host, and the browser treats it as
  * the attacker's own origin (so Origin and CSRF checks pass). Allowed: no Host; an IPv4 or a
  * bracketed IPv6 address; "localhost"; a name of public_host (web.public_host: names

@@ -177,9 +177,10 @@ struct web_ticket_ops {
      * Perform action ("assign", "set_level", "dismiss", "reopen", "ack", "respond", "return",
      * "close"; arguments in docs/web.md)
      * on number with args (the request body object, borrowed) as actor; role and department
-     * were checked by the web layer. Returns 0, ERR_NOT_FOUND, ERR_INVALID (bad arguments)
-     * or ERR_BAD_STATE (not allowed in the ticket's state), with a zh-CN reason in errbuf;
-     * ERR_RETRY, ERR_IO, ERR_NOMEM.
+     * were checked by the web layer, on the ticket get() read, whose "version" args carries as
+     * "expected_version" (ERR_BAD_STATE when the ticket changed since). Returns 0, ERR_NOT_FOUND,
+     * ERR_INVALID (bad arguments) or ERR_BAD_STATE (not allowed in the ticket's state), with a
+     * zh-CN reason in errbuf; ERR_RETRY, ERR_IO, ERR_NOMEM.
      */
     int (*act)(void *ctx, const char *number, const char *action, const struct web_actor *actor,
                json_t *args, char *errbuf, size_t errlen);

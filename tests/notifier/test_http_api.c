@@ -22,6 +22,7 @@
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
+#include "yq_metrics_http.h"
 
 /* Defaults, but every alert opens its ticket at intake (these tests are about tickets). */
 /* A tiny libcurl client: status, response headers and body of one request. */
@@ -296,19 +297,38 @@ static void test_issue_10_health_names_what_is_down(void **state)
 /* GET /healthz on fd: the HTTP status, 0 when the server closed without an answer. */
 static int raw_healthz(int fd)
 {
-    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    char buf[256];
-    ssize_t n;
+    return test_request_status(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+}
 
-    if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0) {
-        return 0;
+/*
+ * The outside review: /healthz and /metrics answer any Host (monitoring) but answered none on
+ * HTTP/1.1 too. RFC 9112 3.2: 400 without Host or with two, on the notifier's endpoint and on
+ * every other stage's (common/yq_metrics_http); HTTP/1.0 without Host is answered.
+ */
+static void test_monitoring_requires_one_host_on_http_1_1(void **state)
+{
+    static const struct test_raw_case cases[] = {
+        {"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
+        {"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
+        {"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n", 400},
+        {"GET /healthz HTTP/1.1\r\nHost: monitor.example\r\nConnection: close\r\n\r\n", 200},
+        {"GET /metrics HTTP/1.1\r\nHost: monitor.example\r\nConnection: close\r\n\r\n", 200},
+        {"GET /healthz HTTP/1.0\r\n\r\n", 200},
+    };
+    static const char health[] = "{\"status\":\"ok\",\"dependencies\":{}}";
+    const size_t n = sizeof(cases) / sizeof(cases[0]);
+    struct fixture *fx = *state;
+    struct yq_metrics_http *mh;
+    char err[256] = "";
+
+    test_raw_cases(fx->port, cases, n, "notifier", HANG_GUARD_S);
+    mh = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
+    if (!mh) {
+        fail_msg("yq_metrics_http_start: %s", err);
     }
-    n = recv(fd, buf, sizeof(buf) - 1, 0);
-    if (n <= 12) {
-        return 0;
-    }
-    buf[n] = '\0';
-    return (int)strtol(buf + 9, NULL, 10);
+    assert_int_equal(yq_metrics_http_publish_health(mh, 200, health, sizeof(health) - 1), 0);
+    test_raw_cases((unsigned)yq_metrics_http_port(mh), cases, n, "yq_metrics_http", HANG_GUARD_S);
+    yq_metrics_http_stop(mh);
 }
 
 /*
@@ -385,6 +405,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issue_10_old_routes_are_gone),
         cmocka_unit_test(test_healthz_and_metrics),
+        cmocka_unit_test(test_monitoring_requires_one_host_on_http_1_1),
         cmocka_unit_test(test_issue_10_health_names_what_is_down),
         cmocka_unit_test(test_issue_10_monitor_connections_per_address_capped),
         cmocka_unit_test(test_bad_bind_address_is_reported),

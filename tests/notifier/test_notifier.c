@@ -19,6 +19,7 @@
 #include "notifier.h"
 #include "notifier_fixture.h"
 #include "test_alerts.h"
+#include "test_connect.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -544,6 +545,86 @@ static void test_sources_topic_on_mock_cluster(void **state)
     mock_env_stop(&e);
 }
 
+/*
+ * The location of e's store as every connection opens it read-only: SQLite's read-only open
+ * flag (a "file:" URI with mode=ro: what a process that is not root gets for a file without
+ * write permission; these tests run as root, which chmod would not stop), PostgreSQL with
+ * default_transaction_read_only on (a read-only server or role). Into out (len bytes).
+ */
+static void read_only_location(const struct mock_env *e, char *out, size_t len)
+{
+    if (db_fixture_pg()) {
+        /* the fixture's URL ends with its options=-csearch_path%3D...: one more setting */
+        snprintf(out, len, "%s%%20-cdefault_transaction_read_only%%3Don", e->t.path);
+    } else {
+        snprintf(out, len, "file:%s?mode=ro", e->t.path);
+    }
+}
+
+/*
+ * The outside review: on a store it cannot write the notifier started and said "store down"
+ * only after its first failed batch. A write probe at start-up says so at once (/healthz 503,
+ * store_up 0); the notifier still starts (the web UI reads), and the alert it takes is stored
+ * nowhere and its offset not committed. On the same store opened for writing it is up.
+ */
+static void test_unwritable_store_is_down_from_start(void **state)
+{
+    const char *extra[] = {"consumer.retry_initial_ms=20", "kafka.session_timeout_ms=6000"};
+    struct mock_env e;
+    struct run_ctx ctx;
+    pthread_t th;
+    char err[512] = "", buf[4096], ro[512], *rw;
+    static const struct test_raw_case healthz_down = {
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 503};
+    struct notifier_metrics *m;
+
+    (void)state;
+    mock_env_start(&e, extra, 2);
+    produce(e.producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
+    assert_int_equal(rd_kafka_flush(e.producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    assert_int_equal(ticket_store_init(&e.cfg.store, NULL, err, sizeof(err)), 0);
+    read_only_location(&e, ro, sizeof(ro));
+    rw = e.cfg.store.path;
+    e.cfg.store.path = ro;
+
+    memset(&ctx, 0, sizeof(ctx));
+    if (notifier_open(&e.cfg, &ctx.n, err, sizeof(err)) != 0) {
+        fail_msg("notifier_open on a read-only store: %s", err);
+    }
+    m = notifier_metrics(ctx.n);
+    assert_int_equal(atomic_load(&m->store_up), 0); /* before any batch */
+    test_raw_cases(notifier_http_port(ctx.n), &healthz_down, 1, "notifier", 60);
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    wait_for(&m->intake_retries, 2, 60000);
+    assert_true(get(&m->intake_retries) >= 2);
+    assert_int_equal(get(&m->alerts_consumed), 1);
+    assert_int_equal(get(&m->tickets_created), 0);
+    assert_int_equal(atomic_load(&m->store_up), 0);
+    assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), RD_KAFKA_OFFSET_INVALID);
+    ctx.stop = 1;
+    assert_int_equal(pthread_join(th, NULL), 0);
+    notifier_free(ctx.n);
+
+    e.cfg.store.path = rw;
+    memset(&ctx, 0, sizeof(ctx));
+    if (notifier_open(&e.cfg, &ctx.n, err, sizeof(err)) != 0) {
+        fail_msg("notifier_open: %s", err);
+    }
+    m = notifier_metrics(ctx.n);
+    assert_int_equal(atomic_load(&m->store_up), 1);
+    /* it takes the alert in and commits it; then, idle, the loop's probe lifts a down store */
+    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
+    wait_for(&m->tickets_created, 1, 60000);
+    assert_int_equal(get(&m->tickets_created), 1);
+    notifier_dep_set(&m->store_up, 0);
+    wait_state(&m->store_up, 1, 60000);
+    assert_int_equal(atomic_load(&m->store_up), 1);
+    ctx.stop = 1;
+    assert_int_equal(pthread_join(th, NULL), 0);
+    notifier_free(ctx.n);
+    mock_env_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_locked_store_blocks_commit_on_mock_cluster),
         cmocka_unit_test(test_issue_10_notifier_dependencies_on_mock_cluster),
         cmocka_unit_test(test_sources_topic_on_mock_cluster),
+        cmocka_unit_test(test_unwritable_store_is_down_from_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     struct test_server *s = cls;
     struct treq *r = *req_cls;
 
-    (void)version;
     if (!r) {
         r = calloc(1, sizeof(*r));
         if (!r) {
@@ -38,7 +37,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *req_cls = r;
     }
     if (web_owns_url(url)) {
-        return web_handle(s->w, c, url, method, upload, upload_size, &r->web_cls);
+        return web_handle(s->w, c, url, method, version, upload, upload_size, &r->web_cls);
     }
     if (!s->extra) {
         static char nf[] = "not found\n";

@@ -125,29 +125,6 @@ static int raw_connect(struct fx *f, const char *from)
 }
 
 /*
- * Send req on fd and read the status of the answer: the HTTP status, 0 when the server
- * closed the connection without an answer, -1 when nothing came within the hang guard.
- */
-static int raw_status(int fd, const char *req)
-{
-    char buf[512];
-    ssize_t n;
-
-    if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
-        return 0;
-    }
-    n = recv(fd, buf, sizeof(buf) - 1, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        return -1;
-    }
-    if (n <= 12) {
-        return 0; /* closed (or reset) without an answer */
-    }
-    buf[n] = '\0';
-    return (int)strtol(buf + 9, NULL, 10); /* "HTTP/1.1 401 ..." */
-}
-
-/*
  * Send req on fd (kept alive) and read one whole answer (headers, then Content-Length bytes
  * of body); returns its status, 0 when the connection closed first.
  */
@@ -186,7 +163,7 @@ static int open_stream(struct fx *f, const struct client *cl, int *status)
     snprintf(req, sizeof(req),
              "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: yq_session=%s\r\n\r\n",
              cl->cookie);
-    *status = raw_status(fd, req);
+    *status = test_request_status(fd, req);
     return fd;
 }
 
@@ -205,7 +182,7 @@ static void test_issue_10_connections_per_address_are_capped(void **state)
     for (int tries = 0;; tries++) {
         int st;
         extra = raw_connect(f, "127.0.0.1");
-        st = raw_status(extra, me_req);
+        st = test_request_status(extra, me_req);
         close(extra);
         if (st == 0) {
             break;
@@ -216,14 +193,14 @@ static void test_issue_10_connections_per_address_are_capped(void **state)
     }
     /* another address is served meanwhile */
     other = raw_connect(f, "127.0.0.2");
-    assert_int_equal(raw_status(other, me_req), 401);
+    assert_int_equal(test_request_status(other, me_req), 401);
     close(other);
     /* and closing one frees its place */
     close(held[0]);
     for (int tries = 0;; tries++) {
         int st;
         extra = raw_connect(f, "127.0.0.1");
-        st = raw_status(extra, me_req);
+        st = test_request_status(extra, me_req);
         close(extra);
         if (st == 401) {
             break;
@@ -273,7 +250,7 @@ static void test_issue_10_slow_headers_are_cut_off(void **state)
     drip_headers_until_closed(f);
     /* the server still answers others */
     fd = raw_connect(f, "127.0.0.1");
-    assert_int_equal(raw_status(fd, me_req), 401);
+    assert_int_equal(test_request_status(fd, me_req), 401);
     close(fd);
 }
 
@@ -288,7 +265,7 @@ static void test_issue_10_slow_headers_meet_the_header_deadline(void **state)
     fd = raw_connect(f, "127.0.0.1");
     assert_int_equal(keepalive_status(fd, "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
                      401);
-    assert_int_equal(raw_status(fd, me_req), 401);
+    assert_int_equal(test_request_status(fd, me_req), 401);
     close(fd);
 }
 
@@ -348,7 +325,7 @@ static void test_issue_10_slow_clients_of_many_addresses_leave_room(void **state
         }
         fd = raw_connect(f, "127.0.0.1");
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &probe_tv, sizeof(probe_tv));
-        st = raw_status(fd, me_req);
+        st = test_request_status(fd, me_req);
         close(fd);
         if (st != 401) {
             usleep(100 * 1000);
@@ -407,15 +384,15 @@ static void test_issue_10_huge_declared_body_gets_413_at_once(void **state)
     int fd = raw_connect(f, "127.0.0.1");
 
     /* no body follows: a server that waited for it would answer nothing (hang guard) */
-    assert_int_equal(raw_status(fd, "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                    "Content-Type: application/json\r\n"
-                                    "Content-Length: 999999999999\r\n\r\n"),
+    assert_int_equal(test_request_status(fd, "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                             "Content-Type: application/json\r\n"
+                                             "Content-Length: 999999999999\r\n\r\n"),
                      413);
     close(fd);
     fd = raw_connect(f, "127.0.0.1");
-    assert_int_equal(raw_status(fd, "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                    "Content-Type: application/json\r\n"
-                                    "Content-Length: 65537\r\n\r\n{"),
+    assert_int_equal(test_request_status(fd, "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                             "Content-Type: application/json\r\n"
+                                             "Content-Length: 65537\r\n\r\n{"),
                      413);
     close(fd);
 }
@@ -434,8 +411,31 @@ static void test_issue_10_chunked_body_is_refused_before_reading(void **state)
                               "Transfer-Encoding: chunked\r\n\r\n11170\r\n{\"username\":";
     int fd = raw_connect(f, "127.0.0.1");
 
-    assert_int_equal(raw_status(fd, req), 411);
+    assert_int_equal(test_request_status(fd, req), 411);
     close(fd);
+}
+
+/*
+ * The outside review: an HTTP/1.1 request without Host was answered (web_host_allowed(NULL)
+ * is true, for HTTP/1.0). RFC 9112 3.2: 400 for an HTTP/1.1 request without Host or with two;
+ * HTTP/1.0 has none to send and is still answered (401: logged out).
+ */
+static void test_request_without_one_host_is_400(void **state)
+{
+    static const struct test_raw_case cases[] = {
+        {"GET /api/me HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
+        {"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+         400},
+        {"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\nHOST: attacker.example\r\nConnection: close\r\n\r\n",
+         400},
+        {"GET /api/me HTTP/1.0\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n", 400},
+        {"GET /api/me HTTP/1.0\r\n\r\n", 401},
+        {"GET /api/me HTTP/1.1\r\nhost: 127.0.0.1\r\nConnection: close\r\n\r\n", 401},
+    };
+    struct fx *f = *state;
+
+    test_raw_cases(test_server_port(f->fx.srv), cases, sizeof(cases) / sizeof(cases[0]), "web",
+                   HANG_GUARD_S);
 }
 
 /* ------------------------------------------------------------ live updates */
@@ -485,7 +485,7 @@ static void test_issue_10_duty_desk_keeps_stream_slots(void **state)
 static void test_issue_10_password_endpoint_is_throttled(void **state)
 {
     struct fx *f = *state;
-    struct client cl;
+    struct client cl, other;
     struct resp r;
 
     login(f, "duty1", "duty-password-1", &cl);
@@ -502,6 +502,26 @@ static void test_issue_10_password_endpoint_is_throttled(void **state)
             &r);
     assert_int_equal(r.status, 429);
     assert_true(atoi(r.retry_after) > 0);
+    resp_release(&r);
+    /* a counter of its own (the outside review): the name still logs in (http_login: 200) */
+    login(f, "duty1", "duty-password-1", &other);
+
+    /* and three failed logins of a name do not refuse its user's change */
+    login(f, "liaison-a", "liaison-password-a", &cl);
+    for (int i = 0; i < 3; i++) {
+        http_request(f->fx.port, NULL, "POST", "/api/login",
+                     "{\"username\":\"liaison-a\",\"password\":\"guess-number-y\"}", NULL, &r);
+        assert_int_equal(r.status, 401);
+        resp_release(&r);
+    }
+    http_request(f->fx.port, NULL, "POST", "/api/login",
+                 "{\"username\":\"liaison-a\",\"password\":\"liaison-password-a\"}", NULL, &r);
+    assert_int_equal(r.status, 429); /* the name is locked for logins */
+    resp_release(&r);
+    request(f, &cl, "POST", "/api/password",
+            "{\"old_password\":\"liaison-password-a\",\"new_password\":\"new-password-44\"}", NULL,
+            &r);
+    assert_int_equal(r.status, 204);
     resp_release(&r);
 }
 
@@ -529,7 +549,7 @@ static void test_issue_10_login_log_quotes_the_user_name(void **state)
     saved = dup(2);
     assert_true(saved >= 0);
     assert_true(dup2(fileno(capture), 2) >= 0);
-    st = raw_status(fd, req); /* the line is written before the answer */
+    st = test_request_status(fd, req); /* the line is written before the answer */
     fflush(stderr);
     assert_true(dup2(saved, 2) >= 0);
     close(saved);
@@ -600,6 +620,8 @@ int main(void)
                                         setup_streams, web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_chunked_body_is_refused_before_reading,
                                         setup_streams, web_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_request_without_one_host_is_400, setup_streams,
+                                        web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_duty_desk_keeps_stream_slots, setup_streams,
                                         web_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_password_endpoint_is_throttled, setup_streams,

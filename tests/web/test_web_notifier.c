@@ -85,7 +85,11 @@ static void intake(struct fx *f, const char *id, const char *dept, const char *t
     snprintf(number, 32, "%s", res.number);
 }
 
-static int setup(void **state)
+/*
+ * A new state over a new store with two tickets, not served yet: number_a of DEPT_A (item
+ * rss:a1) and number_b of dept_b (item id_b, titled title_b).
+ */
+static struct fx *fx_new(const char *id_b, const char *dept_b, const char *title_b)
 {
     struct fx *f = calloc(1, sizeof(*f));
 
@@ -93,7 +97,13 @@ static int setup(void **state)
     f->fx.ft = ticket_fixture_new();
     assert_non_null(f->fx.ft);
     intake(f, "rss:a1", DEPT_A, "征地补偿款迟迟未发放", f->number_a);
-    intake(f, "rss:b1", DEPT_B, "河道排污", f->number_b);
+    intake(f, id_b, dept_b, title_b, f->number_b);
+    return f;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = fx_new("rss:b1", DEPT_B, "河道排污");
 
     web_fixture_serve_store(&f->fx, DEPT_A, DEPT_B, false);
     *state = f;
@@ -753,6 +763,104 @@ static void test_co_handling_liaison_cannot_take_the_leads_actions(void **state)
     json_decref(v);
 }
 
+/*
+ * The hook of race_ops (race_setup()): when pending, the next act first hands the ticket over
+ * (转办) to DEPT_B as duty1, through the real ops, between the web layer's department check
+ * and the act itself; assign_err keeps that handover's answer for the test to check (no
+ * cmocka assertion runs on the server's thread).
+ */
+static struct {
+    bool pending;
+    int assign_err;
+} race;
+
+static struct web_ticket_ops race_ops;
+
+static int race_act(void *ctx, const char *number, const char *action,
+                    const struct web_actor *actor, json_t *args, char *errbuf, size_t errlen)
+{
+    if (race.pending) {
+        const struct web_actor duty = {
+            .username = "duty1", .role = "duty_officer", .department = ""};
+        json_t *a = json_pack("{s:s}", "department", DEPT_B);
+
+        race.pending = false;
+        race.assign_err =
+            a ? web_notifier_ops.act(ctx, number, "assign", &duty, a, errbuf, errlen) : ERR_NOMEM;
+        json_decref(a);
+    }
+    return web_notifier_ops.act(ctx, number, action, actor, args, errbuf, errlen);
+}
+
+/* Both tickets of DEPT_A, served through race_ops: the real ops with race_act() as their act. */
+static int race_setup(void **state)
+{
+    struct fx *f = fx_new("rss:a2", DEPT_A, "安置房迟迟未交付");
+
+    race_ops = web_notifier_ops;
+    race_ops.act = race_act;
+    race.pending = false;
+    f->fx.w = web_fixture_web_over(f->fx.ft->path, &race_ops, ticket_fixture_ctx(f->fx.ft), DEPT_A,
+                                   DEPT_B, false);
+    web_fixture_serve(&f->fx, 0);
+    *state = f;
+    return 0;
+}
+
+/*
+ * The outside review: the department check read the ticket, the act ran in a transaction of
+ * its own, and a 转办 landing in between let the liaison of the former lead department 签收 or
+ * 退回 a ticket no longer theirs. Now the act expects the version the check read: 409
+ * version_changed, and nothing but the handover is written (both of DEPT_A's tickets, one per
+ * action).
+ */
+static void test_reassignment_between_check_and_act_is_a_conflict(void **state)
+{
+    struct fx *f = *state;
+    const struct {
+        const char *number, *action, *body;
+    } cases[] = {
+        {f->number_a, "ack", "{}"},
+        {f->number_b, "return", "{\"reason\":\"不归我们\"}"},
+    };
+    struct client liaison, duty;
+    struct resp r;
+    json_t *v, *t;
+
+    login(f, "liaison-a", "liaison-password-a", &liaison);
+    login(f, "duty1", "duty-password-1", &duty);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        race.pending = true;
+        race.assign_err = -1;
+        http_ticket_action(f->fx.port, &liaison, cases[i].number, cases[i].action, cases[i].body,
+                           409, &r);
+        assert_false(race.pending);
+        assert_int_equal(race.assign_err, 0);
+        assert_non_null(strstr(r.body, "\"code\":\"version_changed\""));
+        resp_release(&r);
+        assert_int_equal(ticket_fixture_changes(f->fx.ft), (int64_t)i + 1);
+        v = http_get_ticket(f->fx.port, &duty, cases[i].number);
+        t = json_object_get(v, "ticket");
+        assert_string_equal(json_string_value(json_object_get(t, "state")), "open");
+        assert_string_equal(json_string_value(json_object_get(t, "department")), DEPT_B);
+        json_decref(v);
+    }
+    /* the client's own expected_version is held to the checked one, too */
+    intake(f, "rss:a3", DEPT_A, "拆迁款迟迟未发放", f->number_b);
+    http_ticket_action(f->fx.port, &liaison, f->number_b, "ack", "{\"expected_version\":5}", 409,
+                       &r);
+    assert_non_null(strstr(r.body, "\"code\":\"version_changed\""));
+    resp_release(&r);
+    http_ticket_action(f->fx.port, &liaison, f->number_b, "ack", "{\"expected_version\":-1}", 400,
+                       &r);
+    assert_non_null(strstr(r.body, "\"code\":\"expected_version_invalid\""));
+    resp_release(&r);
+    /* 0: the version of a ticket not changed since intake */
+    http_ticket_action(f->fx.port, &liaison, f->number_b, "ack", "{\"expected_version\":0}", 200,
+                       NULL);
+    assert_int_equal(ticket_fixture_changes(f->fx.ft), 3);
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
 
@@ -770,6 +878,8 @@ int main(void)
         FX(test_issue_11_chinese_errors_labels_and_display_fields),
         FX(test_issue_11_held_items_api),
         FX(test_issue_10_rules_unverified_in_ticket_api),
+        cmocka_unit_test_setup_teardown(test_reassignment_between_check_and_act_is_a_conflict,
+                                        race_setup, web_fixture_teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);
