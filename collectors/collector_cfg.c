@@ -74,7 +74,7 @@ const struct cfg_key collector_cfg_keys[] = {
 #define CFG_KEYS_OF source_cfg
 const struct cfg_key source_cfg_keys[] = {
     CFG_STRING_KEY(id, NULL, "unique source id (required)"),
-    CFG_STRING_KEY(kind, "rss", "rss | wechat_feed | weibo_user | weibo_search"),
+    CFG_STRING_KEY(kind, "rss", "rss | wechat_feed | weibo_user | weibo_search | weibo_hot"),
     CFG_STRING_KEY(name, NULL, "channel name; default: the feed title"),
     CFG_STRING_KEY(url, NULL, "feed URL (required)"),
     CFG_FIELD_KEY("interval", CFG_MS, interval_ms, "5m", 1000, 604800000, "poll interval", NULL),

@@ -46,7 +46,7 @@ struct source_header {
 
 struct source_cfg {
     char *id;           /* required, unique; used in item.source_id and Redis keys */
-    char *kind;         /* "rss" (default), "wechat_feed", "weibo_user", "weibo_search" */
+    char *kind;         /* rss (default), wechat_feed, weibo_user, weibo_search, weibo_hot */
     char *name;         /* channel name for items; NULL = the feed's own title */
     char *url;          /* http(s); required for feeds; Weibo: built from uid/query if absent */
     int64_t interval_ms;

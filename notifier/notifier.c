@@ -55,7 +55,6 @@ const struct cfg_key notifier_cfg_keys[] = {
         briefing,
         "the daily briefing (舆情日报) and its summary to robot channels (docs/archive.md)",
         briefing_cfg_keys),
-    /* last: its lists are printed after the table (desk_policy_print_lists()) */
     CFG_SECTION_KEY(
         desk,
         "the duty officer's desk: what is handed over at once, the 研判 deadline (docs/desk.md)",
@@ -205,16 +204,26 @@ void notifier_cfg_release(struct notifier_cfg *cfg)
 
 void notifier_cfg_print(FILE *out, const struct notifier_cfg *cfg)
 {
-    cfg_print(out, notifier_cfg_keys, cfg, 0);
-    fprintf(out, "  # desk lists (CFG_EXTERNAL: desk_policy_print_lists())\n");
-    desk_policy_print_lists(out, &cfg->desk, 2);
-    fprintf(out, "# responses list (CFG_EXTERNAL: response_cfg_print_lists())\n");
-    response_cfg_print_lists(out, &cfg->responses, 2);
-    fprintf(out, "# briefing.channels: [");
-    for (size_t i = 0; i < cfg->briefing.n_channels; i++) {
-        fprintf(out, "%s\"%s\"", i ? ", " : "", cfg->briefing.channels[i]);
+    /* section by section, so that the lists each module keeps outside its table
+     * (CFG_EXTERNAL) are printed inside their own section and the output reads back */
+    for (const struct cfg_key *k = notifier_cfg_keys; k->name; k++) {
+        if (k->type != CFG_SECTION) {
+            continue; /* the routes' keys: notify_routes_print() below */
+        }
+        fprintf(out, "%s:\n", k->name);
+        cfg_print(out, k->sub, (const char *)cfg + k->offset, 2);
+        if (k->sub == desk_policy_cfg_keys) {
+            desk_policy_print_lists(out, &cfg->desk, 2);
+        } else if (k->sub == response_cfg_keys) {
+            response_cfg_print_lists(out, &cfg->responses, 2);
+        } else if (k->sub == briefing_cfg_keys) {
+            fprintf(out, "  channels: [");
+            for (size_t i = 0; i < cfg->briefing.n_channels; i++) {
+                fprintf(out, "%s\"%s\"", i ? ", " : "", cfg->briefing.channels[i]);
+            }
+            fprintf(out, "]\n");
+        }
     }
-    fprintf(out, "]\n");
     notify_routes_print(out, &cfg->routes);
     fprintf(out, "# holiday calendar: %zu year(s) loaded\n", workcal_n_years(cfg->cal));
 }

@@ -416,11 +416,12 @@ static int ops_silence_add(void *ctx, const struct web_actor *actor, json_t *arg
     }
     pthread_mutex_lock(x->lock);
     err = silence_add(x->writer, k, value, reason, actor->username, until, now, id_out);
-    pthread_mutex_unlock(x->lock);
     if (err == ERR_INVALID) {
-        snprintf(errbuf, errlen, "silence_invalid: 屏蔽对象须不超过 %d 字节、原因不超过 %d 字节",
-                 SILENCE_VALUE_MAX_BYTES, SILENCE_REASON_MAX_BYTES);
-    } else if (err == ERR_TOO_BIG) {
+        /* the store names what it refused (too long, a term too short, control characters) */
+        snprintf(errbuf, errlen, "silence_invalid: %s", ticket_store_errmsg(x->writer));
+    }
+    pthread_mutex_unlock(x->lock);
+    if (err == ERR_TOO_BIG) {
         snprintf(errbuf, errlen,
                  "too_many_silences: 生效中的屏蔽规则已达上限 %d 条，请先撤销不用的",
                  SILENCE_ACTIVE_MAX);

@@ -106,6 +106,10 @@ static void test_full_config(void **state)
         assert_non_null(strstr(out, "  - id: \"people-politics\""));
         assert_non_null(strstr(out, "    interval: 600000"));
         assert_non_null(strstr(out, "  max_per_host: 4"));
+        /* the help names every kind of the kinds table, weibo_hot included */
+        assert_non_null(
+            strstr(out, "    kind: \"rss\"  # rss | wechat_feed | weibo_user | weibo_search | "
+                        "weibo_hot\n"));
         free(out);
     }
     collector_config_release(&cfg);

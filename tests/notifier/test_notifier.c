@@ -22,6 +22,7 @@
 #include "test_connect.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_fs.h"
 #include "yq_time.h"
 
 static const struct test_alert_spec base = TEST_ALERT_LAND(
@@ -30,6 +31,20 @@ static const struct test_alert_spec base = TEST_ALERT_LAND(
 static long long get(atomic_llong *c)
 {
     return atomic_load(c);
+}
+
+/* The whole of file holds want. */
+static void expect_file_has(const char *file, const char *want)
+{
+    char *text = NULL;
+    size_t len = 0;
+
+    assert_int_equal(yq_fs_read_file(file, 1 << 20, &text, &len), 0);
+    if (!strstr(text, want)) {
+        print_error("%s lacks '%s':\n%s\n", file, want, text);
+        fail();
+    }
+    free(text);
 }
 
 static void test_cfg_sections_defaults_and_overrides(void **state)
@@ -72,6 +87,26 @@ static void test_cfg_sections_defaults_and_overrides(void **state)
     assert_string_equal(cfg.http.bind_address, "127.0.0.1");
     assert_int_equal(cfg.http.port, 8080);
     assert_string_equal(cfg.kafka.group_id, "yuqing-notifier");
+    {
+        /* --print-config: each module's lists inside its own section (they were printed
+         * after the last section, putting desk's under responses:), and the output loads */
+        f = fopen(file, "w");
+        assert_non_null(f);
+        notifier_cfg_print(f, &cfg);
+        fclose(f);
+        notifier_cfg_release(&cfg);
+        expect_file_has(file, "\ndesk:\n  judge_deadline_ms: 1800000  # ");
+        expect_file_has(file, "  auto_assign_levels: [I, II]\n  auto_assign_groups: []\n"
+                              "responses:\n  terms_weight_percent: 50  # ");
+        expect_file_has(file, "  office_departments: [\"安康市人民政府办公室\"]\nchannels: {}\n");
+        expect_file_has(file, "  tick_ms: 60000  # how often the notifier looks whether the day's "
+                              "briefing is due\n  channels: []\ndesk:\n");
+        sets[0] = "clocks.calendar_dir="; /* "calendar" is config/'s, not beside this file */
+        assert_int_equal(notifier_cfg_load(&cfg, file, sets, 1, err, sizeof(err)), 0);
+        assert_int_equal(cfg.desk.auto_assign_levels, (1u << YQ_LEVEL_I) | (1u << YQ_LEVEL_II));
+        assert_int_equal(cfg.responses.n_office_departments, 1);
+        assert_int_equal(cfg.clocks.ack_ms, 3600000);
+    }
     notifier_cfg_release(&cfg);
 
     /* an explicit group survives; unknown keys and bad values are refused */

@@ -636,24 +636,30 @@ static void test_silences_over_http(void **state)
     http_expect_status(port, &cl, "GET", "/api/silences/999/alerts", NULL, 404);
     {
         static const struct {
-            const char *body, *code;
+            const char *body, *code, *message; /* message: NULL = not checked */
         } bad[] = {
             {"{\"kind\":\"person\",\"value\":\"x\",\"reason\":\"y\",\"duration_s\":60}",
-             "kind_invalid"},
+             "kind_invalid", NULL},
             {"{\"kind\":\"term\",\"value\":\"\",\"reason\":\"y\",\"duration_s\":60}",
-             "value_required"},
-            {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\"}", "expires_required"},
+             "value_required", NULL},
+            {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\"}", "expires_required", NULL},
             {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\",\"duration_s\":0}",
-             "expires_required"},
+             "expires_required", NULL},
             {"{\"kind\":\"term\",\"value\":\"x\",\"reason\":\"y\","
              "\"expires_at\":\"2020-01-01T00:00:00Z\"}",
-             "expires_invalid"},
+             "expires_invalid", NULL},
+            /* the store's own reason, not a length message for every refusal */
+            {"{\"kind\":\"term\",\"value\":\"的\",\"reason\":\"y\",\"duration_s\":60}",
+             "silence_invalid", "屏蔽词至少 2 个汉字或 3 个字母数字"},
+            {"{\"kind\":\"account\",\"value\":\"x\",\"reason\":\"a\\u0007b\",\"duration_s\":60}",
+             "silence_invalid", "原因含控制字符"},
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
             char want[64];
             http_request(port, &cl, "POST", "/api/silences", bad[i].body, NULL, &r);
             snprintf(want, sizeof(want), "\"code\":\"%s\"", bad[i].code);
-            if (r.status != 400 || !strstr(r.body, want)) {
+            if (r.status != 400 || !strstr(r.body, want) ||
+                (bad[i].message && !strstr(r.body, bad[i].message))) {
                 fail_msg("%s gave %ld %s", bad[i].body, r.status, r.body);
             }
             resp_release(&r);
