@@ -921,7 +921,9 @@ int rule_set_load_dir(const char *dir, struct rule_set **out, char *errbuf, size
         snprintf(errbuf, errlen, "%s: out of memory", dir);
         goto done;
     }
-    qsort(names, n_names, sizeof(*names), cmp_str);
+    if (n_names > 1) { /* names is NULL in an empty directory: qsort() must not see it */
+        qsort(names, n_names, sizeof(*names), cmp_str);
+    }
     rs = rule_set_new();
     if (!rs || !(rs->source = strdup(dir))) {
         err = ERR_NOMEM;

@@ -252,6 +252,24 @@ static void test_empty_or_missing_dir(void **state)
     assert_null(rs);
 }
 
+/*
+ * `yuqingctl rules push` of a directory with no file at all: refused with "no rules" like a
+ * directory of exclusions only, not ended by sorting a NULL list (UBSan abort, exit 1 without
+ * a word).
+ */
+static void test_ops_empty_dir_says_no_rules(void **state)
+{
+    char dir[64], err[512] = "";
+    struct rule_set *rs = NULL;
+
+    (void)state;
+    make_dir(dir, sizeof(dir));
+    assert_int_equal(rule_set_load_dir(dir, &rs, err, sizeof(err)), ERR_INVALID);
+    assert_null(rs);
+    assert_non_null(strstr(err, "no rules in any *.yaml file"));
+    remove_dir(dir);
+}
+
 static void test_json_round_trip(void **state)
 {
     struct rule_set *rs = NULL, *back = NULL;
@@ -464,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_duplicate_id_across_files),
         cmocka_unit_test(test_empty_or_missing_dir),
+        cmocka_unit_test(test_ops_empty_dir_says_no_rules),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_decode_errors),
         cmocka_unit_test(test_json_too_big),
