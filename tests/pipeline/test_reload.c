@@ -247,6 +247,84 @@ static void test_reload_during_stream_and_redis_outage(void **state)
     unlink(cache);
 }
 
+/* The rule id of the next alert (hang guard), or "" when none came. */
+static void next_alert_rule(rd_kafka_t *c, char *out, size_t outlen)
+{
+    struct yq_alert a;
+
+    out[0] = '\0';
+    if (pipeline_read_alerts(c, 1, HANG_GUARD_MS, &a, NULL) == 1) {
+        assert_true(a.n_matches >= 1);
+        snprintf(out, outlen, "%s", a.matches[0].rule_id);
+        yq_alert_release(&a);
+    }
+}
+
+/*
+ * Redis restarted without its data (no persistence, a failover to an empty replica): the
+ * numbering of pushed sets starts again at 1. A set pushed then as version 1 differs from
+ * the version 1 the matcher holds; it must be loaded, not taken for the set in use (the
+ * matcher used to keep matching with the lost set while reporting version 1 as verified).
+ */
+static void test_ops_redis_lost_data_version_number_reused(void **state)
+{
+    struct redis_fixture fx;
+    struct pipeline_cluster cl;
+    struct matcher_cfg cfg, rcfg;
+    struct yq_redis *r;
+    struct pipeline_run run;
+    rd_kafka_t *p, *c;
+    char err[512] = "", cache[128], rule[64];
+    int seq = 0;
+
+    (void)state;
+    if (redis_fixture_start(&fx) != 0) {
+        skip();
+    }
+    pipeline_cluster_start(&cl, 2);
+    snprintf(cache, sizeof(cache), "/tmp/yq-test-reload-lost-%d.json", (int)getpid());
+    load_cfg(&cfg, &cl, fx.port, cache, "matcher.event_wait_ms=60000");
+    r = yq_redis_new(&cfg.redis);
+    assert_int_equal(push_rules(r, "old"), 1);
+    p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
+    assert_non_null(p);
+    pipeline_run_start(&run, &cfg);
+    assert_true(pipeline_wait_version(run.m, 1));
+    c = pipeline_reader_new(pipeline_cluster_bootstraps(&cl), "test-reader3", &rcfg);
+    produce_item(p, seq++);
+    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
+    next_alert_rule(c, rule, sizeof(rule));
+    assert_string_equal(rule, "old");
+
+    /* Redis comes back empty (never saved); the operator pushes the new set: version 1 again */
+    redis_fixture_stop(&fx);
+    assert_int_equal(redis_fixture_restart(&fx), 0);
+    assert_int_equal(push_rules(r, "new"), 1);
+
+    /* items go on; within the hang guard the new set matches them (an event, not a time) */
+    for (int64_t end = yq_time_mono_ms() + HANG_GUARD_MS;
+         strcmp(rule, "new") != 0 && yq_time_mono_ms() < end && seq < N_ITEMS;) {
+        produce_item(p, seq++);
+        assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
+        next_alert_rule(c, rule, sizeof(rule));
+        assert_true(strcmp(rule, "old") == 0 || strcmp(rule, "new") == 0);
+        pipeline_sleep_ms(100);
+    }
+    assert_string_equal(rule, "new");
+    assert_int_equal(matcher_rules_version(run.m), 1);
+
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    rd_kafka_destroy(p);
+    yq_redis_free(r);
+    matcher_cfg_release(&cfg);
+    matcher_cfg_release(&rcfg);
+    pipeline_cluster_stop(&cl);
+    redis_fixture_stop(&fx);
+    unlink(cache);
+}
+
 /* Redis unreachable at start-up: the on-disk copy is used, and alerts still flow. */
 static void test_start_from_cache_without_redis(void **state)
 {
@@ -305,6 +383,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reload_during_stream_and_redis_outage),
         cmocka_unit_test(test_start_from_cache_without_redis),
+        cmocka_unit_test(test_ops_redis_lost_data_version_number_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
