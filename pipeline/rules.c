@@ -855,6 +855,12 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
             goto nomem;
         }
     }
+    if (rs->n_terms > RULE_SET_MAX_TERMS) {
+        free(tt.ix.slots);
+        snprintf(errbuf, errlen, "rule set has %zu distinct terms, more than %d", rs->n_terms,
+                 RULE_SET_MAX_TERMS);
+        return ERR_TOO_BIG;
+    }
     rs->term_place = calloc(rs->n_terms ? rs->n_terms : 1, sizeof(*rs->term_place));
     if (!rs->term_place) {
         goto nomem;
