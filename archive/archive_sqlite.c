@@ -772,12 +772,15 @@ static int sq_put_begin(void *ctx, void *state)
     struct put_ctx *pc = ctx;
     int version = 0;
     char why[256] = "";
+    int err;
 
     pc->st = state;
-    if (read_marker(pc->st->dir, &version, why, sizeof why) != 0) {
+    err = read_marker(pc->st->dir, &version, why, sizeof why);
+    if (err != 0) {
+        /* read_marker() names no reason for a marker that is not there */
         snprintf(pc->b.errbuf, pc->b.errlen,
-                 "archive: %s is missing or no longer an archive (%s): nothing stored",
-                 pc->st->dir, why);
+                 "archive: %s is missing or no longer an archive (%s): nothing stored", pc->st->dir,
+                 err == ERR_NOT_FOUND ? "no " ARCHIVE_MARKER " file" : why);
         return ERR_IO;
     }
     pthread_mutex_lock(&pc->st->mu);

@@ -1,6 +1,7 @@
 #include "yq_metrics_http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -149,6 +152,25 @@ int yq_metrics_http_bound_port(struct MHD_Daemon *daemon, int asked)
     return info ? info->port : asked;
 }
 
+/*
+ * Why sa cannot be listened on, for the start-up error (libmicrohttpd says nothing): the
+ * error of a bind of our own ("Address already in use"), or "" when that bind works.
+ */
+static const char *listen_error(const struct sockaddr_in *sa)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    const char *why = "";
+
+    if (fd < 0) {
+        return strerror(errno);
+    }
+    if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) != 0) {
+        why = strerror(errno);
+    }
+    close(fd);
+    return why;
+}
+
 struct yq_metrics_http *yq_metrics_http_start(const char *address, int port, char *errbuf,
                                               size_t errlen)
 {
@@ -172,7 +194,9 @@ struct yq_metrics_http *yq_metrics_http_start(const char *address, int port, cha
                                  MHD_OPTION_CONNECTION_TIMEOUT, 10U,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
     if (!h->daemon) {
-        snprintf(errbuf, errlen, "metrics: cannot listen on %s:%d", address, port);
+        const char *why = listen_error(&sa);
+        snprintf(errbuf, errlen, "metrics: cannot listen on %s:%d%s%s", address, port,
+                 why[0] ? ": " : "", why);
         pthread_mutex_destroy(&h->lock);
         free(h);
         return NULL;

@@ -315,6 +315,7 @@ static void finish_load(struct matcher *m, int64_t now)
     }
     if (r.rc == ERR_RETRY || r.rc == ERR_NOMEM) {
         /* Redis down or memory short: nothing is wrong with the version, try it again later */
+        m->rules_recheck = true;
         if (r.rc == ERR_NOMEM) {
             LOG_WARN("cannot load rule set version=%" PRId64 " err=%s", r.version, r.err);
         }
@@ -324,8 +325,10 @@ static void finish_load(struct matcher *m, int64_t now)
     if (r.rc != 0) {
         LOG_ERR("rule set rejected, keeping version=%" PRId64 " new_version=%" PRId64 " err=%s",
                 matcher_rules_version(m), r.version, r.err);
+        if (r.version != m->failed_version) {
+            m->n_rules_rejected++; /* not again when reloaded after a Redis outage */
+        }
         m->failed_version = r.version;
-        m->n_rules_rejected++;
         try_cache(m);
         return;
     }
@@ -372,12 +375,14 @@ static void maybe_reload(struct matcher *m, bool force)
         try_cache(m);
         return;
     }
-    if (version > 0 && (version == matcher_rules_version(m) || version == m->failed_version)) {
+    if (version > 0 && !m->rules_recheck &&
+        (version == matcher_rules_version(m) || version == m->failed_version)) {
         /* current, or a newer set that was rejected (the one in use is kept on purpose) */
         confirm_rules(m, now);
         return;
     }
     if (version == 0) {
+        m->rules_recheck = true; /* Redis lost the set: a later push may reuse the number */
         return;
     }
     loading = rules_loader_pending(m->loader);
@@ -392,8 +397,9 @@ static void maybe_reload(struct matcher *m, bool force)
         try_cache(m);
         return;
     }
-    LOG_INFO("loading rule set version=%" PRId64 " in_use=%" PRId64, version,
-             matcher_rules_version(m));
+    LOG_INFO("loading rule set version=%" PRId64 " in_use=%" PRId64 "%s", version,
+             matcher_rules_version(m), m->rules_recheck ? " reason=redis_was_down_or_empty" : "");
+    m->rules_recheck = false;
 }
 
 /* --- one batch ---------------------------------------------------------------------------- */

@@ -71,6 +71,10 @@ struct matcher {
     int64_t events_down_since_ms; /* monotonic start of an outage; 0 while Redis answers */
     bool events_fallback_logged;
     int64_t failed_version;   /* last version that could not be loaded (logged once) */
+    /* Redis was down or had no current version since the set in use was loaded: Redis may
+       have restarted empty and numbered a new push like an old one, so the next version is
+       loaded again even when its number is the one in use (or the one that failed) */
+    bool rules_recheck;
     int64_t next_check_ms;    /* monotonic time of the next yuqing:rules:current check */
     int64_t check_backoff_ms; /* grows while Redis is down */
     bool cache_tried;

@@ -48,6 +48,9 @@ void matcher_set_redis(struct matcher *m, bool now_up)
         }
     }
     m->redis_state = now;
+    if (!now_up) {
+        m->rules_recheck = true; /* see struct matcher */
+    }
 }
 
 /* "yuqing.items[0,1]": the partitions of parts, grouped by topic, into buf (len bytes). */

@@ -855,6 +855,12 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
             goto nomem;
         }
     }
+    if (rs->n_terms > RULE_SET_MAX_TERMS) {
+        free(tt.ix.slots);
+        snprintf(errbuf, errlen, "rule set has %zu distinct terms, more than %d", rs->n_terms,
+                 RULE_SET_MAX_TERMS);
+        return ERR_TOO_BIG;
+    }
     rs->term_place = calloc(rs->n_terms ? rs->n_terms : 1, sizeof(*rs->term_place));
     if (!rs->term_place) {
         goto nomem;
@@ -921,7 +927,9 @@ int rule_set_load_dir(const char *dir, struct rule_set **out, char *errbuf, size
         snprintf(errbuf, errlen, "%s: out of memory", dir);
         goto done;
     }
-    qsort(names, n_names, sizeof(*names), cmp_str);
+    if (n_names > 1) { /* names is NULL in an empty directory: qsort() must not see it */
+        qsort(names, n_names, sizeof(*names), cmp_str);
+    }
     rs = rule_set_new();
     if (!rs || !(rs->source = strdup(dir))) {
         err = ERR_NOMEM;

@@ -48,6 +48,12 @@
 
 #define RULE_SET_MAX_JSON_BYTES (16 * 1024 * 1024) /* larger Redis payloads are rejected */
 #define RULE_SET_MAX_RULES 100000
+/*
+ * Distinct terms of one set (rule terms, exclusions and places). The term database's compile
+ * grows faster than the terms: 100,000 take 3.5-5.6 s (docs/operations.md), a 10 MB set of
+ * 740,000 took 4.3 GB and 133 s, in yuqingctl rules push and again in every matcher.
+ */
+#define RULE_SET_MAX_TERMS 200000
 
 enum rule_scope {
     RULE_SCOPE_ALL = 0, /* title and text */
@@ -135,7 +141,8 @@ int rule_set_add_yaml(struct rule_set *rs, const char *file, const char *text, s
 
 /*
  * Build the term table and term database (rule terms, exclude terms and places). Call once
- * after the last add. Returns 0, ERR_INVALID (no rules, or a rule marked local while no file
+ * after the last add. Returns 0, ERR_TOO_BIG (more than RULE_SET_MAX_TERMS distinct terms),
+ * ERR_INVALID (no rules, or a rule marked local while no file
  * lists places: "FILE:LINE: rule 'ID' is local but no rule file lists 'places'") or
  * ERR_NOMEM, with one line in errbuf.
  */

@@ -473,6 +473,7 @@ static void test_http_endpoint(void **state)
     taken = yq_metrics_http_start("127.0.0.1", yq_metrics_http_port(h), err, sizeof(err));
     assert_null(taken);
     assert_non_null(strstr(err, "cannot listen on 127.0.0.1:"));
+    assert_non_null(strstr(err, ": Address already in use")); /* the operator's first question */
     assert_null(yq_metrics_http_start("localhost", 0, err, sizeof(err)));
     assert_non_null(strstr(err, "bad listen address 'localhost'"));
     yq_metrics_http_stop(h);

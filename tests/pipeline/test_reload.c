@@ -106,58 +106,89 @@ static void read_alerts(rd_kafka_t *c, struct seen *s, int want, int64_t timeout
     }
 }
 
-static void test_reload_during_stream_and_redis_outage(void **state)
-{
+/* What the tests with a real Redis share: Redis, the cluster, a matcher running, a producer. */
+struct reload_env {
     struct redis_fixture fx;
     struct pipeline_cluster cl;
-    struct matcher_cfg cfg, rcfg;
-    struct yq_redis *r;
+    struct matcher_cfg cfg;
+    struct yq_redis *r; /* the tests' own connection, for pushes */
     struct pipeline_run run;
-    rd_kafka_t *p, *c;
-    char err[512] = "", cache[128];
+    rd_kafka_t *p;
+    char cache[128];
+    int port; /* the matcher's /metrics */
+};
+
+/*
+ * Redis, a 2-partition cluster, first_rule pushed as version 1 and a matcher using it (a
+ * Redis outage holds its alerts back: no fallback within a test). false: no redis-server.
+ */
+static bool reload_env_start(struct reload_env *e, const char *name, const char *first_rule)
+{
+    char err[512] = "";
+
+    if (redis_fixture_start(&e->fx) != 0) {
+        return false;
+    }
+    pipeline_cluster_start(&e->cl, 2);
+    snprintf(e->cache, sizeof(e->cache), "/tmp/yq-test-%s-%d.json", name, (int)getpid());
+    load_cfg(&e->cfg, &e->cl, e->fx.port, e->cache, "matcher.event_wait_ms=60000");
+    e->r = yq_redis_new(&e->cfg.redis);
+    assert_int_equal(push_rules(e->r, first_rule), 1);
+    e->p = yq_kafka_producer_new(&e->cfg.kafka, NULL, NULL, err, sizeof(err));
+    assert_non_null(e->p);
+    e->port = pipeline_run_start(&e->run, &e->cfg);
+    assert_true(pipeline_wait_version(e->run.m, 1));
+    return true;
+}
+
+/* Everything reload_env_start() made but the run, which the test stops itself. */
+static void reload_env_stop(struct reload_env *e)
+{
+    rd_kafka_destroy(e->p);
+    yq_redis_free(e->r);
+    matcher_cfg_release(&e->cfg);
+    pipeline_cluster_stop(&e->cl);
+    redis_fixture_stop(&e->fx);
+    unlink(e->cache);
+}
+
+static void test_reload_during_stream_and_redis_outage(void **state)
+{
+    static struct reload_env e;
+    struct matcher_cfg rcfg;
+    rd_kafka_t *c;
     static struct seen s;
-    int seq = 0, mark2, mark3, port, status;
+    int seq = 0, mark2, mark3, status;
     int64_t v;
     static char body[65536];
 
     (void)state;
-    if (redis_fixture_start(&fx) != 0) {
+    if (!reload_env_start(&e, "reload", "r1")) {
         skip();
     }
-    pipeline_cluster_start(&cl, 2);
-    snprintf(cache, sizeof(cache), "/tmp/yq-test-reload-%d.json", (int)getpid());
-    /* a Redis outage holds alerts back (no fallback within the test) */
-    load_cfg(&cfg, &cl, fx.port, cache, "matcher.event_wait_ms=60000");
-    r = yq_redis_new(&cfg.redis);
-    assert_int_equal(push_rules(r, "r1"), 1);
-
-    p = yq_kafka_producer_new(&cfg.kafka, NULL, NULL, err, sizeof(err));
-    assert_non_null(p);
-    port = pipeline_run_start(&run, &cfg);
-    assert_true(pipeline_wait_version(run.m, 1));
 
     /* 1. push v2 in the middle of a stream: the next items use it (how fast is bench's job) */
     for (; seq < 20; seq++) {
-        produce_item(p, seq);
+        produce_item(e.p, seq);
         pipeline_sleep_ms(10);
     }
-    v = push_rules(r, "r2");
+    v = push_rules(e.r, "r2");
     assert_int_equal(v, 2);
-    assert_true(pipeline_wait_version(run.m, 2));
+    assert_true(pipeline_wait_version(e.run.m, 2));
     mark2 = seq;
     for (; seq < 40; seq++) {
-        produce_item(p, seq);
+        produce_item(e.p, seq);
         pipeline_sleep_ms(10);
     }
 
     /* 2. Redis stops: the matcher keeps its set; items produced now are held, not lost */
-    assert_int_equal(redis_fixture_save(&fx), 0);
-    redis_fixture_stop(&fx);
+    assert_int_equal(redis_fixture_save(&e.fx), 0);
+    redis_fixture_stop(&e.fx);
     for (; seq < 60; seq++) {
-        produce_item(p, seq);
+        produce_item(e.p, seq);
         pipeline_sleep_ms(10);
     }
-    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
     {
         /* the matcher saw Redis down and held a batch back (an event, not a time) */
         static const char retries[] = "\nyuqing_matcher_errors_total{kind=\"batch_retry\"} ";
@@ -166,7 +197,7 @@ static void test_reload_during_stream_and_redis_outage(void **state)
         while (n < 1 && yq_time_mono_ms() < end) {
             const char *line;
             pipeline_sleep_ms(50);
-            if (test_http_get(port, "/metrics", &status, body, sizeof(body)) == 0 &&
+            if (test_http_get(e.port, "/metrics", &status, body, sizeof(body)) == 0 &&
                 (line = strstr(body, retries)) != NULL) {
                 n = strtoll(line + sizeof(retries) - 1, NULL, 10);
             }
@@ -174,38 +205,38 @@ static void test_reload_during_stream_and_redis_outage(void **state)
         assert_true(n >= 1);
         assert_non_null(strstr(body, "yuqing_matcher_dependency_up{dependency=\"redis\"} 0\n"));
     }
-    assert_int_equal(matcher_rules_version(run.m), 2);
+    assert_int_equal(matcher_rules_version(e.run.m), 2);
 
     /* 3. Redis back; v3 pushed at once (the matcher may miss the notification) */
-    assert_int_equal(redis_fixture_restart(&fx), 0);
-    v = push_rules(r, "r3");
+    assert_int_equal(redis_fixture_restart(&e.fx), 0);
+    v = push_rules(e.r, "r3");
     assert_int_equal(v, 3);
-    assert_true(pipeline_wait_version(run.m, 3));
+    assert_true(pipeline_wait_version(e.run.m, 3));
     mark3 = seq;
 
     /* 4. an invalid set: kept at v3 */
-    redisReply *reply = yq_redis_command(r, "SET yuqing:rules:4 {broken");
+    redisReply *reply = yq_redis_command(e.r, "SET yuqing:rules:4 {broken");
     assert_non_null(reply);
     freeReplyObject(reply);
-    reply = yq_redis_command(r, "SET yuqing:rules:current 4");
+    reply = yq_redis_command(e.r, "SET yuqing:rules:current 4");
     freeReplyObject(reply);
-    reply = yq_redis_command(r, "PUBLISH yuqing:rules:changed 4");
+    reply = yq_redis_command(e.r, "PUBLISH yuqing:rules:changed 4");
     freeReplyObject(reply);
     for (; seq < N_ITEMS; seq++) {
-        produce_item(p, seq);
+        produce_item(e.p, seq);
         pipeline_sleep_ms(5);
     }
-    assert_int_equal(yq_kafka_flush(p, HANG_GUARD_MS), 0);
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
     {
         /* once the matcher rejected version 4, it still uses version 3 */
         const char *rejected[] = {"yuqing_matcher_rules_rejected_total 1\n"};
-        pipeline_http_wait(port, "/metrics", rejected, 1, HANG_GUARD_MS, &status, body,
+        pipeline_http_wait(e.port, "/metrics", rejected, 1, HANG_GUARD_MS, &status, body,
                            sizeof(body));
     }
-    assert_int_equal(matcher_rules_version(run.m), 3);
+    assert_int_equal(matcher_rules_version(e.run.m), 3);
 
     /* every item exactly once, versions as required */
-    c = pipeline_reader_new(pipeline_cluster_bootstraps(&cl), "test-reader", &rcfg);
+    c = pipeline_reader_new(pipeline_cluster_bootstraps(&e.cl), "test-reader", &rcfg);
     read_alerts(c, &s, N_ITEMS, HANG_GUARD_MS);
     for (int i = 0; i < N_ITEMS; i++) {
         if (s.count[i] != 1) {
@@ -224,7 +255,7 @@ static void test_reload_during_stream_and_redis_outage(void **state)
     }
     assert_int_equal(s.total, N_ITEMS);
 
-    assert_int_equal(pipeline_run_stop(&run), 0);
+    assert_int_equal(pipeline_run_stop(&e.run), 0);
     /* stopped and flushed: the alerts topic holds exactly one message per item (no duplicate) */
     {
         int64_t lo = 0, hi = 0, total = 0;
@@ -238,13 +269,69 @@ static void test_reload_during_stream_and_redis_outage(void **state)
     }
     rd_kafka_consumer_close(c);
     rd_kafka_destroy(c);
-    rd_kafka_destroy(p);
-    yq_redis_free(r);
-    matcher_cfg_release(&cfg);
     matcher_cfg_release(&rcfg);
-    pipeline_cluster_stop(&cl);
-    redis_fixture_stop(&fx);
-    unlink(cache);
+    reload_env_stop(&e);
+}
+
+/* The rule id of the next alert (hang guard), or "" when none came. */
+static void next_alert_rule(rd_kafka_t *c, char *out, size_t outlen)
+{
+    struct yq_alert a;
+
+    out[0] = '\0';
+    if (pipeline_read_alerts(c, 1, HANG_GUARD_MS, &a, NULL) == 1) {
+        assert_true(a.n_matches >= 1);
+        snprintf(out, outlen, "%s", a.matches[0].rule_id);
+        yq_alert_release(&a);
+    }
+}
+
+/*
+ * Redis restarted without its data (no persistence, a failover to an empty replica): the
+ * numbering of pushed sets starts again at 1. A set pushed then as version 1 differs from
+ * the version 1 the matcher holds; it must be loaded, not taken for the set in use (the
+ * matcher used to keep matching with the lost set while reporting version 1 as verified).
+ */
+static void test_ops_redis_lost_data_version_number_reused(void **state)
+{
+    static struct reload_env e;
+    struct matcher_cfg rcfg;
+    rd_kafka_t *c;
+    char rule[64];
+    int seq = 0;
+
+    (void)state;
+    if (!reload_env_start(&e, "reload-lost", "old")) {
+        skip();
+    }
+    c = pipeline_reader_new(pipeline_cluster_bootstraps(&e.cl), "test-reader3", &rcfg);
+    produce_item(e.p, seq++);
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    next_alert_rule(c, rule, sizeof(rule));
+    assert_string_equal(rule, "old");
+
+    /* Redis comes back empty (never saved); the operator pushes the new set: version 1 again */
+    redis_fixture_stop(&e.fx);
+    assert_int_equal(redis_fixture_restart(&e.fx), 0);
+    assert_int_equal(push_rules(e.r, "new"), 1);
+
+    /* items go on; within the hang guard the new set matches them (an event, not a time) */
+    for (int64_t end = yq_time_mono_ms() + HANG_GUARD_MS;
+         strcmp(rule, "new") != 0 && yq_time_mono_ms() < end && seq < N_ITEMS;) {
+        produce_item(e.p, seq++);
+        assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+        next_alert_rule(c, rule, sizeof(rule));
+        assert_true(strcmp(rule, "old") == 0 || strcmp(rule, "new") == 0);
+        pipeline_sleep_ms(100);
+    }
+    assert_string_equal(rule, "new");
+    assert_int_equal(matcher_rules_version(e.run.m), 1);
+
+    assert_int_equal(pipeline_run_stop(&e.run), 0);
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    matcher_cfg_release(&rcfg);
+    reload_env_stop(&e);
 }
 
 /* Redis unreachable at start-up: the on-disk copy is used, and alerts still flow. */
@@ -305,6 +392,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reload_during_stream_and_redis_outage),
         cmocka_unit_test(test_start_from_cache_without_redis),
+        cmocka_unit_test(test_ops_redis_lost_data_version_number_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
