@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,62 @@ static void test_item_decode_rejects_bad_input(void **state)
         assert_non_null(strstr(err, cases[i].msg));
         assert_null(out.id);
     }
+}
+
+/* "{" + prefix + the rest of the encoded object json: the message with a key written twice. */
+static char *with_key_twice(const char *json, const char *prefix)
+{
+    size_t n = strlen(prefix) + strlen(json) + 1;
+    char *out = malloc(n);
+
+    assert_non_null(out);
+    assert_int_equal(json[0], '{');
+    snprintf(out, n, "{%s%s", prefix, json + 1);
+    return out;
+}
+
+/*
+ * One message, two readers: a key written twice is refused with the shared message
+ * (yq_json_decode_object()) by the item and the alert codec alike (the source event codec in
+ * test_source_event.c), instead of being read as whichever value jansson keeps.
+ */
+static void test_duplicate_key_item_and_alert_are_refused(void **state)
+{
+    struct yq_alert_match m = {.rule_id = "land-01",
+                               .name = "征地拆迁补偿",
+                               .department = "市自然资源局",
+                               .level = YQ_LEVEL_III};
+    struct yq_item in = sample_item(), item;
+    struct yq_alert alert = {0}, out;
+    char *json = NULL, *twice, err[160] = "";
+
+    (void)state;
+    assert_int_equal(yq_item_encode(&in, &json, NULL), 0);
+    twice = with_key_twice(json, "\"id\":\"rss:forged\",");
+    assert_int_equal(yq_item_decode(twice, strlen(twice), &item, err, sizeof(err)), ERR_PARSE);
+    assert_string_equal(err, "item is not JSON: duplicate object key near '\"id\"' at line 1 "
+                             "col 34");
+    assert_null(item.id);
+    free(twice);
+    free(json);
+
+    alert.event_key = "ev:rss:01";
+    alert.matched_at = 1795939300;
+    alert.level = YQ_LEVEL_III;
+    alert.department = "市自然资源局";
+    alert.n_matches = 1;
+    alert.matches = &m;
+    alert.item = sample_item();
+    assert_int_equal(yq_alert_encode(&alert, &json, NULL), 0);
+    assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+    yq_alert_release(&out);
+    twice = with_key_twice(json, "\"level\":\"I\",");
+    assert_int_equal(yq_alert_decode(twice, strlen(twice), &out, err, sizeof(err)), ERR_PARSE);
+    assert_non_null(strstr(err, "alert is not JSON: duplicate object key near '\"level\"' at "
+                                "line 1 col "));
+    assert_null(out.event_key);
+    free(twice);
+    free(json);
 }
 
 static void test_alert_round_trip(void **state)
@@ -604,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_alert_bounded_to_message_limit),
         cmocka_unit_test(test_issue_10_future_timestamp),
         cmocka_unit_test(test_issue_11_official_local_department),
+        cmocka_unit_test(test_duplicate_key_item_and_alert_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
