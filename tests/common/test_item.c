@@ -115,6 +115,20 @@ static void test_item_decode_rejects_bad_input(void **state)
     }
 }
 
+/* An alert of sample_item() with the one match m (borrowed), level III, 市自然资源局. */
+static struct yq_alert sample_alert(struct yq_alert_match *m)
+{
+    struct yq_alert a = {0};
+    a.event_key = "ev:rss:01";
+    a.matched_at = 1795939300;
+    a.level = YQ_LEVEL_III;
+    a.department = "市自然资源局";
+    a.n_matches = 1;
+    a.matches = m;
+    a.item = sample_item();
+    return a;
+}
+
 /* "{" + prefix + the rest of the encoded object json: the message with a key written twice. */
 static char *with_key_twice(const char *json, const char *prefix)
 {
@@ -139,7 +153,7 @@ static void test_duplicate_key_item_and_alert_are_refused(void **state)
                                .department = "市自然资源局",
                                .level = YQ_LEVEL_III};
     struct yq_item in = sample_item(), item;
-    struct yq_alert alert = {0}, out;
+    struct yq_alert alert = sample_alert(&m), out;
     char *json = NULL, *twice, err[160] = "";
 
     (void)state;
@@ -152,13 +166,6 @@ static void test_duplicate_key_item_and_alert_are_refused(void **state)
     free(twice);
     free(json);
 
-    alert.event_key = "ev:rss:01";
-    alert.matched_at = 1795939300;
-    alert.level = YQ_LEVEL_III;
-    alert.department = "市自然资源局";
-    alert.n_matches = 1;
-    alert.matches = &m;
-    alert.item = sample_item();
     assert_int_equal(yq_alert_encode(&alert, &json, NULL), 0);
     assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
     yq_alert_release(&out);
@@ -184,21 +191,14 @@ static void test_alert_round_trip(void **state)
                                .level = YQ_LEVEL_III,
                                .n_terms = 2,
                                .terms = terms};
-    struct yq_alert in = {0}, out;
+    struct yq_alert in = sample_alert(&m), out;
     char *json = NULL, err[128] = "";
 
     (void)state;
-    in.event_key = "ev:rss:01";
     in.event_new = true;
     in.event_items = 1;
     in.rules_version = 7;
-    in.matched_at = 1795939300;
     in.score = 21.5;
-    in.level = YQ_LEVEL_III;
-    in.department = "市自然资源局";
-    in.n_matches = 1;
-    in.matches = &m;
-    in.item = sample_item();
     assert_int_equal(yq_alert_encode(&in, &json, NULL), 0);
     assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
     assert_string_equal(out.event_key, "ev:rss:01");
@@ -243,19 +243,12 @@ static void test_issue_10_alert_rules_unverified(void **state)
                                .name = "征地拆迁补偿",
                                .department = "市自然资源局",
                                .level = YQ_LEVEL_III};
-    struct yq_alert in = {0}, out;
+    struct yq_alert in = sample_alert(&m), out;
     char *json = NULL, err[128] = "", *bad;
     const char *at;
 
     (void)state;
-    in.event_key = "ev:rss:01";
     in.rules_version = 7;
-    in.matched_at = 1795939300;
-    in.level = YQ_LEVEL_III;
-    in.department = "市自然资源局";
-    in.n_matches = 1;
-    in.matches = &m;
-    in.item = sample_item();
 
     /* verified (the normal case): neither key, even with a time set */
     in.rules_checked_at = 1795939000;
