@@ -447,7 +447,8 @@ fail:
     return err;
 }
 
-int yq_item_decode(const char *buf, size_t len, struct yq_item *item, char *errbuf, size_t errlen)
+int yq_item_decode(const char *buf, size_t len, struct yq_item *item, char *errbuf,
+                   size_t errlen)
 {
     json_t *obj;
     int err;

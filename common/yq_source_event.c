@@ -141,17 +141,15 @@ static int time_sane(const struct yq_source_event *ev, char *errbuf, size_t errl
         bad = "ended_at";
     }
     if (bad) {
-        snprintf(errbuf, errlen,
-                 "source event field '%s' is before 2000-01-01 or more than a "
-                 "day after 'at'",
-                 bad);
+        snprintf(errbuf, errlen, "source event field '%s' is before 2000-01-01 or more than a "
+                 "day after 'at'", bad);
         return ERR_PARSE;
     }
     return 0;
 }
 
-int yq_source_event_decode(const char *buf, size_t len, struct yq_source_event *ev, char *errbuf,
-                           size_t errlen)
+int yq_source_event_decode(const char *buf, size_t len, struct yq_source_event *ev,
+                           char *errbuf, size_t errlen)
 {
     json_t *obj;
     const json_t *v;

@@ -1109,7 +1109,8 @@ static int decode_rules(struct rule_set *rs, const json_t *rules, char *errbuf, 
     return 0;
 }
 
-int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *errbuf, size_t errlen)
+int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *errbuf,
+                    size_t errlen)
 {
     struct rule_set *rs = NULL;
     json_t *obj = NULL;
@@ -1120,8 +1121,8 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
     int err;
 
     *out = NULL;
-    err =
-        yq_json_decode_object(buf, len, RULE_SET_MAX_JSON_BYTES, "rule set", &obj, errbuf, errlen);
+    err = yq_json_decode_object(buf, len, RULE_SET_MAX_JSON_BYTES, "rule set", &obj, errbuf,
+                                errlen);
     if (err) {
         return err;
     }
