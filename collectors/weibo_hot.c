@@ -9,6 +9,7 @@
 #include "feed_sha1.h"
 #include "weibo.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -381,7 +382,6 @@ static int parse_desktop(const json_t *data, struct weibo_hot_list *out, char *e
 int weibo_hot_parse(const char *body, size_t len, struct weibo_hot_list *out, char *errbuf,
                     size_t errlen)
 {
-    json_error_t jerr;
     json_t *root;
     const json_t *data, *ok;
     int err;
@@ -391,15 +391,10 @@ int weibo_hot_parse(const char *body, size_t len, struct weibo_hot_list *out, ch
         snprintf(errbuf, errlen, "hot list: empty body");
         return ERR_PARSE;
     }
-    root = json_loadb(body, len, 0, &jerr);
-    if (!root) {
-        snprintf(errbuf, errlen, "hot list: not JSON: %s (line %d)", jerr.text, jerr.line);
-        return ERR_PARSE;
-    }
-    if (!json_is_object(root)) {
-        snprintf(errbuf, errlen, "hot list: JSON is not an object");
-        json_decref(root);
-        return ERR_PARSE;
+    /* the body is already bounded by the poller's max_body_bytes */
+    err = yq_json_decode_object(body, len, 0, "hot list", &root, errbuf, errlen);
+    if (err) {
+        return err;
     }
     out->entries = calloc(WEIBO_HOT_MAX_ENTRIES, sizeof(*out->entries));
     if (!out->entries) {

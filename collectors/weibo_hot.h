@@ -63,7 +63,8 @@ struct weibo_hot_list {
 /*
  * Read a response body (len bytes of JSON, borrowed) of either shape into out (caller
  * storage; release with weibo_hot_list_release()). An ok:0 body with no list reads as an
- * empty list. Returns 0; ERR_PARSE with one line in errbuf (not JSON, not an object, neither
+ * empty list. The body is loaded by yq_json_decode_object() (a key twice or a NUL refused).
+ * Returns 0; ERR_PARSE with one line in errbuf (not JSON, not an object, neither
  * shape, a list of the wrong type); ERR_NOMEM. Never reads beyond len. Thread-safe.
  */
 int weibo_hot_parse(const char *body, size_t len, struct weibo_hot_list *out, char *errbuf,

@@ -279,17 +279,16 @@ static int simhash_parse(const json_t *v, uint64_t *out)
 int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *errbuf,
                     size_t errlen)
 {
-    json_error_t jerr;
     json_t *obj;
     const json_t *v, *matches;
-    int err = ERR_PARSE;
+    int err;
 
     memset(alert, 0, sizeof(*alert));
-    obj = json_loadb(buf, len, 0, &jerr);
-    if (!obj) {
-        snprintf(errbuf, errlen, "alert is not JSON: %s at column %d", jerr.text, jerr.column);
-        return ERR_PARSE;
+    err = yq_json_decode_object(buf, len, 0, "alert", &obj, errbuf, errlen);
+    if (err) {
+        return err;
     }
+    err = ERR_PARSE;
     v = json_object_get(obj, "schema");
     if (!json_is_integer(v) || json_integer_value(v) != YQ_ALERT_SCHEMA) {
         snprintf(errbuf, errlen, "alert schema must be %d", YQ_ALERT_SCHEMA);

@@ -167,8 +167,9 @@ int yq_alert_encode_bounded(struct yq_alert *alert, size_t max_bytes, char **out
  * a non-empty event_key, a valid item and at least one match unless the item is official
  * ("official": true; then "matches":[] is accepted: a zero-match official alert); a match
  * without a "group" (or with an empty one) decodes with group NULL. "simhash", when present,
- * must be a string of exactly 16 hex digits (else ERR_PARSE). Returns 0, ERR_PARSE (one line in errbuf)
- * or ERR_NOMEM; on failure alert holds nothing to free.
+ * must be a string of exactly 16 hex digits (else ERR_PARSE). The text is loaded by
+ * yq_json_decode_object() (a key twice or a NUL refused). Returns 0, ERR_PARSE (one line in
+ * errbuf) or ERR_NOMEM; on failure alert holds nothing to free.
  */
 int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *errbuf,
                     size_t errlen);

@@ -8,6 +8,7 @@
 #include <utf8proc.h>
 
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 
 #define KEY_MAX 512
@@ -185,11 +186,13 @@ static bool stay_from(const char *sha1, const char *json, size_t len, struct yq_
     if (!yq_hot_sha1_valid(sha1)) {
         return false;
     }
-    o = json_loadb(json, len, 0, NULL);
+    if (yq_json_decode_object(json, len, 0, "hot stay", &o, NULL, 0) != 0) {
+        return false;
+    }
     ea = json_object_get(o, "entered_at");
     br = json_object_get(o, "best_rank");
     ls = json_object_get(o, "last_seen");
-    ok = json_is_object(o) && json_is_integer(ea) && json_is_integer(br) && json_is_integer(ls) &&
+    ok = json_is_integer(ea) && json_is_integer(br) && json_is_integer(ls) &&
          json_integer_value(br) >= 0;
     if (ok) {
         memset(out, 0, sizeof(*out));

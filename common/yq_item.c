@@ -450,14 +450,13 @@ fail:
 int yq_item_decode(const char *buf, size_t len, struct yq_item *item, char *errbuf,
                    size_t errlen)
 {
-    json_error_t jerr;
-    json_t *obj = json_loadb(buf, len, 0, &jerr);
+    json_t *obj;
     int err;
 
     memset(item, 0, sizeof(*item));
-    if (!obj) {
-        snprintf(errbuf, errlen, "item is not JSON: %s at column %d", jerr.text, jerr.column);
-        return ERR_PARSE;
+    err = yq_json_decode_object(buf, len, 0, "item", &obj, errbuf, errlen);
+    if (err) {
+        return err;
     }
     err = yq_item_from_json(obj, item, errbuf, errlen);
     json_decref(obj);

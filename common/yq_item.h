@@ -140,7 +140,10 @@ int yq_item_encode(const struct yq_item *item, char **out, size_t *out_len);
  */
 int yq_item_from_json(const json_t *obj, struct yq_item *item, char *errbuf, size_t errlen);
 
-/* As yq_item_from_json() from len bytes of JSON text (need not be NUL-terminated). */
+/*
+ * As yq_item_from_json() from len bytes of JSON text (need not be NUL-terminated), loaded by
+ * yq_json_decode_object() (a key twice or a NUL refused; its messages in errbuf).
+ */
 int yq_item_decode(const char *buf, size_t len, struct yq_item *item, char *errbuf,
                    size_t errlen);
 

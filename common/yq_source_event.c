@@ -151,19 +151,15 @@ static int time_sane(const struct yq_source_event *ev, char *errbuf, size_t errl
 int yq_source_event_decode(const char *buf, size_t len, struct yq_source_event *ev,
                            char *errbuf, size_t errlen)
 {
-    json_error_t jerr;
     json_t *obj;
     const json_t *v;
     const char *event;
     int err;
 
     memset(ev, 0, sizeof(*ev));
-    obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!obj || !json_is_object(obj)) {
-        snprintf(errbuf, errlen, "source event is not a JSON object%s%s", obj ? "" : ": ",
-                 obj ? "" : jerr.text);
-        json_decref(obj);
-        return ERR_PARSE;
+    err = yq_json_decode_object(buf, len, 0, "source event", &obj, errbuf, errlen);
+    if (err) {
+        return err;
     }
     v = json_object_get(obj, "schema");
     if (!json_is_integer(v) || json_integer_value(v) != YQ_SOURCE_EVENT_SCHEMA) {

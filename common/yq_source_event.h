@@ -83,7 +83,8 @@ int yq_source_event_encode(const struct yq_source_event *ev, char **out, size_t 
  * non-empty source_id, event "open" or "close", a known reason, RFC 3339 started_at and at,
  * and for "close" an ended_at not before started_at; refuses any time before
  * YQ_SOURCE_EVENT_MIN_TIME and a started_at or ended_at more than YQ_SOURCE_EVENT_FUTURE_S
- * after at (year 0001, 2999, epoch 0 are broken clocks or forged events). Returns 0, ERR_PARSE (one line in
+ * after at (year 0001, 2999, epoch 0 are broken clocks or forged events). The text is loaded by
+ * yq_json_decode_object() (a key twice or a NUL refused). Returns 0, ERR_PARSE (one line in
  * errbuf) or ERR_NOMEM; on failure ev holds nothing to free.
  */
 int yq_source_event_decode(const char *buf, size_t len, struct yq_source_event *ev,

@@ -16,6 +16,7 @@
 #include "yq_banned.h"
 #include "yq_departments.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_log.h"
 
@@ -565,12 +566,12 @@ static int cmp_json_str(const void *a, const void *b)
 }
 
 /*
- * The union of two JSON arrays of strings (texts, borrowed; NULL or invalid = empty; other
- * entries skipped) as a compact JSON text, sorted by bytes and without duplicates (what
- * SQLite's UNION over json_each gave before issue #16), at most MERGE_LIST_MAX entries.
- * New text (free()) or NULL on ERR_NOMEM.
+ * The union of two stored JSON arrays of strings of column (texts, borrowed, read by
+ * yq_json_column_array(): NULL or invalid = empty; other entries skipped) as a compact JSON text,
+ * sorted by bytes and without duplicates (what SQLite's UNION over json_each gave before issue
+ * #16), at most MERGE_LIST_MAX entries. New text (free()) or NULL on ERR_NOMEM.
  */
-static char *json_list_union(const char *a, const char *b)
+static char *json_list_union(const char *column, const char *a, const char *b)
 {
     const char *in[2] = {a, b};
     json_t *v[2 * MERGE_LIST_MAX];
@@ -582,7 +583,7 @@ static char *json_list_union(const char *a, const char *b)
     for (int k = 0; k < 2; k++) {
         size_t i;
         json_t *x;
-        all[k] = in[k] ? json_loads(in[k], 0, NULL) : NULL;
+        all[k] = yq_json_column_array(in[k], column);
         json_array_foreach(all[k], i, x)
         {
             if (json_is_string(x) && n < 2 * MERGE_LIST_MAX) {
@@ -615,6 +616,7 @@ static char *json_list_union(const char *a, const char *b)
  */
 static int merge_lists(struct ticket_store *store, int64_t src_id, int64_t dst_id)
 {
+    static const char *const names[3] = {"rule_ids", "rule_groups", "source_kinds"};
     char *have[2][3] = {{NULL, NULL, NULL}, {NULL, NULL, NULL}};
     char *merged[3] = {NULL, NULL, NULL};
     const int64_t ids[2] = {src_id, dst_id};
@@ -643,7 +645,7 @@ static int merge_lists(struct ticket_store *store, int64_t src_id, int64_t dst_i
         st = NULL;
     }
     for (int c = 0; c < 3 && !err; c++) {
-        merged[c] = json_list_union(have[0][c], have[1][c]);
+        merged[c] = json_list_union(names[c], have[0][c], have[1][c]);
         err = merged[c] ? 0 : ERR_NOMEM;
     }
     if (!err) {

@@ -21,6 +21,7 @@
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_log.h"
 #include "yq_sentiment.h"
 #include "yq_time.h"
@@ -113,18 +114,15 @@ int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id
 }
 
 /*
- * existing (a JSON array text, borrowed; invalid = empty) with the n strings of add that it
- * lacks appended (NULL and "" skipped; at most EVENT_LIST_MAX entries). New text or NULL.
+ * existing (the stored JSON array text of column, borrowed; read by yq_json_column_array()) with
+ * the n strings of add that it lacks appended (NULL and "" skipped; at most EVENT_LIST_MAX
+ * entries). New text or NULL.
  */
-static char *json_union(const char *existing, const char *const *add, size_t n)
+static char *json_union(const char *existing, const char *column, const char *const *add, size_t n)
 {
-    json_t *arr = json_loads(existing ? existing : "[]", 0, NULL);
+    json_t *arr = yq_json_column_array(existing, column);
     char *text;
 
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-        arr = json_array();
-    }
     if (!arr) {
         return NULL;
     }
@@ -243,7 +241,7 @@ static int event_add_item(struct ticket_store *store, struct event_ref *e,
     if (err) {
         goto done;
     }
-    groups_json = json_union("[]", groups, alert->n_matches);
+    groups_json = json_union("[]", "rule_groups", groups, alert->n_matches);
     if (!groups_json) {
         err = ERR_NOMEM;
         goto done;
@@ -307,9 +305,9 @@ static int event_add_item(struct ticket_store *store, struct event_ref *e,
     if (first) {
         goto done; /* the row and the copy count it already */
     }
-    u_ids = json_union(e->rule_ids, ids, alert->n_matches);
-    u_groups = json_union(e->rule_groups, groups, alert->n_matches);
-    u_kinds = json_union(e->source_kinds, kinds, 1);
+    u_ids = json_union(e->rule_ids, "rule_ids", ids, alert->n_matches);
+    u_groups = json_union(e->rule_groups, "rule_groups", groups, alert->n_matches);
+    u_kinds = json_union(e->source_kinds, "source_kinds", kinds, 1);
     if (!u_ids || !u_groups || !u_kinds) {
         err = ERR_NOMEM;
         goto done;
@@ -468,9 +466,9 @@ static int event_create(struct ticket_store *store, const struct yq_alert *alert
     if (err) {
         goto done;
     }
-    u_ids = json_union("[]", ids, alert->n_matches);
-    u_groups = json_union("[]", groups, alert->n_matches);
-    u_kinds = json_union("[]", kinds, 1);
+    u_ids = json_union("[]", "rule_ids", ids, alert->n_matches);
+    u_groups = json_union("[]", "rule_groups", groups, alert->n_matches);
+    u_kinds = json_union("[]", "source_kinds", kinds, 1);
     if (!u_ids || !u_groups || !u_kinds) {
         err = ERR_NOMEM;
         goto done;

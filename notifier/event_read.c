@@ -14,6 +14,7 @@
 #include "yq_alert.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_sentiment.h"
 #include "yq_time.h"
@@ -98,17 +99,10 @@ static json_t *col_int_or_null(struct yq_stmt *st, int i)
                                                      : json_integer(yq_stmt_column_int64(st, i));
 }
 
-/* A JSON-array column (stored JSON text); [] when it is not an array. */
-static json_t *col_array(struct yq_stmt *st, int i)
+/* A JSON-array column (stored JSON text) named column, read by yq_json_column_array(). */
+static json_t *col_array(struct yq_stmt *st, int i, const char *column)
 {
-    const char *text = yq_stmt_column_text(st, i);
-    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-
-    if (!json_is_array(v)) {
-        json_decref(v);
-        return json_array();
-    }
-    return v;
+    return yq_json_column_array(yq_stmt_column_text(st, i), column);
 }
 
 /* The EVENT JSON of the current row of st (EVENT_COLUMNS from index 0). NULL on NOMEM. */
@@ -137,10 +131,10 @@ static json_t *read_event(struct yq_stmt *st, int64_t now)
     rc |= json_object_set_new(o, "level", col_str(st, 5));
     rc |= json_object_set_new(o, "level_label", str(lv ? yq_level_label(lv) : level));
     rc |= json_object_set_new(o, "department", col_str(st, 6));
-    rc |= json_object_set_new(o, "co_departments", col_array(st, 7));
-    rc |= json_object_set_new(o, "rule_ids", col_array(st, 8));
-    rc |= json_object_set_new(o, "rule_groups", col_array(st, 9));
-    rc |= json_object_set_new(o, "source_kinds", col_array(st, 10));
+    rc |= json_object_set_new(o, "co_departments", col_array(st, 7, "co_departments"));
+    rc |= json_object_set_new(o, "rule_ids", col_array(st, 8, "rule_ids"));
+    rc |= json_object_set_new(o, "rule_groups", col_array(st, 9, "rule_groups"));
+    rc |= json_object_set_new(o, "source_kinds", col_array(st, 10, "source_kinds"));
     rc |= json_object_set_new(o, "region", col_str(st, 11));
     rc |= json_object_set_new(o, "first_post_at", col_time(st, 12));
     rc |= json_object_set_new(o, "detected_at", col_time(st, 13));

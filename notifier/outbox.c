@@ -11,6 +11,7 @@
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_time.h"
 
@@ -94,7 +95,7 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
                    const char *detail, const char *link, char **subject, char **body)
 {
     char *excerpt = NULL;
-    json_t *co = json_loads(t->co_departments, 0, NULL);
+    json_t *co = yq_json_column_array(t->co_departments, "co_departments");
     struct yq_buf b;
     int err = 0;
 
@@ -116,7 +117,7 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
     PUT("标题：%s\n", t->title);
     PUT("级别：%s %s　主办：%s", yq_level_name(t->level), yq_level_label(t->level),
         t->department[0] ? t->department : "待分派（值班室）");
-    if (json_is_array(co) && json_array_size(co) > 0) {
+    if (json_array_size(co) > 0) {
         size_t i;
         json_t *d;
         PUT("%s", "　协办：");
@@ -239,17 +240,15 @@ int outbox_enqueue(struct ticket_store *store, int64_t ticket_id, int64_t log_id
         }
     }
     if (recipients & OUTBOX_TO_CO_LIAISON) {
-        json_t *co = json_loads(t.co_departments, 0, NULL);
+        json_t *co = yq_json_column_array(t.co_departments, "co_departments");
         size_t i;
         json_t *name;
-        if (json_is_array(co)) {
-            json_array_foreach(co, i, name)
-            {
-                const struct notify_department *d =
-                    notify_routes_department(routes, json_string_value(name));
-                if (d) {
-                    add_targets(targets, &n, d->liaison, d->n_liaison, "co_liaison");
-                }
+        json_array_foreach(co, i, name)
+        {
+            const struct notify_department *d =
+                notify_routes_department(routes, json_string_value(name));
+            if (d) {
+                add_targets(targets, &n, d->liaison, d->n_liaison, "co_liaison");
             }
         }
         json_decref(co);

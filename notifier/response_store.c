@@ -18,6 +18,7 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
+#include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_time.h"
@@ -216,7 +217,7 @@ static int add_distinct(char **v, size_t *n, size_t max, const char *s)
 /* The terms of a stored matches text ([{"terms":[{"term":...}]}], untrusted shape). */
 static int add_terms(struct event_view *e, const char *matches)
 {
-    json_t *arr = json_loads(matches ? matches : "[]", 0, NULL), *m, *t;
+    json_t *arr = yq_json_column_array(matches, "matches"), *m, *t;
     size_t i, j;
     int err = 0;
 
@@ -757,7 +758,7 @@ int response_store_ticket_json(struct ticket_store *store, int64_t ticket_id, js
     yq_stmt_bind_int64(st, 1, ticket_id);
     while (!err && (rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         const char *state = yq_stmt_column_text(st, 1);
-        json_t *terms = json_loads(yq_stmt_column_text(st, 13), 0, NULL);
+        json_t *terms = yq_json_column_array(yq_stmt_column_text(st, 13), "terms");
         json_t *o = json_pack(
             "{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:f,s:{s:f,s:f,s:f},s:o,s:o,s:o,s:o,s:o,"
             "s:o,s:b}",
@@ -771,13 +772,10 @@ int response_store_ticket_json(struct ticket_store *store, int64_t ticket_id, js
             "simhash_distance",
             yq_stmt_column_type(st, 12) == YQ_DB_NULL ? json_null()
                                                         : json_integer(yq_stmt_column_int(st, 12)),
-            "terms", json_is_array(terms) ? terms : json_array(), "proposed_at",
+            "terms", terms, "proposed_at",
             time_or_null(st, 14, false), "decided_at", time_or_null(st, 15, false),
             "decided_by", text_col(st, 16), "note", text_col(st, 17), "auto",
             yq_stmt_column_int(st, 18) != 0);
-        if (!json_is_array(terms)) {
-            json_decref(terms);
-        }
         if (!o || json_array_append_new(arr, o) != 0) {
             err = ERR_NOMEM;
         }

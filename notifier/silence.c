@@ -12,6 +12,7 @@
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_log.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
@@ -377,7 +378,7 @@ enum json_col_kind {
     JC_TEXT,         /* text(): NULL reads as "" */
     JC_WHEN,         /* seconds as Beijing time (when_bj()) */
     JC_WHEN_OR_NULL, /* as JC_WHEN; SQL NULL as null */
-    JC_JSON_ARRAY,   /* stored JSON text; [] when it is not an array */
+    JC_JSON_ARRAY,   /* stored JSON text read by yq_json_column_array() */
 };
 
 /* A member of a row's JSON object: name and how its column reads. */
@@ -386,12 +387,10 @@ struct json_col {
     enum json_col_kind kind;
 };
 
-/* Column i of st's row as kind says (new reference), NULL on ERR_NOMEM. */
-static json_t *col_json(struct yq_stmt *st, int i, enum json_col_kind kind)
+/* Column i of st's row as c says (new reference), NULL on ERR_NOMEM. */
+static json_t *col_json(struct yq_stmt *st, int i, const struct json_col *c)
 {
-    json_t *v;
-
-    switch (kind) {
+    switch (c->kind) {
     case JC_INT:
         return json_integer((json_int_t)yq_stmt_column_int64(st, i));
     case JC_TEXT:
@@ -402,12 +401,7 @@ static json_t *col_json(struct yq_stmt *st, int i, enum json_col_kind kind)
         return yq_stmt_column_type(st, i) == YQ_DB_NULL ? json_null()
                                                          : when_bj(yq_stmt_column_int64(st, i));
     case JC_JSON_ARRAY:
-        v = json_loads(yq_stmt_column_text(st, i), 0, NULL);
-        if (!json_is_array(v)) {
-            json_decref(v);
-            v = json_array();
-        }
-        return v;
+        return yq_json_column_array(yq_stmt_column_text(st, i), c->name);
     }
     return NULL;
 }
@@ -418,7 +412,7 @@ static json_t *row_json(struct yq_stmt *st, const struct json_col *cols, size_t 
     json_t *o = json_object();
 
     for (size_t i = 0; o && i < n; i++) {
-        if (json_object_set_new(o, cols[i].name, col_json(st, (int)i, cols[i].kind)) != 0) {
+        if (json_object_set_new(o, cols[i].name, col_json(st, (int)i, &cols[i])) != 0) {
             json_decref(o);
             o = NULL;
         }

@@ -47,7 +47,7 @@ static json_t *when_bj(int64_t t)
 static json_t *rule_field(const json_t *rule_ids, const char *matches_json, const char *field,
                           bool id_fallback)
 {
-    json_t *matches = json_loads(matches_json ? matches_json : "[]", 0, NULL);
+    json_t *matches = yq_json_column_array(matches_json, "matches");
     json_t *out = json_array();
     size_t i, j;
     const json_t *id, *m;
@@ -159,7 +159,7 @@ static const char *item_source_label(const char *item_id, char *buf, size_t len)
 
 const char *ticket_api_co_text(const char *co, const char *none, char *buf, size_t len)
 {
-    json_t *arr = json_loads(co ? co : "[]", 0, NULL), *d; /* parsed before buf is written */
+    json_t *arr = yq_json_column_array(co, "co_departments"), *d; /* before buf is written */
     size_t i, n = 0;
 
     buf[0] = '\0';
@@ -257,7 +257,7 @@ static json_t *log_text(const struct ticket_log_entry *e)
 /* The distinct matched terms of an item's matches JSON (text, borrowed). New reference. */
 static json_t *item_terms(const char *matches_text)
 {
-    json_t *matches = json_loads(matches_text ? matches_text : "[]", 0, NULL), *m, *t;
+    json_t *matches = yq_json_column_array(matches_text, "matches"), *m, *t;
     json_t *terms = json_array(), *one = json_array();
     size_t i, j;
     int rc = terms && one ? 0 : -1;
@@ -313,12 +313,8 @@ static json_t *item_times(json_t *obj, const struct ticket_item *it)
 static json_t *item_json(const struct ticket_item *it)
 {
     char src[32];
-    json_t *rules = json_loads(it->rule_ids, 0, NULL);
+    json_t *rules = yq_json_column_array(it->rule_ids, "rule_ids");
 
-    if (!json_is_array(rules)) {
-        json_decref(rules);
-        rules = json_array();
-    }
     return item_times(json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "item_id",
                      str(it->item_id), "title", str(it->title), "url", str(it->url), "channel",
                      str(it->channel), "author", str(it->author), "source", str(it->source),
@@ -373,11 +369,8 @@ static json_t *ticket_json(const struct ticket *t, const struct ticket_item *ite
     rc |= json_object_set_new(o, "level", str(yq_level_name(t->level)));
     rc |= json_object_set_new(o, "level_label", str(yq_level_label(t->level)));
     rc |= json_object_set_new(o, "department", str(t->department));
-    arr = json_loads(t->co_departments, 0, NULL);
-    rc |= json_object_set_new(o, "co_departments", json_is_array(arr) ? arr : json_array());
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-    }
+    arr = yq_json_column_array(t->co_departments, "co_departments");
+    rc |= json_object_set_new(o, "co_departments", arr);
     rc |= json_object_set_new(o, "state", str(ticket_state_name(t->state)));
     rc |= json_object_set_new(o, "state_label", str(ticket_state_label(t->state)));
     rc |= json_object_set_new(o, "event_key", str(t->event_key));
@@ -425,7 +418,7 @@ static json_t *ticket_json(const struct ticket *t, const struct ticket_item *ite
     }
     for (size_t i = 0; i < n; i++) {
         json_t *it_terms = item_terms(items[i].matches);
-        json_t *it_rules = json_loads(items[i].rule_ids, 0, NULL);
+        json_t *it_rules = yq_json_column_array(items[i].rule_ids, "rule_ids");
         rc |= it_terms ? yq_json_array_add_distinct(terms, it_terms, true) : -1;
         rc |= yq_json_array_add_distinct(rules, it_rules,
                                          true); /* every rule that matched any item */

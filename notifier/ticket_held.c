@@ -13,6 +13,7 @@
 #include "ticket_store_int.h"
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_time.h"
 
@@ -104,14 +105,10 @@ static json_t *held_when(int64_t t, bool bj)
 
 json_t *ticket_held_json(const struct ticket_held *h)
 {
-    json_t *o, *rules = json_loads(h->rule_ids ? h->rule_ids : "[]", 0, NULL);
+    json_t *o, *rules = yq_json_column_array(h->rule_ids, "rule_ids");
     bool old = strcmp(h->reason, "old") == 0, undated = strcmp(h->reason, "undated") == 0;
     int64_t pub = h->has_published ? h->published_at : 0;
 
-    if (!json_is_array(rules)) {
-        json_decref(rules);
-        rules = json_array();
-    }
     o = json_object();
     if (!o || !rules) {
         json_decref(o);

@@ -1121,26 +1121,20 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
                     size_t errlen)
 {
     struct rule_set *rs = NULL;
-    json_error_t jerr;
     json_t *obj = NULL;
     const json_t *v;
     const char *s;
     const char **list = NULL;
     size_t n_list = 0;
-    int err = ERR_PARSE;
+    int err;
 
     *out = NULL;
-    if (len > RULE_SET_MAX_JSON_BYTES) {
-        snprintf(errbuf, errlen, "rule set JSON is %zu bytes, more than %d", len,
-                 RULE_SET_MAX_JSON_BYTES);
-        return ERR_TOO_BIG;
+    err = yq_json_decode_object(buf, len, RULE_SET_MAX_JSON_BYTES, "rule set", &obj, errbuf,
+                                errlen);
+    if (err) {
+        return err;
     }
-    obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!obj || !json_is_object(obj)) {
-        snprintf(errbuf, errlen, "rule set is not a JSON object%s%s", obj ? "" : ": ",
-                 obj ? "" : jerr.text);
-        goto done;
-    }
+    err = ERR_PARSE;
     rs = rule_set_new();
     if (!rs) {
         err = ERR_NOMEM;

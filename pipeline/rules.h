@@ -163,7 +163,8 @@ int rule_set_load_dir(const char *dir, struct rule_set **out, char *errbuf, size
 int rule_set_encode(const struct rule_set *rs, char **out, size_t *out_len);
 
 /*
- * Decode len bytes of JSON (untrusted, borrowed), recompile and validate every rule.
+ * Decode len bytes of JSON (untrusted, borrowed), recompile and validate every rule. The text is
+ * loaded by yq_json_decode_object() (a key twice or a NUL refused; its messages in errbuf).
  * out: a new compiled set. Returns 0, ERR_TOO_BIG (over RULE_SET_MAX_JSON_BYTES),
  * ERR_PARSE (not JSON, wrong types, expression syntax), ERR_INVALID or ERR_NOMEM, with one
  * line in errbuf naming the rule.

@@ -10,6 +10,7 @@
 
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_json.h"
 #include "yq_log.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -231,8 +232,8 @@ int rules_store_history(struct yq_redis *r, size_t max, struct rules_history_ent
         if (e->type != REDIS_REPLY_STRING) {
             continue;
         }
-        obj = json_loadb(e->str, e->len, 0, NULL);
-        if (!json_is_integer(json_object_get(obj, "version"))) {
+        if (yq_json_decode_object(e->str, e->len, 0, "rule history entry", &obj, NULL, 0) ||
+            !json_is_integer(json_object_get(obj, "version"))) {
             json_decref(obj);
             continue;
         }

@@ -10,6 +10,7 @@
 #include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_db.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 
 /* ------------------------------------------------------------- arena */
@@ -245,16 +246,11 @@ static int load_tickets(struct loader *l, int64_t before, int version)
 /* The first element of a JSON array of strings, or "" (rule_ids is written by the notifier). */
 static const char *first_rule(struct stats_arena *a, const char *json)
 {
-    json_error_t jerr;
-    json_t *arr = json_loads(json, 0, &jerr);
+    json_t *arr = yq_json_column_array(json, "rule_ids");
     const char *out;
 
-    if (!arr) {
-        return arena_strdup(a, "");
-    }
-    out = arena_strdup(a, json_is_array(arr) && json_is_string(json_array_get(arr, 0))
-                              ? json_string_value(json_array_get(arr, 0))
-                              : "");
+    out = arena_strdup(
+        a, json_is_string(json_array_get(arr, 0)) ? json_string_value(json_array_get(arr, 0)) : "");
     json_decref(arr);
     return out;
 }
@@ -267,7 +263,6 @@ static const char *first_rule(struct stats_arena *a, const char *json)
 static int stored_group(struct stats_arena *a, const char *rule_id, const char *matches_json,
                         const char **out)
 {
-    json_error_t jerr;
     json_t *arr;
     size_t i;
     const json_t *m;
@@ -277,7 +272,7 @@ static int stored_group(struct stats_arena *a, const char *rule_id, const char *
     if (!rule_id || !*rule_id) {
         return 0;
     }
-    arr = json_loads(matches_json, 0, &jerr);
+    arr = yq_json_column_array(matches_json, "matches");
     json_array_foreach(arr, i, m)
     {
         const json_t *g = json_object_get(m, "group");
@@ -553,14 +548,13 @@ static enum stats_reason reason_of(const char *s)
 /* events.rule_groups (a JSON array of strings; anything else reads as none) into e. */
 static int event_groups(struct stats_arena *a, const char *json, struct stats_event *e)
 {
-    json_error_t jerr;
-    json_t *arr = json_loads(json, 0, &jerr);
+    json_t *arr = yq_json_column_array(json, "rule_groups");
     const char **v = NULL;
     size_t n = 0, i;
     const json_t *g;
     int err = 0;
 
-    if (json_is_array(arr) && json_array_size(arr) > 0) {
+    if (json_array_size(arr) > 0) {
         size_t cap = json_array_size(arr);
         cap = cap < STATS_EVENT_GROUPS_MAX ? cap : STATS_EVENT_GROUPS_MAX;
         v = arena_alloc(a, cap * sizeof(*v));

@@ -8,6 +8,7 @@
 
 #include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_log.h"
 
 /* 0 when name exists in web_departments, ERR_INVALID when not (caller holds the lock). */
@@ -98,10 +99,10 @@ int web_department_remove(struct web_auth *a, const char *name)
 static json_t *department_row_json(struct yq_stmt *st)
 {
     const char *liaisons = yq_stmt_column_text(st, 2);
-    json_t *l = json_loads(liaisons ? liaisons : "[]", 0, NULL);
+    json_t *l = yq_json_column_array(liaisons, "liaisons");
 
     return json_pack("{s:s, s:s, s:o}", "name", yq_stmt_column_text(st, 0), "head",
-                     yq_stmt_column_text(st, 1), "liaisons", l ? l : json_array());
+                     yq_stmt_column_text(st, 1), "liaisons", l);
 }
 
 int web_department_list(struct web_auth *a, json_t **out)

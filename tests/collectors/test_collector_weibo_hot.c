@@ -201,7 +201,7 @@ static void test_hostile_bodies(void **state)
     (void)state;
     expect_parse_error("", 0, "empty");
     expect_parse_error("{\"ok\":1,\"data\":{\"cards\":[", 26, "not JSON");
-    expect_parse_error("[1,2,3]", 7, "not an object");
+    expect_parse_error("[1,2,3]", 7, "hot list is not a JSON object");
     expect_parse_error("{\"ok\":1,\"data\":{\"cards\":\"x\"}}", 29, "not a list");
     expect_parse_error("{\"ok\":1,\"data\":{\"realtime\":{\"word\":\"x\"}}}", 41, "not a list");
     expect_parse_error("{\"ok\":1,\"data\":{}}", 18, "neither");

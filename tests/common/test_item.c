@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,69 @@ static void test_item_decode_rejects_bad_input(void **state)
     }
 }
 
+/* An alert of sample_item() with the one match m (borrowed), level III, 市自然资源局. */
+static struct yq_alert sample_alert(struct yq_alert_match *m)
+{
+    struct yq_alert a = {0};
+    a.event_key = "ev:rss:01";
+    a.matched_at = 1795939300;
+    a.level = YQ_LEVEL_III;
+    a.department = "市自然资源局";
+    a.n_matches = 1;
+    a.matches = m;
+    a.item = sample_item();
+    return a;
+}
+
+/* "{" + prefix + the rest of the encoded object json: the message with a key written twice. */
+static char *with_key_twice(const char *json, const char *prefix)
+{
+    size_t n = strlen(prefix) + strlen(json) + 1;
+    char *out = malloc(n);
+
+    assert_non_null(out);
+    assert_int_equal(json[0], '{');
+    snprintf(out, n, "{%s%s", prefix, json + 1);
+    return out;
+}
+
+/*
+ * One message, two readers: a key written twice is refused with the shared message
+ * (yq_json_decode_object()) by the item and the alert codec alike (the source event codec in
+ * test_source_event.c), instead of being read as whichever value jansson keeps.
+ */
+static void test_duplicate_key_item_and_alert_are_refused(void **state)
+{
+    struct yq_alert_match m = {.rule_id = "land-01",
+                               .name = "征地拆迁补偿",
+                               .department = "市自然资源局",
+                               .level = YQ_LEVEL_III};
+    struct yq_item in = sample_item(), item;
+    struct yq_alert alert = sample_alert(&m), out;
+    char *json = NULL, *twice, err[160] = "";
+
+    (void)state;
+    assert_int_equal(yq_item_encode(&in, &json, NULL), 0);
+    twice = with_key_twice(json, "\"id\":\"rss:forged\",");
+    assert_int_equal(yq_item_decode(twice, strlen(twice), &item, err, sizeof(err)), ERR_PARSE);
+    assert_string_equal(err, "item is not JSON: duplicate object key near '\"id\"' at line 1 "
+                             "col 34");
+    assert_null(item.id);
+    free(twice);
+    free(json);
+
+    assert_int_equal(yq_alert_encode(&alert, &json, NULL), 0);
+    assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
+    yq_alert_release(&out);
+    twice = with_key_twice(json, "\"level\":\"I\",");
+    assert_int_equal(yq_alert_decode(twice, strlen(twice), &out, err, sizeof(err)), ERR_PARSE);
+    assert_non_null(strstr(err, "alert is not JSON: duplicate object key near '\"level\"' at "
+                                "line 1 col "));
+    assert_null(out.event_key);
+    free(twice);
+    free(json);
+}
+
 static void test_alert_round_trip(void **state)
 {
     struct yq_alert_term terms[] = {
@@ -127,21 +191,14 @@ static void test_alert_round_trip(void **state)
                                .level = YQ_LEVEL_III,
                                .n_terms = 2,
                                .terms = terms};
-    struct yq_alert in = {0}, out;
+    struct yq_alert in = sample_alert(&m), out;
     char *json = NULL, err[128] = "";
 
     (void)state;
-    in.event_key = "ev:rss:01";
     in.event_new = true;
     in.event_items = 1;
     in.rules_version = 7;
-    in.matched_at = 1795939300;
     in.score = 21.5;
-    in.level = YQ_LEVEL_III;
-    in.department = "市自然资源局";
-    in.n_matches = 1;
-    in.matches = &m;
-    in.item = sample_item();
     assert_int_equal(yq_alert_encode(&in, &json, NULL), 0);
     assert_int_equal(yq_alert_decode(json, strlen(json), &out, err, sizeof(err)), 0);
     assert_string_equal(out.event_key, "ev:rss:01");
@@ -186,19 +243,12 @@ static void test_issue_10_alert_rules_unverified(void **state)
                                .name = "征地拆迁补偿",
                                .department = "市自然资源局",
                                .level = YQ_LEVEL_III};
-    struct yq_alert in = {0}, out;
+    struct yq_alert in = sample_alert(&m), out;
     char *json = NULL, err[128] = "", *bad;
     const char *at;
 
     (void)state;
-    in.event_key = "ev:rss:01";
     in.rules_version = 7;
-    in.matched_at = 1795939300;
-    in.level = YQ_LEVEL_III;
-    in.department = "市自然资源局";
-    in.n_matches = 1;
-    in.matches = &m;
-    in.item = sample_item();
 
     /* verified (the normal case): neither key, even with a time set */
     in.rules_checked_at = 1795939000;
@@ -604,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_alert_bounded_to_message_limit),
         cmocka_unit_test(test_issue_10_future_timestamp),
         cmocka_unit_test(test_issue_11_official_local_department),
+        cmocka_unit_test(test_duplicate_key_item_and_alert_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -185,10 +185,10 @@ static void expect_refused(const char *json, const char *needle)
 static void test_hostile_json_is_refused_with_a_reason(void **state)
 {
     (void)state;
-    expect_refused("", "not a JSON object");
-    expect_refused("{\"schema\":1", "not a JSON object");
+    expect_refused("", "source event is not JSON: ");
+    expect_refused("{\"schema\":1", "source event is not JSON: ");
     expect_refused("[1,2]", "not a JSON object");
-    expect_refused("\"open\"", "not a JSON object");
+    expect_refused("\"open\"", "source event is not JSON: '[' or '{' expected");
     expect_refused("{\"schema\":2,\"source_id\":\"a\",\"event\":\"open\",\"reason\":\"failing\","
                    GOOD_TAIL, "schema must be 1");
     expect_refused("{\"schema\":\"1\",\"source_id\":\"a\",\"event\":\"open\",\"reason\":"
@@ -217,7 +217,8 @@ static void test_hostile_json_is_refused_with_a_reason(void **state)
                    "\"ended_at\":\"2026-12-05T00:59:59Z\"," GOOD_TAIL, "ends before it starts");
     /* a key twice could smuggle a second value past a reader that takes the first */
     expect_refused("{\"schema\":1,\"source_id\":\"a\",\"source_id\":\"b\",\"event\":\"open\","
-                   "\"reason\":\"failing\"," GOOD_TAIL, "not a JSON object");
+                   "\"reason\":\"failing\"," GOOD_TAIL,
+                   "source event is not JSON: duplicate object key");
 }
 
 #define EV_HEAD "{\"schema\":1,\"source_id\":\"fake\",\"reason\":\"failing\","

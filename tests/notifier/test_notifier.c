@@ -149,7 +149,7 @@ static void test_intake_payload_outcomes(void **state)
     struct ticket_store_cfg cfg = {.path = ":memory:", .busy_timeout_ms = 100};
     struct notifier_metrics m;
     struct ticket_store *store = NULL;
-    char buf[4096], err[256];
+    char buf[4096], one[4000], err[256];
     struct test_alert_spec s = base;
 
     (void)state;
@@ -163,6 +163,13 @@ static void test_intake_payload_outcomes(void **state)
     }
     assert_int_equal(notifier_intake_payload(store, &m, NULL, 0, 0, 9, 1000), 0);
     assert_int_equal(get(&m.alerts_malformed), 6);
+    /* a good alert with its "level" written twice: skipped as malformed, no ticket from it */
+    test_alert_json(&base, one, sizeof(one));
+    assert_int_equal(one[0], '{');
+    snprintf(buf, sizeof(buf), "{\"level\":\"I\",%s", one + 1);
+    assert_int_equal(notifier_intake_payload(store, &m, buf, strlen(buf), 0, 8, 1000), 0);
+    assert_int_equal(get(&m.alerts_malformed), 7);
+    assert_int_equal(get(&m.tickets_created), 0);
 
     test_alert_json(&base, buf, sizeof(buf));
     /* not NUL-terminated: only len bytes count */
@@ -174,7 +181,7 @@ static void test_intake_payload_outcomes(void **state)
     assert_int_equal(get(&m.tickets_created), 1);
     assert_int_equal(get(&m.alerts_duplicate), 1);
     assert_int_equal(get(&m.items_attached), 1);
-    assert_int_equal(get(&m.alerts_malformed), 6);
+    assert_int_equal(get(&m.alerts_malformed), 7);
     ticket_store_free(store);
 }
 

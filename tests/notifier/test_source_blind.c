@@ -423,10 +423,11 @@ static void test_payload_hostile_skipped_then_good_stored(void **state)
     {
         static const char *const says[] = {
             "malformed source event skipped partition=0 offset=1 "
-            "reason='source event is not a JSON object",
+            "reason='source event is not JSON: ",
             "offset=3 reason='source event schema must be 1'",
             "offset=6 reason='source event 'reason' must be failing",
             "offset=7 reason='source event ends before it starts'",
+            "offset=9 reason='source event is not JSON: duplicate object key near",
         };
         test_expect_text("the log", log, says, sizeof(says) / sizeof(says[0]), NULL, 0);
     }

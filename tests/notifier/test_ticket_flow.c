@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "yq_db.h"
 
+#include "capture.h"
 #include "notifier_fixture.h"
 #include "notify_cfg.h"
 #include "outbox.h"
@@ -1102,6 +1104,93 @@ static void test_issue_11_display_fields_and_settled_clocks(void **state)
     json_decref(d);
 }
 
+/* Run sql (an UPDATE of test data) on the store's database. */
+static void exec_sql(struct ticket_store *store, const char *sql)
+{
+    if (yq_db_exec_raw(ticket_store_db(store), sql) != 0) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(ticket_store_db(store)));
+    }
+}
+
+/*
+ * Stored JSON columns that are not JSON (a hand edit, a bad restore): co_departments of the
+ * ticket, rule_ids and matches of its item. The ticket still lists (also under its lead
+ * department); its detail shows it with "co_departments": [] and the item with no rules, rule
+ * groups or terms; a re-grading still notifies the lead department's liaison, without the
+ * 协办 part and without the co-handling liaison it can no longer name. Each read logs one
+ * warning naming the column (yq_json_column_array()), never the value.
+ */
+static void test_corrupt_stored_columns_still_list_show_and_notify(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket_intake_result res;
+    struct ticket_action a;
+    struct ticket_action_result act_res;
+    struct ticket_filter by_lead = {.department = "市应急管理局"};
+    struct ticket_list list;
+    json_t *d = NULL;
+    const json_t *item;
+    char sql[256], path[] = "/tmp/test_ticket_flow_XXXXXX", log[8192] = "";
+    int fd, saved;
+
+    intake_two_rules(e, "corrupt", "https://x.example/c", "", "", &res);
+    /* as taken in: the co-handling department is named in the notice */
+    assert_int_equal(notifier_count(e->store, "SELECT count(*) FROM outbox WHERE kind = 'created' "
+                                              "AND body LIKE '%协办：市自然资源局%'"),
+                     3);
+    snprintf(sql, sizeof(sql),
+             "UPDATE tickets SET co_departments = '市自然资源局' WHERE number = '%s'", res.number);
+    exec_sql(e->store, sql);
+    exec_sql(e->store, "UPDATE ticket_items SET rule_ids = 'safety-01', matches = '[{\"rule_id\":' "
+                       "WHERE item_id = 'rss:corrupt'");
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    saved = capture_begin(STDERR_FILENO, path);
+    assert_int_equal(ticket_store_list(e->store, NULL, 100, &list), 0);
+    assert_int_equal(list.n, 1);
+    assert_string_equal(list.v[0].number, res.number);
+    ticket_list_release(&list);
+    assert_int_equal(ticket_store_list(e->store, &by_lead, 100, &list), 0);
+    assert_int_equal(list.n, 1);
+    ticket_list_release(&list);
+
+    assert_int_equal(ticket_api_detail(e->store, res.number, &d), 0);
+    assert_string_equal(json_string_value(json_object_get(d, "department")), "市应急管理局");
+    assert_true(json_is_array(json_object_get(d, "co_departments")));
+    assert_int_equal(json_array_size(json_object_get(d, "co_departments")), 0);
+    assert_int_equal(json_array_size(json_object_get(d, "rules")), 0);
+    assert_int_equal(json_array_size(json_object_get(d, "items")), 1);
+    item = json_array_get(json_object_get(d, "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(item, "title")), "工地塌方");
+    assert_int_equal(json_array_size(json_object_get(item, "rules")), 0);
+    assert_int_equal(json_array_size(json_object_get(item, "groups")), 0);
+    assert_int_equal(json_array_size(json_object_get(item, "terms")), 0);
+    json_decref(d);
+
+    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL,
+                               .number = res.number,
+                               .actor = "值班员",
+                               .level = YQ_LEVEL_II};
+    notifier_apply_ok(e->store, &a, notifier_ts("2026-11-30T01:10:00Z"), &act_res);
+    capture_end(STDERR_FILENO, saved, path, log, sizeof(log));
+    unlink(path);
+    assert_int_equal(act_res.notifications, 1);
+    assert_int_equal(notifier_count(e->store,
+                                    "SELECT count(*) FROM outbox WHERE kind = 'level_set' AND "
+                                    "channel = 'yj-liaison' AND role = 'liaison' AND "
+                                    "body LIKE '%主办：市应急管理局%' AND body NOT LIKE '%协办%'"),
+                     1);
+    assert_int_equal(notifier_count(e->store, "SELECT count(*) FROM outbox WHERE kind = "
+                                              "'level_set' AND role = 'co_liaison'"),
+                     0);
+    assert_non_null(strstr(log, "stored json column corrupt column=co_departments"));
+    assert_non_null(strstr(log, "stored json column corrupt column=rule_ids"));
+    assert_non_null(strstr(log, "stored json column corrupt column=matches"));
+    assert_null(strstr(log, "市自然资源局")); /* the value is not logged */
+}
+
 int main(void)
 {
     /* each on an env of its own (notifier_env_run_tests()) */
@@ -1120,6 +1209,7 @@ int main(void)
         cmocka_unit_test(test_issue_11_set_level_and_dismiss_notify_department),
         cmocka_unit_test(test_set_level_to_same_level_refused),
         cmocka_unit_test(test_issue_11_display_fields_and_settled_clocks),
+        cmocka_unit_test(test_corrupt_stored_columns_still_list_show_and_notify),
     };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),

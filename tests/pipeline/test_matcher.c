@@ -130,9 +130,13 @@ static void test_matcher_end_to_end(void **state)
     assert_string_equal(e.cfg.kafka.group_id, "yuqing-matcher");
     pipeline_push_rules(e.r, rules_v1, 1);
 
-    /* items: one match, one malformed, one miss */
+    /* items: one match, two malformed (the second an item whose "title" is written twice: it
+       would match by one of them, so it is skipped as malformed, not read either way), one miss */
     pipeline_produce_item(e.p, "yuqing.items", "rss:1", "http://x/", "安康征地补偿");
     pipeline_produce_raw(e.p, "yuqing.items", "{not json");
+    pipeline_produce_raw(e.p, "yuqing.items",
+                         "{\"schema\":1,\"id\":\"rss:3\",\"source\":\"rss\",\"source_id\":\"s1\","
+                         "\"title\":\"天气晴\",\"title\":\"安康征地补偿\"}");
     pipeline_produce_item(e.p, "yuqing.items", "rss:2", "http://x/", "天气晴");
     assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
 
@@ -149,15 +153,15 @@ static void test_matcher_end_to_end(void **state)
     assert_false(last_unverified[0]); /* Redis up: the version was confirmed */
     assert_int_equal(last_checked_at[0], 0); /* written only with rules_unverified */
 
-    /* /metrics: the real counts of the three items, both partitions caught up */
+    /* /metrics: the real counts of the four items, both partitions caught up */
     {
-        const char *counts[] = {"yuqing_matcher_items_total 3\n",
+        const char *counts[] = {"yuqing_matcher_items_total 4\n",
                                 "yuqing_matcher_alerts_total 1\n"};
         pipeline_http_wait(port, "/metrics", counts, 2, HANG_GUARD_MS, &status, body, sizeof(body));
     }
     assert_int_equal(status, 200);
     {
-        const char *more[] = {"yuqing_matcher_malformed_total 1\n",
+        const char *more[] = {"yuqing_matcher_malformed_total 2\n",
                               "yuqing_matcher_excluded_total 0\n",
                               "yuqing_matcher_errors_total{kind=\"delivery\"} 0\n",
                               "yuqing_matcher_errors_total{kind=\"commit\"} 0\n",
@@ -210,7 +214,8 @@ static void test_matcher_end_to_end(void **state)
     /* stop: returns 0 after committing everything it matched */
     assert_int_equal(pipeline_run_stop(&run), 0);
 
-    /* committed offsets of the matcher's group cover all 5 items (2 partitions) */
+    /* committed offsets of the matcher's group cover all 6 items (2 partitions): the
+       malformed ones too, skipped and committed */
     rd_kafka_t *probe = yq_kafka_consumer_new(&e.cfg.kafka, "yuqing.items", err, sizeof(err));
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(parts, "yuqing.items", 0);
@@ -220,7 +225,7 @@ static void test_matcher_end_to_end(void **state)
     for (int i = 0; i < parts->cnt; i++) {
         total += parts->elems[i].offset > 0 ? parts->elems[i].offset : 0;
     }
-    assert_int_equal(total, 5);
+    assert_int_equal(total, 6);
     int64_t committed[2] = {parts->elems[0].offset > 0 ? parts->elems[0].offset : 0,
                             parts->elems[1].offset > 0 ? parts->elems[1].offset : 0};
     rd_kafka_topic_partition_list_destroy(parts);

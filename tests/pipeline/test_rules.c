@@ -362,7 +362,7 @@ struct decode_case {
 };
 
 static const struct decode_case decode_cases[] = {
-    {"not_json", "{\"version\":", ERR_PARSE, "not a JSON object"},
+    {"not_json", "{\"version\":", ERR_PARSE, "rule set is not JSON: "},
     {"array", "[]", ERR_PARSE, "not a JSON object"},
     {"no_version", "{\"rules\":[]}", ERR_PARSE, "'version'"},
     {"rules_missing", "{\"version\":1}", ERR_PARSE, "'rules' must be an array"},
@@ -379,7 +379,7 @@ static const struct decode_case decode_cases[] = {
      "{\"version\":1,\"rules\":[{\"id\":5,\"name\":\"n\",\"department\":\"d\",\"expr\":\"a\"}]}",
      ERR_PARSE, "rules[0]"},
     {"duplicate_key", "{\"version\":1,\"version\":2,\"rules\":[]}", ERR_PARSE,
-     "not a JSON object"},
+     "rule set is not JSON: duplicate object key near '\"version\"' at line 1 col 22"},
     {"bad_pushed_at",
      "{\"version\":1,\"pushed_at\":\"yesterday\",\"rules\":[]}", ERR_PARSE, "pushed_at"},
 };

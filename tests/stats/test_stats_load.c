@@ -297,6 +297,54 @@ static void test_loader_reads_notifier_store(void **state)
     yq_db_close(db);
 }
 
+/*
+ * A ticket whose first item's stored rule_ids and matches are not JSON is still loaded and
+ * counted, with no rule (rule_id "") and no stored group, and one warning names each column
+ * (yq_json_column_array()); the other tickets keep theirs.
+ */
+static void test_loader_reads_corrupt_columns_as_empty(void **state)
+{
+    struct stats_fixture_env *e = *state;
+    char x1[32], x2[32], x3[32], sql[256], err[256] = "", log[4096] = "";
+    char path[] = "/tmp/test_stats_load_XXXXXX";
+    struct stats_ticket_set set;
+    struct yq_db *db = NULL;
+    size_t with_rule = 0;
+    int fd, saved;
+
+    build_history(e, x1, x2, x3);
+    snprintf(sql, sizeof(sql),
+             "UPDATE ticket_items SET rule_ids = 'safety-gas', matches = '[{' WHERE ticket_id = "
+             "(SELECT id FROM tickets WHERE number = '%s')",
+             x1);
+    assert_int_equal(yq_db_open(e->path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+    assert_int_equal(yq_db_exec_raw(db, sql), YQ_DB_OK);
+    yq_db_close(db);
+    assert_int_equal(stats_db_open(e->path, 2000, &db, err, sizeof(err)), 0);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    saved = capture_begin(STDERR_FILENO, path);
+    assert_int_equal(stats_load(db, bj("2026-03-01 00:00"), &set, err, sizeof(err)), 0);
+    capture_end(STDERR_FILENO, saved, path, log, sizeof(log));
+    unlink(path);
+    assert_int_equal(set.n, 3);
+    for (size_t i = 0; i < set.n; i++) {
+        if (strcmp(set.v[i].number, x1) == 0) {
+            assert_string_equal(set.v[i].rule_id, "");
+            assert_null(set.v[i].rule_group);
+            assert_string_equal(set.v[i].source, "ak-news");
+        } else {
+            with_rule += set.v[i].rule_id[0] != '\0';
+        }
+    }
+    assert_int_equal(with_rule, 2);
+    assert_non_null(strstr(log, "stored json column corrupt column=rule_ids"));
+    assert_null(strstr(log, "safety-gas"));
+    stats_ticket_set_release(&set);
+    yq_db_close(db);
+}
+
 static void test_loader_rejects_non_store(void **state)
 {
     struct stats_fixture_env *e = *state;
@@ -646,6 +694,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         FX(test_loader_reads_notifier_store),
         FX(test_loader_rejects_non_store),
+        FX(test_loader_reads_corrupt_columns_as_empty),
         FX(test_cli_writes_reports),
         FX(test_issue_17_cli_publish),
         FX(test_issue_16_cli_url_never_shows_the_password),
