@@ -38,6 +38,7 @@ static int store_value(const struct yq_cli_opt *opt, const char *value, int64_t 
             return ERR_INVALID;
         }
         t->set = true;
+        t->text = value;
         return 0;
     case YQ_CLI_KIND_LONG:
         if (yq_cli_parse_long(value, opt->min, opt->max, &n->v) == 0) {

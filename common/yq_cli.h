@@ -27,11 +27,12 @@ enum yq_cli_kind {
 /*
  * The typed fields. A row leaves its field as the caller set it when the option is not given
  * (so the caller puts its default in s or v before yq_cli_parse()) and, when it is given, stores
- * the value and sets set; the last one given wins.
+ * the value and sets set (a time also keeps its text as given); the last one given wins.
  */
 struct yq_cli_time {
-    int64_t s; /* seconds since the epoch (UTC) */
-    bool set;  /* the option was given */
+    int64_t s;        /* seconds since the epoch (UTC) */
+    bool set;         /* the option was given */
+    const char *text; /* when set: the value as given (borrowed from argv), for a message */
 };
 
 struct yq_cli_long {

@@ -605,11 +605,13 @@ int tickets_cli_main(int argc, char **argv)
     } else if (strcmp(words[0], "escalate") == 0) {
         struct ticket_escalation_stats es;
         int64_t now = o.now.set ? o.now.s : yq_time_now();
-        char shown[32];
         if (now > yq_time_now() + 60) {
-            /* the log is append-only: a 催办 dated in the future could never be taken back */
+            /*
+             * the log is append-only: a 催办 dated in the future could never be taken back (only
+             * a given --now is: named as given)
+             */
             fprintf(stderr, "yuqingctl tickets: --now '%s' 晚于现在 (is in the future)\n",
-                    yq_time_format_utc(now, shown, sizeof(shown)));
+                    o.now.text);
             rc = 2;
         } else if (!o.no_notify && cli.cfg.routes.n_channels == 0) {
             rc = no_channel(args.config_path ? args.config_path : "config/notifier.yaml",

@@ -302,6 +302,12 @@ static void test_typed_rows_convert_and_check(void **state)
         if (cases[i].rc == 0) {
             assert_int_equal(t.now.s, cases[i].now_s);
             assert_int_equal(t.now.set, cases[i].now_s != 42);
+            if (t.now.set) {
+                /* the value as given (the last --now, here the last word), for messages */
+                assert_string_equal(t.now.text, cases[i].argv[cases[i].argc - 1]);
+            } else {
+                assert_null(t.now.text);
+            }
             assert_int_equal(t.limit.v, cases[i].limit);
             assert_int_equal(t.limit.set, cases[i].limit != 50);
             assert_int_equal(t.id.v, cases[i].id);

@@ -247,6 +247,24 @@ static int run_captured(struct fx *f, const char *const *extra, char *out, size_
 }
 
 /*
+ * escalate refuses a --now in the future naming the time as it was given (here Beijing
+ * wall-clock time, no zone), as it did before the typed rows: the review of 1f6b3d6 found the
+ * UTC instant it was read to printed instead ('2099-01-01T00:00:00Z' for 2099-01-01T08:00:00).
+ * Nothing is written.
+ */
+static void test_escalate_future_now_names_the_value_given(void **state)
+{
+    struct fx *f = *state;
+    const char *const future[] = {"escalate", "--now", "2099-01-01T08:00:00", NULL};
+    char err[1024];
+
+    assert_int_equal(run_fd(f, NULL, STDERR_FILENO, future, err, sizeof(err)), 2);
+    assert_string_equal(err, "yuqingctl tickets: --now '2099-01-01T08:00:00' 晚于现在 (is in the "
+                             "future)\n");
+    assert_int_equal(scalar(f, "SELECT count(*) FROM ticket_escalations"), 0);
+}
+
+/*
  * issue #11: `tickets list` pads its columns to the display width of their widest cell (a
  * Chinese character takes two columns), so a row with 市卫生健康委员会 lines up with one with
  * 市自然资源局 and with the heading.
@@ -562,6 +580,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         FX(test_missing_store_is_an_error_not_an_empty_list),
         FX(test_usage_errors),
+        FX(test_escalate_future_now_names_the_value_given),
         FX(test_issue_11_show_uses_labels),
         FX(test_issue_15_confirm_response),
         FX(test_issue_11_list_aligns_chinese_columns),

@@ -1355,12 +1355,14 @@ await check('a proposed 回应 is confirmed in one click and shown as 自动发�
     terms: ['燃气泄漏', '疏散'], proposed_at: null, decided_at: null, decided_by: '', note: '', auto: false, ...extra,
   });
   let confirmed = false;
+  let shownVersion = null;
   const posts = [];
   const { page, dialogs } = await session('liaison-a', 'liaison-password-a');
   // the store's proposals come from the notifier's intake (test_response.c); here the page's
   // handling of them: the real ticket with proposals added, the action's request captured
   await page.route(`**/api/tickets/${encodeURIComponent(number)}`, async (r) => {
     const body = await (await r.fetch()).json();
+    shownVersion = body.ticket.version;
     body.ticket.proposals = [proposal(7, confirmed ? 'confirmed' : 'proposed', confirmed ? { decided_by: 'liaison-a', decided_at: body.now } : {}),
       proposal(8, 'rejected', { decided_by: 'duty1', decided_at: body.now, note: '与本事件无关' })];
     if (confirmed) {
@@ -1384,6 +1386,9 @@ await check('a proposed 回应 is confirmed in one click and shown as 自动发�
   await page.waitForSelector('li.proposal-confirmed[data-proposal="7"]');
   eq(posts.length, 1, 'one request');
   eq(posts[0].body.proposal_id, 7, 'proposal_id');
+  // the version of the ticket the page shows: the API answers 409 version_changed to any other
+  assert(Number.isInteger(shownVersion), 'the ticket has a version');
+  eq(posts[0].body.expected_version, shownVersion, 'expected_version');
   assert(posts[0].csrf.length > 10, 'CSRF token sent');
   await page.waitForSelector('li.detected .badge.detected');
   eq((await page.textContent('li.detected .badge.detected')).trim(), '自动发现', 'detected response marked');

@@ -157,18 +157,21 @@ static void test_liaison_sees_and_acts_on_real_tickets(void **state)
 /*
  * Issue #15: an official post of DEPT_A (a zero-match official alert through the real intake)
  * is proposed as ticket A's 回应; the liaison of another department may not decide it (403);
- * the owning liaison confirms it over HTTP (CSRF session): the ticket is responded, the
- * response detected; deciding again is 409 proposal_decided.
+ * the owning liaison confirms it over HTTP (CSRF session) with the body the page sends (app.js:
+ * proposal_id and the shown ticket's version, 0 while unchanged since intake; another version is
+ * 409 version_changed): the ticket is responded, the response detected; deciding again is 409
+ * proposal_decided.
  */
 static void test_issue_15_proposed_response_over_http(void **state)
 {
     struct fx *f = *state;
     unsigned port = f->fx.port;
-    char json[2048], now[32], body[64];
+    char json[2048], now[32], body[64], ui_body[96], stale_body[96];
     struct ticket_intake_result res;
     struct client cl, other;
     struct resp r;
     json_t *v, *p;
+    long long id, version;
 
     yq_time_format_utc(yq_time_now() - 300, now, sizeof(now));
     snprintf(json, sizeof(json),
@@ -190,8 +193,16 @@ static void test_issue_15_proposed_response_over_http(void **state)
     p = json_array_get(json_object_get(json_object_get(v, "ticket"), "proposals"), 0);
     assert_non_null(p);
     assert_string_equal(json_string_value(json_object_get(p, "state")), "proposed");
-    snprintf(body, sizeof(body), "{\"proposal_id\":%lld}",
-             (long long)json_integer_value(json_object_get(p, "id")));
+    id = (long long)json_integer_value(json_object_get(p, "id"));
+    version =
+        (long long)json_integer_value(json_object_get(json_object_get(v, "ticket"), "version"));
+    assert_int_equal(version, 0); /* unchanged since intake: the case the API refused (< 1) */
+    snprintf(body, sizeof(body), "{\"proposal_id\":%lld}", id);
+    /* what the page's 确认回应 sends (app.js): the id and the version of the ticket it shows */
+    snprintf(ui_body, sizeof(ui_body), "{\"proposal_id\":%lld,\"expected_version\":%lld}", id,
+             version);
+    snprintf(stale_body, sizeof(stale_body), "{\"proposal_id\":%lld,\"expected_version\":%lld}", id,
+             version + 1);
     json_decref(v);
 
     web_fixture_user(&f->fx, "liaison-b", "liaison", DEPT_B, "liaison-password-b");
@@ -205,11 +216,16 @@ static void test_issue_15_proposed_response_over_http(void **state)
     resp_release(&r);
     assert_string_equal(json_string_value(json_object_get(v, "error")), "not_found");
     assert_string_equal(json_string_value(json_object_get(v, "code")), "proposal_not_found");
-    assert_non_null(strstr(json_string_value(json_object_get(v, "message")),
-                           "没有编号为 9999 的疑似回应"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(v, "message")), "没有编号为 9999 的疑似回应"));
     json_decref(v);
 
-    http_ticket_action(port, &cl, f->number_a, "confirm_response", body, 200, &r);
+    /* a page showing another version than the ticket's: 409 version_changed, nothing decided */
+    http_ticket_action(port, &cl, f->number_a, "confirm_response", stale_body, 409, &r);
+    assert_non_null(strstr(r.body, "\"code\":\"version_changed\""));
+    resp_release(&r);
+    /* the page's own request on the ticket as shown (version 0 while unchanged) is taken */
+    http_ticket_action(port, &cl, f->number_a, "confirm_response", ui_body, 200, &r);
     v = json_loads(r.body, 0, NULL);
     resp_release(&r);
     assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ticket"), "state")),
