@@ -360,15 +360,22 @@ static void reload_step(struct matcher *m, int64_t *t)
     }
 }
 
-/* The matcher uses exactly version v with rule rule_id, confirmed, after n_loads loads. */
-static void assert_in_use(const struct matcher *m, int64_t v, const char *rule_id, uint64_t n_loads)
+/*
+ * n_steps reload steps (reload_step()), after each of which the matcher uses exactly version
+ * v with rule rule_id, confirmed, and has started n_loads loads in all.
+ */
+static void steps_in_use(struct matcher *m, int64_t *t, int n_steps, int64_t v, const char *rule_id,
+                         uint64_t n_loads)
 {
-    assert_non_null(m->rules);
-    assert_int_equal(matcher_rules_version(m), v);
-    assert_int_equal(m->rules->n_rules, 1);
-    assert_string_equal(m->rules->rules[0].id, rule_id);
-    assert_true(m->rules_confirmed);
-    assert_int_equal(m->n_rules_loads, n_loads);
+    for (int i = 0; i < n_steps; i++) {
+        reload_step(m, t);
+        assert_non_null(m->rules);
+        assert_int_equal(matcher_rules_version(m), v);
+        assert_int_equal(m->rules->n_rules, 1);
+        assert_string_equal(m->rules->rules[0].id, rule_id);
+        assert_true(m->rules_confirmed);
+        assert_int_equal(m->n_rules_loads, n_loads);
+    }
 }
 
 /*
@@ -407,22 +414,14 @@ static void test_ops_flushall_same_version_new_epoch(void **state)
     assert_string_equal(p1.epoch, "");
     m = matcher_new(&cfg, err, sizeof(err));
     assert_non_null(m);
-    reload_step(m, &t);
-    assert_in_use(m, 1, "pre", 1);
-    for (int i = 0; i < 3; i++) {
-        reload_step(m, &t); /* "no epoch" is an epoch like any other: no reload */
-        assert_in_use(m, 1, "pre", 1);
-    }
+    steps_in_use(m, &t, 4, 1, "pre", 1); /* "no epoch" is an epoch like any other: no reload */
 
     /* a push by the new code: a random epoch of RULES_EPOCH_BYTES in hex, loaded once */
     assert_int_equal(push_rules(r, "old"), 2);
     assert_int_equal(rules_store_pointer(r, &p1), 0);
     assert_int_equal(p1.version, 2);
     assert_int_equal(strlen(p1.epoch), 2 * RULES_EPOCH_BYTES);
-    reload_step(m, &t);
-    assert_in_use(m, 2, "old", 2);
-    reload_step(m, &t);
-    assert_in_use(m, 2, "old", 2);
+    steps_in_use(m, &t, 2, 2, "old", 2);
 
     /* FLUSHALL, two pushes before the next check: version 2 again, another set and epoch */
     redis_ok(r, "FLUSHALL");
@@ -431,10 +430,7 @@ static void test_ops_flushall_same_version_new_epoch(void **state)
     assert_int_equal(rules_store_pointer(r, &p2), 0);
     assert_int_equal(p2.version, 2);
     assert_false(rules_pointer_equal(&p1, &p2));
-    reload_step(m, &t);
-    assert_in_use(m, 2, "new", 3);
-    reload_step(m, &t);
-    assert_in_use(m, 2, "new", 3);
+    steps_in_use(m, &t, 2, 2, "new", 3);
 
     /* version 3 rejected (kept at 2, confirmed); after FLUSHALL a good version 3 is loaded */
     redis_ok(r, "SET " RULES_KEY_PREFIX "3 {broken");
@@ -442,16 +438,12 @@ static void test_ops_flushall_same_version_new_epoch(void **state)
     reload_step(m, &t); /* loads version 3 and rejects it */
     assert_int_equal(m->n_rules_rejected, 1);
     assert_int_equal(m->n_rules_loads, 4);
-    reload_step(m, &t); /* the next check confirms 2 and does not load 3 again */
-    assert_in_use(m, 2, "new", 4);
-    reload_step(m, &t);
-    assert_in_use(m, 2, "new", 4);
+    steps_in_use(m, &t, 2, 2, "new", 4); /* 2 confirmed, 3 not loaded again */
     redis_ok(r, "FLUSHALL");
     assert_int_equal(push_rules(r, "a"), 1);
     assert_int_equal(push_rules(r, "b"), 2);
     assert_int_equal(push_rules(r, "good"), 3);
-    reload_step(m, &t);
-    assert_in_use(m, 3, "good", 5);
+    steps_in_use(m, &t, 2, 3, "good", 5);
     assert_int_equal(m->n_rules_rejected, 1);
 
     matcher_free(m);
