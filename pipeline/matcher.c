@@ -293,6 +293,9 @@ static void try_cache(struct matcher *m)
         return;
     }
     swap_rules(m, rs, "cache");
+    m->in_use.version = rs->version;
+    m->in_use.epoch[0] = '\0';
+    m->rules_recheck = true; /* the copy's epoch is unknown: load the set Redis names */
 }
 
 static void confirm_rules(struct matcher *m, int64_t now_mono_ms)
@@ -325,35 +328,33 @@ static void finish_load(struct matcher *m, int64_t now)
     if (r.rc != 0) {
         LOG_ERR("rule set rejected, keeping version=%" PRId64 " new_version=%" PRId64 " err=%s",
                 matcher_rules_version(m), r.version, r.err);
-        if (r.version != m->failed_version) {
+        if (!rules_pointer_equal(&m->loading, &m->failed)) {
             m->n_rules_rejected++; /* not again when reloaded after a Redis outage */
         }
-        m->failed_version = r.version;
+        m->failed = m->loading;
         try_cache(m);
         return;
     }
     swap_rules(m, r.rs, "redis");
+    m->in_use = m->loading;
     confirm_rules(m, now);
     m->next_check_ms = 0; /* check at once that it is still the current version */
 }
 
-/*
- * Check for a new rule set when due (or notified) and start loading it in the loader's
- * thread; switch to a set the loader finished. Never waits for a load.
- */
-static void maybe_reload(struct matcher *m, bool force)
+void matcher_rules_check(struct matcher *m, int64_t now_ms, bool force)
 {
-    int64_t now = yq_time_mono_ms(), version = 0, loading;
+    struct rules_pointer cur;
+    int64_t loading;
     int rc;
 
-    finish_load(m, now);
+    finish_load(m, now_ms);
     if (sub_poll(m)) {
         force = true;
     }
-    if (!force && now < m->next_check_ms) {
+    if (!force && now_ms < m->next_check_ms) {
         return;
     }
-    rc = rules_store_current(m->redis, &version);
+    rc = rules_store_pointer(m->redis, &cur);
     m->rules_confirmed = false; /* until this check confirms the version in use */
     matcher_set_redis(m, rc != ERR_RETRY);
     if (rc == ERR_RETRY) {
@@ -361,27 +362,28 @@ static void maybe_reload(struct matcher *m, bool force)
         m->check_backoff_ms = m->check_backoff_ms * 2 > REDIS_BACKOFF_MAX_MS
                                   ? REDIS_BACKOFF_MAX_MS
                                   : m->check_backoff_ms * 2;
-        m->next_check_ms = now + m->check_backoff_ms;
+        m->next_check_ms = now_ms + m->check_backoff_ms;
         try_cache(m);
         return;
     }
     m->check_backoff_ms = m->cfg->matcher.reload_check_ms;
-    m->next_check_ms = now + m->check_backoff_ms;
+    m->next_check_ms = now_ms + m->check_backoff_ms;
     if (rc != 0) {
-        if (m->failed_version != -1) {
-            LOG_WARN("bad rule set pointer key=%s", RULES_KEY_CURRENT);
-            m->failed_version = -1;
+        if (m->failed.version != -1) {
+            LOG_WARN("bad rule set pointer key=%s epoch_key=%s", RULES_KEY_CURRENT,
+                     RULES_KEY_EPOCH);
+            m->failed.version = -1;
         }
         try_cache(m);
         return;
     }
-    if (version > 0 && !m->rules_recheck &&
-        (version == matcher_rules_version(m) || version == m->failed_version)) {
+    if (cur.version > 0 && !m->rules_recheck &&
+        (rules_pointer_equal(&cur, &m->in_use) || rules_pointer_equal(&cur, &m->failed))) {
         /* current, or a newer set that was rejected (the one in use is kept on purpose) */
-        confirm_rules(m, now);
+        confirm_rules(m, now_ms);
         return;
     }
-    if (version == 0) {
+    if (cur.version == 0) {
         m->rules_recheck = true; /* Redis lost the set: a later push may reuse the number */
         return;
     }
@@ -390,16 +392,25 @@ static void maybe_reload(struct matcher *m, bool force)
         /* one load at a time: a version pushed meanwhile is loaded after this one */
         return;
     }
-    rc = rules_loader_start(m->loader, version);
+    rc = rules_loader_start(m->loader, cur.version);
     if (rc != 0) {
-        LOG_WARN("cannot start loading rule set version=%" PRId64 " err=%s", version,
+        LOG_WARN("cannot start loading rule set version=%" PRId64 " err=%s", cur.version,
                  yq_strerror(rc));
         try_cache(m);
         return;
     }
-    LOG_INFO("loading rule set version=%" PRId64 " in_use=%" PRId64 "%s", version,
-             matcher_rules_version(m), m->rules_recheck ? " reason=redis_was_down_or_empty" : "");
+    m->loading = cur;
+    m->n_rules_loads++;
+    LOG_INFO("loading rule set version=%" PRId64 " epoch=%s in_use=%" PRId64 "%s", cur.version,
+             cur.epoch[0] ? cur.epoch : "none", matcher_rules_version(m),
+             m->rules_recheck ? " reason=redis_was_down_or_empty" : "");
     m->rules_recheck = false;
+}
+
+/* Check for a new rule set when due (or notified): matcher_rules_check() now. */
+static void maybe_reload(struct matcher *m, bool force)
+{
+    matcher_rules_check(m, yq_time_mono_ms(), force);
 }
 
 /* --- one batch ---------------------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include "norm.h"
 #include "rules.h"
 #include "rules_loader.h"
+#include "rules_store.h"
 #include "yq_health.h"
 #include "yq_redis.h"
 
@@ -70,10 +71,16 @@ struct matcher {
     int64_t event_backoff_ms;     /* grows while event assignment fails (Redis down) */
     int64_t events_down_since_ms; /* monotonic start of an outage; 0 while Redis answers */
     bool events_fallback_logged;
-    int64_t failed_version;   /* last version that could not be loaded (logged once) */
-    /* Redis was down or had no current version since the set in use was loaded: Redis may
-       have restarted empty and numbered a new push like an old one, so the next version is
-       loaded again even when its number is the one in use (or the one that failed) */
+    /* the pointers (rules_store.h: version and epoch) of the set in use ({0, ""} for none),
+       of the load in progress, and of the last set that could not be loaded (logged once;
+       version -1 after a bad pointer was logged); a set Redis numbered like the one in use
+       after losing its data has another epoch, so it is loaded */
+    struct rules_pointer in_use, loading, failed;
+    uint64_t n_rules_loads; /* loads started (one per change of the pointer) */
+    /* Redis was down or had no current version since the set in use was loaded, or the set
+       came from the cache (whose epoch is unknown): a store written by older pushes (no
+       epoch) may number a new push like an old one, so the next version is loaded again even
+       when its pointer is the one in use (or the one that failed) */
     bool rules_recheck;
     int64_t next_check_ms;    /* monotonic time of the next yuqing:rules:current check */
     int64_t check_backoff_ms; /* grows while Redis is down */
@@ -115,6 +122,15 @@ struct matcher {
  * matcher.rules_verify_max_age_ms (checks held up, e.g. by a long batch).
  */
 bool matcher_rules_unverified(const struct matcher *m);
+
+/*
+ * The hot-reload step, at now_ms (monotonic milliseconds; yq_time_mono_ms(), tests pass
+ * their own): switch to a set the loader finished, then, when the check is due, force is
+ * set or a change was notified, read the pointer (yuqing:rules:current and
+ * yuqing:rules:epoch in one round trip) and start loading the set it names unless it is the
+ * one in use (or the one rejected). Never waits for a load.
+ */
+void matcher_rules_check(struct matcher *m, int64_t now_ms, bool force);
 
 /*
  * Whether the matcher cannot make progress: a batch has been retried or waited for (alert

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +13,16 @@
 #include "yq_fs.h"
 #include "yq_json.h"
 #include "yq_log.h"
-#include "yq_time.h"
 #include "yq_banned.h"
+#include "yq_time.h"
 
 /*
- * KEYS[1] = current pointer, KEYS[2] = history list.
+ * KEYS[1] = current pointer, KEYS[2] = history list, KEYS[3] = epoch.
  * ARGV[1] = key prefix, ARGV[2] = rule set JSON after '{"version":0', ARGV[3] = history
- * JSON after '{"version":0', ARGV[4] = channel. The version is only known inside the script,
- * so the client sends each JSON object without its leading version member (which the
- * encoder always writes first) and the script puts the real one in front.
+ * JSON after '{"version":0', ARGV[4] = channel, ARGV[5] = the new epoch. The version is only
+ * known inside the script, so the client sends each JSON object without its leading version
+ * member (which the encoder always writes first) and the script puts the real one in front.
+ * The epoch is drawn by the client: a script's randomness is not random (scripts replicate).
  */
 static const char push_script[] =
     "local cur = redis.call('GET', KEYS[1])\n"
@@ -32,6 +34,7 @@ static const char push_script[] =
     "end\n"
     "redis.call('SET', ARGV[1] .. v, '{\"version\":' .. v .. ARGV[2])\n"
     "redis.call('SET', KEYS[1], v)\n"
+    "redis.call('SET', KEYS[3], ARGV[5])\n"
     "redis.call('LPUSH', KEYS[2], '{\"version\":' .. v .. ARGV[3])\n"
     "redis.call('PUBLISH', ARGV[4], v)\n"
     "return v\n";
@@ -41,7 +44,8 @@ static const char version0[] = "{\"version\":0";
 int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed_by, int64_t now,
                      int64_t *out, char *errbuf, size_t errlen)
 {
-    char *json = NULL, *hist = NULL, ts[32];
+    char *json = NULL, *hist = NULL, ts[32], epoch[2 * RULES_EPOCH_BYTES + 1];
+    unsigned char raw[RULES_EPOCH_BYTES];
     char *old_by = rs->pushed_by;
     int64_t old_at = rs->pushed_at, old_version = rs->version;
     redisReply *reply = NULL;
@@ -72,9 +76,17 @@ int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed
         err = ERR_BAD_STATE;
         goto done;
     }
-    reply = yq_redis_command(r, "EVAL %s 2 %s %s %s %s %s %s", push_script, RULES_KEY_CURRENT,
-                             RULES_KEY_HISTORY, RULES_KEY_PREFIX, json + sizeof(version0) - 1,
-                             hist + sizeof(version0) - 1, RULES_CHANNEL);
+    if (sodium_init() < 0) {
+        snprintf(errbuf, errlen, "libsodium failed to initialise");
+        err = ERR_BAD_STATE;
+        goto done;
+    }
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(epoch, sizeof(epoch), raw, sizeof(raw));
+    reply = yq_redis_command(r, "EVAL %s 3 %s %s %s %s %s %s %s %s", push_script, RULES_KEY_CURRENT,
+                             RULES_KEY_HISTORY, RULES_KEY_EPOCH, RULES_KEY_PREFIX,
+                             json + sizeof(version0) - 1, hist + sizeof(version0) - 1,
+                             RULES_CHANNEL, epoch);
     if (!reply) {
         snprintf(errbuf, errlen, "redis unreachable");
         err = ERR_RETRY;
@@ -126,23 +138,63 @@ static int parse_version(const char *s, size_t len, int64_t *out)
     return 0;
 }
 
+/* A GET or MGET element of yuqing:rules:current into *out (0 when nil); 0 or ERR_PARSE. */
+static int parse_current(const redisReply *e, int64_t *out)
+{
+    *out = 0;
+    if (e->type == REDIS_REPLY_STRING) {
+        return parse_version(e->str, e->len, out);
+    }
+    return e->type == REDIS_REPLY_NIL ? 0 : ERR_PARSE;
+}
+
 int rules_store_current(struct yq_redis *r, int64_t *out)
 {
     redisReply *reply = yq_redis_command(r, "GET %s", RULES_KEY_CURRENT);
-    int err = 0;
+    int err;
 
     *out = 0;
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         err = ERR_RETRY;
-    } else if (reply->type == REDIS_REPLY_STRING) {
-        err = parse_version(reply->str, reply->len, out);
-    } else if (reply->type != REDIS_REPLY_NIL) {
-        err = ERR_PARSE;
+    } else {
+        err = parse_current(reply, out);
     }
     if (reply) {
         freeReplyObject(reply);
     }
     return err;
+}
+
+int rules_store_pointer(struct yq_redis *r, struct rules_pointer *out)
+{
+    redisReply *reply = yq_redis_command(r, "MGET %s %s", RULES_KEY_CURRENT, RULES_KEY_EPOCH);
+    int err = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        err = ERR_RETRY;
+    } else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        err = ERR_PARSE;
+    } else {
+        const redisReply *e = reply->element[1];
+
+        err = parse_current(reply->element[0], &out->version);
+        if (e->type == REDIS_REPLY_STRING && e->len <= RULES_EPOCH_MAX) {
+            memcpy(out->epoch, e->str, e->len);
+            out->epoch[e->len] = '\0';
+        } else if (e->type != REDIS_REPLY_NIL) {
+            err = ERR_PARSE;
+        }
+    }
+    if (reply) {
+        freeReplyObject(reply);
+    }
+    return err;
+}
+
+bool rules_pointer_equal(const struct rules_pointer *a, const struct rules_pointer *b)
+{
+    return a->version == b->version && strcmp(a->epoch, b->epoch) == 0;
 }
 
 int rules_store_load(struct yq_redis *r, int64_t version, struct rule_set **out, char *errbuf,

@@ -3,6 +3,14 @@
  *
  * Keys:
  *   yuqing:rules:current     integer, the current version (absent = no rule set yet)
+ *   yuqing:rules:epoch       the pointer's identity: a random hex token (RULES_EPOCH_BYTES
+ *                            bytes) each push draws (libsodium) and writes with the version.
+ *                            A Redis that lost its data (FLUSHALL, a failover to an empty
+ *                            replica, an old RDB restored) numbers the next push like an
+ *                            old one but cannot reproduce the token, so a matcher reloads
+ *                            when (epoch, current) differs from the pair its set came with.
+ *                            Absent in a store written before it existed (or only by older
+ *                            pushes): "" is then an epoch like any other. Not in alerts.
  *   yuqing:rules:<N>         the rule set JSON of version N (rules.h), kept for history
  *   yuqing:rules:history     list, newest first, of {"version","pushed_at","pushed_by",
  *                            "rules","source"} JSON objects
@@ -11,12 +19,14 @@
  *                            the backtest record that lets a set be pushed, and the pushes
  *                            forced without one (issue #14; rules_digest.h)
  *
- * A push is one Lua EVAL, so the version bump, the rule set, the pointer, the history entry
- * and the notification happen atomically (no lost update between two concurrent pushes).
+ * A push is one Lua EVAL, so the version bump, the rule set, the pointer and its epoch, the
+ * history entry and the notification happen atomically (no lost update between two concurrent
+ * pushes).
  */
 #ifndef RULES_STORE_H
 #define RULES_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,10 +36,11 @@
 #define RULES_KEY_PREFIX "yuqing:rules:"
 #define RULES_KEY_CURRENT "yuqing:rules:current"
 #define RULES_KEY_HISTORY "yuqing:rules:history"
+#define RULES_KEY_EPOCH "yuqing:rules:epoch"
 #define RULES_CHANNEL "yuqing:rules:changed"
 
 /*
- * Store rs (compiled; borrowed) as the next version and publish it.
+ * Store rs (compiled; borrowed) as the next version, with a new random epoch, and publish it.
  * pushed_by: who pushes (may be NULL); now: seconds since the epoch for pushed_at.
  * On success rs->version, rs->pushed_at and rs->pushed_by are set and *out gets the new
  * version. Returns 0, ERR_RETRY (Redis unreachable), ERR_BAD_STATE (Redis refused, e.g. a
@@ -43,6 +54,25 @@ int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed
  * Returns 0, ERR_RETRY (Redis unreachable or an error reply) or ERR_PARSE (not an integer).
  */
 int rules_store_current(struct yq_redis *r, int64_t *out);
+
+#define RULES_EPOCH_BYTES 16 /* random bytes of a pushed epoch (hex in Redis) */
+#define RULES_EPOCH_MAX 64   /* longest epoch read back (characters); longer is ERR_PARSE */
+
+/* What yuqing:rules:current and yuqing:rules:epoch say, read together. */
+struct rules_pointer {
+    int64_t version;                 /* 0: no current version */
+    char epoch[RULES_EPOCH_MAX + 1]; /* NUL-terminated; "": no epoch key (older store) */
+};
+
+/*
+ * Read yuqing:rules:current and yuqing:rules:epoch in one round trip (MGET) into *out.
+ * Returns 0, ERR_RETRY (Redis unreachable or an error reply) or ERR_PARSE (current not an
+ * integer, or the epoch longer than RULES_EPOCH_MAX). Not thread-safe (r).
+ */
+int rules_store_pointer(struct yq_redis *r, struct rules_pointer *out);
+
+/* Whether a and b (borrowed) name the same set: same version and same epoch. */
+bool rules_pointer_equal(const struct rules_pointer *a, const struct rules_pointer *b);
 
 /*
  * Load and compile version (0 = the current one). out: a new set (rule_set_free()) whose

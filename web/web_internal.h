@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "rules_store.h"
 #include "web_auth.h"
 #include "web_types.h"
 #include "yq_buf.h"
@@ -43,6 +44,7 @@ struct web {
     pthread_mutex_t redis_lock;
     struct yq_redis *redis;
     struct rule_set *rules; /* cached current rule set (or NULL), guarded by redis_lock */
+    struct rules_pointer rules_ptr; /* the version and epoch it was loaded for, same lock */
     bool locks_init;
     /* The connection guard (web_guard.c): open connections and the watchdog. */
     pthread_mutex_t guard_lock;

@@ -307,33 +307,37 @@ enum MHD_Result web_route_sources(struct web_call *call)
                                     "sources", sources));
 }
 
-/* Make w->rules the current rule set (reloaded when the version changed). Lock held. */
+/*
+ * Make w->rules the current rule set: reloaded when the version or the epoch changed (a Redis
+ * that lost its data numbers a new set like the cached one; rules_store.h). Lock held.
+ */
 static int rules_refresh(struct web *w, char *errbuf, size_t errlen)
 {
-    int64_t current = 0;
+    struct rules_pointer cur;
     struct rule_set *rs = NULL;
     int err;
 
-    err = rules_store_current(w->redis, &current);
+    err = rules_store_pointer(w->redis, &cur);
     if (err) {
         snprintf(errbuf, errlen, "无法读取规则版本（Redis 不可用）");
         return err;
     }
-    if (current == 0) {
+    if (cur.version == 0) {
         rule_set_free(w->rules);
         w->rules = NULL;
         return ERR_NOT_FOUND;
     }
-    if (w->rules && w->rules->version == current) {
+    if (w->rules && rules_pointer_equal(&w->rules_ptr, &cur)) {
         return 0;
     }
-    err = rules_store_load(w->redis, current, &rs, errbuf, errlen);
+    err = rules_store_load(w->redis, cur.version, &rs, errbuf, errlen);
     if (err) {
-        LOG_WARN("rule set load failed version=%lld reason='%s'", (long long)current, errbuf);
+        LOG_WARN("rule set load failed version=%lld reason='%s'", (long long)cur.version, errbuf);
         return err;
     }
     rule_set_free(w->rules);
     w->rules = rs;
+    w->rules_ptr = cur;
     return 0;
 }
 

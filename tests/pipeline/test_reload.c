@@ -25,6 +25,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "matcher.h"
+#include "matcher_internal.h"
 #include "redis_fixture.h"
 #include "pipeline_fixture.h"
 #include "test_http.h"
@@ -334,6 +335,125 @@ static void test_ops_redis_lost_data_version_number_reused(void **state)
     reload_env_stop(&e);
 }
 
+/* A command on the tests' own connection that must succeed (FLUSHALL, SET, DEL). */
+static void redis_ok(struct yq_redis *r, const char *cmd)
+{
+    redisReply *reply = yq_redis_command(r, cmd);
+
+    assert_non_null(reply);
+    assert_int_not_equal(reply->type, REDIS_REPLY_ERROR);
+    freeReplyObject(reply);
+}
+
+/*
+ * The matcher's reload step at the next due time of a virtual clock (*t, advanced past
+ * reload_check_ms), then again for every load it started until the loader is idle: the set
+ * Redis names is in use (or rejected) on return. Nothing here depends on real time.
+ */
+static void reload_step(struct matcher *m, int64_t *t)
+{
+    *t += 1000;
+    matcher_rules_check(m, *t, false);
+    while (rules_loader_pending(m->loader) != 0) {
+        rules_loader_wait(m->loader);
+        matcher_rules_check(m, *t, false);
+    }
+}
+
+/*
+ * n_steps reload steps (reload_step()), after each of which the matcher uses exactly version
+ * v with rule rule_id, confirmed, and has started n_loads loads in all.
+ */
+static void steps_in_use(struct matcher *m, int64_t *t, int n_steps, int64_t v, const char *rule_id,
+                         uint64_t n_loads)
+{
+    for (int i = 0; i < n_steps; i++) {
+        reload_step(m, t);
+        assert_non_null(m->rules);
+        assert_int_equal(matcher_rules_version(m), v);
+        assert_int_equal(m->rules->n_rules, 1);
+        assert_string_equal(m->rules->rules[0].id, rule_id);
+        assert_true(m->rules_confirmed);
+        assert_int_equal(m->n_rules_loads, n_loads);
+    }
+}
+
+/*
+ * FLUSHALL (or a failover to an empty replica, an old RDB restored) with the connections
+ * kept, then pushes that reach the number in use before the matcher's next check: the same
+ * yuqing:rules:current names another set. Its epoch differs, so the matcher loads it (it
+ * used to keep the lost set and report it verified). The loader runs once per real change
+ * and never when nothing changed; a store written before epochs existed (no epoch key)
+ * works and causes no reload loop; a rejected set's number reused for a good set is loaded.
+ */
+static void test_ops_flushall_same_version_new_epoch(void **state)
+{
+    struct redis_fixture fx;
+    struct pipeline_cluster cl;
+    struct matcher_cfg cfg;
+    struct matcher *m;
+    struct yq_redis *r;
+    struct rules_pointer p1, p2;
+    char err[512] = "", cache[128];
+    int64_t t = 1000000;
+
+    (void)state;
+    if (redis_fixture_start(&fx) != 0) {
+        skip();
+    }
+    pipeline_cluster_start(&cl, 1);
+    snprintf(cache, sizeof(cache), "/tmp/yq-test-reload-epoch-%d.json", (int)getpid());
+    load_cfg(&cfg, &cl, fx.port, cache, "matcher.event_wait_ms=60000");
+    r = yq_redis_new(&cfg.redis);
+
+    /* a store from before epochs: version 1, no yuqing:rules:epoch */
+    assert_int_equal(push_rules(r, "pre"), 1);
+    redis_ok(r, "DEL " RULES_KEY_EPOCH);
+    assert_int_equal(rules_store_pointer(r, &p1), 0);
+    assert_int_equal(p1.version, 1);
+    assert_string_equal(p1.epoch, "");
+    m = matcher_new(&cfg, err, sizeof(err));
+    assert_non_null(m);
+    steps_in_use(m, &t, 4, 1, "pre", 1); /* "no epoch" is an epoch like any other: no reload */
+
+    /* a push by the new code: a random epoch of RULES_EPOCH_BYTES in hex, loaded once */
+    assert_int_equal(push_rules(r, "old"), 2);
+    assert_int_equal(rules_store_pointer(r, &p1), 0);
+    assert_int_equal(p1.version, 2);
+    assert_int_equal(strlen(p1.epoch), 2 * RULES_EPOCH_BYTES);
+    steps_in_use(m, &t, 2, 2, "old", 2);
+
+    /* FLUSHALL, two pushes before the next check: version 2 again, another set and epoch */
+    redis_ok(r, "FLUSHALL");
+    assert_int_equal(push_rules(r, "mid"), 1);
+    assert_int_equal(push_rules(r, "new"), 2);
+    assert_int_equal(rules_store_pointer(r, &p2), 0);
+    assert_int_equal(p2.version, 2);
+    assert_false(rules_pointer_equal(&p1, &p2));
+    steps_in_use(m, &t, 2, 2, "new", 3);
+
+    /* version 3 rejected (kept at 2, confirmed); after FLUSHALL a good version 3 is loaded */
+    redis_ok(r, "SET " RULES_KEY_PREFIX "3 {broken");
+    redis_ok(r, "SET " RULES_KEY_CURRENT " 3");
+    reload_step(m, &t); /* loads version 3 and rejects it */
+    assert_int_equal(m->n_rules_rejected, 1);
+    assert_int_equal(m->n_rules_loads, 4);
+    steps_in_use(m, &t, 2, 2, "new", 4); /* 2 confirmed, 3 not loaded again */
+    redis_ok(r, "FLUSHALL");
+    assert_int_equal(push_rules(r, "a"), 1);
+    assert_int_equal(push_rules(r, "b"), 2);
+    assert_int_equal(push_rules(r, "good"), 3);
+    steps_in_use(m, &t, 2, 3, "good", 5);
+    assert_int_equal(m->n_rules_rejected, 1);
+
+    matcher_free(m);
+    yq_redis_free(r);
+    matcher_cfg_release(&cfg);
+    pipeline_cluster_stop(&cl);
+    redis_fixture_stop(&fx);
+    unlink(cache);
+}
+
 /* Redis unreachable at start-up: the on-disk copy is used, and alerts still flow. */
 static void test_start_from_cache_without_redis(void **state)
 {
@@ -393,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_reload_during_stream_and_redis_outage),
         cmocka_unit_test(test_start_from_cache_without_redis),
         cmocka_unit_test(test_ops_redis_lost_data_version_number_reused),
+        cmocka_unit_test(test_ops_flushall_same_version_new_epoch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -265,6 +265,41 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     json_decref(doc);
 }
 
+/* The id of the only rule /api/rules lists, into out (outlen bytes). */
+static void only_rule_id(const struct fx *f, char *out, size_t outlen)
+{
+    json_t *doc = get_as_duty(f, "/api/rules");
+    json_t *rules = json_object_get(doc, "rules");
+
+    assert_int_equal(json_array_size(rules), 1);
+    snprintf(out, outlen, "%s", json_string_value(json_object_get(json_array_get(rules, 0), "id")));
+    json_decref(doc);
+}
+
+/*
+ * FLUSHALL with the web's Redis connection kept, then a push that gets the number of the set
+ * the web holds: /api/rules shows the new set (its epoch differs), not the lost one.
+ */
+static void test_rules_after_flushall_same_version(void **state)
+{
+    static const char first[] = "rules:\n  - {id: lost, name: n, department: 市应急管理局, "
+                                "expr: 事件}\n";
+    static const char second[] = "rules:\n  - {id: pushed, name: n, department: 市应急管理局, "
+                                 "expr: 事件}\n";
+    struct fx *f = *state;
+    redisContext *c = redis_open(f);
+    char id[64];
+
+    assert_int_equal(web_fixture_push_rules(f->redis.port, "a.yaml", first), 1);
+    only_rule_id(f, id, sizeof(id));
+    assert_string_equal(id, "lost");
+    redis_do(c, "FLUSHALL");
+    assert_int_equal(web_fixture_push_rules(f->redis.port, "a.yaml", second), 1);
+    only_rule_id(f, id, sizeof(id));
+    assert_string_equal(id, "pushed");
+    redisFree(c);
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -275,6 +310,7 @@ int main(void)
         FX(test_issue_11_sources_names_labels_beijing_time),
         FX(test_issue_15_sources_blind_now),
         FX(test_issue_11_rules_carry_scope_and_level_labels),
+        FX(test_rules_after_flushall_same_version),
     };
     int rc;
 
