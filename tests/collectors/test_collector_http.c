@@ -1571,8 +1571,7 @@ static void test_ingest_bounded_per_loop_pass(void **state)
     chunky_body = b.data;
     n_chunks = 0;
     fresh_server(chunky_route, NULL);
-    load_local(&cfg, "  max_per_host: 4\n",
-               "chunky=/chunky other=/hold-other", NULL);
+    load_local(&cfg, "  max_per_host: 4\n", "chunky=/chunky other=/hold-other", NULL);
     cfx_run_new(&r, &cfg, &opts);
     chunky_poller = r.p;
     assert_int_equal(poller_run(r.p, true, NULL), 0);
