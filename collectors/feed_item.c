@@ -258,49 +258,6 @@ static int guid_id(const struct feed_entry *e, char *out, size_t outlen)
     return err;
 }
 
-int feed_item_id(const struct feed_entry *e, char *out, size_t outlen)
-{
-    char *basis = NULL;
-    int err;
-
-    if (e->id && e->id[0] && e->id_rule == FEED_ID_GUID) {
-        return guid_id(e, out, outlen);
-    }
-    if (e->id && e->id[0] && e->id_rule == FEED_ID_LINK_TITLE) {
-        return link_title_id(e, out, outlen);
-    }
-    if (e->link && e->link[0]) {
-        err = feed_url_normalize(e->link, &basis);
-    } else if (e->title && e->title[0]) {
-        char ts[32] = "";
-        size_t n = strlen(e->title) + sizeof(ts) + 2;
-        if (e->has_published) {
-            yq_time_format_utc(e->published, ts, sizeof(ts));
-        }
-        basis = malloc(n);
-        err = basis ? 0 : ERR_NOMEM;
-        if (basis) {
-            snprintf(basis, n, "%s\n%s", e->title, ts);
-        }
-    } else {
-        return ERR_INVALID;
-    }
-    if (!err) {
-        err = sha1_id(basis, strlen(basis), out, outlen);
-    }
-    free(basis);
-    return err;
-}
-
-static int dup_field(char **dst, const char *src)
-{
-    if (!src) {
-        return 0;
-    }
-    *dst = strdup(src);
-    return *dst ? 0 : ERR_NOMEM;
-}
-
 /* Plain text of a summary/content field, NULL when it is empty; *cut when it was shortened. */
 static int plain(const char *s, bool html, size_t max_bytes, char **out, bool *cut)
 {
@@ -316,6 +273,94 @@ static int plain(const char *s, bool html, size_t max_bytes, char **out, bool *c
         *out = NULL;
     }
     return err;
+}
+
+/*
+ * The item text of e: the plain text of its content, else of its summary (NULL when both are
+ * empty), cut to max_bytes (*cut set when it was). out: new string or NULL. Returns 0 or
+ * ERR_NOMEM.
+ */
+static int entry_text(const struct feed_entry *e, size_t max_bytes, char **out, bool *cut)
+{
+    int err = plain(e->content, e->content_html, max_bytes, out, cut);
+
+    if (!err && !*out) {
+        *cut = false;
+        err = plain(e->summary, e->summary_html, max_bytes, out, cut);
+    }
+    return err;
+}
+
+/*
+ * The basis of an entry with neither guid nor link: its whitespace-collapsed title + "\n" +
+ * its item text (entities decoded, whitespace collapsed), both as the item carries them. Only
+ * when both are empty, the RFC 3339 publication time: CMS feeds stamp pubDate with the time
+ * of the request, so a date in the basis made such entries new at every poll.
+ */
+static int content_basis(const struct feed_entry *e, char **out)
+{
+    char *title = NULL, *text = NULL;
+    bool cut = false;
+    size_t n;
+    int err = 0;
+
+    *out = NULL;
+    if (e->title) {
+        err = plain(e->title, false, YQ_ITEM_MAX_TEXT_BYTES, &title, &cut);
+    }
+    if (!err) {
+        err = entry_text(e, YQ_ITEM_MAX_TEXT_BYTES, &text, &cut);
+    }
+    if (!err && (title || text)) {
+        n = (title ? strlen(title) : 0) + (text ? strlen(text) : 0) + 2;
+        *out = malloc(n);
+        if (*out) {
+            snprintf(*out, n, "%s\n%s", title ? title : "", text ? text : "");
+        }
+    } else if (!err && e->has_published) {
+        char ts[32];
+        *out = strdup(yq_time_format_utc(e->published, ts, sizeof(ts)));
+    } else if (!err) {
+        err = ERR_INVALID;
+    }
+    if (!err && !*out) {
+        err = ERR_NOMEM;
+    }
+    free(title);
+    free(text);
+    return err;
+}
+
+int feed_item_id(const struct feed_entry *e, char *out, size_t outlen)
+{
+    char *basis = NULL;
+    int err;
+
+    if (e->id && e->id[0] && e->id_rule == FEED_ID_GUID) {
+        return guid_id(e, out, outlen);
+    }
+    if (e->id && e->id[0] && e->id_rule == FEED_ID_LINK_TITLE) {
+        return link_title_id(e, out, outlen);
+    }
+    if (e->link && e->link[0]) {
+        err = feed_url_normalize(e->link, &basis);
+    } else {
+        err = content_basis(e, &basis);
+    }
+    if (!err) {
+        err = sha1_id(basis, strlen(basis), out, outlen);
+    }
+    free(basis);
+    return err;
+}
+
+static int dup_field(char **dst, const char *src)
+{
+    if (!src) {
+        return 0;
+    }
+    *dst = strdup(src);
+    return *dst ? 0 : ERR_NOMEM;
 }
 
 int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const char *source_id,
@@ -358,11 +403,7 @@ int feed_item_from_entry(const struct feed *f, const struct feed_entry *e, const
         err = dup_field(&item->title, e->title);
     }
     if (!err) {
-        err = plain(e->content, e->content_html, max_text_bytes, &item->text, &cut);
-    }
-    if (!err && !item->text) {
-        cut = false;
-        err = plain(e->summary, e->summary_html, max_text_bytes, &item->text, &cut);
+        err = entry_text(e, max_text_bytes, &item->text, &cut);
     }
     if (!err) {
         err = dup_field(&item->author, e->author);

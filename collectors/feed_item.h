@@ -32,7 +32,10 @@ bool feed_guid_is_global(const char *guid);
 
 /*
  * The item id of entry e: "rss:<hex sha1>" of its guid/id, else its normalised link, else
- * its title + "\n" + RFC 3339 publication time ("" when unknown). A guid that several entries
+ * its whitespace-collapsed title + "\n" + its plain item text (content, else summary; as
+ * feed_item_from_entry() extracts it, up to YQ_ITEM_MAX_TEXT_BYTES), so a pubDate stamped at
+ * each request does not change it; only when title and text are both empty, its RFC 3339
+ * publication time. A guid that several entries
  * of the document share is not used alone (e->id_rule, set by feed_parse(); issue #10): those
  * entries take their normalised link when each has its own link (FEED_ID_LINK), else
  * guid + "\n" + normalised link + "\n" + title (FEED_ID_LINK_TITLE). Entries equal in all
@@ -41,7 +44,8 @@ bool feed_guid_is_global(const char *guid);
  * guid + "\n" + "scheme://host[:port]" (lower case), so different sites' short guids are
  * different items (issue #10); a URL/URN/tag guid, or one without a link, keeps sha1(guid).
  * out: at least FEED_ITEM_ID_LEN bytes. Returns 0, ERR_NOMEM, or ERR_INVALID (the entry has
- * none of guid, link, title: it cannot be identified and must be skipped).
+ * none of guid, link, title, text, publication time: it cannot be identified and must be
+ * skipped).
  */
 int feed_item_id(const struct feed_entry *e, char *out, size_t outlen);
 

@@ -1,5 +1,6 @@
 #include "ingest.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,12 +142,6 @@ static bool first_poll(const struct ingest_ctx *ctx)
                              !before);
 }
 
-/* What pass 1 of ingest_feed() decided for an entry. */
-enum entry_fate {
-    FATE_SETTLED, /* counted already (invalid, in flight, seen) */
-    FATE_ASK,     /* its id goes to Redis */
-};
-
 /* A WeChat bridge entry: built first (its alias comes from the item), checked one by one. */
 static int ingest_wechat_entry(const struct feed *f, const struct feed_entry *e,
                                const struct ingest_ctx *ctx, const struct ingest_ctx *marked,
@@ -184,100 +179,152 @@ static int ingest_wechat_entry(const struct feed *f, const struct feed_entry *e,
     return err;
 }
 
-int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_result *out)
-{
-    struct ingest_ctx marked = *ctx; /* with backlog set for the first poll */
-    bool wechat = ctx->src->kind_id == SOURCE_WECHAT_FEED;
-    bool stop = false; /* Kafka (or, for WeChat, Redis) said "later": defer the rest */
-    const char *reason = NULL;
+/*
+ * A feed being ingested (ingest_run_new()): the state of ingest_feed() kept between chunks.
+ * The per-entry arrays have n_entries slots; a chunk uses the first slots it needs.
+ */
+struct ingest_run {
+    const struct feed *f;     /* borrowed */
+    struct ingest_ctx ctx;    /* a copy; its pointers borrowed */
+    struct ingest_ctx marked; /* ctx with backlog set for the first poll */
+    bool wechat;
+    bool stop; /* Kafka (or, for WeChat, Redis) said "later": defer the rest */
+    const char *reason;
     char kafka_reason[160];
-    char(*ids)[FEED_ITEM_ID_LEN] = NULL;
-    const char **ask = NULL;             /* the ids to check, in entry order */
-    size_t *ask_entry = NULL;            /* the entry of each */
-    enum store_seen_answer *answers = NULL;
-    unsigned char *fate = NULL;
-    size_t n_ask = 0, a = 0;
-    int err = 0;
+    size_t next; /* the first entry not ingested yet */
+    struct ingest_result res;
+    char (*ids)[FEED_ITEM_ID_LEN];
+    const char **ask;  /* the ids to check, in entry order */
+    size_t *ask_entry; /* the entry of each */
+    enum store_seen_answer *answers;
+};
 
-    memset(out, 0, sizeof(*out));
-    marked.backlog = f->n_entries > 0 && first_poll(ctx);
-    for (size_t i = 0; i < f->n_entries; i++) {
+void ingest_run_free(struct ingest_run *run)
+{
+    if (!run) {
+        return;
+    }
+    free(run->answers);
+    free(run->ask_entry);
+    free(run->ask);
+    free(run->ids);
+    free(run);
+}
+
+int ingest_run_new(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_run **out)
+{
+    struct ingest_run *run = calloc(1, sizeof(*run));
+    size_t n = f->n_entries;
+
+    *out = NULL;
+    if (!run) {
+        return ERR_NOMEM;
+    }
+    run->f = f;
+    run->ctx = *ctx;
+    run->marked = *ctx;
+    run->wechat = ctx->src->kind_id == SOURCE_WECHAT_FEED;
+    run->marked.backlog = n > 0 && first_poll(ctx);
+    for (size_t i = 0; i < n; i++) {
         const struct feed_entry *e = &f->entries[i];
         if (e->has_published) {
             /* a future timestamp counts as the fetch time (yq_item_effective_time()) */
-            newest(out, e->published > ctx->fetched_at + YQ_ITEM_FUTURE_SLACK_S
-                            ? ctx->fetched_at
-                            : e->published);
+            newest(&run->res, e->published > ctx->fetched_at + YQ_ITEM_FUTURE_SLACK_S
+                                  ? ctx->fetched_at
+                                  : e->published);
         }
     }
-    out->entries = f->n_entries;
-    if (wechat) {
-        for (size_t i = 0; i < f->n_entries && !err; i++) {
-            if (stop) {
-                out->deferred++;
-                continue;
-            }
-            err = ingest_wechat_entry(f, &f->entries[i], ctx, &marked, out, &stop, &reason);
-            if (err == ERR_RETRY) { /* Kafka's "later" */
-                stop = true;
-                snprintf(kafka_reason, sizeof(kafka_reason), "'kafka: %s'",
-                         item_producer_last_error(ctx->producer));
-                reason = kafka_reason;
-                err = 0;
-            }
+    run->res.entries = n;
+    if (!run->wechat && n > 0) {
+        seen_cache_set_window(ctx->seen, n); /* the cache holds about two windows */
+        run->ids = malloc(n * sizeof(*run->ids));
+        run->ask = malloc(n * sizeof(*run->ask));
+        run->ask_entry = malloc(n * sizeof(*run->ask_entry));
+        run->answers = malloc(n * sizeof(*run->answers));
+        if (!run->ids || !run->ask || !run->ask_entry || !run->answers) {
+            ingest_run_free(run);
+            return ERR_NOMEM;
         }
-        goto done;
     }
-    if (f->n_entries == 0) {
-        goto done;
+    *out = run;
+    return 0;
+}
+
+/* Kafka said "later" (ERR_RETRY): the rest of the feed is deferred, with librdkafka's reason. */
+static void run_stop_kafka(struct ingest_run *run)
+{
+    run->stop = true;
+    snprintf(run->kafka_reason, sizeof(run->kafka_reason), "'kafka: %s'",
+             item_producer_last_error(run->ctx.producer));
+    run->reason = run->kafka_reason;
+}
+
+/* Entries [from, to) of a WeChat bridge feed, one by one. Returns 0 or ERR_NOMEM. */
+static int run_wechat(struct ingest_run *run, size_t from, size_t to)
+{
+    int err = 0;
+
+    for (size_t i = from; i < to && !err; i++) {
+        if (run->stop) {
+            run->res.deferred++;
+            continue;
+        }
+        err = ingest_wechat_entry(run->f, &run->f->entries[i], &run->ctx, &run->marked, &run->res,
+                                  &run->stop, &run->reason);
+        if (err == ERR_RETRY) {
+            run_stop_kafka(run);
+            err = 0;
+        }
     }
-    seen_cache_set_window(ctx->seen, f->n_entries); /* the cache holds about two windows */
-    /* pass 1: the ids; most entries of a feed were seen, building them is wasted */
-    ids = malloc(f->n_entries * sizeof(*ids));
-    ask = malloc(f->n_entries * sizeof(*ask));
-    ask_entry = malloc(f->n_entries * sizeof(*ask_entry));
-    answers = malloc(f->n_entries * sizeof(*answers));
-    fate = malloc(f->n_entries);
-    if (!ids || !ask || !ask_entry || !answers || !fate) {
-        err = ERR_NOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < f->n_entries; i++) {
-        err = feed_item_id(&f->entries[i], ids[i], sizeof(ids[i]));
-        fate[i] = FATE_SETTLED;
+    return err;
+}
+
+/*
+ * Entries [from, to): pass 1 the ids (most entries of a feed were seen, building them is
+ * wasted), one seen-check round trip for the rest, pass 2 the new entries built and produced
+ * in document order. Returns 0 or ERR_NOMEM.
+ */
+static int run_entries(struct ingest_run *run, size_t from, size_t to)
+{
+    const struct ingest_ctx *ctx = &run->ctx;
+    struct ingest_result *out = &run->res;
+    size_t n_ask = 0;
+    int err = 0;
+
+    for (size_t i = from; i < to; i++) {
+        char *id = run->ids[i];
+        err = feed_item_id(&run->f->entries[i], id, sizeof(run->ids[i]));
         if (err == ERR_INVALID) {
             out->invalid++;
             err = 0;
         } else if (err) {
-            goto done;
-        } else if (item_producer_in_flight(ctx->producer, ids[i])) {
+            return err;
+        } else if (item_producer_in_flight(ctx->producer, id)) {
             out->in_flight++;
-        } else if (seen_cache_has(ctx->seen, ids[i])) {
+        } else if (seen_cache_has(ctx->seen, id)) {
             out->seen++;
         } else {
-            fate[i] = FATE_ASK;
-            ask_entry[n_ask] = i;
-            ask[n_ask++] = ids[i];
+            run->ask_entry[n_ask] = i;
+            run->ask[n_ask++] = id;
         }
     }
-    /* one round trip for the rest; an unanswered id is deferred, the answered go on */
-    if (store_seen_many(ctx->store, ask, n_ask, answers) != 0) {
-        reason = "redis down";
+    /* an unanswered id is deferred, the answered go on */
+    if (n_ask > 0 && store_seen_many(ctx->store, run->ask, n_ask, run->answers) != 0) {
+        run->reason = "redis down";
     }
-    /* pass 2: the new entries built and produced, in document order */
-    for (a = 0; a < n_ask; a++) {
-        const struct feed_entry *e = &f->entries[ask_entry[a]];
+    for (size_t a = 0; a < n_ask; a++) {
+        const struct feed_entry *e = &run->f->entries[run->ask_entry[a]];
         struct yq_item item;
-        if (answers[a] == STORE_SEEN_UNKNOWN || stop) {
+        if (run->answers[a] == STORE_SEEN_UNKNOWN || run->stop) {
             out->deferred++;
             continue;
         }
-        if (answers[a] == STORE_SEEN_YES) {
+        if (run->answers[a] == STORE_SEEN_YES) {
             out->seen++;
-            (void)seen_cache_add(ctx->seen, ask[a]); /* a failed add costs a Redis call later */
+            (void)seen_cache_add(ctx->seen, run->ask[a]); /* a failed add costs a Redis call */
             continue;
         }
-        err = feed_item_from_entry(f, e, ctx->src->id, ctx->src->name, ctx->fetched_at,
+        err = feed_item_from_entry(run->f, e, ctx->src->id, ctx->src->name, ctx->fetched_at,
                                    ctx->max_text_bytes, &item);
         if (err == ERR_INVALID) {
             out->invalid++;
@@ -285,32 +332,61 @@ int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct inges
             continue;
         }
         if (err) {
-            goto done;
+            return err;
         }
-        err = produce(&marked, &item, NULL, out);
+        err = produce(&run->marked, &item, NULL, out);
         yq_item_release(&item);
         if (err == ERR_RETRY) {
-            stop = true;
-            snprintf(kafka_reason, sizeof(kafka_reason), "'kafka: %s'",
-                     item_producer_last_error(ctx->producer));
-            reason = kafka_reason;
+            run_stop_kafka(run);
             err = 0;
         } else if (err) {
-            goto done;
+            return err;
         }
     }
-done:
-    free(fate);
-    free(answers);
-    free(ask_entry);
-    free(ask);
-    free(ids);
+    return 0;
+}
+
+int ingest_run_step(struct ingest_run *run, size_t max_entries, size_t *used, bool *done)
+{
+    size_t n = run->f->n_entries;
+    size_t to = max_entries < n - run->next ? run->next + max_entries : n;
+    int err;
+
+    *done = false;
+    *used = to - run->next;
+    err = run->wechat ? run_wechat(run, run->next, to) : run_entries(run, run->next, to);
     if (err) {
         return err;
     }
-    if (out->deferred) {
-        LOG_WARN("items deferred to the next poll source_id=%s deferred=%zu reason=%s",
-                 ctx->src->id, out->deferred, reason ? reason : "unknown");
+    run->next = to;
+    if (to < n) {
+        return 0;
     }
-    return out->deferred ? ERR_RETRY : 0;
+    *done = true;
+    if (run->res.deferred) {
+        LOG_WARN("items deferred to the next poll source_id=%s deferred=%zu reason=%s",
+                 run->ctx.src->id, run->res.deferred, run->reason ? run->reason : "unknown");
+    }
+    return run->res.deferred ? ERR_RETRY : 0;
+}
+
+const struct ingest_result *ingest_run_result(const struct ingest_run *run)
+{
+    return &run->res;
+}
+
+int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_result *out)
+{
+    struct ingest_run *run = NULL;
+    size_t used;
+    bool done = false;
+    int err = ingest_run_new(f, ctx, &run);
+
+    memset(out, 0, sizeof(*out));
+    if (!err) {
+        err = ingest_run_step(run, SIZE_MAX, &used, &done);
+        *out = run->res;
+    }
+    ingest_run_free(run);
+    return err;
 }

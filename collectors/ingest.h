@@ -48,14 +48,14 @@ struct ingest_result {
 
 /*
  * Ingest feed f (borrowed) per ctx (issue #16: the ids first, then one seen-check round trip
- * for the document): each entry's id is computed; ids in flight or in ctx->seen are settled
- * without Redis; the rest are checked in one store_seen_many(); only the entries Redis says
- * are new are built into items and produced, in document order. An id Redis could not answer
- * is deferred (retried next poll) without holding back the answered ones.
- * WeChat bridge sources (kind wechat_feed: the item is built first for its alias, checked one
- * by one) get wx:/wxs: ids and source "wechat". The items of a source's first successful poll are marked backlog
- * (ctx->backlog, or the store knows no earlier poll: store_crawled_before()), so the notifier
- * holds those without a publication time instead of opening tickets for a source's past.
+ * for the document; ingest_run_step() for it in chunks): each entry's id is computed; ids in flight
+ * or in ctx->seen are settled without Redis; the rest are checked in one store_seen_many(); only
+ * the entries Redis says are new are built into items and produced, in document order. An id Redis
+ * could not answer is deferred (retried next poll) without holding back the answered ones. WeChat
+ * bridge sources (kind wechat_feed: the item is built first for its alias, checked one by one) get
+ * wx:/wxs: ids and source "wechat". The items of a source's first successful poll are marked
+ * backlog (ctx->backlog, or the store knows no earlier poll: store_crawled_before()), so the
+ * notifier holds those without a publication time instead of opening tickets for a source's past.
  * out: counters (zeroed first). An item larger than the message size is cut
  * (yq_item_encode_bounded()), never deferred; an item Kafka refuses for good is counted in
  * rejected and does not hold back the others; a Kafka "later" (queue full) defers the rest
@@ -64,6 +64,35 @@ struct ingest_result {
  * must then not store HTTP validators, or a 304 would hide them), ERR_NOMEM.
  */
 int ingest_feed(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_result *out);
+
+/*
+ * ingest_feed() in chunks, so that the event loop can drive its transfers between them
+ * (a feed of 100,000 entries held the loop for ~33 s). The run holds f (borrowed: it must
+ * outlive the run) and a copy of ctx (its pointers borrowed likewise).
+ */
+struct ingest_run;
+
+/*
+ * Begin ingesting f per ctx: the first-poll (backlog) check and the newest publication time
+ * are done here, no entry is ingested yet. out: a new run (ingest_run_free()).
+ * Returns 0 or ERR_NOMEM.
+ */
+int ingest_run_new(const struct feed *f, const struct ingest_ctx *ctx, struct ingest_run **out);
+
+/*
+ * Ingest the next at most max_entries entries of the run, in document order, exactly as
+ * ingest_feed() would (one seen-check round trip per chunk; after a Kafka "later" the rest
+ * of the feed is deferred). used: the entries taken in this step; done: set true once every
+ * entry was taken. Returns 0, or on the last step (done) what ingest_feed() returns
+ * (0 or ERR_RETRY); ERR_NOMEM at any step (the run is then to be freed, not stepped again).
+ */
+int ingest_run_step(struct ingest_run *run, size_t max_entries, size_t *used, bool *done);
+
+/* The counters so far (borrowed view, valid until ingest_run_free()). */
+const struct ingest_result *ingest_run_result(const struct ingest_run *run);
+
+/* Free run (NULL is a no-op); the feed and ctx's objects are not touched. */
+void ingest_run_free(struct ingest_run *run);
 
 /*
  * Ingest one built item (borrowed): skipped when seen unless force (a Weibo long text

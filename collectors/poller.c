@@ -435,6 +435,12 @@ static void parse_worker_stop(struct poller *p)
         j->r->parsing = false;
         parse_job_free(j);
     }
+    while (w->ingesting) {
+        struct parse_job *j = w->ingesting;
+        w->ingesting = j->next;
+        j->r->parsing = false;
+        parse_job_free(j);
+    }
     pthread_cond_destroy(&w->done_cond);
     pthread_cond_destroy(&w->cond);
     pthread_mutex_destroy(&w->lock);
@@ -495,14 +501,20 @@ static int parse_submit(struct source_run *r, long status, const char *content_t
     return 0;
 }
 
-/* Ingest what the worker has parsed; wait up to wait_ms for one when none is there yet. */
+/*
+ * Ingest what the worker has parsed, at most POLLER_INGEST_ENTRIES_PER_PASS entries: the jobs
+ * whose ingest went on from an earlier pass first, then the new ones in the order they were
+ * parsed; what the budget does not reach waits for the next pass. Wait up to wait_ms for a
+ * parsed job when none is there yet.
+ */
 static void drain_parsed(struct poller *p, int wait_ms)
 {
     struct parse_worker *w = &p->worker;
-    struct parse_job *list;
+    struct parse_job *list, **tail = &w->ingesting;
+    size_t budget = POLLER_INGEST_ENTRIES_PER_PASS;
 
     pthread_mutex_lock(&w->lock);
-    if (!w->done && wait_ms > 0 && w->pending > 0) {
+    if (!w->done && !w->ingesting && wait_ms > 0 && w->pending > 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += (long)wait_ms * 1000000L;
@@ -513,12 +525,28 @@ static void drain_parsed(struct poller *p, int wait_ms)
     list = w->done;
     w->done = w->done_tail = NULL;
     pthread_mutex_unlock(&w->lock);
-    while (list) {
-        struct parse_job *j = list;
-        list = j->next;
-        j->r->parsing = false;
+    while (*tail) {
+        tail = &(*tail)->next;
+    }
+    *tail = list; /* behind the ones still being ingested */
+    for (; list; list = list->next) {
         p->stats.parsed++;
-        j->r->kind->parsed(j->r, j);
+    }
+    while (w->ingesting && budget > 0) {
+        struct parse_job *j = w->ingesting;
+        size_t before = budget;
+        bool done;
+
+        j->r->parsing = false;
+        done = j->r->kind->parsed(j->r, j, &budget);
+        if (p->opts.ingest_hook) {
+            p->opts.ingest_hook(j->r->cfg->id, before - budget, p->opts.ingest_hook_arg);
+        }
+        if (!done) {
+            j->r->parsing = true; /* its turn again at the next pass */
+            break;
+        }
+        w->ingesting = j->next;
         parse_job_free(j);
         pthread_mutex_lock(&w->lock);
         w->pending--;
@@ -1084,6 +1112,7 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
         wait = start_due(p, once);
         CURLMcode mrc = curl_multi_perform(p->multi, &running);
 
+        p->stats.passes++;
         if (mrc != CURLM_OK) {
             LOG_ERR("curl_multi_perform failed err=%s", curl_multi_strerror(mrc));
             err = ERR_NOMEM;
@@ -1102,6 +1131,9 @@ int poller_run(struct poller *p, bool once, struct item_producer_leftovers *left
         }
         if (p->active > 0 && wait > POLL_MAX_WAIT_MS) {
             wait = POLL_MAX_WAIT_MS;
+        }
+        if (p->worker.ingesting) {
+            wait = 0; /* a feed's next chunk: only look at the transfers, do not sleep */
         }
         mrc = curl_multi_poll(p->multi, NULL, 0, (int)(wait > 0 ? wait : 0), NULL);
         if (mrc != CURLM_OK) {

@@ -2,7 +2,8 @@
  * The feed source kind (source_kind_feed; RSS, RDF, Atom, JSON Feed and WeChat bridges): one
  * conditional GET per cycle (the validators from Redis), the 2xx body parsed on a parse thread
  * (feed_parse()), the entries ingested back on the event loop; 304 is a success without a
- * body. The validators of a fully ingested 200 are kept (source_run_keep_validators()). A 2xx
+ * body, in chunks of at most POLLER_INGEST_ENTRIES_PER_PASS entries per loop pass (feed_parsed()).
+ * The validators of a fully ingested 200 are kept (source_run_keep_validators()). A 2xx
  * body byte for byte equal to the last one whose entries were all settled (seen or invalid)
  * is not parsed again (SHA-1 of the body, issue #16): servers without ETag/Last-Modified.
  */
@@ -117,20 +118,26 @@ static void feed_release_job(struct parse_job *j)
     j->out = NULL;
 }
 
-/* End of a cycle or poller_free(): the response's Content-Location is no longer needed. */
+/*
+ * End of a cycle or poller_free(): the response's Content-Location and an ingest cut short
+ * (poller_free() with a feed half ingested) are no longer needed.
+ */
 static void feed_reset(struct source_run *r)
 {
     free(r->content_location);
     r->content_location = NULL;
+    ingest_run_free(r->ingest);
+    r->ingest = NULL;
 }
 
-/* The ingest of a parsed feed, on the event loop's thread. */
-static void feed_parsed(struct source_run *r, struct parse_job *j)
+/*
+ * The parse's result back on the event loop: a parse error fails the poll; a feed begins its
+ * ingest (r->ingest). Returns true when j is done with (failed), false when the ingest goes on.
+ */
+static bool feed_ingest_begin(struct source_run *r, struct parse_job *j)
 {
     struct feed *f = j->out;
-    struct ingest_result res;
     struct ingest_ctx ctx;
-    long status = j->status;
     int err = j->err;
 
     source_run_response_reset(r);
@@ -141,22 +148,54 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
     if (err) {
         r->settled_sha1[0] = '\0';
         /* an HTML page or login wall: an error, never an empty feed (FC-018) */
-        source_run_fail(r, status,
-                          err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
-                          j->err_msg[0] ? j->err_msg : yq_strerror(err));
+        source_run_fail(r, j->status,
+                        err == ERR_NOT_A_FEED ? SOURCE_NOT_A_FEED : SOURCE_PARSE_ERROR,
+                        j->err_msg[0] ? j->err_msg : yq_strerror(err));
         source_run_response_reset(r);
-        return;
+        return true;
     }
     if (f->bozo) {
         LOG_INFO("feed not well-formed, recovered source_id=%s reason='%s'", r->cfg->id,
                  f->bozo_message ? f->bozo_message : "");
     }
     ctx = source_run_ingest_ctx(r, yq_time_now());
-    err = ingest_feed(f, &ctx, &res);
+    err = ingest_run_new(f, &ctx, &r->ingest);
+    if (err) {
+        source_run_fail(r, j->status, SOURCE_PARSE_ERROR, yq_strerror(err));
+        source_run_response_reset(r);
+        return true;
+    }
+    return false;
+}
+
+/*
+ * The ingest of a parsed feed, on the event loop's thread, at most *budget entries per call
+ * (the loop drives the transfers between the calls); the poll ends with the last chunk.
+ */
+static bool feed_parsed(struct source_run *r, struct parse_job *j, size_t *budget)
+{
+    struct feed *f = j->out;
+    struct ingest_result res;
+    long status = j->status;
+    size_t used = 0;
+    bool done = false;
+    int err;
+
+    if (!r->ingest && feed_ingest_begin(r, j)) {
+        return true;
+    }
+    err = ingest_run_step(r->ingest, *budget, &used, &done);
+    *budget -= used;
+    if (!err && !done) {
+        return false;
+    }
+    res = *ingest_run_result(r->ingest);
+    ingest_run_free(r->ingest);
+    r->ingest = NULL;
     if (err && err != ERR_RETRY) {
         source_run_fail(r, status, SOURCE_PARSE_ERROR, yq_strerror(err));
         source_run_response_reset(r);
-        return;
+        return true;
     }
     LOG_INFO("poll ok source_id=%s http_status=%ld entries=%zu produced=%zu seen=%zu "
              "in_flight=%zu deferred=%zu invalid=%zu",
@@ -176,6 +215,7 @@ static void feed_parsed(struct source_run *r, struct parse_job *j)
     }
     source_run_ok(r, status, &res);
     source_run_response_reset(r);
+    return true;
 }
 
 /* `yuqingctl sources check`: a 2xx body parsed as a feed. */

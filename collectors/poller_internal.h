@@ -99,6 +99,8 @@ struct source_run {
     char body_sha1[FEED_SHA1_HEX_LEN];    /* SHA-1 of the body being parsed, "" = none */
     char settled_sha1[FEED_SHA1_HEX_LEN]; /* of the last body settled, "" = none */
     struct ingest_result settled_res;     /* its ingest result (nothing produced) */
+    struct ingest_run *ingest;            /* the parsed body being ingested in chunks (owned;
+                                             NULL between bodies) */
     uint64_t bodies_unchanged;            /* 2xx bodies skipped that way */
     bool items_24h_done;         /* items_24h written once in this process, ... */
     int64_t items_24h_at_ms;     /* ... last at this poller-clock time */
@@ -156,8 +158,10 @@ struct parse_worker {
     pthread_cond_t done_cond;    /* done got a job */
     struct parse_job *waiting, *waiting_tail;
     struct parse_job *done, *done_tail;
+    struct parse_job *ingesting; /* parsed jobs whose ingest goes on at the next pass, in the
+                                    order they were parsed (loop thread only; in pending) */
     bool stop;
-    size_t pending;              /* jobs in waiting, being parsed or in done (loop thread) */
+    size_t pending;              /* jobs in waiting, being parsed, in done or ingesting */
     size_t queued_bytes;         /* body bytes in waiting (not yet taken by a thread) */
     /*
      * The body memory budget (issue #10): body buffer bytes (capacity) held at once, by

@@ -377,22 +377,23 @@ static void weibo_release_job(struct parse_job *j)
  * A getIndex page back from the parse thread (j->out: its weibo_page_result, NULL when it
  * could not be made): the state and the reason in j->err_msg from weibo_classify(); when ok,
  * j->err/err_msg from weibo_parse_page() and the page (moved into r's cycle) read at
- * fetched_at.
+ * fetched_at. Always done with j (returns true).
  */
-static void weibo_parsed(struct source_run *r, struct parse_job *j)
+static bool weibo_parsed(struct source_run *r, struct parse_job *j, size_t *budget)
 {
     struct weibo_cycle *wb = &r->wb;
     struct weibo_page_result *res = j->out;
     long http_status = j->status;
 
+    (void)budget; /* a page is a few dozen posts: ingested whole */
     if (res && res->state != SOURCE_OK) {
         source_run_fail(r, http_status, res->state, j->err_msg);
-        return;
+        return true;
     }
     if (!res || j->err) {
         source_run_fail(r, http_status, SOURCE_PARSE_ERROR,
                           j->err_msg[0] ? j->err_msg : yq_strerror(j->err));
-        return;
+        return true;
     }
     weibo_page_release(&wb->page);
     wb->page = res->page; /* moved */
@@ -400,13 +401,14 @@ static void weibo_parsed(struct source_run *r, struct parse_job *j)
     if (wb->page.empty) {
         LOG_INFO("weibo page empty (ok:0) source_id=%s", r->cfg->id);
         weibo_cycle_ok(r, http_status);
-        return;
+        return true;
     }
     mark_not_new(r, res->fetched_at);
     snprintf(wb->since_id, sizeof(wb->since_id), "%s", wb->page.since_id);
     wb->page_no = wb->page.page;
     wb->next_post = 0;
     next_extend(r, http_status);
+    return true;
 }
 
 static char *weibo_first_url(const struct collector_config *cfg, const struct source_cfg *src)

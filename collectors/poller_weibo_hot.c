@@ -275,9 +275,11 @@ static void hot_parse(struct parse_job *j, const struct collector_cfg *cc)
     j->err = ERR_INVALID;
 }
 
-static void hot_parsed(struct source_run *r, struct parse_job *j)
+static bool hot_parsed(struct source_run *r, struct parse_job *j, size_t *budget)
 {
+    (void)budget;
     source_run_fail(r, j->status, SOURCE_PARSE_ERROR, "unexpected parse job");
+    return true;
 }
 
 /* `yuqingctl sources check`: the list classified and read; entries counted, newest = the

@@ -79,8 +79,14 @@ struct source_kind_ops {
      * j->r->cfg).
      */
     void (*parse)(struct parse_job *j, const struct collector_cfg *cc);
-    /* Back on the event loop: ingest j's result (j owned by the caller) and end or go on. */
-    void (*parsed)(struct source_run *r, struct parse_job *j);
+    /*
+     * Back on the event loop: ingest j's result (j owned by the caller) and end or go on.
+     * budget: the entries this loop pass may still ingest (> 0); the op takes from it what it
+     * used and, when that was not all, returns false to be called again with j at a later pass
+     * (r stays parsing meanwhile, so the loop drives the other transfers between the chunks).
+     * Returns true once done with j.
+     */
+    bool (*parsed)(struct source_run *r, struct parse_job *j, size_t *budget);
     /*
      * Free what parse (and parsed) left in j->out: after parsed, or for a job that was never
      * parsed or never ingested (out still NULL, or set at a shutdown). Any thread.

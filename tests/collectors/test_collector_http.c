@@ -1481,6 +1481,131 @@ static void test_issue_10_parsing_never_stalls_polling(void **state)
     collector_config_release(&cfg);
 }
 
+/* Bounded ingest per loop pass: a feed of 3 budgets + 1 entries, and a held second source. */
+#define CHUNKY_ENTRIES (3 * POLLER_INGEST_ENTRIES_PER_PASS + 1)
+static char *chunky_body;
+static struct poller *chunky_poller;
+static struct {
+    int64_t pass;     /* the loop pass of the chunk */
+    int64_t requests; /* transfers finished by then */
+    size_t entries;
+} chunk_log[8];
+static int n_chunks;
+
+static struct reply chunky_route(const char *url, int n, void *arg)
+{
+    struct reply r = {.status = 200, .ctype = "application/rss+xml", .body = chunky_body};
+
+    if (strcmp(url, "/chunky") != 0) {
+        return fair_route(url, n, arg); /* "/hold-other": answered once released */
+    }
+    return r;
+}
+
+static int holds_now(void)
+{
+    int v;
+    pthread_mutex_lock(&lock);
+    v = holds_waiting;
+    pthread_mutex_unlock(&lock);
+    return v;
+}
+
+static void chunk_hook(const char *source_id, size_t entries, void *arg)
+{
+    const struct poller_stats *st = poller_get_stats(chunky_poller);
+
+    (void)arg;
+    if (strcmp(source_id, "chunky") != 0) {
+        return;
+    }
+    if (n_chunks < 8) {
+        chunk_log[n_chunks].pass = st->passes;
+        chunk_log[n_chunks].requests = st->requests;
+        chunk_log[n_chunks].entries = entries;
+    }
+    if (n_chunks++ != 0) {
+        return;
+    }
+    /* after the first chunk: the other source's request (held at the server) is answered;
+       hang guards 20 s, then 200 ms for its bytes to reach the socket. The loop finishes that
+       transfer only if it drives curl between the chunks. */
+    for (int i = 0; i < 2000 && holds_now() == 0; i++) {
+        usleep(10000);
+    }
+    release_hold();
+    for (int i = 0; i < 2000 && holds_now() > 0; i++) {
+        usleep(10000);
+    }
+    usleep(200000);
+}
+
+/*
+ * A feed of 100,000 entries held the loop ~33 s while it was ingested: nothing else was polled
+ * and a transfer in flight ran 46 s against a 20 s timeout. Ingest takes at most
+ * POLLER_INGEST_ENTRIES_PER_PASS entries per pass: 3 x that + 1 entries take 4 passes, one
+ * after the other, the other source's transfer finishes between the first and the last, and
+ * every entry is produced once.
+ */
+static void test_ingest_bounded_per_loop_pass(void **state)
+{
+    struct collector_config cfg;
+    struct cfx_run r;
+    struct poller_opts opts = {.ingest_hook = chunk_hook};
+    struct yq_buf b, metrics;
+    long long n_seen = 0;
+
+    (void)state;
+    NEED_FIXTURE();
+    yq_buf_init(&b, 1 << 22);
+    assert_int_equal(yq_buf_addf(&b, "<rss version=\"2.0\"><channel><title>c</title>"), 0);
+    for (int i = 0; i < CHUNKY_ENTRIES; i++) {
+        assert_int_equal(yq_buf_addf(&b,
+                                     "<item><guid>tag:chunky,2026:%d</guid><title>t</title>"
+                                     "</item>",
+                                     i),
+                         0);
+    }
+    assert_int_equal(yq_buf_addf(&b, "</channel></rss>"), 0);
+    assert_int_equal(yq_buf_addc(&b, '\0'), 0);
+    chunky_body = b.data;
+    n_chunks = 0;
+    fresh_server(chunky_route, NULL);
+    load_local(&cfg, "  max_per_host: 4\n", "chunky=/chunky other=/hold-other", NULL);
+    cfx_run_new(&r, &cfg, &opts);
+    chunky_poller = r.p;
+    assert_int_equal(poller_run(r.p, true, NULL), 0);
+    yq_buf_init(&metrics, 1 << 20);
+    assert_int_equal(poller_render_metrics(r.p, &metrics), 0);
+    assert_int_equal(yq_buf_addc(&metrics, '\0'), 0);
+    cfx_run_free(&r);
+    /* produced once each: 3001 items handed to Kafka, no more */
+    assert_non_null(strstr(metrics.data, "\nyuqing_collector_source_items_produced_total"
+                                         "{source=\"chunky\"} 3001\n"));
+    yq_buf_release(&metrics);
+    assert_int_equal(n_chunks, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(chunk_log[i].entries, i < 3 ? POLLER_INGEST_ENTRIES_PER_PASS : 1);
+        if (i > 0) {
+            assert_true(chunk_log[i].pass > chunk_log[i - 1].pass); /* one chunk per pass */
+        }
+    }
+    assert_int_equal(chunk_log[0].requests, 1); /* "other" was held */
+    assert_int_equal(chunk_log[3].requests, 2); /* and driven to its end meanwhile */
+    assert_states("chunky other", "ok");
+    for (int i = 0; i < CHUNKY_ENTRIES; i++) {
+        char guid[64], *key;
+        snprintf(guid, sizeof(guid), "tag:chunky,2026:%d", i);
+        key = item_seen_key(guid);
+        n_seen += exists(key);
+        free(key);
+    }
+    assert_int_equal(n_seen, CHUNKY_ENTRIES);
+    collector_config_release(&cfg);
+    yq_buf_release(&b);
+    chunky_body = NULL;
+}
+
 /* Back-pressure: loop passes and finished transfers, copied by the clock on the loop thread */
 static int64_t bp_passes, bp_requests;
 static int bp_late_started_early = -1;
@@ -1866,6 +1991,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_slow_transfer_releases_its_host_slot),
         cmocka_unit_test(test_issue_10_parsing_never_stalls_polling),
         cmocka_unit_test(test_issue_10_parse_queue_back_pressure),
+        cmocka_unit_test(test_ingest_bounded_per_loop_pass),
         cmocka_unit_test(test_issue_10_body_memory_budget),
         cmocka_unit_test(test_issue_10_sources_sharing_short_guids),
         cmocka_unit_test(test_metrics_endpoint),

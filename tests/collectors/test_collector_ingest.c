@@ -207,6 +207,79 @@ static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **st
     free(doc);
 }
 
+/*
+ * A feed of 3 chunks + 1 entries ingested in steps of CHUNK (ingest_run_step()), as the poller
+ * does between its loop passes: 4 steps, each producing exactly the next entries in document
+ * order (the later ones are untouched until their step), every item produced once; the next
+ * poll finds all of them seen.
+ */
+#define CHUNK 5
+static void test_ingest_in_chunks_keeps_order_and_produces_once(void **state)
+{
+    struct fixture *fx = need_redis(state);
+    enum { N = 3 * CHUNK + 1 };
+    char doc[8192], ids[N][FEED_ITEM_ID_LEN], ferr[256] = "";
+    struct feed_input in = {0};
+    struct feed *f = NULL;
+    struct ingest_ctx ctx;
+    struct ingest_run *run = NULL;
+    struct ingest_result res;
+    size_t len, used, max_len = 0, taken = 0;
+    int steps = 0, truncated = 0, rc = 0;
+    bool done = false;
+
+    len = (size_t)snprintf(doc, sizeof(doc), "<rss version=\"2.0\"><channel><title>c</title>");
+    for (int i = 0; i < N; i++) {
+        len +=
+            (size_t)snprintf(doc + len, sizeof(doc) - len,
+                             "<item><guid>tag:chunk,2026:%d</guid><title>t%d</title></item>", i, i);
+    }
+    snprintf(doc + len, sizeof(doc) - len, "</channel></rss>");
+    in.body = doc;
+    in.len = strlen(doc);
+    assert_int_equal(feed_parse(&in, &f, ferr, sizeof(ferr)), 0);
+    assert_int_equal(f->n_entries, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(feed_item_id(&f->entries[i], ids[i], sizeof(ids[i])), 0);
+    }
+    ctx = (struct ingest_ctx){.src = &fx->in.cfg.sources[0],
+                              .fetched_at = yq_time_now(),
+                              .max_text_bytes = 1 << 20,
+                              .store = fx->in.store,
+                              .producer = fx->in.prod};
+    assert_int_equal(ingest_run_new(f, &ctx, &run), 0);
+    while (!done) {
+        rc = ingest_run_step(run, CHUNK, &used, &done);
+        steps++;
+        taken += used;
+        assert_int_equal(used, steps < 4 ? CHUNK : 1);
+        assert_int_equal(ingest_run_result(run)->produced, taken);
+        /* no delivery report served in between: produced = in flight */
+        for (size_t i = 0; i < N; i++) {
+            assert_int_equal(item_producer_in_flight(fx->in.prod, ids[i]), i < taken);
+        }
+        assert_true(steps <= 4);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(steps, 4);
+    res = *ingest_run_result(run);
+    assert_int_equal(res.entries, N);
+    assert_int_equal(res.produced, N);
+    assert_int_equal(res.deferred + res.seen + res.in_flight + res.invalid, 0);
+    ingest_run_free(run);
+    wait_delivered(fx);
+    for (int i = 0; i < N; i++) {
+        assert_true(seen(fx, ids[i]));
+    }
+    assert_int_equal(consume_all(fx, "\"title\":\"t", &max_len, &truncated), N);
+    assert_int_equal(truncated, N);
+    /* the next poll, whole: every entry seen, nothing produced again */
+    assert_int_equal(ingest_feed(f, &ctx, &res), 0);
+    assert_int_equal(res.seen, N);
+    assert_int_equal(res.produced, 0);
+    feed_free(f);
+}
+
 /* Issue #10: a message librdkafka refuses for good settles that item, with its reason. */
 static void test_issue_10_permanent_produce_error_settles_the_item(void **state)
 {
@@ -365,6 +438,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         FX(test_issue_10_oversized_entry_does_not_hold_back_the_other),
+        FX(test_ingest_in_chunks_keeps_order_and_produces_once),
         FX(test_issue_10_permanent_produce_error_settles_the_item),
         FX(test_issue_10_permanent_delivery_error_settles_the_item),
         FX(test_issue_11_official_local_source_marks_its_items),

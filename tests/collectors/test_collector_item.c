@@ -103,17 +103,112 @@ static void test_id_from_normalised_link(void **state)
     assert_string_equal(ida, idb);
 }
 
-static void test_id_from_title_and_date(void **state)
+/*
+ * An entry with neither guid nor link: sha1 of the title + "\n" + the plain item text, the
+ * publication time left out (CMS feeds stamp pubDate with the time of the request: 3 such
+ * entries became 81 items in 2 minutes). Only an entry without title and text uses the date.
+ */
+static void test_id_from_title_and_text(void **state)
 {
     struct feed_entry e = {.title = "无链接标题", .has_published = true, .published = 1586132926};
+    struct feed_entry later = {
+        .title = "无链接标题", .has_published = true, .published = 1586139999};
+    struct feed_entry text = {
+        .title = "无链接标题", .content = "<p>正文&nbsp; 一段</p>", .content_html = true};
+    struct feed_entry text_noise = {.title = " 无链接标题\t", .summary = " 正文 \t  一段  "};
+    struct feed_entry other_text = {.title = "无链接标题", .summary = "另一段正文"};
+    struct feed_entry date_only = {.has_published = true, .published = 1586132926};
     struct feed_entry none = {0};
-    char id[FEED_ITEM_ID_LEN];
+    char id[FEED_ITEM_ID_LEN], id2[FEED_ITEM_ID_LEN];
 
     (void)state;
     assert_int_equal(feed_item_id(&e, id, sizeof(id)), 0);
-    /* sha1("无链接标题\n2020-04-06T00:28:46Z") */
-    assert_string_equal(id, "rss:915c1e57c8cb09a86d340cb94f6fec02bdf082ab");
+    /* sha1("无链接标题\n"): no text */
+    assert_string_equal(id, "rss:c0e7b16dfb28f7d9694171eaad979f6dda6a85e6");
+    assert_int_equal(feed_item_id(&later, id2, sizeof(id2)), 0);
+    assert_string_equal(id2, id);
+    assert_int_equal(feed_item_id(&text, id, sizeof(id)), 0);
+    /* sha1("无链接标题\n正文 一段"): entity decoded, whitespace collapsed */
+    assert_string_equal(id, "rss:4ef20acf1b92ee4d1464c835183f992fda19b273");
+    assert_int_equal(feed_item_id(&text_noise, id2, sizeof(id2)), 0);
+    assert_string_equal(id2, id);
+    assert_int_equal(feed_item_id(&other_text, id2, sizeof(id2)), 0);
+    assert_string_not_equal(id2, id);
+    assert_int_equal(feed_item_id(&date_only, id, sizeof(id)), 0);
+    /* sha1("2020-04-06T00:28:46Z") */
+    assert_string_equal(id, "rss:2697a2cf2c358ce90e7aa1137eabcaa584f0a22e");
     assert_int_equal(feed_item_id(&none, id, sizeof(id)), ERR_INVALID);
+}
+
+/*
+ * The same entries without guid and link fetched twice, the date stamped at each request:
+ * the ids do not change, in every format; entries equal in title and different in text are
+ * two items.
+ */
+static void test_id_without_guid_or_link_ignores_request_date(void **state)
+{
+    static const char *const formats[] = {
+        "<rss version=\"2.0\"><channel><title>t</title>"
+        "<item><title>通知</title><description>第一条</description>"
+        "<pubDate>Sun, 06 Dec 2026 05:00:00 GMT</pubDate></item>"
+        "<item><title>通知</title><description>第二条</description>"
+        "<pubDate>Sun, 06 Dec 2026 05:00:00 GMT</pubDate></item></channel></rss>",
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
+        "<entry><title>通知</title><summary>第一条</summary>"
+        "<updated>2026-12-06T05:00:00Z</updated></entry>"
+        "<entry><title>通知</title><summary>第二条</summary>"
+        "<updated>2026-12-06T05:00:00Z</updated></entry></feed>",
+        "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+        "xmlns=\"http://purl.org/rss/1.0/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+        "<channel><title>t</title></channel>"
+        "<item><title>通知</title><description>第一条</description>"
+        "<dc:date>2026-12-06T05:00:00Z</dc:date></item>"
+        "<item><title>通知</title><description>第二条</description>"
+        "<dc:date>2026-12-06T05:00:00Z</dc:date></item></rdf:RDF>",
+        "{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"t\",\"items\":["
+        "{\"title\":\"通知\",\"content_text\":\"第一条\","
+        "\"date_published\":\"2026-12-06T05:00:00Z\"},"
+        "{\"title\":\"通知\",\"content_text\":\"第二条\","
+        "\"date_published\":\"2026-12-06T05:00:00Z\"}]}",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        const char *poll1 = formats[i];
+        char *poll2 = strdup(poll1);
+        struct feed *f1, *f2;
+        char a1[FEED_ITEM_ID_LEN], b1[FEED_ITEM_ID_LEN], a2[FEED_ITEM_ID_LEN], b2[FEED_ITEM_ID_LEN];
+        char *at;
+
+        assert_non_null(poll2);
+        /* the second request is stamped 2 s later: both entries' dates change */
+        for (int k = 0; k < 2; k++) {
+            at = strstr(poll2, "05:00:00");
+            assert_non_null(at);
+            memcpy(at, "05:00:02", 8);
+        }
+        f1 = parse_str(poll1);
+        f2 = parse_str(poll2);
+        if (f1->n_entries != 2 || f2->n_entries != 2) {
+            print_error("format %zu\n", i);
+        }
+        assert_int_equal(f1->n_entries, 2);
+        assert_int_equal(f2->n_entries, 2);
+        assert_true(f1->entries[0].has_published && f2->entries[0].has_published);
+        assert_int_equal(f2->entries[0].published - f1->entries[0].published, 2);
+        assert_int_equal(feed_item_id(&f1->entries[0], a1, sizeof(a1)), 0);
+        assert_int_equal(feed_item_id(&f1->entries[1], b1, sizeof(b1)), 0);
+        assert_int_equal(feed_item_id(&f2->entries[0], a2, sizeof(a2)), 0);
+        assert_int_equal(feed_item_id(&f2->entries[1], b2, sizeof(b2)), 0);
+        assert_string_equal(a1, a2);
+        assert_string_equal(b1, b2);
+        assert_string_not_equal(a1, b1); /* same title, other text */
+        /* sha1("通知\n第一条"), whatever the format */
+        assert_string_equal(a1, "rss:c340a6cc850baea6140a3e4b34ff3cd5e9e1a98a");
+        feed_free(f1);
+        feed_free(f2);
+        free(poll2);
+    }
 }
 
 static void test_id_stable_across_polls(void **state)
@@ -440,7 +535,8 @@ int main(void)
         cmocka_unit_test(test_id_from_guid_is_sha1_of_guid),
         cmocka_unit_test(test_issue_10_short_guid_scoped_by_link_origin),
         cmocka_unit_test(test_id_from_normalised_link),
-        cmocka_unit_test(test_id_from_title_and_date),
+        cmocka_unit_test(test_id_from_title_and_text),
+        cmocka_unit_test(test_id_without_guid_or_link_ignores_request_date),
         cmocka_unit_test(test_id_stable_across_polls),
         cmocka_unit_test(test_url_normalize),
         cmocka_unit_test(test_item_from_entry_and_json),

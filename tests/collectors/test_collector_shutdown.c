@@ -3,6 +3,8 @@
  * within a second of the poll. A: the broker is up: all 500 are in the topic (flush on
  * shutdown). B: the broker is down: the process spools exactly the 500 undelivered items,
  * says so in its log and exits 0; the next start (broker up) produces them from the spool.
+ * C: SIGTERM while a feed of 3 ingest chunks + 1 entries is ingested (poller.h): nothing is
+ * lost or produced twice, over that run and the next.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,13 +28,15 @@
 
 #include "yq_buf.h"
 #include "collector_fixture.h"
+#include "poller.h"
 #include "redis_fixture.h"
 #include "yq_fs.h"
 #include "yq_banned.h"
 
 #define N_ITEMS 500
+#define N_CHUNKED (3 * POLLER_INGEST_ENTRIES_PER_PASS + 1)
 
-static char feed[N_ITEMS * 128 + 256];
+static char feed[N_CHUNKED * 128 + 256];
 static volatile int feed_hits;
 
 static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *arg)
@@ -43,15 +47,20 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     return cfx_reply(c, 200, feed, strlen(feed), "application/rss+xml", NULL);
 }
 
-static void make_feed(const char *prefix)
+static void make_feed_of(const char *prefix, int n)
 {
     int off = snprintf(feed, sizeof(feed), "<rss version=\"2.0\"><channel><title>t</title>");
-    for (int i = 0; i < N_ITEMS; i++) {
+    for (int i = 0; i < n; i++) {
         off += snprintf(feed + off, sizeof(feed) - (size_t)off,
                         "<item><guid>%s-%d</guid><title>%s-%d 条目</title></item>", prefix, i,
                         prefix, i);
     }
     snprintf(feed + off, sizeof(feed) - (size_t)off, "</channel></rss>");
+}
+
+static void make_feed(const char *prefix)
+{
+    make_feed_of(prefix, N_ITEMS);
 }
 
 struct env {
@@ -133,11 +142,15 @@ static int count_in_log(const char *needle)
     return n;
 }
 
-/* Start the collector; SIGTERM it once its poll was ingested; its exit status. */
-static int run_and_term(bool once)
+/*
+ * Start the collector; SIGTERM it once its poll was ingested (mid_feed: once the server has
+ * served the feed, while it is on its way or being ingested); its exit status.
+ */
+static int run_and_term_at(bool once, bool mid_feed)
 {
     pid_t pid;
     int status = 0, start_ok = count_in_log("poll ok source_id=fc020");
+    int start_hits = __atomic_load_n(&feed_hits, __ATOMIC_SEQ_CST);
 
     pid = fork();
     if (pid == 0) {
@@ -151,7 +164,14 @@ static int run_and_term(bool once)
         }
         _exit(127);
     }
-    if (!once) {
+    if (mid_feed) {
+        /* hang guard 60 s */
+        for (int i = 0; i < 3000 && __atomic_load_n(&feed_hits, __ATOMIC_SEQ_CST) == start_hits;
+             i++) {
+            usleep(20000);
+        }
+        kill(pid, SIGTERM);
+    } else if (!once) {
         /* SIGTERM once the poll was parsed and produced (all waiting for linger.ms): wait
          * for its "poll ok" line, not for some wall time (issue #10); 60 s is a hang guard */
         for (int i = 0; i < 3000 && count_in_log("poll ok source_id=fc020") == start_ok; i++) {
@@ -163,16 +183,25 @@ static int run_and_term(bool once)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* Distinct keys with prefix in the topic. */
-static int count_in_topic(const char *key_prefix)
+static int run_and_term(bool once)
+{
+    return run_and_term_at(once, false);
+}
+
+/*
+ * Distinct keys with prefix in the topic, reading until want are there (or 3 s without a new
+ * message); *total (may be NULL): all messages with prefix, repeated ones included.
+ */
+static int count_in_topic_of(const char *key_prefix, int want, int *total)
 {
     rd_kafka_t *rk = cfx_kafka_consumer(env.bootstraps, "fc020-check");
-    char **seen = calloc(4 * N_ITEMS, sizeof(char *));
-    int n = 0;
+    char **seen = calloc(4 * (size_t)want, sizeof(char *));
+    int n = 0, all = 0;
 
     assert_non_null(rk);
+    assert_non_null(seen);
     /* until 3 s pass without a new message (EOF can come before the first fetch) */
-    for (int idle = 0; idle < 30 && n < N_ITEMS;) {
+    for (int idle = 0; idle < 30 && n < want;) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         bool dup = false;
         if (!m) {
@@ -190,10 +219,11 @@ static int count_in_topic(const char *key_prefix)
         if (!m->err && m->payload &&
             memmem(m->payload, m->len, key_prefix, strlen(key_prefix))) {
             char *k = strndup((const char *)m->key, m->key_len);
+            all++;
             for (int j = 0; j < n && !dup; j++) {
                 dup = strcmp(seen[j], k) == 0;
             }
-            if (!dup && n < 4 * N_ITEMS) {
+            if (!dup && n < 4 * want) {
                 seen[n++] = k;
             } else {
                 free(k);
@@ -208,7 +238,15 @@ static int count_in_topic(const char *key_prefix)
         free(seen[j]);
     }
     free(seen);
+    if (total) {
+        *total = all;
+    }
     return n;
+}
+
+static int count_in_topic(const char *key_prefix)
+{
+    return count_in_topic_of(key_prefix, N_ITEMS, NULL);
 }
 
 static int count_lines(const char *path)
@@ -275,11 +313,35 @@ static void test_fc_020_broker_down_spools_exactly_the_missing(void **state)
     assert_int_equal(access(replay, F_OK), -1);
 }
 
+/*
+ * A feed ingested in chunks (POLLER_INGEST_ENTRIES_PER_PASS per loop pass), SIGTERM as soon
+ * as it was served: a feed half ingested is ingested to its end before the flush, so that run
+ * produces every item (or none, when the signal came before the body was in); with the next
+ * run each item is in the topic exactly once.
+ */
+static void test_sigterm_mid_feed_loses_and_doubles_nothing(void **state)
+{
+    int total = 0;
+
+    (void)state;
+    if (env.redis.pid <= 0) {
+        print_message("redis-server not available: skipping\n");
+        skip();
+    }
+    make_feed_of("fc020c", N_CHUNKED);
+    assert_int_equal(run_and_term_at(false, true), 0);
+    assert_int_equal(run_and_term(true), 0);
+    assert_int_equal(count_in_topic_of("fc020c-", N_CHUNKED, &total), N_CHUNKED);
+    assert_int_equal(total, N_CHUNKED);
+    assert_int_equal(access(env.spool, F_OK), -1); /* nothing left over */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fc_020_sigterm_flushes_all_500),
         cmocka_unit_test(test_fc_020_broker_down_spools_exactly_the_missing),
+        cmocka_unit_test(test_sigterm_mid_feed_loses_and_doubles_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
