@@ -21,6 +21,23 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *c, const char 
     return h->answer(c, url, h->arg);
 }
 
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct cfx_http *h = cls;
+
+    (void)c;
+    (void)con_cls;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        __atomic_add_fetch(&h->completed, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+long cfx_http_completed(struct cfx_http *h)
+{
+    return __atomic_load_n(&h->completed, __ATOMIC_SEQ_CST);
+}
+
 int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
                    unsigned max_connections)
 {
@@ -30,13 +47,13 @@ int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
     h->arg = arg;
     if (max_connections == 0) {
         h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, dispatch, h,
-                                     MHD_OPTION_END);
+                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
     } else {
-        h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                                         MHD_USE_THREAD_PER_CONNECTION,
-                                     0, NULL, NULL, dispatch, h, MHD_OPTION_CONNECTION_LIMIT,
-                                     max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                                     2 * max_connections, MHD_OPTION_END);
+        h->daemon =
+            MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+                             NULL, NULL, dispatch, h, MHD_OPTION_CONNECTION_LIMIT, max_connections,
+                             MHD_OPTION_LISTEN_BACKLOG_SIZE, 2 * max_connections,
+                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
     }
     if (!h->daemon) {
         return -1;

@@ -23,6 +23,7 @@ struct cfx_http {
     int port;                  /* the ephemeral port it listens on */
     cfx_answer_fn answer;
     void *arg;
+    long completed; /* responses sent to their last byte (cfx_http_completed()) */
 };
 
 /*
@@ -32,6 +33,13 @@ struct cfx_http {
  */
 int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
                    unsigned max_connections);
+
+/*
+ * How many responses h has sent to their last byte since it started (libmicrohttpd's
+ * request-completed notice, MHD_REQUEST_TERMINATED_COMPLETED_OK): on loopback the client can
+ * then read all of it, so a test can wait for this instead of sleeping. Thread-safe.
+ */
+long cfx_http_completed(struct cfx_http *h);
 
 /* Stop h's server (no-op when not started). */
 void cfx_http_stop(struct cfx_http *h);

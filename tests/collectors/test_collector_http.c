@@ -1491,6 +1491,7 @@ static struct {
     size_t entries;
 } chunk_log[8];
 static int n_chunks;
+static long chunky_completed_base; /* the server's completed count when the test starts */
 
 static struct reply chunky_route(const char *url, int n, void *arg)
 {
@@ -1527,17 +1528,17 @@ static void chunk_hook(const char *source_id, size_t entries, void *arg)
     if (n_chunks++ != 0) {
         return;
     }
-    /* after the first chunk: the other source's request (held at the server) is answered;
-       hang guards 20 s, then 200 ms for its bytes to reach the socket. The loop finishes that
-       transfer only if it drives curl between the chunks. */
+    /* after the first chunk: the other source's request (held at the server) is answered and
+       sent to its last byte (the server's completed count: the feed's response, then this
+       one; hang guards 20 s, never a timing assertion). The loop finishes that transfer only
+       if it drives curl between the chunks. */
     for (int i = 0; i < 2000 && holds_now() == 0; i++) {
         usleep(10000);
     }
     release_hold();
-    for (int i = 0; i < 2000 && holds_now() > 0; i++) {
+    for (int i = 0; i < 2000 && cfx_http_completed(&fx.http) < chunky_completed_base + 2; i++) {
         usleep(10000);
     }
-    usleep(200000);
 }
 
 /*
@@ -1571,6 +1572,7 @@ static void test_ingest_bounded_per_loop_pass(void **state)
     chunky_body = b.data;
     n_chunks = 0;
     fresh_server(chunky_route, NULL);
+    chunky_completed_base = cfx_http_completed(&fx.http);
     load_local(&cfg, "  max_per_host: 4\n", "chunky=/chunky other=/hold-other", NULL);
     cfx_run_new(&r, &cfg, &opts);
     chunky_poller = r.p;
