@@ -142,6 +142,12 @@ int yq_cli_usage_error(const char *prog, const char *usage, const char *fmt, ...
     return YQ_CLI_EXIT_USAGE;
 }
 
+void yq_cli_note_written(const char *path, const char *detail)
+{
+    fprintf(stderr, "已写入 %s%s%s%s\n", path, detail ? "（" : "", detail ? detail : "",
+            detail ? "）" : "");
+}
+
 int yq_cli_split_list(const char *list, char **copy, const char **words, size_t max, size_t *n)
 {
     char *save = NULL;

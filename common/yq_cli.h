@@ -134,6 +134,13 @@ int yq_cli_usage_error(const char *prog, const char *usage, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * Tell the user a yuqingctl command's --out file is written: one line "已写入 PATH" on stderr,
+ * then "（DETAIL）" when detail is not NULL (stdout stays the command's output alone).
+ * path and detail: NUL-terminated, borrowed. Thread-safe (stdio only).
+ */
+void yq_cli_note_written(const char *path, const char *detail);
+
+/*
  * Split list ("D2,D3"; "," and full-width "，" both separate, empty parts skipped) into at most
  * max words, in order, in words[] (*n of them; parts beyond max dropped). The words point into
  * *copy, a copy of list the caller frees (NULL, with *n = 0, when list is NULL).

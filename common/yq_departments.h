@@ -36,6 +36,21 @@ bool yq_departments_has(const struct yq_departments *d, const char *name);
  */
 const char *yq_departments_join(const struct yq_departments *d, char *buf, size_t len);
 
+/*
+ * Whether department (NUL-terminated UTF-8, borrowed) is in the office's department
+ * registry: the table web_departments of the ticket store (yuqingctl users dept-add).
+ * db: borrowed. registry_out: set to false when the store keeps no registry (no table, or
+ * an empty one): every name is then accepted and the caller should say so.
+ * errbuf: for ERR_NOT_FOUND one line in Chinese and English naming the department and the
+ * registered ones ("未登记的部门 '市不存在局' ... unknown department ...; known: 市自然资源局,
+ * ..."); for other errors the SQLite reason.
+ * The one check of a department name for yuqingctl stats, yuqingctl tickets and the
+ * statistics API.
+ * Returns 0 (registered, or no registry), ERR_NOT_FOUND (not registered), ERR_RETRY or ERR_IO.
+ */
+int yq_departments_check(struct yq_db *db, const char *department, bool *registry_out, char *errbuf,
+                         size_t errlen);
+
 /* Free what d owns and zero it. NULL is a no-op. */
 void yq_departments_release(struct yq_departments *d);
 

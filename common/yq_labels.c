@@ -152,6 +152,12 @@ static const struct yq_label blind_reasons[] = {
     {"quiet", "异常沉寂"},   {"unpolled", "未采集"},
 };
 
+/* a stored report's kind (briefing_reports.kind, notifier/briefing.h; yuqingctl reports list) */
+static const struct yq_label report_kinds[] = {
+    {"daily", "日报"},
+    {"event", "专报"},
+};
+
 static const struct {
     const char *name;
     const struct yq_label *v;
@@ -163,8 +169,7 @@ static const struct {
     [YQ_LABEL_RULE_SCOPE] = {"rule_scopes", rule_scopes, N(rule_scopes)},
     [YQ_LABEL_DISMISS_REASON] = {"dismiss_reasons", dismiss_reasons, N(dismiss_reasons)},
     [YQ_LABEL_LOG_ACTION] = {"log_actions", log_actions, N(log_actions)},
-    [YQ_LABEL_RESPONSE_CHANNEL] = {"response_channels", response_channels,
-                                   N(response_channels)},
+    [YQ_LABEL_RESPONSE_CHANNEL] = {"response_channels", response_channels, N(response_channels)},
     [YQ_LABEL_SOURCE_ERROR] = {"source_errors", source_errors, N(source_errors)},
     [YQ_LABEL_ROLE] = {"roles", roles, N(roles)},
     [YQ_LABEL_CLOCK] = {"clocks", clocks, N(clocks)},
@@ -174,9 +179,9 @@ static const struct {
     [YQ_LABEL_ACTION] = {"actions", actions, N(actions)},
     [YQ_LABEL_EVENT_STATE] = {"event_states", event_states, N(event_states)},
     [YQ_LABEL_EVENT_ACTION] = {"event_actions", event_actions, N(event_actions)},
-    [YQ_LABEL_RESURFACE_REASON] = {"resurface_reasons", resurface_reasons,
-                                   N(resurface_reasons)},
+    [YQ_LABEL_RESURFACE_REASON] = {"resurface_reasons", resurface_reasons, N(resurface_reasons)},
     [YQ_LABEL_BLIND_REASON] = {"blind_reasons", blind_reasons, N(blind_reasons)},
+    [YQ_LABEL_REPORT_KIND] = {"report_kinds", report_kinds, N(report_kinds)},
 };
 
 const char *yq_label(enum yq_label_kind kind, const char *code)

@@ -22,6 +22,7 @@
  *   YQ_LABEL_EVENT_ACTION      created, assign, merge, watch, ...    发现, 交办, 并入, 持续关注, ...
  *   YQ_LABEL_RESURFACE_REASON  items, heat, quiet                    信息量达到阈值, ...
  *   YQ_LABEL_BLIND_REASON      failing, walled, stale, quiet, unpolled  无法访问, 需要重新登录, ...
+ *   YQ_LABEL_REPORT_KIND       daily, event (briefing_reports.kind)  日报, 专报
  *
  * RSS, Atom and JSON feeds are websites' and news sources' feeds: they are all 网站.
  * The tables are static and read-only: every function here is thread-safe.
@@ -51,8 +52,9 @@ enum yq_label_kind {
     YQ_LABEL_EVENT_ACTION,
     YQ_LABEL_RESURFACE_REASON,
     YQ_LABEL_BLIND_REASON,
+    YQ_LABEL_REPORT_KIND,
 };
-#define YQ_LABEL_KIND_COUNT 18
+#define YQ_LABEL_KIND_COUNT 19
 
 /* One code and its label; both static NUL-terminated UTF-8. */
 struct yq_label {
@@ -91,7 +93,8 @@ const struct yq_label *yq_label_table(enum yq_label_kind kind, size_t *n_out);
  * The name of kind in JSON (GET /api/meta/labels): "states", "levels", "source_kinds",
  * "rule_scopes", "dismiss_reasons", "log_actions", "response_channels", "source_errors",
  * "roles", "clocks", "outbox_states", "notify_kinds", "held_reasons", "actions",
- * "event_states", "event_actions", "resurface_reasons"; "?" for an unknown kind. Static.
+ * "event_states", "event_actions", "resurface_reasons", "blind_reasons", "report_kinds"; "?"
+ * for an unknown kind. Static.
  */
 const char *yq_label_kind_name(enum yq_label_kind kind);
 

@@ -14,6 +14,7 @@
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_labels.h"
 #include "yq_proc.h"
 #include "yq_text.h"
 #include "yq_time.h"
@@ -99,7 +100,9 @@ static int print_html(struct ticket_store *store, int64_t id, const char *out)
     }
     rc = write_out(out, html);
     if (rc == 0 && out) {
-        fprintf(stderr, "已写入 %s（报告 %lld）\n", out, (long long)id);
+        char detail[40];
+        snprintf(detail, sizeof(detail), "报告 %lld", (long long)id);
+        yq_cli_note_written(out, detail);
     }
     free(html);
     return rc;
@@ -113,7 +116,7 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
     int err;
 
     if (o->kind && strcmp(o->kind, "daily") != 0 && strcmp(o->kind, "event") != 0) {
-        fprintf(stderr, PROG ": --kind 须为 daily 或 event\n");
+        fprintf(stderr, PROG ": --kind 须为 daily 或 event (--kind must be daily or event)\n");
         return 2;
     }
     err = briefing_reports_list(store, o->kind, NULL, (size_t)o->limit.v, &v, &n);
@@ -121,10 +124,13 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
         fprintf(stderr, PROG ": %s: %s\n", yq_strerror(err), ticket_store_errmsg(store));
         return 1;
     }
+    /* tab-separated columns under one heading; the kind by its label (日报, 专报) */
+    printf("编号\t类型\t生成时间（北京时间）\t生成人\t标题\n");
     for (size_t i = 0; i < n; i++) {
         /* an event's title is feed text: no control character (tab included) is printed */
         char by[256], title[1024];
-        printf("%lld\t%s\t%s\t%s\t%s\n", (long long)v[i].id, v[i].kind,
+        printf("%lld\t%s\t%s\t%s\t%s\n", (long long)v[i].id,
+               yq_label(YQ_LABEL_REPORT_KIND, v[i].kind),
                yq_time_format_shanghai(v[i].created_at, t, sizeof(t)),
                yq_text_printable(v[i].created_by, by, sizeof(by)),
                yq_text_printable(v[i].title, title, sizeof(title)));

@@ -15,6 +15,7 @@
 #include "ticket_store.h"
 #include "yq_banned.h"
 #include "yq_cli.h"
+#include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_proc.h"
@@ -197,8 +198,19 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
                               .overdue_only = o->overdue != 0};
     struct ticket_list list;
     int64_t now = yq_time_now();
+    char why[2560];
+    bool registry = false;
     int err;
 
+    if (o->act.department) {
+        /* the check stats and the statistics API make: an unknown name is refused, not listed */
+        err = yq_departments_check(ticket_store_db(store), o->act.department, &registry, why,
+                                   sizeof(why));
+        if (err) {
+            fprintf(stderr, "yuqingctl tickets: %s\n", why[0] ? why : yq_strerror(err));
+            return err == ERR_NOT_FOUND ? YQ_CLI_EXIT_USAGE : 1;
+        }
+    }
     f.state = o->state ? (strcmp(o->state, "all") == 0 ? NULL : o->state) : "active";
     err = ticket_store_list(store, &f, notifier_cli_limit(&o->common), &list);
     if (err) {

@@ -14,11 +14,14 @@
 #include "stats_render.h"
 #include "workcal.h"
 #include "yq_cli.h"
+#include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_db.h"
 #include "yq_time.h"
 #include "yq_banned.h"
+
+#define PROG "yuqingctl stats"
 
 static const char usage[] =
     "usage: yuqingctl stats month [YYYY-MM] [OPTIONS]\n"
@@ -90,19 +93,20 @@ static int parse(int argc, char **argv, struct cli *c, enum cli_report *which,
     case YQ_CLI_HELP:
         return YQ_CLI_HELP;
     default:
-        fprintf(stderr, "stats: %s\n", why);
+        fprintf(stderr, PROG ": %s\n", why);
         return ERR_INVALID;
     }
     report = words[0];
     c->period_arg = words[1];
     if (stats_format_parse(c->format, fmt) != 0) {
-        fprintf(stderr, "stats: 未知格式 '%s'，须为 text、html、csv 或 json (unknown format "
-                        "'%s'; use text, html, csv or json)\n",
+        fprintf(stderr,
+                PROG ": 未知格式 '%s'，须为 text、html、csv 或 json (unknown format "
+                     "'%s'; use text, html, csv or json)\n",
                 c->format, c->format);
         return ERR_INVALID;
     }
     if (!report) {
-        fprintf(stderr, "stats: 缺少报表类型 month 或 year (missing report: month or year)\n");
+        fprintf(stderr, PROG ": 缺少报表类型 month 或 year (missing report: month or year)\n");
         return ERR_INVALID;
     }
     if (strcmp(report, "month") == 0) {
@@ -112,8 +116,9 @@ static int parse(int argc, char **argv, struct cli *c, enum cli_report *which,
     } else if (strcmp(report, "publish") == 0) {
         *which = CLI_PUBLISH;
     } else {
-        fprintf(stderr, "stats: 未知报表类型 '%s'，须为 month、year 或 publish (unknown report "
-                        "'%s'; use month, year or publish)\n",
+        fprintf(stderr,
+                PROG ": 未知报表类型 '%s'，须为 month、year 或 publish (unknown report "
+                     "'%s'; use month, year or publish)\n",
                 report, report);
         return ERR_INVALID;
     }
@@ -159,14 +164,16 @@ static int write_assets(const char *out_path)
         size_t len;
         char path[4096];
         if (stats_asset_get(*name, &data, &len, NULL) != 0) {
-            fprintf(stderr, "stats: asset %s is not built in (run `npm ci` and rebuild): the "
-                            "report will have no charts\n", *name);
+            fprintf(stderr,
+                    PROG ": 未内置图表资源 %s，报表将没有图表 (asset not built in: run "
+                         "`npm ci` and rebuild)\n",
+                    *name);
             continue;
         }
         snprintf(path, sizeof(path), "%s/%s", dir, *name);
         err = yq_fs_write_file_atomic(path, (const char *)data, len);
         if (err) {
-            fprintf(stderr, "stats: cannot write '%s'\n", path);
+            fprintf(stderr, PROG ": 无法写入 '%s' (cannot write)\n", path);
         }
     }
     free(copy);
@@ -189,8 +196,8 @@ static int publish(const struct cli *c, const struct notifier_cfg *cfg,
     int rc;
 
     if (c->department) {
-        fprintf(stderr, "stats: publish 发布全部单位的通报，不接受 --department (publish takes no "
-                        "--department)\n");
+        fprintf(stderr, PROG ": publish 发布全部单位的通报，不接受 --department (publish takes no "
+                             "--department)\n");
         return 2;
     }
     if (!by || !by[0]) {
@@ -198,22 +205,22 @@ static int publish(const struct cli *c, const struct notifier_cfg *cfg,
     }
     if (sopts->now > yq_time_now()) {
         /* a publication never changes: a clock set ahead would publish an unfinished month */
-        fprintf(stderr, "stats: publish 不接受晚于当前时间的 --now (--now may not be in the "
-                        "future for publish)\n");
+        fprintf(stderr, PROG ": publish 不接受晚于当前时间的 --now (--now may not be in the "
+                             "future for publish)\n");
         return 2;
     }
     if (yq_db_open(path, YQ_DB_WAL, cfg->store.busy_timeout_ms, &db, err, sizeof(err))) {
-        fprintf(stderr, "stats: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         return 1;
     }
     rc = stats_publish(db, sopts, by, "operator", "", &pub, err, sizeof(err));
     yq_db_close(db);
     if (rc == ERR_INVALID) {
-        fprintf(stderr, "stats: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         return 2;
     }
     if (rc) {
-        fprintf(stderr, "stats: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         return 1;
     }
     printf("已发布 %s 通报（发布人 %s，%s）; published %s by %s\n", pub.period, pub.published_by,
@@ -260,34 +267,39 @@ int stats_cli_main(int argc, char **argv)
     sopts.now = c.now.s;
     if (year) {
         if (!c.period_arg || stats_parse_year(c.period_arg, &sopts.year) != 0) {
-            fprintf(stderr, "stats: year 须给出年份 YYYY，如 2026 (year needs YYYY)\n");
+            fprintf(stderr, PROG ": year 须给出年份 YYYY，如 2026 (year needs YYYY)\n");
             return 2;
         }
     } else if (!c.period_arg && which == CLI_PUBLISH) {
-        fprintf(stderr, "stats: publish 须给出月份 YYYY-MM，如 2026-11 (publish needs YYYY-MM)\n");
+        fprintf(stderr, PROG ": publish 须给出月份 YYYY-MM，如 2026-11 (publish needs YYYY-MM)\n");
         return 2;
     } else if (!c.period_arg) {
         stats_previous_month(sopts.now, &sopts.year, &sopts.month);
     } else if (stats_parse_month(c.period_arg, &sopts.year, &sopts.month) != 0) {
-        fprintf(stderr, "stats: '%s' 不是月份，须为 YYYY-MM，如 2026-11 (not a month YYYY-MM)\n",
+        fprintf(stderr, PROG ": '%s' 不是月份，须为 YYYY-MM，如 2026-11 (not a month YYYY-MM)\n",
                 c.period_arg);
         return 2;
     }
     if (notifier_cfg_load(&cfg, c.config, NULL, 0, err, sizeof(err)) != 0) {
-        fprintf(stderr, "stats: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         goto done;
     }
     if (sopts.year >= 1970 && !workcal_covers_year(cfg.cal, sopts.year)) {
-        fprintf(stderr, "stats: warning: no holiday calendar for %d: working days are "
-                        "Monday..Friday\n", sopts.year);
+        fprintf(stderr,
+                PROG ": 警告：没有 %d 年的节假日日历，工作日按周一至周五计 (warning: no "
+                     "holiday calendar for %d: working days are Monday..Friday)\n",
+                sopts.year, sopts.year);
     }
     cal.is_working_day = cal_is_working_day;
     cal.ctx = cfg.cal;
     sopts.calendar = &cal;
     sopts.department = c.department;
     if (rule_set_load_dir(c.rules, &rs, err, sizeof(err)) != 0) {
-        fprintf(stderr, "stats: warning: rule files unavailable (%s): tickets stored without "
-                        "a rule group show their rule id\n", err);
+        fprintf(stderr,
+                PROG ": 警告：无法读取规则文件，未记分组的工单按规则编号显示 (warning: rule "
+                     "files unavailable: tickets stored without a rule group show their "
+                     "rule id): %s\n",
+                err);
         rs = NULL;
     }
     groups = rule_groups(rs, &sopts.n_rule_groups);
@@ -299,25 +311,29 @@ int stats_cli_main(int argc, char **argv)
     }
     if (stats_db_open(c.db ? c.db : ticket_store_location(&cfg.store),
                       cfg.store.busy_timeout_ms, &db, err, sizeof(err)) != 0) {
-        fprintf(stderr, "stats: %s%s\n", err,
-                c.db ? "" : " (give the store with --db PATH; the demo's is .demo/tickets.db)");
+        fprintf(stderr, PROG ": %s%s\n", err,
+                c.db ? ""
+                     : "；请用 --db PATH 指定工单库，演示库为 .demo/tickets.db (give the store "
+                       "with --db PATH; the demo's is .demo/tickets.db)");
         goto done;
     }
     if (c.department) {
         bool registry = false;
-        int derr = stats_department_check(db, c.department, &registry, err, sizeof(err));
+        int derr = yq_departments_check(db, c.department, &registry, err, sizeof(err));
         if (derr == ERR_NOT_FOUND) {
-            fprintf(stderr, "stats: %s\n", err);
+            fprintf(stderr, PROG ": %s\n", err);
             rc = 2;
             goto done;
         }
         if (derr) {
-            fprintf(stderr, "stats: %s\n", err);
+            fprintf(stderr, PROG ": %s\n", err);
             goto done;
         }
         if (!registry) {
-            fprintf(stderr, "stats: warning: the store keeps no department registry (yuqingctl "
-                            "users dept-add): '%s' not checked (未核对部门名称)\n",
+            fprintf(stderr,
+                    PROG ": 警告：工单库未登记部门（yuqingctl users dept-add），未核对部门名称 "
+                         "'%s' (warning: the store keeps no department registry: not "
+                         "checked)\n",
                     c.department);
         }
     }
@@ -325,19 +341,20 @@ int stats_cli_main(int argc, char **argv)
     ropts.office = c.office;
     if ((year ? stats_year_view : stats_month_view)(db, &sopts, fmt, &ropts, &out, &out_len, err,
                                                     sizeof(err)) != 0) {
-        fprintf(stderr, "stats: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         goto done;
     }
     if (c.out) {
         if (yq_fs_write_file_atomic(c.out, out, out_len) != 0) {
-            fprintf(stderr, "stats: cannot write '%s'\n", c.out);
+            fprintf(stderr, PROG ": 无法写入 '%s' (cannot write)\n", c.out);
             goto done;
         }
         if (fmt == STATS_FORMAT_HTML && write_assets(c.out) != 0) {
             goto done;
         }
+        yq_cli_note_written(c.out, fmt == STATS_FORMAT_HTML ? "图表资源在同一目录" : NULL);
     } else if (fwrite(out, 1, out_len, stdout) != out_len || fflush(stdout) != 0) {
-        fprintf(stderr, "stats: cannot write the report to stdout\n");
+        fprintf(stderr, PROG ": 无法输出报表 (cannot write the report to stdout)\n");
         goto done;
     }
     rc = 0;

@@ -92,31 +92,6 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct yq_db **out,
     return err;
 }
 
-int stats_department_check(struct yq_db *db, const char *department, bool *registry_out,
-                           char *errbuf, size_t errlen)
-{
-    struct yq_departments reg;
-    char known[2048];
-    int err = yq_departments_read(db, &reg, errbuf, errlen);
-
-    *registry_out = false;
-    if (err) {
-        return err;
-    }
-    *registry_out = reg.n > 0;
-    if (reg.n > 0 && !yq_departments_has(&reg, department)) {
-        snprintf(errbuf, errlen,
-                 "未登记的部门 '%s'（部门以 yuqingctl users dept-add 登记）; unknown "
-                 "department '%s'; known (已登记): %s",
-                 department, department, yq_departments_join(&reg, known, sizeof(known)));
-        err = ERR_NOT_FOUND;
-    } else if (errlen > 0) {
-        errbuf[0] = '\0';
-    }
-    yq_departments_release(&reg);
-    return err;
-}
-
 struct loader {
     struct yq_db *db;
     struct stats_ticket_set *set;

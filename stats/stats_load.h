@@ -67,19 +67,6 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct yq_db **out,
 int stats_load(struct yq_db *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
                size_t errlen);
 
-/*
- * Whether department (NUL-terminated UTF-8, borrowed) is in the office's department
- * registry: the table web_departments of the ticket store (yuqingctl users dept-add).
- * db: borrowed. registry_out: set to false when the store keeps no registry (no table, or
- * an empty one): every name is then accepted and the caller should say so.
- * errbuf: for ERR_NOT_FOUND one line in Chinese and English naming the department and the
- * registered ones ("未登记的部门 '市不存在局' ... unknown department ...; known: 市自然资源局,
- * ..."); for other errors the SQLite reason.
- * Returns 0 (registered, or no registry), ERR_NOT_FOUND (not registered), ERR_RETRY or ERR_IO.
- */
-int stats_department_check(struct yq_db *db, const char *department, bool *registry_out,
-                           char *errbuf, size_t errlen);
-
 /* Free what set owns and zero it. NULL is a no-op. */
 void stats_ticket_set_release(struct stats_ticket_set *set);
 

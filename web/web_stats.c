@@ -27,6 +27,7 @@
 #include "web_internal.h"
 #include "web_reply.h"
 #include "web_stats.h"
+#include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_time.h"
 #include "yq_log.h"
@@ -152,7 +153,7 @@ static int render(struct web *w, int64_t now, const struct stats_query *q, char 
     if (q->department) {
         /* issue #11: a department the registry does not know is an error, not an empty report */
         bool registry = false;
-        err = stats_department_check(db, q->department, &registry, errbuf, errlen);
+        err = yq_departments_check(db, q->department, &registry, errbuf, errlen);
         if (err) {
             yq_db_close(db);
             return err; /* ERR_NOT_FOUND: not registered */

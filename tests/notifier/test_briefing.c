@@ -692,6 +692,11 @@ static void test_cli(void **state)
             fail_msg("reports daily: %s", err);
         }
         assert_non_null(strstr(err, "已生成日报 1"));
+        {
+            char said[512];
+            snprintf(said, sizeof(said), "已写入 %s（报告 1）\n", out);
+            assert_non_null(strstr(err, said));
+        }
         assert_int_equal(run_cli(a, err, sizeof(err)), 0);
         assert_non_null(strstr(err, "已存在日报 1"));
     }
@@ -760,6 +765,11 @@ static void test_cli(void **state)
         assert_int_equal(run_cli(a, err, sizeof(err)), 0);
         capture_end(STDOUT_FILENO, saved, path, listed, sizeof(listed));
         unlink(path);
+        /* a heading, and the kind by its label (yq_labels), not the stored code */
+        assert_true(strncmp(listed, "编号\t类型\t生成时间（北京时间）\t生成人\t标题\n",
+                            strlen("编号\t类型\t生成时间（北京时间）\t生成人\t标题\n")) == 0);
+        assert_non_null(strstr(listed, "\n1\t日报\t"));
+        assert_null(strstr(listed, "\tdaily\t"));
         assert_non_null(strstr(listed, "\t张\xEF\xBF\xBD三\t舆情\xEF\xBF\xBD[2J日报\xEF\xBF\xBD\n"));
         assert_null(strstr(listed, "\x1b"));
         assert_null(strstr(listed, "\xC2\x85"));

@@ -154,16 +154,59 @@ static int teardown(void **state)
     return 0;
 }
 
+static int run_fd(struct fx *f, const char *cfg_path, int fd, const char *const *extra, char *out,
+                  size_t len);
+
+/*
+ * A store that is not there, or a --db that names a directory (`--db .demo`), is an error in
+ * the house form (Chinese first, the English in parentheses), never an empty list.
+ */
 static void test_missing_store_is_an_error_not_an_empty_list(void **state)
 {
     struct fx *f = *state, wrong;
     const char *const list[] = {"list", NULL};
+    char err[1024], want[1024];
 
     memcpy(&wrong, f, sizeof(wrong));
     snprintf(wrong.db, sizeof(wrong.db), "%s/typo/tickets.db", f->dir);
-    assert_int_equal(run(&wrong, list), 1);
+    assert_int_equal(run_fd(&wrong, NULL, STDERR_FILENO, list, err, sizeof(err)), 1);
+    snprintf(want, sizeof(want),
+             "yuqingctl tickets: 交办单库 '%s' 不存在：请检查 --db 或 "
+             "store.path",
+             wrong.db);
+    assert_non_null(strstr(err, want));
     assert_int_not_equal(access(wrong.db, F_OK), 0); /* nothing was created */
+    snprintf(wrong.db, sizeof(wrong.db), "%s", f->dir);
+    assert_int_equal(run_fd(&wrong, NULL, STDERR_FILENO, list, err, sizeof(err)), 1);
+    snprintf(want, sizeof(want),
+             "yuqingctl tickets: 交办单库 '%s' 不是普通文件，--db 须为交办单库"
+             "文件（如 .demo/tickets.db） (ticket store '%s' is not a regular file)\n",
+             f->dir, f->dir);
+    assert_non_null(strstr(err, want));
     assert_int_equal(run(f, list), 0);
+}
+
+/*
+ * `list --department` checks the name as stats and the statistics API do
+ * (yq_departments_check()): with a registry an unknown name is refused, exit 2, naming it and
+ * the registered ones, instead of an empty table; without one any name is taken.
+ */
+static void test_list_unknown_department_is_refused(void **state)
+{
+    struct fx *f = *state;
+    const char *const unknown[] = {"list", "--department", "不存在局", NULL};
+    const char *const known[] = {"list", "--department", "市自然资源局", NULL};
+    char err[2048];
+
+    assert_int_equal(run_fd(f, NULL, STDERR_FILENO, unknown, err, sizeof(err)), 0);
+    exec_sql(f, "INSERT INTO web_departments (name, created_at) VALUES ('市自然资源局', 1), "
+                "('市生态环境局', 2);");
+    assert_int_equal(run_fd(f, NULL, STDERR_FILENO, unknown, err, sizeof(err)), 2);
+    assert_string_equal(err, "yuqingctl tickets: 未登记的部门 '不存在局'（部门以 yuqingctl users "
+                             "dept-add 登记）; unknown department '不存在局'; known (已登记): "
+                             "市自然资源局, 市生态环境局\n");
+    assert_int_equal(run_fd(f, NULL, STDERR_FILENO, known, err, sizeof(err)), 0);
+    assert_string_equal(err, "");
 }
 
 static void test_usage_errors(void **state)
@@ -580,6 +623,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         FX(test_missing_store_is_an_error_not_an_empty_list),
         FX(test_usage_errors),
+        FX(test_list_unknown_department_is_refused),
         FX(test_escalate_future_now_names_the_value_given),
         FX(test_issue_11_show_uses_labels),
         FX(test_issue_15_confirm_response),

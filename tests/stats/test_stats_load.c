@@ -419,6 +419,22 @@ static void add_events(struct stats_fixture_env *e)
     yq_db_close(db);
 }
 
+/* stats_cli_main(argv) with stderr captured into err (len bytes, NUL-terminated). */
+static int run_stats(struct stats_fixture_env *e, char **argv, char *err, size_t len)
+{
+    char path[160];
+    int argc = 0, saved, rc;
+
+    while (argv[argc]) {
+        argc++;
+    }
+    snprintf(path, sizeof(path), "%s/stderr.txt", e->dir);
+    saved = capture_begin(STDERR_FILENO, path);
+    rc = stats_cli_main(argc, argv);
+    capture_end(STDERR_FILENO, saved, path, err, len);
+    return rc;
+}
+
 /*
  * yuqingctl stats over the same store: HTML with its assets beside it, JSON and CSV. With
  * YQ_STATS_REPORT_DIR set, the HTML report is left there for the browser test
@@ -440,7 +456,10 @@ static void test_cli_writes_reports(void **state)
         char *argv[] = {"stats", "month", "2026-02", "--format", "html", "--db", e->path,
                         "--config", cfg, "--rules", rules, "--now", "2026-03-01T00:05:00+08:00",
                         "--office", "安康市人民政府办公室", "--out", out, NULL};
-        assert_int_equal(stats_cli_main(17, argv), 0);
+        char err[1024], said[512];
+        assert_int_equal(run_stats(e, argv, err, sizeof(err)), 0);
+        snprintf(said, sizeof(said), "已写入 %s（图表资源在同一目录）\n", out);
+        assert_string_equal(err, said);
     }
     {
         /* X2's stored group, and X3's from the rule files (config/rules/epidemic.yaml) */
@@ -489,22 +508,6 @@ static void test_cli_writes_reports(void **state)
     }
 }
 
-/* stats_cli_main(argv) with stderr captured into err (len bytes, NUL-terminated). */
-static int run_stats(struct stats_fixture_env *e, char **argv, char *err, size_t len)
-{
-    char path[160];
-    int argc = 0, saved, rc;
-
-    while (argv[argc]) {
-        argc++;
-    }
-    snprintf(path, sizeof(path), "%s/stderr.txt", e->dir);
-    saved = capture_begin(STDERR_FILENO, path);
-    rc = stats_cli_main(argc, argv);
-    capture_end(STDERR_FILENO, saved, path, err, len);
-    return rc;
-}
-
 /*
  * issue #11: a bad enumerated value is named (not just the usage), and --department must be a
  * registered department when the store keeps a registry (yuqingctl users dept-add); without
@@ -528,46 +531,56 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
     snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
     snprintf(rules, sizeof(rules), "%s/config/rules", YQ_SOURCE_DIR);
     assert_int_equal(run_stats(e, pdf, err, sizeof(err)), 2);
-    assert_non_null(strstr(err, "stats: 未知格式 'pdf'，须为 text、html、csv 或 json (unknown "
-                                "format 'pdf'; use text, html, csv or json)\n"));
+    assert_non_null(strstr(err,
+                           "yuqingctl stats: 未知格式 'pdf'，须为 text、html、csv 或 json (unknown "
+                           "format 'pdf'; use text, html, csv or json)\n"));
     assert_int_equal(run_stats(e, week, err, sizeof(err)), 2);
-    assert_non_null(strstr(err, "stats: 未知报表类型 'week'，须为 month、year 或 publish (unknown "
-                                "report 'week'; use month, year or publish)\n"));
+    assert_non_null(
+        strstr(err, "yuqingctl stats: 未知报表类型 'week'，须为 month、year 或 publish (unknown "
+                    "report 'week'; use month, year or publish)\n"));
     /* issue #11 (review): the options come before the report word: pdf is named */
     {
         char *pdf_first[] = {"stats", "--format", "pdf", NULL};
         char *no_report[] = {"stats", "--db", e->path, NULL};
         char *bad_month[] = {"stats", "month", "2026-13", "--db", e->path, NULL};
         assert_int_equal(run_stats(e, pdf_first, err, sizeof(err)), 2);
-        assert_non_null(strstr(err, "stats: 未知格式 'pdf'，须为 text、html、csv 或 json (unknown "
-                                    "format 'pdf'; use text, html, csv or json)\n"));
+        assert_non_null(
+            strstr(err, "yuqingctl stats: 未知格式 'pdf'，须为 text、html、csv 或 json (unknown "
+                        "format 'pdf'; use text, html, csv or json)\n"));
         assert_null(strstr(err, "--format'"));
         assert_int_equal(run_stats(e, no_report, err, sizeof(err)), 2);
-        assert_non_null(strstr(err, "stats: 缺少报表类型 month 或 year (missing report: month or "
-                                    "year)\n"));
+        assert_non_null(
+            strstr(err, "yuqingctl stats: 缺少报表类型 month 或 year (missing report: month or "
+                        "year)\n"));
         assert_int_equal(run_stats(e, bad_month, err, sizeof(err)), 2);
-        assert_non_null(strstr(err, "stats: '2026-13' 不是月份，须为 YYYY-MM，如 2026-11 (not a "
-                                    "month YYYY-MM)\n"));
+        assert_non_null(
+            strstr(err, "yuqingctl stats: '2026-13' 不是月份，须为 YYYY-MM，如 2026-11 (not a "
+                        "month YYYY-MM)\n"));
     }
     /* a bad --now: yq_cli's one form for every command's times (option and value named) */
     {
         char *bad_now[] = {"stats", "month", "--now", "2026-03-01 25:00", "--db", e->path, NULL};
         assert_int_equal(run_stats(e, bad_now, err, sizeof(err)), 2);
-        assert_non_null(strstr(err, "stats: 选项 '--now' 的取值 '2026-03-01 25:00' 不是 RFC 3339 "
-                                    "时间 (not an RFC 3339 time)\nusage: yuqingctl stats"));
+        assert_non_null(
+            strstr(err, "yuqingctl stats: 选项 '--now' 的取值 '2026-03-01 25:00' 不是 RFC 3339 "
+                        "时间 (not an RFC 3339 time)\nusage: yuqingctl stats"));
     }
     /* no registry in this store: accepted, with a warning */
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 0);
-    assert_non_null(strstr(err, "no department registry"));
+    assert_non_null(strstr(err,
+                           "yuqingctl stats: 警告：工单库未登记部门（yuqingctl users dept-add），"
+                           "未核对部门名称 '市不存在局' (warning: the store keeps no department "
+                           "registry: not checked)\n"));
     assert_int_equal(yq_db_open(e->path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
     assert_int_equal(yq_db_exec_raw(db, "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
                                   "('市应急管理局', '', 2);"),
                      YQ_DB_OK);
     yq_db_close(db);
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 2);
-    assert_string_equal(err, "stats: 未登记的部门 '市不存在局'（部门以 yuqingctl users dept-add "
-                             "登记）; unknown department '市不存在局'; known (已登记): "
-                             "市自然资源局, 市应急管理局\n");
+    assert_string_equal(
+        err, "yuqingctl stats: 未登记的部门 '市不存在局'（部门以 yuqingctl users dept-add "
+             "登记）; unknown department '市不存在局'; known (已登记): "
+             "市自然资源局, 市应急管理局\n");
     assert_int_equal(run_stats(e, known, err, sizeof(err)), 0);
 }
 
@@ -612,6 +625,12 @@ static void test_issue_17_cli_publish(void **state)
     assert_int_equal(run_stats(e, pub, err, sizeof(err)), 1);
     assert_non_null(strstr(err, "值班员张明"));
     assert_int_equal(run_stats(e, show, err, sizeof(err)), 0);
+    /* --out says where it wrote, as every command's --out does (yq_cli_note_written()) */
+    {
+        char said[512];
+        snprintf(said, sizeof(said), "已写入 %s\n", out);
+        assert_non_null(strstr(err, said));
+    }
     assert_int_equal(yq_fs_read_file(out, 1 << 20, &text, &len), 0);
     {
         /* the publication carries the annex 监测盲区 as the live report does (issue #15) */
