@@ -74,7 +74,7 @@ static int resolve(const struct archive_cli_opts *o, char **dir, int64_t *retent
         rc = archiver_cfg_load(path, NULL, 0, &cfg, err, sizeof(err));
     }
     if (rc) {
-        fprintf(stderr, "yuqingctl archive: config: %s\n", err);
+        fprintf(stderr, "yuqingctl archive: 无法读取配置 (config): %s\n", err);
         archiver_cfg_release(&cfg);
         return 2;
     }
@@ -95,12 +95,12 @@ static int open_archive(const char *dir, unsigned flags, struct archive **out)
     if (rc == ERR_NOT_FOUND) {
         fprintf(stderr, "yuqingctl archive: 归档不存在 (no archive) '%s': %s\n", shown, err);
         if (!strstr(err, "yuqingctl archive init")) {
-            fprintf(stderr, "  run: yuqingctl archive init %s\n", shown);
+            fprintf(stderr, "  请运行 (run): yuqingctl archive init %s\n", shown);
         }
         return 1;
     }
     if (rc) {
-        fprintf(stderr, "yuqingctl archive: cannot open '%s': %s\n", shown, err);
+        fprintf(stderr, "yuqingctl archive: 无法打开归档 '%s' (cannot open): %s\n", shown, err);
         return 1;
     }
     return 0;
@@ -203,7 +203,8 @@ static int cmd_status(const struct archive_cli_opts *o)
         struct recent_json r = {json_array(), (size_t)recent};
         if (!r.list || json_object_set_new(st, "recent", r.list) != 0 ||
             archive_scan(a, &f, json_row, &r, err, sizeof(err)) != 0) {
-            fprintf(stderr, "yuqingctl archive status: %s\n", err[0] ? err : "out of memory");
+            fprintf(stderr, "yuqingctl archive status: %s\n",
+                    err[0] ? err : "内存不足 (out of memory)");
             rc = 1;
         }
     }

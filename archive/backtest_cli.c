@@ -271,7 +271,7 @@ int backtest_cli_main(int argc, char **argv)
     }
     rc = rule_set_load_dir(o.dir, &draft, err, sizeof(err));
     if (rc) {
-        fprintf(stderr, "规则集有误 (invalid rule set): %s\n", err);
+        fprintf(stderr, PROG ": 规则集有误 (invalid rule set): %s\n", err);
         rc = 1;
         goto done;
     }
@@ -285,7 +285,7 @@ int backtest_cli_main(int argc, char **argv)
         }
     }
     if (rc) {
-        fprintf(stderr, "无法加载现行规则集 (cannot load the live rule set): %s\n", err);
+        fprintf(stderr, PROG ": 无法加载现行规则集 (cannot load the live rule set): %s\n", err);
         rc = 1;
         goto done;
     }
@@ -293,7 +293,7 @@ int backtest_cli_main(int argc, char **argv)
         struct archive_open_opts ao = {.flags = ARCHIVE_READONLY};
         rc = archive_open(o.archive ? o.archive : arch_dir, &ao, &arcs[i], err, sizeof(err));
         if (rc) {
-            fprintf(stderr, "无法打开归档 (cannot open the archive): %s\n", err);
+            fprintf(stderr, PROG ": 无法打开归档 (cannot open the archive): %s\n", err);
             rc = 1;
             goto done;
         }
@@ -301,7 +301,7 @@ int backtest_cli_main(int argc, char **argv)
     }
     rc = archive_backtest_run(arcs, n_arcs, draft, live, &bo, &rep, err, sizeof(err));
     if (rc) {
-        fprintf(stderr, "回测失败 (backtest failed): %s\n", err);
+        fprintf(stderr, PROG ": 回测失败 (backtest failed): %s\n", err);
         rc = 1;
         goto done;
     }
@@ -319,8 +319,9 @@ int backtest_cli_main(int argc, char **argv)
         print_table(&rep, o.dir, o.live);
     }
     if (rep.items_scanned == 0) {
-        fprintf(stderr, "时段内归档没有任何条目，回测未记录，不能据此推送 (no archived item in the "
-                        "range: the backtest is not recorded)\n");
+        fprintf(stderr,
+                PROG ": 时段内归档没有任何条目，回测未记录，不能据此推送 (no archived item in the "
+                     "range: the backtest is not recorded)\n");
         rc = 1;
         goto done;
     }
@@ -337,7 +338,8 @@ int backtest_cli_main(int argc, char **argv)
         free(text);
         json_decref(j);
         if (rc) {
-            fprintf(stderr, "回测结果未记录，推送时仍须 --force (report not recorded): %s\n", err);
+            fprintf(stderr, PROG ": 回测结果未记录，推送时仍须 --force (report not recorded): %s\n",
+                    err);
             rc = 1;
             goto done;
         }

@@ -216,7 +216,8 @@ int sources_cli_main(int argc, char **argv)
         }
         checked++;
         if (sources_check_one(&cfg, src, &c) != 0) {
-            fprintf(stderr, "yuqingctl sources: out of memory checking source '%s'\n", src->id);
+            fprintf(stderr, "yuqingctl sources: 检查来源 '%s' 时内存不足 (out of memory)\n",
+                    src->id);
             rc = 1;
             continue;
         }
@@ -227,7 +228,8 @@ int sources_cli_main(int argc, char **argv)
     }
     fflush(stdout);
     if (o.only && checked == 0) {
-        fprintf(stderr, "yuqingctl sources: no source '%s' in %s\n", o.only, o.config);
+        fprintf(stderr, "yuqingctl sources: %s 中没有来源 '%s' (no such source)\n", o.config,
+                o.only);
         rc = 2;
     }
     collector_config_release(&cfg);

@@ -256,7 +256,7 @@ int notifier_cli_store_open(const char *prog, const struct yq_proc_args *args, c
         /* --db (a file or a postgresql:// URL) replaces both store.url and store.path */
         char *path = strdup(db);
         if (!path) {
-            fprintf(stderr, "%s: out of memory\n", prog);
+            fprintf(stderr, "%s: 内存不足 (out of memory)\n", prog);
             notifier_cli_store_release(out);
             return 1;
         }

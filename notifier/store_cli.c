@@ -84,24 +84,29 @@ static int store_migrate_run(int argc, char **argv)
         return rc == YQ_CLI_HELP ? 0 : 2;
     }
     if (!o.from || !o.from[0] || !o.to || !o.to[0]) {
-        fprintf(stderr, "yuqingctl store migrate: --from and --to are both needed\n%s", usage);
+        fprintf(stderr,
+                "yuqingctl store migrate: 须同时给出 --from 和 --to (--from and --to are both "
+                "needed)\n%s",
+                usage);
         return 2;
     }
     if (store_migrate_copy(o.from, o.to, stderr, 0, &rows, err, sizeof(err)) != 0) {
         fprintf(stderr, "yuqingctl store migrate: %s\n", err);
         return 1;
     }
-    fprintf(stderr, "copied %lld rows; comparing both sides\n", (long long)rows);
+    fprintf(stderr, "已复制 %lld 行，正在核对两边 (copied %lld rows; comparing both sides)\n",
+            (long long)rows, (long long)rows);
     if (store_migrate_verify(o.from, o.to, 0, &report, err, sizeof(err)) != 0) {
-        fprintf(stderr, "yuqingctl store migrate: verification failed: %s\n", err);
+        fprintf(stderr, "yuqingctl store migrate: 核对失败 (verification failed): %s\n", err);
         return 1;
     }
     store_migrate_report_print(&report, stdout);
     bool ok = store_migrate_report_ok(&report);
     store_migrate_report_release(&report);
     if (!ok) {
-        fprintf(stderr, "yuqingctl store migrate: the copy differs from the source (MISMATCH "
-                        "above): do not switch store.url to it\n");
+        fprintf(stderr, "yuqingctl store migrate: 副本与源库不一致（见上方 MISMATCH），不要把 "
+                        "store.url 切换到副本 (the copy differs from the source: do not switch "
+                        "store.url to it)\n");
         return 1;
     }
     printf("迁移完成 (migrated): %lld rows, every table matches\n", (long long)rows);
@@ -159,7 +164,7 @@ int store_cli_main(int argc, char **argv)
         return rc;
     }
     if (notifier_cfg_load(&cfg, config, args.sets, args.n_sets, err, sizeof(err))) {
-        fprintf(stderr, "yuqingctl store: config: %s\n", err);
+        fprintf(stderr, "yuqingctl store: 无法读取配置 (config): %s\n", err);
         notifier_cfg_release(&cfg);
         return 2;
     }

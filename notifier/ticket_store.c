@@ -1079,9 +1079,10 @@ static int read_schema(struct ticket_store *store, const char *name, const char 
     }
     if (no_schema_file && *version == 0) {
         snprintf(errbuf, errlen,
-                 "'%s' is not an initialised ticket store (no schema): run 'yuqingctl store "
-                 "init --db %s' once, or fix store.path",
-                 no_schema_file, no_schema_file);
+                 "'%s' 不是已初始化的交办单库（没有表结构），请运行一次 'yuqingctl store init "
+                 "--db %s' 或修正 store.path ('%s' is not an initialised ticket store (no "
+                 "schema): run 'yuqingctl store init --db %s' once, or fix store.path)",
+                 no_schema_file, no_schema_file, no_schema_file, no_schema_file);
         return ERR_NOT_FOUND;
     }
     return 0;
@@ -1111,16 +1112,22 @@ static int store_open(const struct ticket_store_cfg *cfg, bool readonly, bool cr
         if (stat(file, &sb) != 0) {
             if (errno == ENOENT || errno == ENOTDIR) {
                 snprintf(errbuf, errlen,
-                         "ticket store '%s' does not exist: run 'yuqingctl store init --db %s' "
-                         "once to create it (or fix store.path / mount its disk)",
-                         file, file);
+                         "交办单库 '%s' 不存在，请运行一次 'yuqingctl store init --db %s' 创建"
+                         "（或修正 store.path、挂载其磁盘） (ticket store '%s' does not exist: "
+                         "run 'yuqingctl store init --db %s' once to create it (or fix "
+                         "store.path / mount its disk))",
+                         file, file, file, file);
                 return ERR_NOT_FOUND;
             }
-            snprintf(errbuf, errlen, "ticket store '%s': %s", file, strerror(errno));
+            snprintf(errbuf, errlen, "无法访问交办单库 '%s' (ticket store '%s': %s)", file, file,
+                     strerror(errno));
             return ERR_IO;
         }
         if (!S_ISREG(sb.st_mode)) {
-            snprintf(errbuf, errlen, "ticket store '%s' is not a regular file", file);
+            snprintf(errbuf, errlen,
+                     "交办单库 '%s' 不是普通文件，--db 须为交办单库文件（如 .demo/tickets.db） "
+                     "(ticket store '%s' is not a regular file)",
+                     file, file);
             return ERR_INVALID;
         }
         if (!readonly && (sb.st_mode & 077)) {

@@ -234,7 +234,7 @@ static int cmd_validate(const struct cli_opts *o)
         return yq_cli_usage_error(PROG, cli_usage, "validate 须给出规则目录 (needs a DIR)");
     }
     if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
-        fprintf(stderr, "规则集有误 (invalid rule set): %s\n", err);
+        fprintf(stderr, PROG ": 规则集有误 (invalid rule set): %s\n", err);
         return 1;
     }
     rc = departments_check(rs, o);
@@ -299,7 +299,7 @@ static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const ch
     }
     rule_set_free(live);
     if (!live_digest[0] && !force) {
-        fprintf(stderr, "推送失败 (push failed): 无法读取线上规则集第 %" PRId64 " 版: %s\n",
+        fprintf(stderr, PROG ": 推送失败 (push failed): 无法读取线上规则集第 %" PRId64 " 版: %s\n",
                 current, err[0] ? err : "out of memory");
         return 1;
     }
@@ -318,9 +318,9 @@ static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const ch
             return 0;
         }
         fprintf(stderr,
-                "规则集的回测基于旧的线上版本: run the backtest again "
-                "(规则集摘要 digest %.12s 的回测不是对比当前线上版本 %" PRId64 " 做的，未推送 "
-                "not pushed)\n",
+                PROG ": 规则集的回测基于旧的线上版本: run the backtest again "
+                     "(规则集摘要 digest %.12s 的回测不是对比当前线上版本 %" PRId64 " 做的，未推送 "
+                     "not pushed)\n",
                 digest, current);
         return 1;
     }
@@ -333,8 +333,8 @@ static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const ch
         return 0;
     }
     fprintf(stderr,
-            "规则集未经回测: run yuqingctl rules backtest %s first, or push with --force "
-            "(规则集摘要 digest %.12s 没有回测记录，未推送 not pushed)\n",
+            PROG ": 规则集未经回测: run yuqingctl rules backtest %s first, or push with --force "
+                 "(规则集摘要 digest %.12s 没有回测记录，未推送 not pushed)\n",
             dir, digest);
     return 1;
 }
@@ -349,7 +349,7 @@ static int cmd_push(const struct cli_opts *o, struct yq_redis *r)
     int rc;
 
     if (rule_set_load_dir(o->arg, &rs, err, sizeof(err)) != 0) {
-        fprintf(stderr, "规则集有误，未推送 (invalid rule set, not pushed): %s\n", err);
+        fprintf(stderr, PROG ": 规则集有误，未推送 (invalid rule set, not pushed): %s\n", err);
         return 1;
     }
     rc = departments_check(rs, o);
@@ -365,7 +365,7 @@ static int cmd_push(const struct cli_opts *o, struct yq_redis *r)
     }
     rc = rules_store_push(r, rs, by ? by : "unknown", yq_time_now(), &version, err, sizeof(err));
     if (rc) {
-        fprintf(stderr, "推送失败 (push failed): %s\n", err);
+        fprintf(stderr, PROG ": 推送失败 (push failed): %s\n", err);
     } else {
         printf("已推送规则集第 %" PRId64 " 版（%zu 条规则）%s\n", version, rs->n_rules,
                forced ? "，强制推送：未经回测 (forced, no backtest)" : "");
@@ -524,7 +524,7 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
         rc = yq_fs_read_file(o->arg, CLI_MAX_TEXT_BYTES, &text, &len);
     }
     if (rc) {
-        fprintf(stderr, "无法读取 '%s' (cannot read: %s)\n", o->arg, yq_strerror(rc));
+        fprintf(stderr, PROG ": 无法读取 '%s' (cannot read: %s)\n", o->arg, yq_strerror(rc));
         return 1;
     }
     if (o->dir) {
@@ -533,7 +533,7 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
         rc = rules_store_load(r, 0, &rs, err, sizeof(err));
     }
     if (rc) {
-        fprintf(stderr, "无法加载规则 (cannot load rules): %s\n", err);
+        fprintf(stderr, PROG ": 无法加载规则 (cannot load rules): %s\n", err);
         free(text);
         return 1;
     }
@@ -555,7 +555,7 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
         }
         print_matches(rs, &mr, &item);
     } else {
-        fprintf(stderr, "匹配失败 (matching failed: %s)\n", yq_strerror(rc));
+        fprintf(stderr, PROG ": 匹配失败 (matching failed: %s)\n", yq_strerror(rc));
     }
     match_result_release(&mr);
     rule_set_free(rs);

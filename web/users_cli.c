@@ -61,7 +61,7 @@ static int parse_opts(int argc, char **argv, struct users_opts *o)
     memset(o, 0, sizeof(*o));
     o->config = "config/notifier.yaml";
     if (argc < 2) {
-        return yq_cli_usage_error(PROG, usage, "missing command");
+        return yq_cli_usage_error(PROG, usage, "缺少命令 (missing command)");
     }
     o->sub = argv[1];
     rc = yq_cli_parse_cmd(PROG, usage, argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o, NULL,
@@ -113,7 +113,8 @@ static int read_password(const struct users_opts *o, char **out)
     if (o->password_file) {
         size_t len = 0;
         if (yq_fs_read_file(o->password_file, WEB_PASSWORD_MAX + 2, out, &len) != 0) {
-            fprintf(stderr, "yuqingctl users: cannot read '%s'\n", o->password_file);
+            fprintf(stderr, "yuqingctl users: 无法读取密码文件 '%s' (cannot read)\n",
+                    o->password_file);
             return 1;
         }
         while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r')) {
@@ -122,7 +123,8 @@ static int read_password(const struct users_opts *o, char **out)
         return 0;
     }
     if (!fgets(line, sizeof(line), stdin)) {
-        fprintf(stderr, "yuqingctl users: no password on standard input\n");
+        fprintf(stderr, "yuqingctl users: 标准输入没有密码，请用管道输入或给出 --password-file "
+                        "(no password on standard input)\n");
         return 1;
     }
     n = strlen(line);
@@ -149,11 +151,13 @@ static int cmd_add(const struct users_opts *o, struct web_auth *a)
     int err;
 
     if (!o->username || !o->role) {
-        return yq_cli_usage_error(PROG, usage, "add needs --username and --role");
+        return yq_cli_usage_error(
+            PROG, usage, "add 须给出 --username 和 --role (add needs --username and --role)");
     }
     if (web_role_parse(o->role, &role) != 0) {
         return yq_cli_usage_error(
-            PROG, usage, "unknown role '%s' (admin, duty_officer, liaison, head)", o->role);
+            PROG, usage, "未知角色 '%s'，须为 admin、duty_officer、liaison 或 head (unknown role)",
+            o->role);
     }
     if (read_password(o, &pw)) {
         return 1;
@@ -176,7 +180,8 @@ static int cmd_change(const struct users_opts *o, struct web_auth *a, int disabl
     int err;
 
     if (!o->username) {
-        return yq_cli_usage_error(PROG, usage, "%s needs --username", o->sub);
+        return yq_cli_usage_error(PROG, usage, "%s 须给出 --username (%s needs --username)", o->sub,
+                                  o->sub);
     }
     if (passwd && read_password(o, &pw)) {
         return 1;
@@ -261,12 +266,13 @@ static int cmd_token(const struct users_opts *o, struct web_auth *a)
     int err;
 
     if (!o->username) {
-        return yq_cli_usage_error(PROG, usage, "token needs --username");
+        return yq_cli_usage_error(PROG, usage, "token 须给出 --username (token needs --username)");
     }
     err = web_token_create(a, o->username, o->name, (int64_t)o->ttl_days.v * 86400, yq_time_now(),
                            token, sizeof(token), NULL);
     if (err) {
-        fprintf(stderr, "yuqingctl users: cannot create token: %s\n", yq_strerror(err));
+        fprintf(stderr, "yuqingctl users: 无法生成令牌 (cannot create token): %s\n",
+                yq_strerror(err));
         return 1;
     }
     puts(token);
@@ -311,18 +317,20 @@ int users_cli_main(int argc, char **argv)
         rc = cmd_token(&o, a);
     } else if (strcmp(o.sub, "dept-add") == 0) {
         if (!o.department) {
-            rc = yq_cli_usage_error(PROG, usage, "dept-add needs --department");
+            rc = yq_cli_usage_error(PROG, usage,
+                                    "dept-add 须给出 --department (dept-add needs --department)");
         } else {
             int e = web_department_add(a, o.department, o.head, yq_time_now());
             if (e && e != ERR_EXISTS) {
-                fprintf(stderr, "yuqingctl users: cannot add department: %s\n", yq_strerror(e));
+                fprintf(stderr, "yuqingctl users: 无法登记部门 (cannot add department): %s\n",
+                        yq_strerror(e));
             }
             rc = (e && e != ERR_EXISTS) ? 1 : 0;
         }
     } else if (strcmp(o.sub, "dept-list") == 0) {
         rc = web_department_list(a, &v) ? 1 : o.json ? print_json(v) : print_departments(v);
     } else {
-        rc = yq_cli_usage_error(PROG, usage, "unknown command '%s'", o.sub);
+        rc = yq_cli_usage_error(PROG, usage, "未知命令 '%s' (unknown command)", o.sub);
     }
     web_auth_free(a);
     free(db);

@@ -443,7 +443,8 @@ static void test_issue_14_push_needs_backtest(void **state)
     snprintf(want, sizeof(want),
              "yuqingctl rules: 未核对部门：请用 --db 指定工单库或用 --notifier-config 指定通知配置 "
              "(departments not checked: give --db TICKET_STORE or --notifier-config FILE)\n"
-             "规则集未经回测: run yuqingctl rules backtest %s first, or push with --force "
+             "yuqingctl rules: 规则集未经回测: run yuqingctl rules backtest %s first, or push with "
+             "--force "
              "(规则集摘要 digest %.12s 没有回测记录，未推送 not pushed)\n",
              g1, digest);
     assert_string_equal(err_out, want);
@@ -458,7 +459,8 @@ static void test_issue_14_push_needs_backtest(void **state)
     assert_int_equal(rules_backtest_record_put(r, digest, rec, 60, e, sizeof(e)), 0);
     assert_int_equal(run(NULL, "rules", "push", g1, "--redis", addr, NULL), 1);
     assert_string_equal(out, "");
-    assert_non_null(strstr(err_out, "规则集的回测基于旧的线上版本: run the backtest again"));
+    assert_non_null(
+        strstr(err_out, "yuqingctl rules: 规则集的回测基于旧的线上版本: run the backtest again"));
     /* against the live set but over no item: refused */
     snprintf(rec, sizeof(rec), "{\"live_digest\":\"%s\",\"items_scanned\":0}", live_digest);
     assert_int_equal(rules_backtest_record_put(r, digest, rec, 60, e, sizeof(e)), 0);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,34 @@ static void test_issue_16_errors_never_show_the_password(void **state)
 }
 
 /*
+ * `users add` without --password-file and nothing on standard input (`< /dev/null`): exit 1
+ * with the house form (command, Chinese, the English in parentheses), nothing added.
+ */
+static void test_add_without_a_password_says_so(void **state)
+{
+    struct env *e = *state;
+    char out[4096], err[4096];
+    char *add[] = {"users",  "add",          "--username", "duty9",
+                   "--role", "duty_officer", "--config",   "/nonexistent/notifier.yaml",
+                   "--db",   e->db_arg,      NULL};
+    int saved = dup(STDIN_FILENO), null = open("/dev/null", O_RDONLY), rc;
+
+    assert_true(saved >= 0 && null >= 0);
+    assert_int_equal(dup2(null, STDIN_FILENO), STDIN_FILENO);
+    close(null);
+    clearerr(stdin);
+    rc = run(e, add, out, sizeof(out), err, sizeof(err));
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    clearerr(stdin);
+    assert_int_equal(rc, 1);
+    assert_string_equal(err,
+                        "yuqingctl users: 标准输入没有密码，请用管道输入或给出 --password-file "
+                        "(no password on standard input)\n");
+    assert_string_equal(out, "");
+}
+
+/*
  * A bad --ttl-days is refused while the arguments are read, in yq_cli's one form (option and
  * value named), exit 2: before the store is opened, so a missing store does not hide it
  * (it used to be read after opening the store: exit 1 here).
@@ -206,6 +235,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_issue_16_errors_never_show_the_password, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_ttl_days_is_a_usage_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_without_a_password_says_so, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
