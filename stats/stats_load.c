@@ -86,8 +86,9 @@ int stats_db_open(const char *path, int64_t busy_timeout_ms, struct yq_db **out,
                              out, errbuf, errlen);
     if (err == ERR_NOT_FOUND) {
         char where[512];
-        snprintf(errbuf, errlen, "ticket store '%s' does not exist",
-                 yq_db_redact(path, where, sizeof(where)));
+        yq_db_redact(path, where, sizeof(where));
+        snprintf(errbuf, errlen, "交办单库 '%s' 不存在 (ticket store '%s' does not exist)", where,
+                 where);
     }
     return err;
 }

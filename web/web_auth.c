@@ -384,9 +384,9 @@ int web_auth_open(const struct web_auth_cfg *cfg, const char *path, struct web_a
         char where[512];
         yq_db_redact(path, where, sizeof(where));
         snprintf(errbuf, errlen,
-                 "ticket store '%s' does not exist: run 'yuqingctl store init --db %s' once to "
-                 "create it",
-                 where, where);
+                 "交办单库 '%s' 不存在，请运行一次 'yuqingctl store init --db %s' 创建 (ticket "
+                 "store '%s' does not exist: run 'yuqingctl store init --db %s' once to create it)",
+                 where, where, where, where);
         web_auth_free(a);
         return ERR_NOT_FOUND;
     }

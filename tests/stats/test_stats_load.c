@@ -565,6 +565,18 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
             strstr(err, "yuqingctl stats: 选项 '--now' 的取值 '2026-03-01 25:00' 不是 RFC 3339 "
                         "时间 (not an RFC 3339 time)\nusage: yuqingctl stats"));
     }
+    /* a --db that is not there names it, in the house form */
+    {
+        char missing[256], want[1024];
+        char *gone[] = {"stats",    "month", "2026-02", "--db", missing,
+                        "--config", cfg,     "--rules", rules,  NULL};
+        snprintf(missing, sizeof(missing), "%s/no-such/tickets.db", e->dir);
+        assert_int_equal(run_stats(e, gone, err, sizeof(err)), 1);
+        snprintf(want, sizeof(want),
+                 "yuqingctl stats: 交办单库 '%s' 不存在 (ticket store '%s' does not exist)\n",
+                 missing, missing);
+        assert_non_null(strstr(err, want));
+    }
     /* no registry in this store: accepted, with a warning */
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 0);
     assert_non_null(strstr(err,
