@@ -121,7 +121,8 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
     }
     err = briefing_reports_list(store, o->kind, NULL, (size_t)o->limit.v, &v, &n);
     if (err) {
-        fprintf(stderr, PROG ": %s: %s\n", yq_strerror(err), ticket_store_errmsg(store));
+        fprintf(stderr, PROG ": 无法列出报告 (list failed: %s): %s\n", yq_strerror(err),
+                ticket_store_errmsg(store));
         return 1;
     }
     /* tab-separated columns under one heading; the kind by its label (日报, 专报) */

@@ -516,7 +516,8 @@ static int cmd_outbox(struct ticket_store *store, const struct opts *o)
                                 "coalesce(delivered_at, 0), subject, last_error FROM outbox "
                                 "WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2", &st);
     if (rc != YQ_DB_OK) {
-        fprintf(stderr, "yuqingctl tickets: outbox: %s\n", yq_db_errmsg(ticket_store_db(store)));
+        fprintf(stderr, "yuqingctl tickets: 无法读取通知队列 (outbox): %s\n",
+                yq_db_errmsg(ticket_store_db(store)));
         return 1;
     }
     if (o->state) {
