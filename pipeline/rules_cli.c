@@ -68,6 +68,7 @@ struct cli_opts {
     bool local;          /* --local (rules test) */
     bool force;          /* --force (rules push): push without a recorded backtest */
     struct yq_cli_long limit; /* --limit (rules list): default 20 */
+    char redis_addr[300];     /* HOST:PORT the commands use (--redis, --config or the default) */
 };
 
 static int parse_opts(int argc, char **argv, struct cli_opts *o)
@@ -119,8 +120,18 @@ int rules_cli_redis_addr(const char *addr, struct yq_redis_cfg *cfg)
     return 0;
 }
 
-/* Redis settings from --config or --redis (default 127.0.0.1:6379). Returns 0 or 1/2. */
-static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
+/* Tell that Redis did not answer at the address tried, and how to give another one. */
+static void redis_unreachable(const struct cli_opts *o, const char *what)
+{
+    fprintf(stderr,
+            "%s：Redis %s 不可达 (Redis unreachable at %s); 用 --redis 主机:端口 指定地址 "
+            "(give --redis HOST:PORT; the demo's Redis is --redis 127.0.0.1:16379)\n",
+            what, o->redis_addr, o->redis_addr);
+}
+
+/* Redis settings from --config or --redis (default 127.0.0.1:6379) into cfg and
+ * o->redis_addr. Returns 0 or 1/2. */
+static int redis_cfg(struct cli_opts *o, struct matcher_cfg *cfg)
 {
     char err[1024] = "";
     int rc = matcher_cfg_load(o->config, NULL, 0, cfg, err, sizeof(err));
@@ -134,6 +145,8 @@ static int redis_cfg(const struct cli_opts *o, struct matcher_cfg *cfg)
         return yq_cli_usage_error(
             PROG, cli_usage, "--redis 须为 主机:端口，而不是 '%s' (needs HOST:PORT)", o->redis);
     }
+    snprintf(o->redis_addr, sizeof(o->redis_addr), "%s:%" PRId64,
+             cfg->redis.host ? cfg->redis.host : "127.0.0.1", cfg->redis.port);
     return rc ? 1 : 0;
 }
 
@@ -272,9 +285,11 @@ static bool record_matches_live(const char *rec, const char *live_digest)
  * live set unchanged. digest: gets rs's digest. *forced: true when pushed by --force alone.
  * Returns 0 (push), 1 (refused or Redis unreadable: said on stderr).
  */
-static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const char *dir,
-                         bool force, char digest[RULES_DIGEST_HEX_LEN + 1], bool *forced)
+static int backtest_gate(const struct cli_opts *o, struct yq_redis *r, const struct rule_set *rs,
+                         char digest[RULES_DIGEST_HEX_LEN + 1], bool *forced)
 {
+    const char *dir = o->arg;
+    bool force = o->force;
     char live_digest[RULES_DIGEST_HEX_LEN + 1], err[1024] = "", *rec = NULL;
     struct rule_set *live = NULL;
     int64_t current = 0;
@@ -286,7 +301,7 @@ static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const ch
         return 1;
     }
     if (rules_store_current(r, &current) != 0) {
-        fprintf(stderr, "推送失败 (push failed): 无法读取当前规则版本 (Redis unreachable)\n");
+        redis_unreachable(o, "推送失败 (push failed): 无法读取当前规则版本");
         return 1;
     }
     if (current == 0) {
@@ -325,7 +340,7 @@ static int backtest_gate(struct yq_redis *r, const struct rule_set *rs, const ch
         return 1;
     }
     if (rc != ERR_NOT_FOUND) {
-        fprintf(stderr, "推送失败 (push failed): 无法读取回测记录 (Redis unreachable)\n");
+        redis_unreachable(o, "推送失败 (push failed): 无法读取回测记录");
         return 1;
     }
     if (force) {
@@ -358,7 +373,7 @@ static int cmd_push(const struct cli_opts *o, struct yq_redis *r)
         rule_set_free(rs);
         return rc;
     }
-    rc = backtest_gate(r, rs, o->arg, o->force, digest, &forced);
+    rc = backtest_gate(o, r, rs, digest, &forced);
     if (rc) {
         rule_set_free(rs);
         return rc;
@@ -387,8 +402,11 @@ static int cmd_list(const struct cli_opts *o, struct yq_redis *r)
 
     if (rules_store_current(r, &current) != 0 ||
         rules_store_history(r, (size_t)o->limit.v, &h, &n) != 0) {
-        fprintf(stderr, "无法读取规则集历史：Redis 不可达或数据有误 (cannot read rule set "
-                        "history)\n");
+        if (!yq_redis_is_up(r)) {
+            redis_unreachable(o, "无法读取规则集历史 (cannot read rule set history)");
+        } else {
+            fprintf(stderr, "无法读取规则集历史：数据有误 (cannot read rule set history)\n");
+        }
         return 1;
     }
     if (n == 0) {
@@ -531,6 +549,11 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
         rc = rule_set_load_dir(o->dir, &rs, err, sizeof(err));
     } else {
         rc = rules_store_load(r, 0, &rs, err, sizeof(err));
+    }
+    if (rc && !o->dir && !yq_redis_is_up(r)) {
+        redis_unreachable(o, "无法加载规则 (cannot load rules)");
+        free(text);
+        return 1;
     }
     if (rc) {
         fprintf(stderr, PROG ": 无法加载规则 (cannot load rules): %s\n", err);

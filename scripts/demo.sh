@@ -8,10 +8,20 @@
 #     127.0.0.1:19102), yuqing-collector (metrics on 127.0.0.1:19101), yuqing-archiver
 #     (every item into .demo/archive for 检索 and 回测; metrics on 127.0.0.1:19103),
 # creates demo accounts and a few months of ticket history (yuqingctl demo-history) on the
-# first run and pushes the rules of config/rules/. Ctrl-C stops
-# everything it started. Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT,
+# first run and pushes the rules of config/rules/. Ctrl-C (or kill -INT / -TERM of this script)
+# stops everything it started; when one of the processes exits, the script names it and its
+# log and stops the others. The pids of a running demo are in .demo/pids: a second start while
+# they run says so, with the command that stops them. Ports: YQ_DEMO_REDIS_PORT, YQ_DEMO_FEED_PORT, YQ_DEMO_HTTP_PORT,
 # YQ_DEMO_METRICS_PORT, YQ_DEMO_HOOK_PORT (the stand-in robots' webhook receiver) override them.
 set -euo pipefail
+# A shell started in the background (`./scripts/demo.sh &` from a script) inherits SIGINT
+# ignored and cannot trap it, so `kill -INT` would be lost: start again with SIGINT at its
+# default, once.
+if [ -z "${YQ_DEMO_SIGINT_RESET:-}" ]; then
+  YQ_DEMO_SIGINT_RESET=1 exec python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp("bash", ["bash"] + sys.argv[1:])' "$0" "$@"
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 redis_port=${YQ_DEMO_REDIS_PORT:-16379}
@@ -27,7 +37,45 @@ bin=$root/build-demo # git-ignored (/build*/)
 BUILD_DIR=$bin "$root/scripts/build.sh" -DYQ_TESTS=OFF -DYQ_SANITIZE=OFF -DYQ_FUZZ=OFF
 
 mkdir -p "$state/redis" "$state/logs"
-pids=()
+
+# A demo still running (its processes outlived a `kill -9` of this script, or it runs in
+# another terminal): its pids are in .demo/pids ("pid log name" per line); each still alive
+# whose command line names this .demo/ (redis-server, which renames itself: whose working
+# directory is in it) is one of its processes. Say which, and how to stop them.
+if [ -s "$state/pids" ]; then
+  alive=()
+  while read -r pid log name; do
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+    cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
+    if kill -0 "$pid" 2>/dev/null && [[ $cmd == *"$state/"* || $cwd/ == "$state/"* ]]; then
+      alive+=("$pid")
+      echo "demo process still running: $name (pid $pid, log $log)" >&2
+    fi
+  done <"$state/pids"
+  if [ ${#alive[@]} -gt 0 ]; then
+    echo "an earlier demo is still running (演示仍在运行); stop it first: kill ${alive[*]}" >&2
+    exit 1
+  fi
+  rm -f "$state/pids"
+fi
+
+pids=() names=() logs=()
+# start NAME LOG COMMAND...: COMMAND in the background, its output appended to LOG, its pid
+# recorded (also in .demo/pids for the check above)
+start() {
+  local name=$1 log=$2
+  shift 2
+  "$@" >>"$log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+  logs+=("${log#"$root/"}")
+  echo "$! ${log#"$root/"} $name" >>"$state/pids"
+}
+# exited I: say that process I exited, with its log's last lines
+exited() {
+  echo "demo process exited: ${names[$1]} (pid ${pids[$1]}); last lines of ${logs[$1]}:" >&2
+  tail -n 5 "$root/${logs[$1]}" | sed 's/^/  /' >&2
+}
 cleanup() {
   trap - INT TERM EXIT
   echo
@@ -37,6 +85,7 @@ cleanup() {
     kill -TERM "${pids[$i]}" 2>/dev/null || true
     wait "${pids[$i]}" 2>/dev/null || true
   done
+  rm -f "$state/pids"
   echo "已停止，状态保存在 .demo/（删除它即可从头开始；stopped, state kept under .demo/)"
 }
 trap 'cleanup; exit 0' INT TERM
@@ -51,26 +100,28 @@ for p in "$redis_port" "$feed_port" "$http_port" "$metrics_port" "$hook_port"; d
   fi
 done
 
-wait_for() { # what, seconds, command...
-  local what=$1 secs=$2
+wait_for() { # what, seconds, command...: also stops at once when the newest process exits
+  local what=$1 secs=$2 last=$((${#pids[@]} - 1))
   shift 2
   for ((n = 0; n < secs * 10; n++)); do
     if "$@" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "${pids[$last]}" 2>/dev/null; then
+      exited "$last"
+      exit 1
+    fi
     sleep 0.1
   done
   echo "$what did not come up; see .demo/logs/" >&2
   exit 1
 }
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$state/redis" \
-  --save 60 1 --appendonly yes --daemonize no >>"$state/logs/redis.log" 2>&1 &
-pids+=($!)
+start redis-server "$state/logs/redis.log" redis-server --port "$redis_port" --bind 127.0.0.1 \
+  --dir "$state/redis" --save 60 1 --appendonly yes --daemonize no
 wait_for "redis-server" 10 redis-cli -p "$redis_port" ping
 
 rm -f "$state/kafka.bootstrap"
-"$bin/tools/yuqingctl" kafka-dev --partitions 4 --bootstrap-file "$state/kafka.bootstrap" \
-  >>"$state/logs/kafka.log" 2>&1 &
-pids+=($!)
+start "mock Kafka" "$state/logs/kafka.log" "$bin/tools/yuqingctl" kafka-dev --partitions 4 \
+  --bootstrap-file "$state/kafka.bootstrap"
 wait_for "mock Kafka" 10 test -s "$state/kafka.bootstrap"
 bootstrap=$(cat "$state/kafka.bootstrap")
 
@@ -78,9 +129,8 @@ bootstrap=$(cat "$state/kafka.bootstrap")
 # published more than 72 h before their fetch as old, without a ticket (issue #11)
 rm -rf "$state/feeds"
 python3 deploy/demo/shift_feed_dates.py deploy/demo/feeds "$state/feeds" >/dev/null
-python3 -m http.server "$feed_port" --bind 127.0.0.1 --directory "$state/feeds" \
-  >>"$state/logs/feeds.log" 2>&1 &
-pids+=($!)
+start "sample feed server" "$state/logs/feeds.log" python3 -m http.server "$feed_port" \
+  --bind 127.0.0.1 --directory "$state/feeds"
 wait_for "sample feed server" 10 curl -fsS "http://127.0.0.1:$feed_port/ankang-gov-news.xml"
 
 # The setup commands' own log lines (English, UTC: for operators) go to .demo/logs/setup.log;
@@ -151,34 +201,31 @@ fi
 
 # Notifications (交办, 催办, 督办) go to a local webhook receiver standing in for the office's
 # group robots; each message becomes one line of .demo/logs/notifications.jsonl.
-python3 deploy/demo/webhook_receiver.py "$hook_port" "$state/logs/notifications.jsonl" \
-  2>>"$state/logs/webhook.log" &
-pids+=($!)
+start "webhook receiver" "$state/logs/webhook.log" python3 deploy/demo/webhook_receiver.py \
+  "$hook_port" "$state/logs/notifications.jsonl"
 sed -e "s|@CALENDAR_DIR@|$root/config/calendar|" -e "s|@HTTP_PORT@|$http_port|" \
   -e "s|@REDIS_PORT@|$redis_port|" -e "s|@HOOK_PORT@|$hook_port|" \
   -e "s|@STORE_PATH@|$state/tickets.db|" \
   deploy/demo/notifier.yaml >"$state/notifier.yaml"
 
 common=(--set "kafka.bootstrap_servers=$bootstrap" --set "redis.port=$redis_port")
-"$bin/notifier/yuqing-notifier" --config "$state/notifier.yaml" \
-  --set "kafka.bootstrap_servers=$bootstrap" --set "store.path=$state/tickets.db" \
-  --set "http.port=$http_port" --set "web.archive_dir=$state/archive" \
-  2>>"$state/logs/notifier.log" &
-pids+=($!)
-"$bin/archive/yuqing-archiver" --config config/archiver.yaml \
-  --set "kafka.bootstrap_servers=$bootstrap" --set "archive.dir=$state/archive" \
-  --set "archive.metrics_port=$((metrics_port + 2))" 2>>"$state/logs/archiver.log" &
-pids+=($!)
-"$bin/pipeline/yuqing-matcher" --config config/matcher.yaml "${common[@]}" \
-  --set "matcher.rules_cache_path=$state/matcher-rules.json" \
-  --set "matcher.metrics_port=$((metrics_port + 1))" 2>>"$state/logs/matcher.log" &
-pids+=($!)
-sed "s/127.0.0.1:18081/127.0.0.1:$feed_port/" config/sources.yaml >"$state/sources.yaml"
-"$bin/collectors/yuqing-collector" --config "$state/sources.yaml" "${common[@]}" \
-  --set "collector.metrics_port=$metrics_port" \
-  --set "collector.spool_path=$state/collector-spool.jsonl" 2>>"$state/logs/collector.log" &
-pids+=($!)
+start yuqing-notifier "$state/logs/notifier.log" "$bin/notifier/yuqing-notifier" \
+  --config "$state/notifier.yaml" --set "kafka.bootstrap_servers=$bootstrap" \
+  --set "store.path=$state/tickets.db" --set "http.port=$http_port" \
+  --set "web.archive_dir=$state/archive"
+# the notifier's start-up (store, Kafka, web) comes first: one that exits is told at once
 wait_for "yuqing-notifier" 10 curl -fsS "http://127.0.0.1:$http_port/healthz"
+start yuqing-archiver "$state/logs/archiver.log" "$bin/archive/yuqing-archiver" \
+  --config config/archiver.yaml --set "kafka.bootstrap_servers=$bootstrap" \
+  --set "archive.dir=$state/archive" --set "archive.metrics_port=$((metrics_port + 2))"
+start yuqing-matcher "$state/logs/matcher.log" "$bin/pipeline/yuqing-matcher" \
+  --config config/matcher.yaml "${common[@]}" \
+  --set "matcher.rules_cache_path=$state/matcher-rules.json" \
+  --set "matcher.metrics_port=$((metrics_port + 1))"
+sed "s/127.0.0.1:18081/127.0.0.1:$feed_port/" config/sources.yaml >"$state/sources.yaml"
+start yuqing-collector "$state/logs/collector.log" "$bin/collectors/yuqing-collector" \
+  --config "$state/sources.yaml" "${common[@]}" --set "collector.metrics_port=$metrics_port" \
+  --set "collector.spool_path=$state/collector-spool.jsonl"
 
 cat <<MSG
 
@@ -192,15 +239,15 @@ $(sed 's/^/    /' "$state/accounts.txt")
   采集器指标 (collector metrics): http://127.0.0.1:$metrics_port/metrics   日志 (logs): .demo/logs/
   归档 (archive of every item, 检索): ./build-demo/tools/yuqingctl archive status --dir .demo/archive
   规则回测 (a changed rule set tried on the archive; also on the 规则 page):
-    ./build-demo/tools/yuqingctl rules backtest DIR --archive .demo/archive --redis 127.0.0.1:$redis_port
+    ./build-demo/tools/yuqingctl rules backtest DIR --since 30d --archive .demo/archive --redis 127.0.0.1:$redis_port
   按 Ctrl-C 停止全部进程 (Ctrl-C stops everything).
 
 MSG
 while true; do
-  for pid in "${pids[@]}"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "a demo process (pid $pid) exited, so the demo stops everything (it is no" \
-        "supervisor; use deploy/systemd for that); see .demo/logs/" >&2
+  for i in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      exited "$i"
+      echo "so the demo stops everything (it is no supervisor; use deploy/systemd for that)" >&2
       exit 1
     fi
   done

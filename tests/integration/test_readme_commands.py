@@ -13,6 +13,9 @@ and its end runs with NUMBER replaced by a dismissed and a closed ticket of the 
 exits 0 and shows the stopped clocks; the actions reach the department through the README's
 --config (refused for the ticket's state, never for a missing channel), while the same line
 with the shipped config/notifier.yaml is refused for naming no channel (review of issue #11).
+Then, in the order given, the block acts on an open II ticket (a fresh demo's only ticket is
+the sample feed's II 重大 燃气泄漏): each line exits 0, so the README's set-level is to a level
+that ticket has not got.
 
 Usage: test_readme_commands.py --build-dir DIR --source-dir DIR
 """
@@ -286,6 +289,23 @@ def main():
                     sys.exit("FAIL: %s with the shipped config: exit %d, %s" % (
                         line, p.returncode, err))
                 print("ok: %s (%s)" % (line, number))
+
+        # ... and in the order given they act on an open ticket of level II, as a fresh demo's
+        # only one (the sample feed's 燃气泄漏, II 重大): show, set-level (its own level would
+        # be refused: level_unchanged), dismiss; each exits 0 and names the ticket. The history
+        # has settled tickets only: a closed one is reopened and, unless II, set to II first.
+        number, level = next((t["number"], t["level"]) for t in hist
+                             if t["state"] == "closed" and t["department"])
+        run([ctl, "tickets", "reopen", number, "--no-notify"] + db, root)
+        if level != "II":
+            run([ctl, "tickets", "set-level", number, "--level", "重大", "--no-notify"] + db, root)
+        for line in tcmds:
+            argv = [number if a == "NUMBER" else a for a in shlex.split(line)]
+            p = run([ctl] + argv[1:], root)
+            if number not in p.stdout.decode():
+                sys.exit("FAIL: %s on the open II %s printed %r" % (line, number,
+                                                                     p.stdout.decode()))
+            print("ok: %s (open II %s)" % (line, number))
     print("PASS: %d README commands, %d ticket commands" % (len(cmds), len(tcmds)))
     return 0
 

@@ -261,12 +261,21 @@ static void test_push_list_test_via_redis(void **state)
 
 static void test_redis_down_fails(void **state)
 {
-    char rules[128], addr[64];
+    char rules[128], text[128], addr[64];
     (void)state;
     snprintf(rules, sizeof(rules), "%s/rules", dir);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", redis_fixture_free_port());
+    /* each names the address it tried and how to give another (the demo's Redis) */
     assert_int_equal(run(NULL, "rules", "push", rules, "--redis", addr, NULL), 1);
+    assert_non_null(strstr(err_out, addr));
+    assert_non_null(strstr(err_out, "--redis HOST:PORT"));
     assert_int_equal(run(NULL, "rules", "list", "--redis", addr, NULL), 1);
+    assert_non_null(strstr(err_out, addr));
+    assert_non_null(strstr(err_out, "--redis HOST:PORT"));
+    snprintf(text, sizeof(text), "%s/text.txt", dir);
+    assert_int_equal(run(NULL, "rules", "test", text, "--redis", addr, NULL), 1);
+    assert_non_null(strstr(err_out, addr));
+    assert_non_null(strstr(err_out, "--redis 127.0.0.1:16379"));
 }
 
 /*
