@@ -17,10 +17,9 @@ set -euo pipefail
 # A shell started in the background (`./scripts/demo.sh &` from a script) inherits SIGINT
 # ignored and cannot trap it, so `kill -INT` would be lost: start again with SIGINT at its
 # default, once.
+# (coreutils' env, present on every Debian; python3 may not be installed yet at this point)
 if [ -z "${YQ_DEMO_SIGINT_RESET:-}" ]; then
-  YQ_DEMO_SIGINT_RESET=1 exec python3 -c 'import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.execvp("bash", ["bash"] + sys.argv[1:])' "$0" "$@"
+  YQ_DEMO_SIGINT_RESET=1 exec env --default-signal=INT bash "$0" "$@"
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
