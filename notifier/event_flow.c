@@ -61,6 +61,28 @@ int event_state_parse(const char *s, enum event_state *out)
 
 #define BIT(s) (1u << (unsigned)(s))
 
+bool event_state_awaits_judgement(enum event_state s)
+{
+    return s == EVENT_PENDING; /* handed over, merged, dismissed or watched: nothing to judge */
+}
+
+/* "state IN ('pending')": the states event_state_awaits_judgement() takes, as SQL, in buf. */
+static const char *judge_states_sql(char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "state IN (");
+
+    for (int i = EVENT_PENDING; i < N_STATES && n < len; i++) {
+        if (event_state_awaits_judgement((enum event_state)i)) {
+            n += (size_t)snprintf(buf + n, len - n, "%s'%s'", buf[n - 1] == '(' ? "" : ", ",
+                                  state_names[i]);
+        }
+    }
+    if (n < len) {
+        snprintf(buf + n, len - n, ")");
+    }
+    return buf;
+}
+
 /* --- one event row ------------------------------------------------------------------------- */
 
 /* What the actions read of an event; texts new (ev_release()). */
@@ -981,6 +1003,7 @@ int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out)
 {
     struct yq_stmt *st = NULL;
     int64_t ids[REMIND_BATCH], deadlines[REMIND_BATCH];
+    char states[128], sql[400];
     size_t n = 0;
     int rc, err, reminded = 0;
 
@@ -991,11 +1014,12 @@ int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out)
     if (err) {
         return err;
     }
-    err = ticket_store_prepare(store,
-                               "SELECT id, judge_deadline FROM events WHERE state IN "
-                               "('pending', 'auto_assigned') AND judge_deadline <= ? AND "
-                               "judge_reminded_at IS NULL ORDER BY judge_deadline, id LIMIT ?",
-                               &st, "judge overdue");
+    /* only an event that awaits 研判 (an auto_assigned one's ticket already runs) */
+    snprintf(sql, sizeof(sql),
+             "SELECT id, judge_deadline FROM events WHERE %s AND judge_deadline <= ? AND "
+             "judge_reminded_at IS NULL ORDER BY judge_deadline, id LIMIT ?",
+             judge_states_sql(states, sizeof(states)));
+    err = ticket_store_prepare(store, sql, &st, "judge overdue");
     if (err) {
         goto done;
     }

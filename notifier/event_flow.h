@@ -13,6 +13,7 @@
 #ifndef NOTIFIER_EVENT_FLOW_H
 #define NOTIFIER_EVENT_FLOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,14 @@ const char *event_state_name(enum event_state s);
 const char *event_state_label(enum event_state s);
 /* Parse a state name. 0 or ERR_INVALID. */
 int event_state_parse(const char *s, enum event_state *out);
+
+/*
+ * Whether an event in state s awaits 研判 (docs/desk.md): pending only. An event handed over
+ * (auto_assigned: its ticket already runs; assigned), merged, dismissed or watched has nothing
+ * to judge. The one predicate of the 研判 deadline: judge_overdue (event_read.h) and the
+ * 研判超时 reminder (event_flow_remind_judge()). Pure.
+ */
+bool event_state_awaits_judgement(enum event_state s);
 
 /*
  * Who acts: borrowed strings; name 1..64 bytes without control characters; role is "duty"
@@ -93,14 +102,14 @@ int event_dismiss(struct ticket_store *store, int64_t event_id, const struct eve
                   const char *reason, const char *note, int64_t expect_version, int64_t now);
 
 /*
- * The 研判 deadline reminder (the notifier's periodic pass, delivery.c): every pending or
- * auto_assigned event whose judge_deadline is at or before now (seconds, injectable) and that
- * was not reminded yet gets one outbox notification of kind "judge_overdue" (研判超时) per
- * duty officer channel (idem_key "e<event id>:j<deadline>:<channel>"), judge_reminded_at = now
- * and an event_log row 'judge_reminded'; so each deadline is reminded once. A resurfaced
- * event gets a new deadline and may be reminded again. At most 100 events per call (the rest
- * on the next). Own transaction. n_out (may be NULL): events reminded.
- * Returns 0, ERR_RETRY, ERR_IO, ERR_TOO_BIG or ERR_NOMEM (nothing changed).
+ * The 研判 deadline reminder (the notifier's periodic pass, delivery.c): every event that
+ * awaits 研判 (event_state_awaits_judgement(): pending) whose judge_deadline is at or before
+ * now (seconds, injectable) and that was not reminded yet gets one outbox notification of kind
+ * "judge_overdue" (研判超时) per duty officer channel (idem_key "e<event
+ * id>:j<deadline>:<channel>"), judge_reminded_at = now and an event_log row 'judge_reminded'; so
+ * each deadline is reminded once. A resurfaced event gets a new deadline and may be reminded again.
+ * At most 100 events per call (the rest on the next). Own transaction. n_out (may be NULL): events
+ * reminded. Returns 0, ERR_RETRY, ERR_IO, ERR_TOO_BIG or ERR_NOMEM (nothing changed).
  */
 int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out);
 

@@ -10,11 +10,12 @@
  *    "level_label","department","co_departments":[],"rule_ids":[],"rule_groups":[],
  *    "source_kinds":[],"region","first_post_at","detected_at","last_item_at","item_count",
  *    "heat","negative_share" (negative_count / item_count, 0..1; 0 without items),"score",
- *    "ticket":{"number","state"}|null,"judge_deadline",
- *    "judge_overdue" (pending or auto_assigned and past its 研判 deadline at now: what
- *    event_flow_remind_judge() reminds of),"resurfaced_at","resurface_reason",
- *    "resurface_reason_label","spike":{...}|null (the stored spike numbers),
- *    "watch":{"items","heat","quiet_s"}|null (thresholds, null = unused),"judged_at",
+ *    "ticket":{"number","state"}|null,"judge_deadline","awaits_judgement" (the state awaits
+ *    研判, event_state_awaits_judgement(): pending; the 研判 deadline applies),
+ *    "judge_overdue" (awaiting 研判, event_state_awaits_judgement(): pending, and past its
+ *    研判 deadline at now: what event_flow_remind_judge() reminds
+ * of),"resurfaced_at","resurface_reason", "resurface_reason_label","spike":{...}|null (the stored
+ * spike numbers), "watch":{"items","heat","quiet_s"}|null (thresholds, null = unused),"judged_at",
  *    "judged_by","outcome","outcome_label","opinion","dismiss_reason","dismiss_reason_label",
  *    "dismiss_note","merged_into"|null,"version"}
  */

@@ -32,7 +32,10 @@ static const char usage[] =
     "  dismiss ID --reason 与我无关|重复|误报|不属管辖|其他 [--note TEXT]        不予处置\n"
     "          (or irrelevant|duplicate|false_alarm|out_of_scope|other; 其他 needs --note)\n"
     "  --config FILE  notifier config (default config/notifier.yaml): store, clocks, routes,\n"
-    "                 desk policy\n"
+    "                 desk policy; assign tells the departments through its channels, and an\n"
+    "                 assign whose config reaches none of them is refused (after the demo:\n"
+    "                 --config .demo/notifier.yaml)\n"
+    "  --no-notify    assign although the config's channels reach nobody concerned\n"
     "  --db PATH      the ticket database (default store.path of the config); must exist\n"
     "  --by NAME      who acts (default $USER); --role duty (default) or admin\n"
     "  --version N    act only if the event still has version N (as shown by show)\n";
@@ -42,6 +45,7 @@ struct opts {
     const char *state, *lead, *co, *level, *opinion, *into_ticket, *quiet, *reason, *note;
     struct yq_cli_long into_event, items, heat; /* positive; 0 when not given */
     struct yq_cli_long version;                 /* 0 or more; not given: any version */
+    bool no_notify;                             /* act although nobody concerned is told */
 };
 
 /*
@@ -69,6 +73,7 @@ static int parse_opts(int argc, char **argv, struct yq_proc_args *args, struct o
         YQ_CLI_VALUE("--note", struct opts, note),
         YQ_CLI_VALUE("--by", struct opts, common.actor),
         YQ_CLI_LONG("--version", struct opts, version, 0, LONG_MAX),
+        YQ_CLI_FLAG("--no-notify", struct opts, no_notify),
     };
     static const struct notifier_cli_cmd cmds[] = {
         {"list", NULL},  {"show", "ID"},  {"assign", "ID"},  {"confirm", "ID"},
@@ -350,6 +355,8 @@ static int cmd_show(struct ticket_store *store, int64_t id, const struct opts *o
 /* What every action gets. */
 struct act {
     struct ticket_store *store;
+    const struct notify_routes *routes; /* the config's, for who an action tells */
+    const char *config_path;            /* that config's file, for the refusal */
     int64_t id;
     struct event_actor who;
     int64_t version; /* -1: not checked */
@@ -387,6 +394,15 @@ static int act_assign(const struct act *a)
     }
     if (yq_cli_split_list(o->co, &co_copy, co, 16, &n_co)) {
         return 1;
+    }
+    if (!o->no_notify) {
+        /* 交办 tells the lead and co-handling liaisons: the rule of yuqingctl tickets assign */
+        const char *who = notifier_cli_unreached(a->routes, o->lead, co, n_co, false);
+        if (who) {
+            err = notifier_cli_no_channel("yuqingctl events", a->config_path, who);
+            free(co_copy);
+            return err;
+        }
     }
     err = event_assign(a->store, a->id, &a->who, o->lead, co, n_co, level,
                        o->opinion ? o->opinion : "", a->version, yq_time_now(), NULL, number);
@@ -544,7 +560,12 @@ int events_cli_main(int argc, char **argv)
     } else if (strcmp(words[0], "show") == 0 && n == 2) {
         rc = cmd_show(cli.store, id, &o);
     } else if (n == 2) {
-        struct act a = {.store = cli.store, .id = id, .version = -1, .o = &o};
+        struct act a = {.store = cli.store,
+                        .routes = &cli.cfg.routes,
+                        .config_path = args.config_path ? args.config_path : "config/notifier.yaml",
+                        .id = id,
+                        .version = -1,
+                        .o = &o};
         a.who.name = notifier_cli_actor(&o.common);
         a.who.role = o.common.role ? o.common.role : "duty";
         if (o.version.set) {

@@ -13,7 +13,11 @@
  *                                           out_of_scope, other: by code or label)
  * Common options: --config FILE (default config/notifier.yaml: store path, clocks, routes,
  * desk policy), --set KEY=VALUE, --db PATH, --by NAME (who acts; default $USER), --role
- * duty|admin (default duty), --version N (refuse unless the event still has version N).
+ * duty|admin (default duty), --version N (refuse unless the event still has version N),
+ * --no-notify (assign although the config's channels reach nobody concerned).
+ * assign, the one action that notifies (the new ticket's lead and co-handling liaisons), is
+ * refused (exit 2) when the config has no channel reaching one of them, by the rule of
+ * yuqingctl tickets (notifier_cli_unreached(): the shipped config has channels {}).
  * Times are shown in Asia/Shanghai; output and errors are Chinese (the English code may
  * follow in parentheses). States are taken by label or code.
  * Exit codes: 0 done, 1 refused (state, version, not found) or failed, 2 usage or a bad value.

@@ -1002,3 +1002,35 @@ void notifier_free(struct notifier *n)
     ticket_store_lock_release(n->lock); /* last: no connection of this notifier is left */
     free(n);
 }
+
+/* Whether routes tell the liaison of department (NUL-terminated, borrowed) anything. */
+static bool reaches(const struct notify_routes *routes, const char *department)
+{
+    const struct notify_department *d = notify_routes_department(routes, department);
+    return d && d->n_liaison > 0;
+}
+
+const char *notifier_cli_unreached(const struct notify_routes *routes, const char *lead,
+                                   const char *const *co, size_t n_co, bool duty)
+{
+    if (lead && lead[0] && !reaches(routes, lead)) {
+        return lead;
+    }
+    for (size_t i = 0; co && i < n_co; i++) {
+        if (co[i] && co[i][0] && !reaches(routes, co[i])) {
+            return co[i];
+        }
+    }
+    return duty && routes->n_duty == 0 ? "值班室" : NULL;
+}
+
+int notifier_cli_no_channel(const char *prog, const char *config, const char *who)
+{
+    fprintf(stderr,
+            "%s: 配置 %s 中没有能通知到“%s”的渠道，执行后无人会收到通知；请用 "
+            "--config 指定通知配置（演示环境为 --config .demo/notifier.yaml），或加 --no-notify "
+            "明确不通知 (no channel of %s reaches %s: give --config FILE, e.g. "
+            ".demo/notifier.yaml, or --no-notify)\n",
+            prog, config, who, config, who);
+    return 2;
+}

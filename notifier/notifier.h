@@ -186,6 +186,26 @@ size_t notifier_cli_limit(const struct notifier_cli_opts *common);
 void notifier_cli_note_cut(const char *prog, const struct notifier_cli_opts *common, size_t n);
 
 /*
+ * Who of those a command's notifications are for routes (borrowed) reach nobody of: the
+ * liaison of lead and of each of the n_co departments in co (NUL-terminated, borrowed; NULL or
+ * "" skipped, co may be NULL when n_co is 0) and, when duty is true, the duty officer. Returns
+ * NULL when each of them is reached, else the first one not reached: lead, an entry of co
+ * (borrowed from the caller) or the static "值班室". The one rule of every yuqingctl command that
+ * notifies (tickets assign/set-level/dismiss/reopen/return/escalate, events assign: issue #11,
+ * a command run with the default config, channels: {}, queued notifications nobody gets).
+ * Pure; thread-safe.
+ */
+const char *notifier_cli_unreached(const struct notify_routes *routes, const char *lead,
+                                   const char *const *co, size_t n_co, bool duty);
+
+/*
+ * The refusal of a command (prog, "yuqingctl events") whose config (config, its path) reaches
+ * nobody of who (notifier_cli_unreached()): one line on stderr naming --config (the demo's
+ * .demo/notifier.yaml) and --no-notify. Returns the exit code, 2.
+ */
+int notifier_cli_no_channel(const char *prog, const char *config, const char *who);
+
+/*
  * Record one message payload (len bytes, need not be NUL-terminated) in store:
  *  - not a valid alert: logged with partition/offset, counted as malformed, returns 0 (the
  *    caller commits: a bad message must not block the partition);

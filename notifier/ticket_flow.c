@@ -38,6 +38,11 @@ struct transition {
     int to;        /* the enum ticket_state it leads to; -1: the state does not change */
     unsigned roles;
     const char *log_action;
+    /*
+     * The refusal ("code: 说明") of the action without a note that says something
+     * (ticket_text_blank()); NULL: the note is optional.
+     */
+    const char *note_required;
 };
 
 static const struct transition transitions[TICKET_ACT_COUNT] = {
@@ -47,8 +52,10 @@ static const struct transition transitions[TICKET_ACT_COUNT] = {
                         "acknowledged"},
     [TICKET_ACT_RESPOND] = {"respond", ST(ACKNOWLEDGED) | ST(RESPONDED), TICKET_STATE_RESPONDED,
                             R_LIAISON | R_DUTY | R_ADMIN, "responded"},
+    /* the 处置结果 is the 办结 record and the statistics' (the web UI's field "result") */
     [TICKET_ACT_CLOSE] = {"close", ST(RESPONDED), TICKET_STATE_CLOSED,
-                          R_LIAISON | R_DUTY | R_HEAD | R_ADMIN, "closed"},
+                          R_LIAISON | R_DUTY | R_HEAD | R_ADMIN, "closed",
+                          "result_required: 办结须填写处置结果（采取的措施和成效）"},
     [TICKET_ACT_DISMISS] = {"dismiss", ST(OPEN) | ST(ACKNOWLEDGED) | ST(RETURNED),
                             TICKET_STATE_DISMISSED, R_DUTY | R_ADMIN, "dismissed"},
     [TICKET_ACT_RETURN] = {"return", ST(OPEN) | ST(ACKNOWLEDGED), TICKET_STATE_RETURNED,
@@ -175,6 +182,9 @@ static int validate(const struct ticket_action *act, const char *role, bool chec
     if (act->note && ticket_text_problem(act->note, NOTE_MAX_BYTES, true)) {
         BAD(ERR_INVALID, "note_invalid: 备注%s（至多 %d 字节的文字）",
             ticket_text_problem(act->note, NOTE_MAX_BYTES, true), NOTE_MAX_BYTES);
+    }
+    if (transitions[act->kind].note_required && ticket_text_blank(act->note)) {
+        BAD(ERR_INVALID, "%s", transitions[act->kind].note_required);
     }
     switch (act->kind) {
     case TICKET_ACT_ASSIGN:

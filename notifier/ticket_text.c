@@ -51,3 +51,26 @@ bool ticket_text_url_ok(const char *u)
            strlen(u) > 8 && !ticket_text_problem(u, TICKET_TEXT_URL_MAX_BYTES, false) &&
            !strpbrk(u, " \"<>\\");
 }
+
+/* Whether cp is white space (Unicode White_Space) or an invisible zero-width space. */
+static bool space_cp(int32_t cp)
+{
+    return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+}
+
+bool ticket_text_blank(const char *s)
+{
+    size_t n = 0, len = s ? strlen(s) : 0;
+
+    while (n < len) {
+        int32_t cp;
+        size_t k = yq_utf8_next(s + n, len - n, &cp);
+        if (!space_cp(cp)) { /* an invalid byte reads as U+FFFD: not blank */
+            return false;
+        }
+        n += k;
+    }
+    return true;
+}

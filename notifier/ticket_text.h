@@ -39,4 +39,11 @@ const char *ticket_text_problem(const char *s, size_t max_bytes, bool multiline)
  */
 bool ticket_text_url_ok(const char *u);
 
+/*
+ * True when s (NUL-terminated, may be NULL) says nothing: NULL, "" or only white space (ASCII
+ * space and controls \t..\r, U+3000 全角空格, the other Unicode spaces) and zero-width spaces
+ * (U+200B, U+FEFF). What a required text (办结's 处置结果) must not be. Thread-safe.
+ */
+bool ticket_text_blank(const char *s);
+
 #endif

@@ -30,7 +30,7 @@ static const char usage[] =
     "  ack NUMBER [--note TEXT]\n"
     "  respond NUMBER --channel 权威发布|新闻发布会|吹风会|政务微博|政务微信|网站|答复\n"
     "          [--url URL] [--at TIME] [--note TEXT]\n"
-    "  close NUMBER [--note TEXT]\n"
+    "  close NUMBER --note RESULT      办结, with its 处置结果 (required)\n"
     "  dismiss NUMBER --reason 与本地无关|重复|误报|超出职责范围|其他 [--note T]\n"
     "          (or its code irrelevant|duplicate|false_alarm|out_of_scope|other: the one list\n"
     "          of common/yq_labels.h)\n"
@@ -371,18 +371,11 @@ static int cmd_show(struct ticket_store *store, const char *number, const struct
     return 0;
 }
 
-/* Whether routes tell the liaison of department (NUL-terminated, borrowed) anything. */
-static bool reaches(const struct notify_routes *routes, const char *department)
-{
-    const struct notify_department *d = notify_routes_department(routes, department);
-    return d && d->n_liaison > 0;
-}
-
 /*
  * Who the notification of kind on ticket number would be for and the routes (borrowed)
- * reach nobody of: a department's name, "值班室", or NULL when kind tells nobody (签收, 回应,
- * 办结) or everyone concerned is reached. department, co: assign's --department and --co
- * (may be NULL); buf (len bytes) holds the name returned.
+ * reach nobody of (notifier_cli_unreached()): a department's name, "值班室", or NULL when kind
+ * tells nobody (签收, 回应, 办结) or everyone concerned is reached. department, co (n_co):
+ * assign's --department and --co (may be NULL); buf (len bytes) holds the name returned.
  * The recipients are those of ticket_flow_apply(): assign, set-level and dismiss tell the
  * (new) lead department's liaison, return the duty officer, reopen both (issue #11: a CLI
  * run with the default config, channels: {}, queued 0 notifications where the web UI told
@@ -390,31 +383,17 @@ static bool reaches(const struct notify_routes *routes, const char *department)
  */
 static const char *unreached(struct ticket_store *store, const struct notify_routes *routes,
                              enum ticket_action_kind kind, const char *number,
-                             const char *department, const char *co, char *buf, size_t len)
+                             const char *department, const char *const *co, size_t n_co, char *buf,
+                             size_t len)
 {
     struct ticket t;
-    const char *who = NULL;
+    const char *who;
 
     if (kind == TICKET_ACT_ASSIGN) {
-        if (department && department[0] && !reaches(routes, department)) {
-            snprintf(buf, len, "%s", department);
-            return buf;
-        }
-        /* the co-handling departments (--co D2,D3, split as cmd_act() splits them) too */
-        if (co && co[0]) {
-            char copy[1024], *save = NULL;
-            snprintf(copy, sizeof(copy), "%s", co);
-            for (char *d = strtok_r(copy, ",，", &save); d; d = strtok_r(NULL, ",，", &save)) {
-                if (!reaches(routes, d)) {
-                    snprintf(buf, len, "%s", d);
-                    return buf;
-                }
-            }
-        }
-        return NULL;
+        return notifier_cli_unreached(routes, department, co, n_co, false);
     }
     if (kind == TICKET_ACT_RETURN) {
-        return routes->n_duty ? NULL : "值班室";
+        return notifier_cli_unreached(routes, NULL, NULL, 0, true);
     }
     if (kind != TICKET_ACT_SET_LEVEL && kind != TICKET_ACT_DISMISS && kind != TICKET_ACT_REOPEN) {
         return NULL;
@@ -422,26 +401,15 @@ static const char *unreached(struct ticket_store *store, const struct notify_rou
     if (ticket_store_get_by_number(store, number, &t) != 0) {
         return NULL; /* the action itself names the missing ticket */
     }
-    if (t.department[0] && !reaches(routes, t.department)) {
-        snprintf(buf, len, "%s", t.department);
+    /* a reopened ticket without a lead department tells the duty officer */
+    who = notifier_cli_unreached(routes, t.department, NULL, 0,
+                                 !t.department[0] && kind == TICKET_ACT_REOPEN);
+    if (who) {
+        snprintf(buf, len, "%s", who); /* t.department: copied before it is released */
         who = buf;
-    } else if (!t.department[0] && kind == TICKET_ACT_REOPEN && !routes->n_duty) {
-        who = "值班室";
     }
     ticket_release(&t);
     return who;
-}
-
-/* The refusal of a command whose config tells nobody concerned (exit 2). */
-static int no_channel(const char *config, const char *who)
-{
-    fprintf(stderr,
-            "yuqingctl tickets: 配置 %s 中没有能通知到“%s”的渠道，执行后无人会收到通知；请用 "
-            "--config 指定通知配置（演示环境为 --config .demo/notifier.yaml），或加 --no-notify "
-            "明确不通知 (no channel of %s reaches %s: give --config FILE, e.g. "
-            ".demo/notifier.yaml, or --no-notify)\n",
-            config, who, config, who);
-    return 2;
 }
 
 static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
@@ -476,20 +444,22 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
     }
     act.proposal_id = o->proposal.v;
     act.responded_at = o->at.s;
-    if (!o->no_notify) {
-        char who_buf[256];
-        const char *who = unreached(store, &cfg->routes, act.kind, number, o->act.department, o->co,
-                                    who_buf, sizeof(who_buf));
-        if (who) {
-            return no_channel(config_path, who);
-        }
-    }
     if (o->co) {
         if (yq_cli_split_list(o->co, &co_copy, co, 16, &n_co)) {
             return 1;
         }
         act.co_departments = co;
         act.n_co_departments = n_co;
+    }
+    if (!o->no_notify) {
+        char who_buf[256];
+        const char *who = unreached(store, &cfg->routes, act.kind, number, o->act.department, co,
+                                    n_co, who_buf, sizeof(who_buf));
+        if (who) {
+            err = notifier_cli_no_channel("yuqingctl tickets", config_path, who);
+            free(co_copy); /* after: who may point into it */
+            return err;
+        }
     }
     err = ticket_flow_apply(store, &act, yq_time_now(), &res, errbuf, sizeof(errbuf));
     free(co_copy);
@@ -627,8 +597,9 @@ int tickets_cli_main(int argc, char **argv)
                     o.now.text);
             rc = 2;
         } else if (!o.no_notify && cli.cfg.routes.n_channels == 0) {
-            rc = no_channel(args.config_path ? args.config_path : "config/notifier.yaml",
-                            "值班室和各部门");
+            rc = notifier_cli_no_channel(
+                "yuqingctl tickets", args.config_path ? args.config_path : "config/notifier.yaml",
+                "值班室和各部门");
         } else if (ticket_flow_escalate(cli.store, now, &es)) {
             fprintf(stderr, "yuqingctl tickets: 催办失败 (escalate: %s)\n",
                     ticket_store_errmsg(cli.store));

@@ -7,7 +7,7 @@
  *   tickets assign NUMBER --department D [--co D2,D3] [--note T]
  *   tickets ack NUMBER [--note T]
  *   tickets respond NUMBER --channel C [--url U] [--at TIME] [--note T]
- *   tickets close NUMBER [--note T]
+ *   tickets close NUMBER --note RESULT    the 处置结果 is required (result_required)
  *   tickets dismiss NUMBER --reason R [--note T]
  *   tickets return NUMBER --reason T
  *   tickets reopen NUMBER [--note T]

@@ -517,7 +517,7 @@ static int play(struct ticket_store *store, const struct actors *who, struct pla
     struct yq_alert alert;
     struct ticket_intake_result res;
     struct ticket_action a;
-    char errbuf[256], number[32], url[128];
+    char errbuf[256], number[32], url[128], result[160];
     char *json = alert_json(p, n, title);
     int err;
 
@@ -588,6 +588,9 @@ static int play(struct ticket_store *store, const struct actors *who, struct pla
     a.kind = TICKET_ACT_CLOSE;
     a.actor = liaison->username;
     a.role = web_role_name(liaison->role);
+    /* 办结 needs its 处置结果 (the 办结 record) */
+    snprintf(result, sizeof(result), "经核查已处置，已通过%s回应，舆情平稳", p->channel);
+    a.note = result;
     return act(store, &a, p->close, n_actions);
 }
 

@@ -19,11 +19,13 @@
 
 #include "capture.h"
 #include "desk_policy.h"
-#include "events_cli.h"
 #include "event_flow.h"
+#include "event_read.h"
+#include "events_cli.h"
 #include "notifier_fixture.h"
 #include "silence.h"
 #include "ticket_clock.h"
+#include "ticket_flow.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_alert.h"
@@ -658,6 +660,92 @@ static void test_judge_reminder_once(void **state)
     assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'judge_reminded'"), 1);
 }
 
+/* The inbox's awaits_judgement and judge_overdue of event id at now, as "awaits:overdue". */
+static const char *judge_flags(struct notifier_env *e, int64_t id, int64_t now, char *buf,
+                               size_t len)
+{
+    struct event_inbox_query q = {.state = "all", .max = 100};
+    json_t *page = NULL, *ev;
+    size_t i;
+
+    assert_int_equal(event_read_inbox(e->store, &q, now, &page), 0);
+    snprintf(buf, len, "missing");
+    json_array_foreach(json_object_get(page, "events"), i, ev)
+    {
+        if (json_integer_value(json_object_get(ev, "id")) == id) {
+            snprintf(buf, len, "%d:%d", json_is_true(json_object_get(ev, "awaits_judgement")),
+                     json_is_true(json_object_get(ev, "judge_overdue")));
+        }
+    }
+    json_decref(page);
+    return buf;
+}
+
+/*
+ * The 研判 deadline is for events that await 研判 (pending): an auto_assigned event (its
+ * ticket opened by policy) past it is neither overdue nor reminded, also once its ticket is
+ * 已办结 (the demo's 【研判超时】事件 #72); a pending one past it still is (injected clock).
+ */
+static void test_judge_deadline_only_while_awaiting_judgement(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket_intake_result res;
+    struct alert_in urgent = {"ev:aa", "wb:aa", "II", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+    struct alert_in waiting = {"ev:pp", "wb:pp", "III", "2026-11-29T08:00:00Z", NULL, -1,
+                               0,       0,       NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z"), auto_id, pending_id;
+    static const enum ticket_action_kind to_close[] = {TICKET_ACT_ACK, TICKET_ACT_RESPOND,
+                                                       TICKET_ACT_CLOSE};
+    struct ticket_action act = {.actor = "联络员",
+                                .role = "liaison",
+                                .channel = "答复",
+                                .note = "已答复当事人，补偿款已发放"};
+    char buf[64], number[32];
+    int n = -1;
+
+    assert_int_equal(take(e, &urgent, t0, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_CREATED); /* level II: handed over at once */
+    auto_id = res.event_id;
+    snprintf(number, sizeof(number), "%s", res.number);
+    act.number = number;
+    assert_int_equal(take(e, &waiting, t0, &res), 0);
+    pending_id = res.event_id;
+    assert_true(event_state_awaits_judgement(EVENT_PENDING));
+    assert_false(event_state_awaits_judgement(EVENT_AUTO_ASSIGNED));
+
+    /* past the auto_assigned event's 10 min deadline, before the pending one's 30 min */
+    assert_string_equal(judge_flags(e, auto_id, t0 + 20 * MIN, buf, sizeof(buf)), "0:0");
+    assert_string_equal(judge_flags(e, pending_id, t0 + 20 * MIN, buf, sizeof(buf)), "1:0");
+    assert_int_equal(event_flow_remind_judge(e->store, t0 + 20 * MIN, &n), 0);
+    assert_int_equal(n, 0);
+    /* its ticket handled to 已办结: still nothing to judge */
+    for (size_t i = 0; i < sizeof(to_close) / sizeof(to_close[0]); i++) {
+        act.kind = to_close[i];
+        notifier_apply_ok(e->store, &act, t0 + (int64_t)(21 + i) * MIN, NULL);
+    }
+    assert_string_equal(judge_flags(e, auto_id, t0 + HOUR, buf, sizeof(buf)), "0:0");
+    /* the pending one past its deadline: overdue and reminded once, the other never */
+    assert_string_equal(judge_flags(e, pending_id, t0 + HOUR, buf, sizeof(buf)), "1:1");
+    assert_int_equal(event_flow_remind_judge(e->store, t0 + HOUR, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE kind = 'judge_overdue'"), 1);
+    assert_int_equal(count(e,
+                           "SELECT count(*) FROM outbox WHERE kind = 'judge_overdue' AND "
+                           "idem_key LIKE 'e%lld:j%%'",
+                           (long long)pending_id),
+                     1);
+    assert_int_equal(count(e,
+                           "SELECT count(*) FROM events WHERE id = %lld AND judge_reminded_at "
+                           "IS NULL",
+                           (long long)auto_id),
+                     1);
+    assert_int_equal(count(e,
+                           "SELECT count(*) FROM event_log WHERE action = 'judge_reminded' "
+                           "AND event_id = %lld",
+                           (long long)auto_id),
+                     0);
+}
+
 /* --- the log, old tickets, names ------------------------------------------------------------ */
 
 static void test_event_log_is_append_only(void **state)
@@ -786,14 +874,19 @@ static void test_item_sentiment_and_negative_count(void **state)
     yq_sentiment_free(lex);
 }
 
-/* `yuqingctl events`: list the inbox, hand one over, dismiss one, refuse a bad reason. */
+/*
+ * `yuqingctl events`: list the inbox, hand one over, dismiss one, refuse a bad reason; a 交办
+ * whose config reaches nobody concerned is refused as `yuqingctl tickets assign` is, unless
+ * --no-notify says so.
+ */
 static void test_events_cli(void **state)
 {
     struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
     struct alert_in a = {"ev:cli1", "wb:cli1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0,
                          NULL};
     struct alert_in b = {"ev:cli2", "wb:cli2", "IV", "2026-11-29T08:10:00Z", NULL, -1, 0, 0, NULL};
-    char dir[64], db[128], conf[128], out_path[160], out[8192], buf[256];
+    struct alert_in d = {"ev:cli3", "wb:cli3", "IV", "2026-11-29T08:20:00Z", NULL, -1, 0, 0, NULL};
+    char dir[64], db[128], conf[128], out_path[160], out[8192], buf[256], shipped[512];
     struct notifier_env e;
     FILE *c;
     int saved;
@@ -823,6 +916,7 @@ static void test_events_cli(void **state)
     }
     assert_int_equal(take(&e, &a, 100, NULL), 0);
     assert_int_equal(take(&e, &b, 100, NULL), 0);
+    assert_int_equal(take(&e, &d, 100, NULL), 0);
     {
         char *list[] = {"events", "list", "--config", conf, NULL};
         saved = capture_begin(STDOUT_FILENO, out_path);
@@ -858,6 +952,35 @@ static void test_events_cli(void **state)
                                     "的整数 (needs a whole number >= 0)\n"));
     }
     {
+        /*
+         * the demo's 交办 with the shipped config (channels {}) opened a ticket nobody heard of:
+         * refused, exit 2, naming --config and --no-notify; so is a co-handling department the
+         * config does not reach. Nothing is written.
+         */
+        char *unheard[] = {"events",   "assign", "1",    "--lead", "市自然资源局",
+                           "--config", shipped,  "--db", db,       NULL};
+        char *far_co[] = {
+            "events",   "assign", "1", "--lead", "市自然资源局", "--co", "市应急管理局，市水利局",
+            "--config", conf,     NULL};
+        snprintf(shipped, sizeof(shipped), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(9, unheard), 2);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "yuqingctl events: 配置 "));
+        assert_non_null(strstr(out, "中没有能通知到“市自然资源局”的渠道"));
+        assert_non_null(strstr(out, "--config .demo/notifier.yaml"));
+        assert_non_null(strstr(out, "--no-notify"));
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(9, far_co), 2);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "中没有能通知到“市水利局”的渠道"));
+        assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
+        assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 0);
+        assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'assign'"), 0);
+        assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events WHERE id = 1"),
+                            "pending");
+    }
+    {
         char *assign[] = {"events", "assign", "1", "--lead", "市自然资源局", "--co", "市应急管理局",
                           "--opinion", "属实，请核查", "--by", "王值班", "--config", conf, NULL};
         saved = capture_begin(STDOUT_FILENO, out_path);
@@ -885,10 +1008,23 @@ static void test_events_cli(void **state)
         assert_int_equal(events_cli_main(9, ok), 0);
         capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
     }
-    assert_string_equal(rows(&e, buf, sizeof(buf), ",",
-                             "SELECT state || ':' || judged_by FROM events ORDER BY id"),
-                        "assigned:王值班,dismissed:李值班");
+    {
+        /* --no-notify: said explicitly, the 交办 is done and nobody is told */
+        char *quiet[] = {"events",   "assign", "3",    "--lead", "市自然资源局", "--by", "赵值班",
+                         "--config", shipped,  "--db", db,       "--no-notify",  NULL};
+        saved = capture_begin(STDOUT_FILENO, out_path);
+        assert_int_equal(events_cli_main(12, quiet), 0);
+        capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));
+        assert_non_null(strstr(out, "事件 3 已交办：交办单 YQ-2026-11-0002"));
+    }
+    assert_string_equal(
+        rows(&e, buf, sizeof(buf), ",", "SELECT state || ':' || judged_by FROM events ORDER BY id"),
+        "assigned:王值班,dismissed:李值班,assigned:赵值班");
+    /* the lead, the co-handling liaison and the duty officer of event 1; none of event 3 */
     assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
+    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE ticket_id = (SELECT ticket_id "
+                               "FROM events WHERE id = 3)"),
+                     0);
     assert_string_equal(text(&e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
                         "false_alarm");
     notifier_env_close(&e);
@@ -1041,6 +1177,7 @@ int main(void)
         cmocka_unit_test(test_watch_thresholds_resurface_exactly),
         cmocka_unit_test(test_merge_moves_items_and_heat),
         cmocka_unit_test(test_judge_reminder_once),
+        cmocka_unit_test(test_judge_deadline_only_while_awaiting_judgement),
         cmocka_unit_test(test_event_log_is_append_only),
         cmocka_unit_test(test_ticket_without_event_gets_one),
         cmocka_unit_test(test_silence_stops_new_events_only),

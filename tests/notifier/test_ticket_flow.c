@@ -126,6 +126,7 @@ static int act(struct notifier_env *e, enum ticket_action_kind kind, const char 
     a.channel = "政务微博";
     a.url = "https://weibo.example/ankang/1";
     a.reason = kind == TICKET_ACT_RETURN ? "不属于本部门职责" : "duplicate";
+    a.note = kind == TICKET_ACT_CLOSE ? "已回应，舆情平稳" : NULL; /* 办结 needs its 处置结果 */
     a.level = YQ_LEVEL_II;
     return ticket_flow_apply(e->store, &a, now, NULL, err, errlen);
 }
@@ -692,6 +693,57 @@ static void test_reopen_window_and_once(void **state)
     assert_false(res.reopened);
 }
 
+/*
+ * 办结 needs its 处置结果 (the web UI's required field "result", the 办结 record and the
+ * statistics'): none, "" and white space only (ASCII, U+3000 全角空格) are refused with
+ * result_required and a Chinese message, by ticket_flow_apply() (the CLI) and ticket_api_act()
+ * (the API, 400) alike, and nothing changes; a result closes the ticket and is its log note.
+ */
+static void test_close_needs_a_result(void **state)
+{
+    static const char *const blank[] = {NULL, "", "  \t\n", "\u3000\u3000", " \u3000\n\t"};
+    struct notifier_env *e = *state;
+    struct ticket_action a = {.kind = TICKET_ACT_CLOSE, .actor = "联络员王五", .role = "liaison"};
+    struct ticket_action_result res;
+    json_t *out = NULL, *args;
+    char number[32], err[256], code[64], *text;
+    int64_t now = notifier_ts("2026-11-30T12:00:00+08:00");
+    int64_t logs;
+
+    new_ticket(e, "ev:close-result", number);
+    drive_to(e, number, "responded", now);
+    a.number = number;
+    logs = notifier_count(e->store, "SELECT count(*) FROM ticket_log");
+    for (size_t i = 0; i < sizeof(blank) / sizeof(blank[0]); i++) {
+        a.note = blank[i];
+        err[0] = '\0';
+        assert_int_equal(ticket_flow_apply(e->store, &a, now + 60, NULL, err, sizeof(err)),
+                         ERR_INVALID);
+        assert_string_equal(ticket_flow_error_split(err, code, sizeof(code)),
+                            "办结须填写处置结果（采取的措施和成效）");
+        assert_string_equal(code, "result_required");
+        args = blank[i] ? json_pack("{s:s}", "note", blank[i]) : json_object();
+        assert_int_equal(ticket_api_act(e->store, number, "close", "联络员王五", "liaison", args,
+                                        now + 60, &out, err, sizeof(err)),
+                         ERR_INVALID);
+        assert_string_equal(json_string_value(json_object_get(out, "code")), "result_required");
+        json_decref(out);
+        json_decref(args);
+    }
+    assert_int_equal(ticket_api_http_status(ERR_INVALID), 400);
+    assert_int_equal(notifier_count(e->store, "SELECT count(*) FROM ticket_log"), logs);
+    text = notifier_rows_text(e->store, "SELECT state, version FROM tickets", ":", ",");
+    assert_string_equal(text, "responded:2");
+    free(text);
+    a.note = "补偿款已发放到户，当事人无异议";
+    assert_int_equal(ticket_flow_apply(e->store, &a, now + 120, &res, err, sizeof(err)), 0);
+    assert_string_equal(res.to_state, "closed");
+    text = notifier_rows_text(e->store, "SELECT note FROM ticket_log WHERE action = 'closed'", "",
+                              ",");
+    assert_string_equal(text, "补偿款已发放到户，当事人无异议");
+    free(text);
+}
+
 static void test_api_json_detail_and_actions(void **state)
 {
     struct notifier_env *e = *state;
@@ -1203,6 +1255,7 @@ int main(void)
         cmocka_unit_test(test_outbox_states),
         cmocka_unit_test(test_reopen_window_and_once),
         cmocka_unit_test(test_api_json_detail_and_actions),
+        cmocka_unit_test(test_close_needs_a_result),
         cmocka_unit_test(test_rule_groups_stored_and_in_detail),
         cmocka_unit_test(test_set_level_recomputes_deadlines_and_liaison_closes),
         cmocka_unit_test(test_issue_11_queue_order),

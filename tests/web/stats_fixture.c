@@ -79,6 +79,7 @@ int stats_fixture_act(struct ticket_store *store, enum ticket_action_kind kind, 
         .url = url,
         .responded_at = at,
         .reason = kind == TICKET_ACT_DISMISS ? "irrelevant" : NULL,
+        .note = kind == TICKET_ACT_CLOSE ? "已处置，舆情平稳" : NULL, /* 办结 needs its 处置结果 */
     };
     int rc = ticket_flow_apply(store, &a, at, NULL, err, sizeof(err));
     if (rc) {

@@ -342,6 +342,12 @@ static void test_duty_officer_closes_with_result(void **state)
     login(f, "duty1", "duty-password-1", &cl);
     http_ticket_action(port, &cl, f->number_b, "ack", "{}", 200, NULL);
     http_ticket_action(port, &cl, f->number_b, "respond", "{\"channel\":\"答复\"}", 200, NULL);
+    /* the UI's 处置结果 is required: empty or white space only is 400 result_required */
+    http_ticket_action(port, &cl, f->number_b, "close", "{\"result\":\"\"}", 400, &r);
+    assert_non_null(strstr(r.body, "\"code\":\"result_required\""));
+    assert_non_null(strstr(r.body, "办结须填写处置结果"));
+    resp_release(&r);
+    http_ticket_action(port, &cl, f->number_b, "close", "{\"result\":\" \u3000\"}", 400, NULL);
     http_ticket_action(port, &cl, f->number_b, "close", "{\"result\":\"排污口已封堵\"}", 200, &r);
     assert_non_null(strstr(r.body, "\"closed\""));
     assert_non_null(strstr(r.body, "排污口已封堵"));

@@ -88,9 +88,10 @@ function spikeText(s) {
   return parts.length ? scope + parts.join('，') : '';
 }
 
-// The 研判 deadline of an event still waiting: {text, cls}; '' once judged.
+// The 研判 deadline of an event still waiting: {text, cls}; null once there is nothing to judge
+// (the server's word, awaits_judgement: an auto_assigned event's ticket already runs).
 function judgeClock(ev) {
-  if (!['pending', 'auto_assigned'].includes(ev.state) || !ev.judge_deadline) return null;
+  if (!ev.awaits_judgement || !ev.judge_deadline) return null;
   const ck = clockText(ev.judge_deadline);
   if (ev.judge_overdue && ck.cls !== 'overdue') return { text: '已超时', cls: 'overdue' };
   return ck;
