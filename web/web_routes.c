@@ -490,6 +490,17 @@ static void next_actions_for_caller(struct web_call *call, json_t *t)
     }
 }
 
+/*
+ * 200 {"now","ticket"} with the ticket JSON t (taken): GET /api/tickets/{n} and every action's
+ * answer, so an answer never offers what the caller may not do (docs/web.md).
+ */
+static enum MHD_Result reply_ticket(struct web_call *call, json_t *t)
+{
+    next_actions_for_caller(call, t);
+    return web_reply_json(call, MHD_HTTP_OK,
+                          json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
+}
+
 static bool ticket_visible(const struct web_principal *p, json_t *t)
 {
     const char *co[32];
@@ -873,9 +884,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
                                "协办部门可登记回应");
     }
     if (!action) {
-        next_actions_for_caller(call, t);
-        return web_reply_json(call, MHD_HTTP_OK,
-                              json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
+        return reply_ticket(call, t);
     }
     if (!action_body(call, action->code, "department", "co_departments", &body, &refused)) {
         json_decref(t);
@@ -913,8 +922,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    return web_reply_json(call, MHD_HTTP_OK,
-                          json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
+    return reply_ticket(call, t);
 }
 
 static enum MHD_Result route_tickets(struct web_call *call, const char *rest)
