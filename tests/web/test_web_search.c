@@ -209,9 +209,15 @@ static void test_filters_sort_paging(void **state)
     static const struct {
         const char *rest, *code;
     } bad[] = {
-        {RANGE "&limit=201", "invalid"},
-        {"sort=relevance", "invalid"},
-        {"since=yesterday", "invalid"},
+        {RANGE "&limit=201", "limit_invalid"},
+        {RANGE "&limit=0", "limit_invalid"},
+        {RANGE "&offset=-1", "offset_invalid"},
+        {"sort=relevance", "sort_invalid"},
+        {"since=yesterday", "since_invalid"},
+        {"until=2026-13-45", "until_invalid"},
+        {"since=2026-11-30&until=2026-11-01", "range_invalid"},
+        {"matched=maybe", "matched_invalid"},
+        {"sentiment=angry", "sentiment_invalid"},
         {"source=bogus", "source_invalid"},
     };
     struct env *e = *state;
