@@ -167,15 +167,7 @@ static void test_blind_windows_hostile_and_roles(void **state)
 
     http_login(f->fx.port, "duty1", "duty-password-1", &duty);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (get(f, &duty, bad[i].path, &v) != 400) {
-            fail_msg("%s did not give 400", bad[i].path);
-        }
-        assert_string_equal(json_string_value(json_object_get(v, "error")), "invalid");
-        if (strcmp(json_string_value(json_object_get(v, "code")), bad[i].code) != 0) {
-            fail_msg("%s gave code %s, want %s", bad[i].path,
-                     json_string_value(json_object_get(v, "code")), bad[i].code);
-        }
-        json_decref(v);
+        http_expect_invalid(f->fx.port, &duty, bad[i].path, bad[i].code);
     }
     /* a source id over 256 bytes */
     snprintf(path, sizeof(path), "/api/sources/blind?source_id=");

@@ -256,7 +256,6 @@ static void test_inbox_order_and_filters(void **state)
     unsigned port = f->fx.port;
     char path[256], when[40];
     struct client cl;
-    struct resp r;
     int64_t ids[8], total = 0;
     json_t *v, *counts;
 
@@ -336,14 +335,7 @@ static void test_inbox_order_and_filters(void **state)
         {"/api/silences?al=1", "param_unknown"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char want[64];
-
-        http_request(port, &cl, "GET", bad[i].path, NULL, NULL, &r);
-        snprintf(want, sizeof(want), "\"code\":\"%s\"", bad[i].code);
-        if (r.status != 400 || !strstr(r.body, "\"error\":\"invalid\"") || !strstr(r.body, want)) {
-            fail_msg("%s gave %ld %s, want 400 %s", bad[i].path, r.status, r.body, want);
-        }
-        resp_release(&r);
+        http_expect_invalid(port, &cl, bad[i].path, bad[i].code);
     }
     /* the values the pages send are served as before */
     static const char *const good[] = {"/api/silences?all=1", "/api/silences?all=0",
