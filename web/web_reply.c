@@ -166,6 +166,46 @@ enum MHD_Result web_reply_bad_request(struct web_call *call, const char *message
     return web_reply_error(call, MHD_HTTP_BAD_REQUEST, "invalid", message);
 }
 
+/* Where web_query_unknown() looks: the route's parameter names and the first other one. */
+struct query_names {
+    const char *const *known; /* NULL-terminated */
+    const char *unknown;
+};
+
+static enum MHD_Result query_name_check(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value)
+{
+    struct query_names *q = cls;
+
+    (void)kind;
+    (void)value;
+    for (const char *const *k = q->known; *k; k++) {
+        if (strcmp(key, *k) == 0) {
+            return MHD_YES;
+        }
+    }
+    q->unknown = key;
+    return MHD_NO;
+}
+
+bool web_query_unknown(struct web_call *call, const char *const *known, char *buf, size_t size)
+{
+    struct query_names q = {known, NULL};
+
+    MHD_get_connection_values(call->c, MHD_GET_ARGUMENT_KIND, query_name_check, &q);
+    if (!q.unknown) {
+        return false;
+    }
+    for (const char *c = q.unknown; *c; c++) {
+        if (*c < 0x20 || *c > 0x7e || c - q.unknown >= 40) { /* named only when short ASCII */
+            snprintf(buf, size, "param_unknown: 此列表不接受所给的查询参数");
+            return true;
+        }
+    }
+    snprintf(buf, size, "param_unknown: 此列表不接受查询参数 %s", q.unknown);
+    return true;
+}
+
 enum MHD_Result web_reply_no_content(struct web_call *call)
 {
     return queue(call->c, MHD_HTTP_NO_CONTENT, NULL, NULL, 0, "no-store", call_cookie(call), NULL,

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct web_call;
@@ -58,6 +59,14 @@ enum MHD_Result web_reply_method_not_allowed(struct web_call *call);
 
 /* 400 with code "invalid" and message (Chinese, borrowed). */
 enum MHD_Result web_reply_bad_request(struct web_call *call, const char *message);
+
+/*
+ * Whether the request has a query parameter not in known (NULL-terminated): a list route
+ * answers it 400 param_unknown (docs/api.md), so a typo (?limt=, ?since= on /api/tickets) is
+ * never read as "no filter". The "param_unknown: 中文说明" naming it (when short ASCII) goes
+ * to buf; pass it to web_reply_bad_request().
+ */
+bool web_query_unknown(struct web_call *call, const char *const *known, char *buf, size_t size);
 
 /* Queue an empty 204 response (with the call's Set-Cookie). */
 enum MHD_Result web_reply_no_content(struct web_call *call);

@@ -52,20 +52,26 @@ static enum MHD_Result route_list(struct web_call *call, const struct web_report
     const char *limit = MHD_lookup_connection_value(call->c, MHD_GET_ARGUMENT_KIND, "limit");
     char buf[32];
     json_t *out = NULL;
+    static const char *const names[] = {"kind", "limit", NULL};
     long long max = REPORTS_DEFAULT_LIMIT;
+    char problem[128];
     int err;
 
+    if (web_query_unknown(call, names, problem, sizeof(problem))) {
+        return web_reply_bad_request(call, problem);
+    }
     if (kind && !kind[0]) {
         kind = NULL;
     }
     if (kind && strcmp(kind, "daily") != 0 && strcmp(kind, "event") != 0) {
-        return web_reply_bad_request(call, "kind 只能是 daily（日报）或 event（专报）");
+        return web_reply_bad_request(call,
+                                     "kind_invalid: kind 只能是 daily（日报）或 event（专报）");
     }
     if (limit && limit[0]) {
         char *end = NULL;
         max = strtoll(limit, &end, 10);
         if (!end || *end || max < 1 || max > REPORTS_MAX_LIMIT) {
-            return web_reply_bad_request(call, "limit 须为 1 到 200 的整数");
+            return web_reply_bad_request(call, "limit_invalid: limit 须为 1 到 200 的整数");
         }
     }
     err = ops->list(call->w->ops_ctx, kind, scope_of(call), (size_t)max, &out);

@@ -490,6 +490,17 @@ static void next_actions_for_caller(struct web_call *call, json_t *t)
     }
 }
 
+/*
+ * 200 {"now","ticket"} with the ticket JSON t (taken): GET /api/tickets/{n} and every action's
+ * answer, so an answer never offers what the caller may not do (docs/web.md).
+ */
+static enum MHD_Result reply_ticket(struct web_call *call, json_t *t)
+{
+    next_actions_for_caller(call, t);
+    return web_reply_json(call, MHD_HTTP_OK,
+                          json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
+}
+
 static bool ticket_visible(const struct web_principal *p, json_t *t)
 {
     const char *co[32];
@@ -557,18 +568,23 @@ static void query_texts(struct web_call *call, const struct query_text *t, size_
 
 /*
  * The detection-time range and paging of a list request: ?<from_name>= and ?until= (RFC 3339)
- * into *from and *until, ?offset= into *offset (each unchanged when absent). Returns 0, or
- * ERR_INVALID when one does not parse.
+ * into *from and *until, ?offset= into *offset (each unchanged when absent). Returns NULL, or
+ * the "code: 中文说明" of the 400 naming the first that does not parse (from_invalid ...).
  */
-static int query_range(struct web_call *call, const char *from_name, int64_t *from,
-                       int64_t *until, size_t *offset)
+static const char *query_range(struct web_call *call, const char *from_name, int64_t *from,
+                               int64_t *until, size_t *offset)
 {
-    if ((arg(call, from_name) && yq_time_parse_iso(arg(call, from_name), from, NULL)) ||
-        (arg(call, "until") && yq_time_parse_iso(arg(call, "until"), until, NULL)) ||
-        (arg(call, "offset") && parse_offset(arg(call, "offset"), offset))) {
-        return ERR_INVALID;
+    if (arg(call, from_name) && yq_time_parse_iso(arg(call, from_name), from, NULL)) {
+        return strcmp(from_name, "since") == 0 ? "since_invalid: since 须为 RFC 3339 时间"
+                                               : "from_invalid: from 须为 RFC 3339 时间";
     }
-    return 0;
+    if (arg(call, "until") && yq_time_parse_iso(arg(call, "until"), until, NULL)) {
+        return "until_invalid: until 须为 RFC 3339 时间";
+    }
+    if (arg(call, "offset") && parse_offset(arg(call, "offset"), offset)) {
+        return "offset_invalid: offset 须为 0 至 1000000000 的整数";
+    }
+    return NULL;
 }
 
 /*
@@ -582,9 +598,17 @@ struct query_enum {
     const char *problem;              /* "code: 中文说明" of the 400 */
 };
 
-/* NULL when each of the n enum filters of the request is absent or known, else its problem. */
-static const char *query_enums_problem(struct web_call *call, const struct query_enum *t, size_t n)
+/*
+ * NULL when the request has no query parameter outside known (NULL-terminated) and each of
+ * the n enum filters t is absent or known, else the problem of the 400 (in buf when it names
+ * an unknown parameter). Every list route of the web API checks its query so.
+ */
+static const char *list_query_problem(struct web_call *call, const char *const *known,
+                                      const struct query_enum *t, size_t n, char *buf, size_t size)
 {
+    if (web_query_unknown(call, known, buf, size)) {
+        return buf;
+    }
     for (size_t i = 0; i < n; i++) {
         const char *v = arg(call, t[i].name);
         if (v && !t[i].known(v)) {
@@ -646,11 +670,16 @@ static const struct query_text ticket_query_texts[] = {
     {"source", offsetof(struct web_ticket_query, source)},
 };
 
+/* every parameter GET /api/tickets reads (docs/openapi.yaml; no limit: a page is max_tickets) */
+static const char *const ticket_query_names[] = {"state", "level", "department", "source",
+                                                 "from",  "until", "offset",     NULL};
+
 static enum MHD_Result ticket_list(struct web_call *call)
 {
     struct web_ticket_query q;
     json_t *list = NULL, *out, *t;
     const char *problem;
+    char buf[128];
     size_t i;
     int err;
 
@@ -658,12 +687,11 @@ static enum MHD_Result ticket_list(struct web_call *call)
     query_texts(call, ticket_query_texts,
                 sizeof(ticket_query_texts) / sizeof(ticket_query_texts[0]), &q);
     q.max = (size_t)call->w->cfg.max_tickets;
-    if ((problem = query_enums_problem(call, ticket_query_enums, N_ENUMS(ticket_query_enums)))) {
-        return web_reply_bad_request(call, problem);
-    }
     /* ?from=&until= (RFC 3339, detection time) and ?offset= (paging): issue #12 */
-    if (query_range(call, "from", &q.detected_from, &q.detected_until, &q.offset)) {
-        return web_reply_bad_request(call, "from、until 须为 RFC 3339 时间，offset 须为非负整数");
+    if ((problem = list_query_problem(call, ticket_query_names, ticket_query_enums,
+                                      N_ENUMS(ticket_query_enums), buf, sizeof(buf))) ||
+        (problem = query_range(call, "from", &q.detected_from, &q.detected_until, &q.offset))) {
+        return web_reply_bad_request(call, problem);
     }
     if (call->p.user.role == WEB_ROLE_LIAISON || call->p.user.role == WEB_ROLE_HEAD) {
         q.department = call->p.user.department; /* they see only their department */
@@ -873,9 +901,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
                                "协办部门可登记回应");
     }
     if (!action) {
-        next_actions_for_caller(call, t);
-        return web_reply_json(call, MHD_HTTP_OK,
-                              json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
+        return reply_ticket(call, t);
     }
     if (!action_body(call, action->code, "department", "co_departments", &body, &refused)) {
         json_decref(t);
@@ -913,8 +939,7 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (err) {
         return web_reply_store_error(call, err);
     }
-    return web_reply_json(call, MHD_HTTP_OK,
-                          json_pack("{s:o, s:o}", "now", time_json(call->now), "ticket", t));
+    return reply_ticket(call, t);
 }
 
 static enum MHD_Result route_tickets(struct web_call *call, const char *rest)
@@ -998,11 +1023,15 @@ static const struct query_enum inbox_query_enums[] = {
      "（网站、微信公众号、微博）"},
 };
 
+static const char *const inbox_query_names[] = {"state", "level", "group",  "source_kind", "region",
+                                                "since", "until", "offset", "limit",       NULL};
+
 static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_ops *desk)
 {
     struct web_inbox_query q;
     size_t limit = 0;
     json_t *out = NULL;
+    char buf[128];
     const char *problem;
     int err;
 
@@ -1010,20 +1039,21 @@ static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_o
     query_texts(call, inbox_query_texts, sizeof(inbox_query_texts) / sizeof(inbox_query_texts[0]),
                 &q);
     q.max = (size_t)call->w->cfg.max_tickets;
-    if ((problem = query_enums_problem(call, inbox_query_enums, N_ENUMS(inbox_query_enums)))) {
+    if ((problem = list_query_problem(call, inbox_query_names, inbox_query_enums,
+                                      N_ENUMS(inbox_query_enums), buf, sizeof(buf))) ||
+        (problem = query_range(call, "since", &q.since, &q.until, &q.offset))) {
         return web_reply_bad_request(call, problem);
     }
-    if (query_range(call, "since", &q.since, &q.until, &q.offset) ||
-        (arg(call, "limit") && (parse_offset(arg(call, "limit"), &limit) || limit == 0))) {
-        return web_reply_bad_request(call, "since、until 须为 RFC 3339 时间，offset 须为非负整数，"
-                                           "limit 须为正整数");
+    if (arg(call, "limit") && (parse_offset(arg(call, "limit"), &limit) || limit == 0)) {
+        return web_reply_bad_request(
+            call, "limit_invalid: limit 须为正整数（超过 web.max_tickets 时按其计）");
     }
     if (limit > 0 && limit < q.max) {
         q.max = limit;
     }
     err = desk->inbox_list(call->w->ops_ctx, &q, &out);
     if (err == ERR_INVALID) { /* state, level and source_kind were checked above */
-        return web_reply_bad_request(call, "筛选条件无效：since 须早于 until");
+        return web_reply_bad_request(call, "range_invalid: 筛选条件无效：since 须早于 until");
     }
     if (err) {
         return web_reply_store_error(call, err);
@@ -1146,11 +1176,14 @@ static enum MHD_Result route_silences(struct web_call *call, const char *rest)
     call_actor(call, &actor);
     if (!rest[0]) {
         if (method_is(call, MHD_HTTP_METHOD_GET) || method_is(call, MHD_HTTP_METHOD_HEAD)) {
+            static const char *const names[] = {"all", NULL};
             static const struct query_enum enums[] = {
                 {"all", flag_known, "all_invalid: all 只能是 1（含已撤销和已到期的）或 0"},
             };
             const char *all = arg(call, "all");
-            const char *problem = query_enums_problem(call, enums, N_ENUMS(enums));
+            char buf[128];
+            const char *problem =
+                list_query_problem(call, names, enums, N_ENUMS(enums), buf, sizeof(buf));
             if (problem) {
                 return web_reply_bad_request(call, problem);
             }
@@ -1252,9 +1285,12 @@ static const struct query_enum held_query_enums[] = {
      "reason_invalid: reason 只能是 old（旧帖）、undated（未标注发布时间）或 official（政务发布）"},
 };
 
+static const char *const held_query_names[] = {"reason", "q", NULL};
+
 static enum MHD_Result route_held(struct web_call *call)
 {
     const char *reason = arg(call, "reason"), *query = arg(call, "q"), *problem;
+    char buf[128];
     json_t *list = NULL;
     int err;
 
@@ -1265,7 +1301,8 @@ static enum MHD_Result route_held(struct web_call *call)
         !web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
         return web_reply_forbidden(call);
     }
-    if ((problem = query_enums_problem(call, held_query_enums, N_ENUMS(held_query_enums)))) {
+    if ((problem = list_query_problem(call, held_query_names, held_query_enums,
+                                      N_ENUMS(held_query_enums), buf, sizeof(buf)))) {
         return web_reply_bad_request(call, problem);
     }
     if (call->w->ops && call->w->ops->list_held) {
@@ -1360,9 +1397,17 @@ enum MHD_Result web_route_api(struct web_call *call)
         return route_labels(call);
     }
     if (strcmp(url, "/api/actions") == 0) {
-        json_t *arr = json_array();
+        static const char *const none[] = {NULL}; /* it takes no parameter */
+        char buf[128];
+        const char *problem = list_query_problem(call, none, NULL, 0, buf, sizeof(buf));
+        json_t *arr;
         size_t n = 0;
         const struct yq_label *v = yq_label_table(YQ_LABEL_ACTION, &n);
+
+        if (problem) {
+            return web_reply_bad_request(call, problem);
+        }
+        arr = json_array();
         for (size_t i = 0; arr && i < n; i++) {
             json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "name", v[i].code, "label",
                                                  v[i].label, "allowed",

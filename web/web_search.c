@@ -135,13 +135,13 @@ static const char *read_params_from(param_fn get, void *src, struct archive_sear
     memset(o, 0, sizeof(*o));
     *csv = false;
     if ((v = get(src, "since")) && parse_bound(v, false, &o->filter.since_s)) {
-        return "since 应为日期或时间（如 2026-11-01 或 2026-11-01T08:00:00+08:00）";
+        return "since_invalid: since 应为日期或时间（如 2026-11-01 或 2026-11-01T08:00:00+08:00）";
     }
     if ((v = get(src, "until")) && parse_bound(v, true, &o->filter.until_s)) {
-        return "until 应为日期或时间（如 2026-11-30 或 2026-11-30T18:00:00+08:00）";
+        return "until_invalid: until 应为日期或时间（如 2026-11-30 或 2026-11-30T18:00:00+08:00）";
     }
     if (o->filter.since_s && o->filter.until_s && o->filter.until_s <= o->filter.since_s) {
-        return "until 应晚于 since";
+        return "range_invalid: until 应晚于 since";
     }
     o->filter.source = get(src, "source");
     if (o->filter.source && !yq_label_known_code(YQ_LABEL_SOURCE_KIND, o->filter.source)) {
@@ -165,11 +165,11 @@ static const char *read_params_from(param_fn get, void *src, struct archive_sear
     } else if (strcmp(v, "no") == 0 || strcmp(v, "0") == 0 || strcmp(v, "false") == 0) {
         o->filter.matched = 2;
     } else {
-        return "matched 只能是 yes（命中规则）、no（未命中）或 any";
+        return "matched_invalid: matched 只能是 yes（命中规则）、no（未命中）或 any";
     }
     if ((v = get(src, "sentiment")) && strcmp(v, "any") != 0) {
         if (yq_sentiment_parse(v, &o->filter.sentiment) != 0) {
-            return "sentiment 只能是 positive、neutral 或 negative";
+            return "sentiment_invalid: sentiment 只能是 positive、neutral 或 negative";
         }
         o->filter.has_sentiment = true;
     }
@@ -179,15 +179,15 @@ static const char *read_params_from(param_fn get, void *src, struct archive_sear
     } else if (strcmp(v, "heat") == 0) {
         o->sort = ARCHIVE_SORT_HEAT;
     } else {
-        return "sort 只能是 time 或 heat";
+        return "sort_invalid: sort 只能是 time 或 heat";
     }
     if ((v = get(src, "offset")) && parse_size(v, ARCHIVE_SEARCH_MAX_OFFSET, &o->offset)) {
-        return "offset 应为 0 到 100000 的整数";
+        return "offset_invalid: offset 应为 0 到 100000 的整数";
     }
     o->limit = ARCHIVE_SEARCH_DEFAULT_LIMIT;
     if ((v = get(src, "limit")) &&
         (parse_size(v, ARCHIVE_SEARCH_MAX_LIMIT, &o->limit) || o->limit == 0)) {
-        return "limit 应为 1 到 200 的整数";
+        return "limit_invalid: limit 应为 1 到 200 的整数";
     }
     v = get(src, "format");
     if (v && strcmp(v, "csv") == 0) {

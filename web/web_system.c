@@ -176,28 +176,33 @@ enum MHD_Result web_route_sources_blind(struct web_call *call)
     const char *limit_s = MHD_lookup_connection_value(call->c, MHD_GET_ARGUMENT_KIND, "limit");
     int64_t until = call->now, since;
     long long limit = BLIND_DEFAULT_LIMIT;
-    char ts[40], tu[40];
+    static const char *const names[] = {"since", "until", "source_id", "limit", NULL};
+    char ts[40], tu[40], problem[128];
     json_t *out = NULL;
     int err;
 
+    if (web_query_unknown(call, names, problem, sizeof(problem))) {
+        return web_reply_bad_request(call, problem);
+    }
     if (until_s && until_s[0] && yq_time_parse_iso(until_s, &until, NULL) != 0) {
-        return web_reply_bad_request(call, "until 须为 RFC 3339 时间");
+        return web_reply_bad_request(call, "until_invalid: until 须为 RFC 3339 时间");
     }
     since = until - BLIND_DEFAULT_RANGE_S;
     if (since_s && since_s[0] && yq_time_parse_iso(since_s, &since, NULL) != 0) {
-        return web_reply_bad_request(call, "since 须为 RFC 3339 时间");
+        return web_reply_bad_request(call, "since_invalid: since 须为 RFC 3339 时间");
     }
     if (since > until) {
-        return web_reply_bad_request(call, "since 须早于 until");
+        return web_reply_bad_request(call, "range_invalid: since 须早于 until");
     }
     if (source && (!source[0] || strlen(source) > BLIND_MAX_SOURCE_ID_BYTES)) {
-        return web_reply_bad_request(call, "source_id 须为 1 至 256 字节的信息源编号");
+        return web_reply_bad_request(call,
+                                     "source_id_invalid: source_id 须为 1 至 256 字节的信息源编号");
     }
     if (limit_s) {
         char *end = NULL;
         limit = strtoll(limit_s, &end, 10);
         if (end == limit_s || *end || limit < 1 || limit > BLIND_MAX_LIMIT) {
-            return web_reply_bad_request(call, "limit 须为 1 至 1000 的整数");
+            return web_reply_bad_request(call, "limit_invalid: limit 须为 1 至 1000 的整数");
         }
     }
     if (!ops || !ops->blind) {

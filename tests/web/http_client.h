@@ -174,6 +174,26 @@ static inline void http_expect_status(unsigned port, const struct client *cl, co
 }
 
 /*
+ * GET path as cl and expect 400 in the house error shape: "error":"invalid", the machine code
+ * code and a message (the bad-query tables of the list routes). A failure names the path and
+ * prints the answer.
+ */
+static inline void http_expect_invalid(unsigned port, const struct client *cl, const char *path,
+                                       const char *code)
+{
+    struct resp r;
+    char want[80];
+
+    snprintf(want, sizeof(want), "\"code\":\"%s\"", code);
+    http_request(port, cl, "GET", path, NULL, NULL, &r);
+    if (r.status != 400 || !r.body || !strstr(r.body, "\"error\":\"invalid\"") ||
+        !strstr(r.body, want) || !strstr(r.body, "\"message\":\"")) {
+        fail_msg("GET %s: %ld %s, want 400 %s", path, r.status, r.body ? r.body : "", want);
+    }
+    resp_release(&r);
+}
+
+/*
  * POST body to /api/tickets/<number>/<action> as cl and expect status want. r (may be NULL)
  * gets the answer for more checks (resp_release()); with NULL it is released here.
  */

@@ -736,6 +736,44 @@ static void test_issue_12_next_actions_for_the_callers_role(void **state)
 }
 
 /*
+ * An action's answer carries the ticket as GET /api/tickets/{n} gives it to the same caller:
+ * the liaison's 签收 once answered next_actions with the duty officer's dismiss and set_level
+ * (the page then offered buttons the server refuses). Checked after 签收 and after 回应.
+ */
+static void test_action_answer_next_actions_for_the_caller(void **state)
+{
+    /* action, body, the liaison's next_actions after it (ticket_flow.c's transition table) */
+    static const char *const steps[][3] = {
+        {"ack", "{}", "respond,return"},
+        {"respond", "{\"channel\":\"政务微博\",\"url\":\"https://weibo.example/1\"}",
+         "respond,close"},
+    };
+    struct fx *f = *state;
+    unsigned port = f->fx.port;
+    struct client liaison;
+    char got[256], want[256];
+    struct resp r;
+    json_t *v;
+
+    login(f, "liaison-a", "liaison-password-a", &liaison);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        http_ticket_action(port, &liaison, f->number_a, steps[i][0], steps[i][1], 200, &r);
+        v = json_loads(r.body ? r.body : "", 0, NULL);
+        resp_release(&r);
+        assert_non_null(v);
+        joined_next_actions(v, got, sizeof(got));
+        json_decref(v);
+        v = http_get_ticket(port, &liaison, f->number_a);
+        joined_next_actions(v, want, sizeof(want));
+        json_decref(v);
+        if (strcmp(got, steps[i][2]) != 0 || strcmp(want, steps[i][2]) != 0) {
+            fail_msg("%s answered next_actions [%s], GET gives [%s], want [%s]", steps[i][0], got,
+                     want, steps[i][2]);
+        }
+    }
+}
+
+/*
  * A co-handling (协办) department sees the ticket and may record its own 回应, but 签收, 退回
  * and 办结 are the lead department's: its liaison once acknowledged, returned or closed the
  * lead's ticket (the 签收 clock counted for the lead). 403 for each, the page offers none of
@@ -892,6 +930,7 @@ int main(void)
         FX(test_issue_15_proposed_response_over_http),
         FX(test_liaison_sees_and_acts_on_real_tickets),
         FX(test_issue_12_next_actions_for_the_callers_role),
+        FX(test_action_answer_next_actions_for_the_caller),
         FX(test_co_handling_liaison_cannot_take_the_leads_actions),
         FX(test_duty_officer_closes_with_result),
         FX(test_issue_12_queue_filters_over_http),

@@ -253,6 +253,8 @@ static void test_daily_and_list(void **state)
     json_decref(v);
     assert_int_equal(get_status(f, &duty, "/api/reports?kind=weekly"), 400);
     assert_int_equal(get_status(f, &duty, "/api/reports?limit=0"), 400);
+    assert_int_equal(get_status(f, &duty, "/api/reports?kind=daily&limt=5"), 400); /* typo */
+    assert_int_equal(get_status(f, &duty, "/api/reports?since=2026-11-01T00:00:00Z"), 400);
     assert_int_equal(get_status(f, &duty, "/api/reports/999999"), 404);
     assert_int_equal(get_status(f, &duty, "/api/reports/abc"), 404);
     /* a liaison reads the daily briefing but writes nothing */
