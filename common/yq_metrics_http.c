@@ -70,6 +70,134 @@ bool yq_metrics_http_host_ok(struct MHD_Connection *c, const char *version)
     return n == 1 || (n == 0 && version && strcmp(version, MHD_HTTP_VERSION_1_0) == 0);
 }
 
+/* Whether the n bytes at s are a port: 1..5 digits, at most 65535. */
+static bool target_port_ok(const char *s, size_t n)
+{
+    long v = 0;
+
+    if (n == 0 || n > 5) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v <= 65535;
+}
+
+/* Whether the n bytes at s are an authority: a name or IPv4 address, or [IPv6], then a port. */
+static bool target_authority_ok(const char *s, size_t n, const char **why)
+{
+    const char *end = s + n, *host_end;
+
+    if (n == 0) {
+        *why = "empty host";
+        return false;
+    }
+    if (memchr(s, '@', n)) {
+        *why = "userinfo in the authority";
+        return false;
+    }
+    if (s[0] == '[') {
+        char addr[64];
+        unsigned char bin[sizeof(struct in6_addr)];
+        const char *close = memchr(s, ']', n);
+        size_t len = close ? (size_t)(close - s - 1) : 0;
+
+        if (!close || len == 0 || len >= sizeof(addr)) {
+            *why = "bad IPv6 address";
+            return false;
+        }
+        memcpy(addr, s + 1, len);
+        addr[len] = '\0';
+        if (inet_pton(AF_INET6, addr, bin) != 1) {
+            *why = "bad IPv6 address";
+            return false;
+        }
+        host_end = close + 1;
+    } else {
+        host_end = s;
+        while (host_end < end && *host_end != ':') {
+            unsigned char ch = (unsigned char)*host_end;
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~')) {
+                *why = "bad host name";
+                return false;
+            }
+            host_end++;
+        }
+        if (host_end == s) {
+            *why = "empty host";
+            return false;
+        }
+        if (host_end - s > 253) {
+            *why = "host name over 253 bytes"; /* RFC 1035 */
+            return false;
+        }
+    }
+    if (host_end < end &&
+        (*host_end != ':' || !target_port_ok(host_end + 1, (size_t)(end - host_end - 1)))) {
+        *why = "bad port";
+        return false;
+    }
+    return true;
+}
+
+int yq_metrics_http_target(const char *url, struct yq_http_target *out, const char **why)
+{
+    const char *reason = NULL, *auth, *rest;
+    size_t scheme = 0, n;
+
+    out->path = url;
+    out->authority[0] = '\0';
+    if (url[0] == '/' || strcmp(url, "*") == 0) {
+        return 0; /* origin form; asterisk form */
+    }
+    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" (RFC 3986 3.1) */
+    while ((url[scheme] >= 'a' && url[scheme] <= 'z') ||
+           (url[scheme] >= 'A' && url[scheme] <= 'Z') ||
+           (scheme > 0 && ((url[scheme] >= '0' && url[scheme] <= '9') || url[scheme] == '+' ||
+                           url[scheme] == '-' || url[scheme] == '.'))) {
+        scheme++;
+    }
+    if (scheme == 0 || url[scheme] != ':') {
+        reason = "not a request target";
+    } else if (scheme != 4 || strncasecmp(url, "http", 4) != 0) {
+        reason = "scheme is not http";
+    } else if (strncmp(url + 4, "://", 3) != 0) {
+        reason = "no authority";
+    } else {
+        auth = url + 7;
+        n = strcspn(auth, "/?#");
+        rest = auth + n;
+        if (*rest == '?' || *rest == '#') {
+            reason = "bad path"; /* libmicrohttpd cut the query off: a '?' here is not one */
+        } else if (n > YQ_HTTP_AUTHORITY_MAX) {
+            reason = "authority too long";
+        } else if (target_authority_ok(auth, n, &reason)) {
+            memcpy(out->authority, auth, n);
+            out->authority[n] = '\0';
+            out->path = *rest ? rest : "/";
+            return 0;
+        }
+    }
+    out->path = url;
+    if (why) {
+        *why = reason;
+    }
+    return ERR_PARSE;
+}
+
+const char *yq_metrics_http_request_host(struct MHD_Connection *c, const struct yq_http_target *t)
+{
+    if (t->authority[0]) {
+        return t->authority;
+    }
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -80,6 +208,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     unsigned status = MHD_HTTP_OK;
     const char *type = "text/plain; charset=utf-8";
     struct doc out = {NULL, 0};
+    struct yq_http_target t;
     bool ok = true;
 
     (void)upload;
@@ -88,17 +217,18 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         *upload_size = 0; /* no route takes a body: drop it */
         return MHD_YES;
     }
-    if (!yq_metrics_http_host_ok(c, version)) {
-        status = MHD_HTTP_BAD_REQUEST; /* any Host is answered, but one there must be */
+    if (!yq_metrics_http_host_ok(c, version) || yq_metrics_http_target(url, &t, NULL) != 0) {
+        /* any Host is answered, but one there must be, and a target of a form HTTP knows */
+        status = MHD_HTTP_BAD_REQUEST;
     } else if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
                strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         status = MHD_HTTP_METHOD_NOT_ALLOWED;
-    } else if (strcmp(url, "/metrics") == 0) {
+    } else if (strcmp(t.path, "/metrics") == 0) {
         type = "text/plain; version=0.0.4; charset=utf-8";
         pthread_mutex_lock(&h->lock);
         ok = copy_doc(h->metrics.text, h->metrics.len, &out);
         pthread_mutex_unlock(&h->lock);
-    } else if (strcmp(url, "/healthz") == 0) {
+    } else if (strcmp(t.path, "/healthz") == 0) {
         type = "application/json; charset=utf-8";
         pthread_mutex_lock(&h->lock);
         if (h->health_published) {

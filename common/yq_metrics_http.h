@@ -97,6 +97,42 @@ int yq_metrics_http_security_headers(struct MHD_Response *r, const char *csp);
  */
 bool yq_metrics_http_host_ok(struct MHD_Connection *c, const char *version);
 
+/* Bytes of an authority yq_metrics_http_target() keeps: a 253-byte host name or a bracketed
+ * IPv6 address, then ":" and a port of up to 5 digits. */
+#define YQ_HTTP_AUTHORITY_MAX 263
+
+/* A request target as every server of the project routes it (yq_metrics_http_target()). */
+struct yq_http_target {
+    const char *path; /* what to route: "/..." (borrowed from url) or a static "/" or "*" */
+    char authority[YQ_HTTP_AUTHORITY_MAX + 1]; /* absolute form: "host[:port]"; else "" */
+};
+
+/*
+ * The one reading of a request target (RFC 9112 section 3.2) for every server of the project
+ * (this endpoint, the notifier's /healthz and /metrics, the web UI). url: the access handler's
+ * argument (libmicrohttpd has cut the query off and percent-decoded the rest; NUL-terminated,
+ * borrowed: out->path may point into it). Forms:
+ *   origin form "/path":                      path = url, authority "";
+ *   absolute form "http://host[:port][/path]" (scheme without case; RFC 9112 3.2.2: a server
+ *     MUST accept it): authority = "host[:port]", path = what follows it, "/" when nothing does;
+ *   asterisk form "*":                        path = "*" (only OPTIONS may use it; routes 404).
+ * Refused with ERR_PARSE and *why (may be NULL) a static reason for the log: any scheme but http
+ * (https too: these servers speak plain HTTP), userinfo ("http://user@host/", RFC 9110 4.2.4),
+ * an empty host, a host of other than letters, digits, '-', '.', '_' and '~' that is not a
+ * bracketed IPv6 address, a port that is not 1..5 digits up to 65535, anything else (a target
+ * not starting with '/' or a scheme). Thread-safe (no state).
+ */
+int yq_metrics_http_target(const char *url, struct yq_http_target *out, const char **why);
+
+/*
+ * The host the request on c (borrowed) names, for every purpose (routing, the DNS-rebinding
+ * check, the Origin comparison): t's authority when the target had the absolute form (RFC 9112
+ * 3.2.2: the Host header is then ignored, though HTTP/1.1 still requires one:
+ * yq_metrics_http_host_ok()), else the Host header's value, or NULL when there is none.
+ * Borrowed from t or from libmicrohttpd (valid while the request is).
+ */
+const char *yq_metrics_http_request_host(struct MHD_Connection *c, const struct yq_http_target *t);
+
 /*
  * Replace the /metrics text with len bytes of text (copied; need not be NUL-terminated).
  * Returns 0 or ERR_NOMEM (the previous text stays). Thread-safe against requests.

@@ -237,7 +237,7 @@ static bool is_safe_method(const char *m)
 static const char *csrf_refusal(struct web_call *call)
 {
     const char *origin = MHD_lookup_connection_value(call->c, MHD_HEADER_KIND, "Origin");
-    const char *host = MHD_lookup_connection_value(call->c, MHD_HEADER_KIND, "Host");
+    const char *host = call->host; /* the absolute form's authority, else the Host header */
     const char *type =
         MHD_lookup_connection_value(call->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *token = MHD_lookup_connection_value(call->c, MHD_HEADER_KIND, "X-CSRF-Token");
@@ -267,8 +267,15 @@ static const char *csrf_refusal(struct web_call *call)
 
 /* ------------------------------------------------------------- dispatch */
 
-bool web_owns_url(const char *url)
+bool web_owns_url(const char *target)
 {
+    struct yq_http_target t;
+    const char *url;
+
+    if (yq_metrics_http_target(target, &t, NULL) != 0) {
+        return true; /* web_handle() answers it 400 bad_target */
+    }
+    url = t.path;
     if (strncmp(url, "/api/", 5) == 0 || strncmp(url, "/static/", 8) == 0) {
         return true;
     }
@@ -364,13 +371,17 @@ static bool refuse_bad_text(struct web_call *call, enum MHD_Result *reply)
     return true;
 }
 
-enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *url,
+enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *target,
                            const char *method, const char *version, const char *upload_data,
                            size_t *upload_data_size, void **req_cls)
 {
     struct web_req *req = *req_cls;
     struct web_call call;
-    const char *refusal;
+    struct yq_http_target t;
+    const char *refusal, *why = NULL;
+    /* RFC 9112 3.2.2: the absolute form's path is routed, its authority is the request's host */
+    bool target_ok = yq_metrics_http_target(target, &t, &why) == 0;
+    const char *url = t.path, *host;
     enum MHD_Result result;
     int err;
 
@@ -394,11 +405,17 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
             return web_reply_error(&call, MHD_HTTP_BAD_REQUEST, "bad_host",
                                    "请求须带且只带一个 Host 头");
         }
-        if (!web_host_allowed(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
-                              w->cfg.public_host)) {
+        if (!target_ok) {
+            call_init(&call, w, c, url, method, req);
+            LOG_INFO("request refused: bad request target method=%s reason='%s'", method, why);
+            return web_reply_error(&call, MHD_HTTP_BAD_REQUEST, "bad_target",
+                                   "请求目标无效：须为 /路径 或 http://主机/路径");
+        }
+        host = yq_metrics_http_request_host(c, &t);
+        if (!web_host_allowed(host, w->cfg.public_host)) {
             call_init(&call, w, c, url, method, req);
             LOG_INFO("request refused: unknown host method=%s path=%s host=%s", method, YQ_Q(url),
-                     YQ_Q(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")));
+                     YQ_Q(host));
             return web_reply_error(&call, MHD_HTTP_MISDIRECTED_REQUEST, "unknown_host",
                                    "未知的主机名 (web.public_host)");
         }
@@ -451,7 +468,11 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
         return MHD_YES;
     }
 
+    if (!target_ok) {
+        return MHD_NO; /* answered 400 at the first call; a target never changes within a request */
+    }
     call_init(&call, w, c, url, method, req);
+    call.host = yq_metrics_http_request_host(c, &t);
 
     if (strncmp(url, "/api/", 5) != 0) {
         if (!is_safe_method(method)) {

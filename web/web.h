@@ -69,7 +69,12 @@ struct web_auth *web_get_auth(struct web *w);
  */
 __attribute__((format(printf, 2, 0))) void web_mhd_log(void *cls, const char *fmt, va_list ap);
 
-/* True when w serves url: "/", the page paths, "/static/..." and "/api/..." . */
+/*
+ * True when w serves the request target url (the access handler's argument): "/", the page
+ * paths, "/static/..." and "/api/...", in the origin form or as the path of the absolute form
+ * "http://host[:port]/path" (yq_metrics_http_target()); and every target that function
+ * refuses, which web_handle() answers 400 bad_target.
+ */
 bool web_owns_url(const char *url);
 
 /*
@@ -77,7 +82,8 @@ bool web_owns_url(const char *url);
  * daemon's handler (same contract: called again for each upload chunk; *req_cls is the
  * web's per-request state, released by web_request_completed()). A request without exactly
  * one Host header (HTTP/1.0: at most one; yq_metrics_http_host_ok()) is answered 400
- * bad_host; a Host the web does not serve 421 (web_host_allowed()).
+ * bad_host; a target yq_metrics_http_target() refuses 400 bad_target; a host the web does not
+ * serve 421 unknown_host (web_host_allowed() of the absolute form's authority, else of Host).
  * Returns MHD_YES or MHD_NO as libmicrohttpd expects.
  */
 enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *url,

@@ -88,7 +88,8 @@ extern const size_t web_n_assets;
 struct web_call {
     struct web *w;
     struct MHD_Connection *c;
-    const char *url;
+    const char *url;  /* the path routed (the absolute form's path: yq_metrics_http_target()) */
+    const char *host; /* the request's host (yq_metrics_http_request_host()); NULL: none */
     const char *method;
     struct web_req *req;
     struct web_principal p; /* valid when authed */

@@ -1,4 +1,7 @@
-/* The Prometheus text writer of common/yq_metrics_http: escaping, label lists, limits. */
+/*
+ * common/yq_metrics_http: the Prometheus text writer (escaping, label lists, limits) and the
+ * one reading of a request target every server routes by (RFC 9112 section 3.2).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,6 +153,82 @@ static void test_limit(void **state)
     yq_buf_release(&b);
 }
 
+/*
+ * RFC 9112 3.2.2: a server MUST accept the absolute form ("GET http://host/path"), which every
+ * server of the project answered 404 (the whole URL was compared with its paths). The path is
+ * routed, the authority is the request's host; any scheme but http, userinfo and a malformed
+ * authority are refused. url as libmicrohttpd passes it: without the query, percent-decoded.
+ */
+static void test_request_target_forms(void **state)
+{
+    static const struct {
+        const char *url;
+        int rc;
+        const char *path, *authority;
+    } cases[] = {
+        {"/api/meta/labels", 0, "/api/meta/labels", ""},
+        {"/", 0, "/", ""},
+        {"*", 0, "*", ""},
+        {"http://127.0.0.1:8080/api/meta/labels", 0, "/api/meta/labels", "127.0.0.1:8080"},
+        {"HTTP://Monitor.Example/healthz", 0, "/healthz", "Monitor.Example"},
+        {"http://127.0.0.1:8080", 0, "/", "127.0.0.1:8080"}, /* empty path: "/" */
+        {"http://localhost", 0, "/", "localhost"},
+        {"http://[::1]:8080/metrics", 0, "/metrics", "[::1]:8080"},
+        {"http://yq.example./", 0, "/", "yq.example."},
+        {"http://a_b~c.example:65535/x/y", 0, "/x/y", "a_b~c.example:65535"},
+        {"http://a@127.0.0.1/", ERR_PARSE, NULL, NULL}, /* userinfo */
+        {"http://user:pw@127.0.0.1/api/me", ERR_PARSE, NULL, NULL},
+        {"https://127.0.0.1/api/me", ERR_PARSE, NULL, NULL}, /* plain HTTP only */
+        {"ftp://127.0.0.1/healthz", ERR_PARSE, NULL, NULL},
+        {"http:/127.0.0.1/healthz", ERR_PARSE, NULL, NULL},
+        {"http:///healthz", ERR_PARSE, NULL, NULL}, /* empty host */
+        {"http://:8080/healthz", ERR_PARSE, NULL, NULL},
+        {"http://127.0.0.1:/healthz", ERR_PARSE, NULL, NULL}, /* empty port */
+        {"http://127.0.0.1:65536/healthz", ERR_PARSE, NULL, NULL},
+        {"http://127.0.0.1:80a/healthz", ERR_PARSE, NULL, NULL},
+        {"http://127.0.0.1:123456/healthz", ERR_PARSE, NULL, NULL},
+        {"http://[::1/healthz", ERR_PARSE, NULL, NULL},
+        {"http://[not-v6]/healthz", ERR_PARSE, NULL, NULL},
+        {"http://[::1]x/healthz", ERR_PARSE, NULL, NULL},
+        {"http://exa mple/healthz", ERR_PARSE, NULL, NULL},
+        {"http://exa%2fmple/healthz", ERR_PARSE, NULL, NULL},
+        {"http://127.0.0.1#frag", ERR_PARSE, NULL, NULL},
+        {"healthz", ERR_PARSE, NULL, NULL}, /* neither form */
+        {"", ERR_PARSE, NULL, NULL},
+        {"1http://127.0.0.1/", ERR_PARSE, NULL, NULL},
+    };
+    char longest[300];
+    struct yq_http_target t;
+    const char *why;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        why = NULL;
+        int rc = yq_metrics_http_target(cases[i].url, &t, &why);
+        if (rc != cases[i].rc) {
+            fail_msg("'%s': %d, want %d", cases[i].url, rc, cases[i].rc);
+        }
+        if (rc == 0 &&
+            (strcmp(t.path, cases[i].path) != 0 || strcmp(t.authority, cases[i].authority) != 0)) {
+            fail_msg("'%s': path '%s' authority '%s', want '%s' '%s'", cases[i].url, t.path,
+                     t.authority, cases[i].path, cases[i].authority);
+        }
+        if (rc != 0 && (!why || !why[0])) {
+            fail_msg("'%s': refused without a reason", cases[i].url);
+        }
+    }
+    /* a host name of 253 bytes and a port fit; one byte more is no authority */
+    memcpy(longest, "http://", 7);
+    memset(longest + 7, 'a', 253);
+    memcpy(longest + 260, ":65535/x", 9);
+    assert_int_equal(yq_metrics_http_target(longest, &t, NULL), 0);
+    assert_int_equal(strlen(t.authority), 259);
+    assert_string_equal(t.path, "/x");
+    memset(longest + 7, 'a', 257);
+    memcpy(longest + 264, ":65535/x", 9);
+    assert_int_equal(yq_metrics_http_target(longest, &t, NULL), ERR_PARSE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_same_bytes_as_the_hand_written_lines),
         cmocka_unit_test(test_security_headers),
+        cmocka_unit_test(test_request_target_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,8 +89,11 @@ static inline void http_request(unsigned port, const struct client *cl, const ch
     char url[512], line[384];
 
     memset(r, 0, sizeof(*r));
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path[0] == '/' ? path : "/");
     curl_easy_setopt(c, CURLOPT_URL, url);
+    if (path[0] != '/') {
+        curl_easy_setopt(c, CURLOPT_REQUEST_TARGET, path); /* another form, sent as it is */
+    }
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);

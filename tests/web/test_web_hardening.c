@@ -37,6 +37,7 @@
 
 struct fx {
     struct web_fixture fx;
+    struct web_cfg cfg; /* the web's settings: web_new() borrows their strings (teardown()) */
 };
 
 #define request(f, cl, method, path, body, extra, r)                                            \
@@ -53,7 +54,7 @@ enum variant { V_STREAMS, V_PER_IP, V_SLOW, V_MANY, V_HEADER };
 static int setup_variant(void **state, enum variant v)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct web_cfg cfg;
+    struct web_cfg *cfg = &f->cfg;
     struct web_auth *a;
     static const char *const users[][3] = {
         {"admin", "admin", "admin-password-1"},       {"duty1", "duty_officer", "duty-password-1"},
@@ -61,23 +62,22 @@ static int setup_variant(void **state, enum variant v)
         {"liaison-c", "liaison", "liaison-password-c"},
     };
 
-    web_fixture_shipped_cfg(&cfg);
-    cfg.sse_poll_ms = 100;
-    cfg.sse_max_stream_ms = 60000;
-    cfg.sse_max_streams = 6;
-    cfg.sse_reserved_streams = 2;
-    cfg.sse_max_streams_per_user = 2;
-    cfg.auth.login_max_failures = 3;
-    cfg.max_connections_per_ip = v == V_PER_IP ? 4 : v == V_MANY ? MANY_PER_IP : 0;
+    web_fixture_shipped_cfg(cfg);
+    cfg->sse_poll_ms = 100;
+    cfg->sse_max_stream_ms = 60000;
+    cfg->sse_max_streams = 6;
+    cfg->sse_reserved_streams = 2;
+    cfg->sse_max_streams_per_user = 2;
+    cfg->auth.login_max_failures = 3;
+    cfg->max_connections_per_ip = v == V_PER_IP ? 4 : v == V_MANY ? MANY_PER_IP : 0;
     /*
      * 3 s: short enough to see the cap act, long enough that no single quick request of a
      * loaded CI machine comes near it (the kept-alive test needs each request under it).
      */
-    cfg.max_request_ms = v == V_SLOW ? 3000 : 0;
-    cfg.max_header_ms = v == V_HEADER ? 3000 : 0; /* as max_request_ms: no quick step nears it */
-    cfg.max_pending_headers = v == V_MANY ? MANY_PENDING_HEADERS : 0;
-    web_fixture_open(&f->fx, &cfg, "yq-web-hard-");
-    cfg_release(web_cfg_keys, &cfg);
+    cfg->max_request_ms = v == V_SLOW ? 3000 : 0;
+    cfg->max_header_ms = v == V_HEADER ? 3000 : 0; /* as max_request_ms: no quick step nears it */
+    cfg->max_pending_headers = v == V_MANY ? MANY_PENDING_HEADERS : 0;
+    web_fixture_open(&f->fx, cfg, "yq-web-hard-");
     a = web_get_auth(f->fx.w);
     assert_int_equal(web_department_add(a, DEPT_A, NULL, 0), 0);
     for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
@@ -85,6 +85,17 @@ static int setup_variant(void **state, enum variant v)
     }
     web_fixture_serve(&f->fx, v == V_MANY ? MANY_CONNECTION_LIMIT : 0);
     *state = f;
+    return 0;
+}
+
+/* web_fixture_teardown(), then the settings the web borrowed. */
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    web_fixture_close(&f->fx);
+    cfg_release(web_cfg_keys, &f->cfg);
+    free(f);
     return 0;
 }
 
@@ -438,6 +449,74 @@ static void test_request_without_one_host_is_400(void **state)
                    HANG_GUARD_S);
 }
 
+/*
+ * RFC 9112 3.2.2: a server MUST accept the absolute form ("GET http://127.0.0.1:8080/api/me"),
+ * which the web answered 404. Its path is routed as usual ("" = "/"), its authority is the
+ * request's host: the DNS-rebinding check (421 unknown_host) applies to the authority, the Host
+ * header is then ignored but still required on HTTP/1.1 (400 bad_host); any scheme but http,
+ * userinfo and a malformed authority are 400 bad_target.
+ */
+static void test_absolute_form_target(void **state)
+{
+#define ABS(target, host) "GET " target " HTTP/1.1\r\n" host "Connection: close\r\n\r\n"
+    static const struct test_raw_case cases[] = {
+        {ABS("http://127.0.0.1:8080/api/me", "Host: 127.0.0.1:8080\r\n"), 401},
+        {ABS("HTTP://LOCALHOST/api/me", "Host: localhost\r\n"), 401},
+        {ABS("http://[::1]:8080/api/me", "Host: [::1]:8080\r\n"), 401},
+        {ABS("http://127.0.0.1/api/meta/labels?x=1", "Host: 127.0.0.1\r\n"), 401},
+        {ABS("http://127.0.0.1/login", "Host: 127.0.0.1\r\n"), 200},
+        {ABS("http://127.0.0.1:8080", "Host: 127.0.0.1\r\n"), 200}, /* "/": the desk page */
+        {ABS("http://127.0.0.1/static/app.js", "Host: 127.0.0.1\r\n"), 200},
+        /* the authority is the host: a bad Host header is ignored, a rebinding name is not */
+        {ABS("http://127.0.0.1/api/me", "Host: rebind.attacker.example\r\n"), 401},
+        {ABS("http://rebind.attacker.example/api/me", "Host: 127.0.0.1\r\n"), 421},
+        {ABS("http://rebind.attacker.example:8080/login", "Host: 127.0.0.1\r\n"), 421},
+        {ABS("http://a@127.0.0.1/", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http://a@127.0.0.1/api/me", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("https://127.0.0.1/api/me", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http:///api/me", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http://127.0.0.1:http/api/me", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http://[::1/api/me", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http://127.0.0.1/api/me", ""), 400}, /* bad_host: HTTP/1.1 needs one */
+        {ABS("http://127.0.0.1/api/me", "Host: a\r\nHost: b\r\n"), 400},
+        {"GET http://127.0.0.1/api/me HTTP/1.0\r\n\r\n", 401},
+    };
+#undef ABS
+    struct fx *f = *state;
+    char target[128], origin[128];
+    struct resp r;
+    json_t *v;
+
+    test_raw_cases(test_server_port(f->fx.srv), cases, sizeof(cases) / sizeof(cases[0]), "web",
+                   HANG_GUARD_S);
+    /* the web's own JSON error codes for the refusals */
+    http_request(f->fx.port, NULL, "GET", "https://127.0.0.1/api/me", NULL, NULL, &r);
+    assert_int_equal(r.status, 400);
+    v = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(v, "code")), "bad_target");
+    json_decref(v);
+    resp_release(&r);
+    http_request(f->fx.port, NULL, "GET", "http://rebind.attacker.example/api/me", NULL, NULL, &r);
+    assert_int_equal(r.status, 421);
+    v = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(v, "code")), "unknown_host");
+    json_decref(v);
+    resp_release(&r);
+    /* the Origin check compares with the authority too (curl's Host is 127.0.0.1:port) */
+    snprintf(target, sizeof(target), "http://localhost:%u/api/login", f->fx.port);
+    snprintf(origin, sizeof(origin), "Origin: http://localhost:%u", f->fx.port);
+    http_request(f->fx.port, NULL, "POST", target,
+                 "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}", origin, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(r.cookie[0] != '\0');
+    resp_release(&r);
+    snprintf(origin, sizeof(origin), "Origin: http://127.0.0.1:%u", f->fx.port);
+    http_request(f->fx.port, NULL, "POST", target,
+                 "{\"username\":\"duty1\",\"password\":\"duty-password-1\"}", origin, &r);
+    assert_int_equal(r.status, 403); /* the Host header's value is not the request's host */
+    resp_release(&r);
+}
+
 /* ------------------------------------------------------------ live updates */
 
 static void test_issue_10_duty_desk_keeps_stream_slots(void **state)
@@ -602,34 +681,35 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_issue_10_connections_per_address_are_capped,
-                                        setup_per_ip, web_fixture_teardown),
+                                        setup_per_ip, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_are_cut_off, setup_slow,
-                                        web_fixture_teardown),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_headers_meet_the_header_deadline,
-                                        setup_header, web_fixture_teardown),
+                                        setup_header, teardown),
         cmocka_unit_test_setup_teardown(
             test_issue_10_idle_kept_alive_connection_meets_the_header_deadline, setup_header,
-            web_fixture_teardown),
+            teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_slow_clients_of_many_addresses_leave_room,
-                                        setup_many, web_fixture_teardown),
+                                        setup_many, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_kept_alive_connection_is_timed_per_request,
-                                        setup_slow, web_fixture_teardown),
+                                        setup_slow, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_event_stream_outlives_the_request_cap,
-                                        setup_slow, web_fixture_teardown),
+                                        setup_slow, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_huge_declared_body_gets_413_at_once,
-                                        setup_streams, web_fixture_teardown),
+                                        setup_streams, teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_chunked_body_is_refused_before_reading,
-                                        setup_streams, web_fixture_teardown),
+                                        setup_streams, teardown),
+        cmocka_unit_test_setup_teardown(test_absolute_form_target, setup_streams, teardown),
         cmocka_unit_test_setup_teardown(test_request_without_one_host_is_400, setup_streams,
-                                        web_fixture_teardown),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_duty_desk_keeps_stream_slots, setup_streams,
-                                        web_fixture_teardown),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_password_endpoint_is_throttled, setup_streams,
-                                        web_fixture_teardown),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_login_log_quotes_the_user_name, setup_streams,
-                                        web_fixture_teardown),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_issue_10_token_ttl_days_range, setup_streams,
-                                        web_fixture_teardown),
+                                        teardown),
     };
     curl_global_init(CURL_GLOBAL_ALL);
     return cmocka_run_group_tests(tests, NULL, NULL);
