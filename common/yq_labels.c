@@ -158,6 +158,17 @@ static const struct yq_label report_kinds[] = {
     {"event", "专报"},
 };
 
+/*
+ * what stops new posts reaching the desk (the notifier's /healthz dependencies not up,
+ * notifier_health_deps()): "<dependency>_<state>", shown after 接收中断 on the duty page
+ */
+static const struct yq_label intake_faults[] = {
+    {"kafka_down", "Kafka 不可达"},
+    {"kafka_unknown", "尚未连上 Kafka"},
+    {"store_down", "工单库无法写入"},
+    {"store_unknown", "工单库状态未知"},
+};
+
 static const struct {
     const char *name;
     const struct yq_label *v;
@@ -182,6 +193,7 @@ static const struct {
     [YQ_LABEL_RESURFACE_REASON] = {"resurface_reasons", resurface_reasons, N(resurface_reasons)},
     [YQ_LABEL_BLIND_REASON] = {"blind_reasons", blind_reasons, N(blind_reasons)},
     [YQ_LABEL_REPORT_KIND] = {"report_kinds", report_kinds, N(report_kinds)},
+    [YQ_LABEL_INTAKE_FAULT] = {"intake_faults", intake_faults, N(intake_faults)},
 };
 
 const char *yq_label(enum yq_label_kind kind, const char *code)

@@ -407,7 +407,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
     if (d->leader && now_ms >= d->next_escalation_ms) {
         struct ticket_escalation_stats es;
         err = ticket_flow_escalate(d->store, now_ms / 1000, &es);
-        notifier_dep_set(d->metrics ? &d->metrics->worker_store_up : NULL, err == 0);
+        notifier_dep_set(d->metrics ? &d->metrics->worker_store_up : NULL, err == 0, now_ms);
         if (err) {
             LOG_WARN("escalation failed err='%s' store='%s'", yq_strerror(err),
                      ticket_store_errmsg(d->store));
@@ -470,11 +470,11 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
     if (err) {
         LOG_WARN("outbox read failed err='%s' store='%s'", yq_strerror(err),
                  ticket_store_errmsg(d->store));
-        notifier_dep_set(d->metrics ? &d->metrics->worker_store_up : NULL, 0);
+        notifier_dep_set(d->metrics ? &d->metrics->worker_store_up : NULL, 0, now_ms);
         goto out;
     }
     /* a follower's only store traffic may be this claim: it says the store is back */
-    notifier_dep_set(d->metrics ? &d->metrics->worker_store_up : NULL, 1);
+    notifier_dep_set(d->metrics ? &d->metrics->worker_store_up : NULL, 1, now_ms);
     size_t i;
     for (i = 0; !err && i < batch.n && !atomic_load(&d->stop); i++) {
         err = deliver_one(d, &batch.v[i], d->clock(d->clock_ctx), &st);
@@ -485,7 +485,7 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
             err = 0;
         }
         /* each delivery ends in an outbox write: its result is the store's state */
-        notifier_dep_set(d->metrics ? &d->metrics->worker_store_up : NULL, err == 0);
+        notifier_dep_set(d->metrics ? &d->metrics->worker_store_up : NULL, err == 0, now_ms);
         if (err) {
             LOG_WARN("outbox update failed id=%lld err='%s' store='%s'", (long long)batch.v[i].id,
                      yq_strerror(err), ticket_store_errmsg(d->store));

@@ -69,29 +69,28 @@ struct http_api {
 
 /*
  * The dependencies' current state (common/yq_health.h shapes), into deps (>= 2 entries);
- * returns how many apply. The store is up while it answers a read now and its last write
- * committed (the consumer and the delivery worker record that in metrics); Kafka is the
- * consumer's last known state (unknown until it first reached a broker). Without metrics (no
- * consumer: tests) only the store's read counts. read_ok: the open-ticket count is valid.
+ * returns how many apply. The flags are notifier_health_deps()'s, the reading the web UI's
+ * intake banner shows too; on top of them the store must answer a read now. Without metrics
+ * (no consumer: tests) only the store's read counts. read_ok: the open-ticket count is valid.
  */
 static size_t check_deps(struct http_api *api, struct yq_dep *deps, int64_t *open_count,
                          bool *read_ok)
 {
+    int64_t since_ms[2];
     size_t n = 0;
-    bool store_up;
 
     pthread_mutex_lock(&api->lock);
     *read_ok = ticket_store_count_open(api->store, open_count) == 0;
     pthread_mutex_unlock(&api->lock);
-    store_up = *read_ok;
     if (api->metrics) {
-        int k = atomic_load_explicit(&api->metrics->kafka_up, memory_order_relaxed);
-        store_up = store_up && notifier_store_up(api->metrics);
-        deps[n].name = "kafka";
-        deps[n++].state = k < 0 ? YQ_DEP_UNKNOWN : k ? YQ_DEP_UP : YQ_DEP_DOWN;
+        n = notifier_health_deps(api->metrics, deps, since_ms); /* kafka, store */
+    } else {
+        deps[n].name = "store";
+        deps[n++].state = YQ_DEP_UP;
     }
-    deps[n].name = "store";
-    deps[n++].state = store_up ? YQ_DEP_UP : YQ_DEP_DOWN;
+    if (!*read_ok) {
+        deps[n - 1].state = YQ_DEP_DOWN;
+    }
     return n;
 }
 
@@ -293,6 +292,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     char *body;
     size_t len = 0;
     unsigned status = MHD_HTTP_OK;
+    struct yq_http_target t;
+    const char *why = NULL;
     int err;
 
     if (api->web && web_owns_url(url)) {
@@ -303,11 +304,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         /* /healthz and /metrics answer any Host (monitoring), but HTTP/1.1 requires one */
         return reply_text(c, MHD_HTTP_BAD_REQUEST, "bad request: one Host header required\n");
     }
+    if (yq_metrics_http_target(url, &t, &why) != 0) {
+        /* the shared reading of the target: origin form, or absolute form naming http */
+        LOG_INFO("request refused method=%s reason='%s'", method, why);
+        return reply_text(c, MHD_HTTP_BAD_REQUEST, "bad request: request target not accepted\n");
+    }
     /*
      * Issue #10: the issue #2 page and JSON API (/, /api/tickets, POST actions taking the actor
      * and role from the body) are gone; without the web UI only /healthz and /metrics remain.
      */
-    if (strcmp(url, "/healthz") != 0 && strcmp(url, "/metrics") != 0) {
+    if (strcmp(t.path, "/healthz") != 0 && strcmp(t.path, "/metrics") != 0) {
         /* a person may have typed it: Chinese first, the English code kept (issue #11) */
         return reply_text(c, MHD_HTTP_NOT_FOUND, WEB_NOT_FOUND_TEXT);
     }
@@ -316,7 +322,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     /* the body is built in a bounded buffer and handed to libmicrohttpd, which frees it */
     yq_buf_init(&b, HTTP_API_MONITOR_MAX_BYTES);
-    if (strcmp(url, "/healthz") == 0) {
+    if (strcmp(t.path, "/healthz") == 0) {
         err = render_health(api, &b, &status);
         type = "application/json; charset=utf-8";
     } else {
@@ -401,6 +407,7 @@ struct http_api *http_api_new(const struct http_api_cfg *cfg,
         api->web_ctx.writer = api->writer;
         api->web_ctx.lock = &api->lock;
         api->web_ctx.max_items = api->max_items;
+        api->web_ctx.metrics = api->metrics; /* the intake banner: the flags /healthz reads */
         api->web = web_new(&api->web_cfg, ticket_store_location(store_cfg), &web_notifier_ops,
                            &api->web_ctx, errbuf, errlen);
         if (!api->web) {

@@ -440,7 +440,7 @@ int notifier_intake_batch(struct ticket_store *store, struct notifier_metrics *m
     }
     err = ticket_intake_batch(store, e, n, now_ms, NULL);
     /* a refused alert (ERR_INVALID) is the alert's fault: the store answered */
-    notifier_dep_set(metrics ? &metrics->store_up : NULL, err == 0);
+    notifier_dep_set(metrics ? &metrics->store_up : NULL, err == 0, now_ms);
     if (err) {
         LOG_WARN("ticket intake failed alerts=%zu first_partition=%d first_offset=%lld err='%s' "
                  "store='%s'",
@@ -511,7 +511,7 @@ int notifier_source_payload(struct ticket_store *store, struct notifier_metrics 
     err = source_blind_record(store, &ev, now, &outcome, &n_notices);
     /* the intake's store flag, as for alerts: a refused event is the event's fault */
     notifier_dep_set(metrics ? &metrics->store_up : NULL,
-                     err == 0 || err == ERR_INVALID || err == ERR_TOO_BIG);
+                     err == 0 || err == ERR_INVALID || err == ERR_TOO_BIG, now * 1000);
     if (err == ERR_INVALID || err == ERR_TOO_BIG) {
         LOG_ERR("source event rejected partition=%d offset=%lld source_id=%s err='%s'",
                 (int)partition, (long long)offset, ev.source_id, yq_strerror(err));
@@ -562,7 +562,7 @@ static void store_probe(struct notifier *n)
     if (err == ERR_RETRY) {
         return;
     }
-    was = atomic_exchange_explicit(&n->metrics.store_up, err ? 0 : 1, memory_order_relaxed);
+    was = notifier_dep_set(&n->metrics.store_up, !err, yq_time_now_ms());
     if (err && was) {
         LOG_ERR("ticket store cannot be written store='%s': /healthz says store down; the web UI "
                 "still reads, and no alert is stored nor any offset committed until a write "
@@ -586,7 +586,7 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
         return ERR_NOMEM;
     }
     n->cfg = cfg;
-    notifier_metrics_init(&n->metrics);
+    notifier_metrics_init(&n->metrics, yq_time_now_ms());
     notifier_cfg_policy(cfg, &n->policy);
     /* the store first: a missing one must not leave a lock file in a wrong directory */
     err = ticket_store_open(&cfg->store, &n->store, errbuf, errlen);
@@ -806,7 +806,7 @@ static int commit_batch(struct notifier *n, rd_kafka_message_t **msgs, size_t n_
 /* Set kafka_up, logging each change once. */
 static void kafka_state(struct notifier *n, int up, const char *why)
 {
-    int was = atomic_exchange_explicit(&n->metrics.kafka_up, up ? 1 : 0, memory_order_relaxed);
+    int was = notifier_dep_set(&n->metrics.kafka_up, up, yq_time_now_ms());
     if (was != (up ? 1 : 0)) {
         if (up) {
             LOG_INFO("kafka up reason='%s'", why);
@@ -937,7 +937,7 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
         size_t n_msgs;
 
         kafka_probe(n, &next_probe_ms);
-        if (!atomic_load_explicit(&n->metrics.store_up, memory_order_relaxed) &&
+        if (!atomic_load_explicit(&n->metrics.store_up.up, memory_order_relaxed) &&
             yq_time_mono_ms() >= next_store_probe_ms) {
             /* down since start-up, and no batch came to tell otherwise */
             store_probe(n);

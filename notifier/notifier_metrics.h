@@ -9,6 +9,19 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "yq_health.h"
+
+/*
+ * One dependency's state as the notifier's threads record it: up (YQ_DEP_UP 1, YQ_DEP_DOWN 0,
+ * YQ_DEP_UNKNOWN -1) and since_ms, the wall-clock time (Unix ms) of its last change (the
+ * start-up time for the first state). Written by one thread (notifier_dep_set()), read by any.
+ */
+struct notifier_dep {
+    atomic_int up;
+    atomic_llong since_ms;
+};
 
 struct notifier_metrics {
     atomic_llong alerts_consumed;  /* messages read from the alerts topic */
@@ -28,8 +41,9 @@ struct notifier_metrics {
     atomic_llong source_events_rejected;  /* skipped: refused by the store (logged) */
     atomic_llong blind_windows_opened;    /* source blind windows newly recorded open */
     /*
-     * Dependency state for /healthz and yuqing_notifier_dependency_up (issue #10), 1 up,
-     * 0 down, -1 unknown (YQ_DEP_* of yq_health.h):
+     * Dependency state for /healthz, yuqing_notifier_dependency_up (issue #10) and the web
+     * UI's intake banner (notifier_health_deps()), 1 up, 0 down, -1 unknown (YQ_DEP_* of
+     * yq_health.h), each with since when:
      * store_up falls to 0 when the intake of a batch fails, or at start-up when the store
      * takes no write (the write probe, notifier.c), and rises when one commits (or the probe
      * the loop repeats while idle succeeds);
@@ -41,9 +55,9 @@ struct notifier_metrics {
      * answered probe, a message, a partition EOF or a commit (notifier.c). Set with
      * notifier_dep_set().
      */
-    atomic_int store_up;
-    atomic_int worker_store_up;
-    atomic_int kafka_up;
+    struct notifier_dep store_up;
+    struct notifier_dep worker_store_up;
+    struct notifier_dep kafka_up;
     /*
      * 1 while this notifier runs the periodic pass (escalations, spikes, briefings): always on
      * SQLite; on PostgreSQL while it holds the leader lock (delivery.h, issue #16).
@@ -90,30 +104,78 @@ static inline void notifier_metrics_observe_latency(struct notifier_metrics *m, 
         }                                                                                          \
     } while (0)
 
-/* Record the state of one dependency (m may be NULL). Thread-safe. */
-static inline void notifier_dep_set(atomic_int *dep, int up)
+/*
+ * Record that dependency dep (may be NULL: recorded nowhere) is up (non-zero) or down (0) as
+ * of now_ms (wall-clock Unix ms); since_ms moves only when the state changes, and is written
+ * before the state so that a reader seeing the new state sees its time. Returns the state
+ * before (1, 0, -1; 0 for NULL). One writer per dependency; readers on any thread.
+ */
+static inline int notifier_dep_set(struct notifier_dep *dep, int up, int64_t now_ms)
 {
-    if (dep) {
-        atomic_store_explicit(dep, up ? 1 : 0, memory_order_relaxed);
+    int was;
+
+    if (!dep) {
+        return 0;
     }
+    up = up ? 1 : 0;
+    was = atomic_load(&dep->up);
+    if (was != up) {
+        atomic_store(&dep->since_ms, (long long)now_ms);
+        atomic_store(&dep->up, up);
+    }
+    return was;
 }
 
 /* Whether the store is up for /healthz: the intake's and the worker's last writes committed. */
 static inline bool notifier_store_up(struct notifier_metrics *m)
 {
-    return atomic_load_explicit(&m->store_up, memory_order_relaxed) &&
-           atomic_load_explicit(&m->worker_store_up, memory_order_relaxed);
+    return atomic_load(&m->store_up.up) == 1 && atomic_load(&m->worker_store_up.up) == 1;
 }
 
 /*
- * Start-up state: the store was opened (up), Kafka not probed yet (unknown, -1: /healthz
- * answers 503 until the consumer has reached a broker). Call on zeroed counters.
+ * The intake's dependencies as the flags above say, the one reading of them for /healthz and
+ * /metrics (http_api.c, which also asks the store for a read) and for the web UI's intake
+ * banner (web_notifier_ops.c): deps[0] "kafka" (kafka_up), deps[1] "store" (down while the
+ * intake's or the worker's last write failed: notifier_store_up()); since_ms[i] the wall-clock
+ * Unix ms since when dependency i is in its state (for a store down on both counts the earlier
+ * fall; up: the later rise). m borrowed. Returns 2. Thread-safe.
  */
-static inline void notifier_metrics_init(struct notifier_metrics *m)
+static inline size_t notifier_health_deps(struct notifier_metrics *m, struct yq_dep deps[2],
+                                          int64_t since_ms[2])
 {
-    atomic_init(&m->store_up, 1);
-    atomic_init(&m->worker_store_up, 1);
-    atomic_init(&m->kafka_up, -1);
+    int k = atomic_load(&m->kafka_up.up);
+    int s = atomic_load(&m->store_up.up), w = atomic_load(&m->worker_store_up.up);
+    int64_t s_at = atomic_load(&m->store_up.since_ms);
+    int64_t w_at = atomic_load(&m->worker_store_up.since_ms);
+
+    deps[0].name = "kafka";
+    deps[0].state = k < 0 ? YQ_DEP_UNKNOWN : k ? YQ_DEP_UP : YQ_DEP_DOWN;
+    since_ms[0] = atomic_load(&m->kafka_up.since_ms);
+    deps[1].name = "store";
+    deps[1].state = s == 1 && w == 1 ? YQ_DEP_UP : YQ_DEP_DOWN;
+    if (s != 1 && w != 1) {
+        since_ms[1] = s_at < w_at ? s_at : w_at;
+    } else if (s != 1 || w != 1) {
+        since_ms[1] = s != 1 ? s_at : w_at;
+    } else {
+        since_ms[1] = s_at > w_at ? s_at : w_at;
+    }
+    return 2;
+}
+
+/*
+ * Start-up state as of now_ms (wall-clock Unix ms): the store was opened (up), Kafka not
+ * probed yet (unknown, -1: /healthz answers 503 until the consumer has reached a broker).
+ * Call on zeroed counters.
+ */
+static inline void notifier_metrics_init(struct notifier_metrics *m, int64_t now_ms)
+{
+    atomic_init(&m->store_up.up, 1);
+    atomic_init(&m->worker_store_up.up, 1);
+    atomic_init(&m->kafka_up.up, -1);
+    atomic_init(&m->store_up.since_ms, (long long)now_ms);
+    atomic_init(&m->worker_store_up.since_ms, (long long)now_ms);
+    atomic_init(&m->kafka_up.since_ms, (long long)now_ms);
 }
 
 #endif

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "notifier_metrics.h"
 #include "ticket_store.h"
 
 struct web_notifier_ctx {
@@ -16,6 +17,11 @@ struct web_notifier_ctx {
     struct ticket_store *writer; /* writable handle with the notifier's policy (borrowed) */
     pthread_mutex_t *lock;       /* guards both handles (borrowed; shared with the caller) */
     size_t max_items;            /* items per ticket in the detail view */
+    /*
+     * The notifier's dependency flags (borrowed; NULL: none, e.g. tests without a consumer):
+     * the intake banner's source (web_ticket_ops.intake, notifier_health_deps()).
+     */
+    struct notifier_metrics *metrics;
 };
 
 #endif

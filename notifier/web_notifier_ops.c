@@ -157,6 +157,25 @@ static int ops_list_held(void *ctx, const char *reason, const char *query, size_
     return 0;
 }
 
+/* The intake banner's dependencies: the flags /healthz reads (notifier_health_deps()). */
+static size_t ops_intake(void *ctx, struct web_intake_dep *out, size_t max)
+{
+    struct web_notifier_ctx *x = ctx;
+    struct yq_dep deps[2];
+    int64_t since_ms[2];
+    size_t n;
+
+    if (!x->metrics) {
+        return 0;
+    }
+    n = notifier_health_deps(x->metrics, deps, since_ms);
+    for (size_t i = 0; i < n && i < max; i++) {
+        out[i].dep = deps[i];
+        out[i].since_ms = since_ms[i];
+    }
+    return n < max ? n : max;
+}
+
 const struct web_ticket_ops web_notifier_ops = {
     .list = ops_list,
     .get = ops_get,
@@ -167,4 +186,5 @@ const struct web_ticket_ops web_notifier_ops = {
     .desk = &web_desk_ops,
     .reports = &web_report_ops,
     .sources = &web_source_ops, /* issue #15: blind windows */
+    .intake = ops_intake,       /* the duty page's banner while intake is down */
 };

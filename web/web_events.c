@@ -21,12 +21,13 @@
 #include "web_guard.h"
 #include "web_internal.h"
 #include "web_reply.h"
+#include "yq_banned.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_hot.h"
+#include "yq_labels.h"
 #include "yq_log.h"
-#include "yq_db.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 /*
  * Open event streams, so that tabs left open cannot take every connection of the server
@@ -162,6 +163,7 @@ struct sse_state {
     uint64_t seen_gen;     /* the wake-up generation last seen (wait_for_change()) */
     bool woken;            /* a wake-up came since the last read of the marker */
     bool hello_sent;
+    char intake[WEB_INTAKE_JSON_MAX]; /* the last "intake" event's data; "" = none sent yet */
 };
 
 /*
@@ -213,6 +215,62 @@ static ssize_t sse_write(char *buf, size_t max, const char *text)
     return (ssize_t)n;
 }
 
+json_t *web_intake_json(struct web *w)
+{
+    struct web_intake_dep deps[WEB_INTAKE_DEPS_MAX];
+    size_t n = w->ops && w->ops->intake ? w->ops->intake(w->ops_ctx, deps, WEB_INTAKE_DEPS_MAX) : 0;
+    json_t *down = json_array(), *o;
+    bool ok = true;
+
+    for (size_t i = 0; down && i < n; i++) {
+        char code[64], at[32];
+        json_t *d;
+
+        if (deps[i].dep.state == YQ_DEP_UP) {
+            continue;
+        }
+        ok = false;
+        snprintf(code, sizeof(code), "%s_%s", deps[i].dep.name,
+                 yq_dep_state_name(deps[i].dep.state));
+        d = json_pack("{s:s, s:s, s:s, s:s, s:o}", "dependency", deps[i].dep.name, "state",
+                      yq_dep_state_name(deps[i].dep.state), "code", code, "label",
+                      yq_label(YQ_LABEL_INTAKE_FAULT, code), "since",
+                      deps[i].since_ms > 0
+                          ? json_string(yq_time_format_utc(deps[i].since_ms / 1000, at, sizeof(at)))
+                          : json_null());
+        if (!d || json_array_append_new(down, d) != 0) {
+            json_decref(down);
+            down = NULL;
+        }
+    }
+    if (!down) {
+        return NULL;
+    }
+    o = json_pack("{s:b, s:o}", "ok", ok, "down", down);
+    return o;
+}
+
+/*
+ * The "intake" event when the intake's state differs from the one s sent last (always once,
+ * right after hello), into buf (max bytes); 0 when there is nothing to send.
+ */
+static ssize_t sse_intake(struct sse_state *s, char *buf, size_t max)
+{
+    json_t *o = web_intake_json(s->w);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    char line[WEB_INTAKE_JSON_MAX + 32];
+    ssize_t n = 0;
+
+    json_decref(o);
+    if (text && strlen(text) < sizeof(s->intake) && strcmp(text, s->intake) != 0) {
+        snprintf(s->intake, sizeof(s->intake), "%s", text);
+        snprintf(line, sizeof(line), "event: intake\ndata: %s\n\n", text);
+        n = sse_write(buf, max, line);
+    }
+    free(text);
+    return n;
+}
+
 /*
  * Whether the client closed its end (a closed tab): a stream otherwise notices only at its
  * next write, up to 15 s later, and would keep its connection and its place meanwhile.
@@ -259,6 +317,15 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
              */
             LOG_DEBUG("event stream closed by the client user_id=%lld", (long long)s->user_id);
             return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        /* the intake banner: the notifier's flags, read at every poll (atomic reads) */
+        ssize_t intake = sse_intake(s, buf, max);
+        if (intake > 0) {
+            if (!sse_still_authed(s)) {
+                return MHD_CONTENT_READER_END_OF_STREAM;
+            }
+            s->last_write_ms = now_ms;
+            return intake;
         }
         /* fed: read the marker when woken (or now and then); else at every poll */
         look = !atomic_load(&feed_live) || s->woken ||

@@ -14,11 +14,26 @@ struct web_call;
 
 /*
  * Answer GET /api/events for an authenticated call: a text/event-stream that sends "hello",
- * then "tickets" whenever the change marker moves, until web.sse_max_stream_ms, shutdown or
- * the client leaves. 401/403 without the right, 429/503 past the stream caps.
+ * then "intake" (web_intake_json(), compact) at once and whenever it changes, and "tickets"
+ * whenever the change marker moves, until web.sse_max_stream_ms, shutdown or the client
+ * leaves. 401/403 without the right, 429/503 past the stream caps.
  * Blocks its connection's thread between events (one thread per connection).
  */
 enum MHD_Result web_route_events(struct web_call *call);
+
+/* Bytes of the intake JSON an event stream sends, at most (4 dependencies take ~600). */
+#define WEB_INTAKE_JSON_MAX 1024
+
+/*
+ * Whether new posts can reach the desk: the ops' intake dependencies (web_ticket_ops.intake,
+ * the notifier's /healthz flags) as {"ok": true when every one is up (or none is known),
+ * "down": [{"dependency": "kafka"|"store", "state": "down"|"unknown", "code":
+ * "<dependency>_<state>", "label": its YQ_LABEL_INTAKE_FAULT label ("Kafka 不可达"), "since":
+ * RFC 3339 UTC of its last change, or null when not known}]} (the not-up ones, in the ops'
+ * order). GET /api/meta/intake adds "now". Returns a new object, or NULL (out of memory).
+ * Thread-safe as the op is.
+ */
+json_t *web_intake_json(struct web *w);
 
 /* The event page's hot-search ranks: terms and polls per event, at most. */
 #define WEB_HOT_TERMS_MAX 20

@@ -1396,6 +1396,16 @@ enum MHD_Result web_route_api(struct web_call *call)
     if (strcmp(url, "/api/meta/labels") == 0) {
         return route_labels(call);
     }
+    if (strcmp(url, "/api/meta/intake") == 0) {
+        /* the duty page's banner (also pushed as the event stream's "intake" events) */
+        if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
+            return web_reply_method_not_allowed(call);
+        }
+        if (!web_auth_allows(&call->p, WEB_PERM_VIEW_QUEUE)) {
+            return web_reply_error(call, MHD_HTTP_FORBIDDEN, "forbidden", "无权访问");
+        }
+        return reply_with_now(call, MHD_HTTP_OK, web_intake_json(call->w));
+    }
     if (strcmp(url, "/api/actions") == 0) {
         static const char *const none[] = {NULL}; /* it takes no parameter */
         char buf[128];

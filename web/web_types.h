@@ -14,6 +14,7 @@
 
 #include "stats.h"
 #include "web_auth.h"
+#include "yq_health.h"
 #include "yq_redis.h"
 
 struct web_cfg {
@@ -168,6 +169,18 @@ struct web_source_ops {
     int (*blind_now)(void *ctx, int64_t now, json_t **out);
 };
 
+/*
+ * One dependency of the notifier's intake as the web UI shows it (GET /api/meta/intake and the
+ * event stream's "intake" event, web_events.h): its name and state, and since when.
+ */
+struct web_intake_dep {
+    struct yq_dep dep; /* name ("kafka", "store": static) and state */
+    int64_t since_ms;  /* wall-clock Unix ms of its last change of state; 0: not known */
+};
+
+/* Dependencies an intake op may report, at most. */
+#define WEB_INTAKE_DEPS_MAX 4
+
 struct web_ticket_ops {
     /* Tickets matching q, most urgent first. Returns 0, ERR_RETRY, ERR_IO or ERR_NOMEM. */
     int (*list)(void *ctx, const struct web_ticket_query *q, json_t **out);
@@ -211,6 +224,13 @@ struct web_ticket_ops {
     const struct web_report_ops *reports;
     /* Sources' blind windows (issue #15, 监测盲区). NULL: the sources page shows none. */
     const struct web_source_ops *sources;
+    /*
+     * The intake's dependencies now, at most max into out (caller storage); returns how many.
+     * The notifier's are the flags its /healthz reads (notifier_health_deps(): Kafka, the
+     * store's writes), never a probe of their own: atomic reads, cheap enough for every event
+     * stream's poll. NULL op, or 0: nothing known (no banner). Thread-safe.
+     */
+    size_t (*intake)(void *ctx, struct web_intake_dep *out, size_t max);
 };
 
 #endif

@@ -151,8 +151,8 @@ static int setup(void **state)
     ticket_store_set_policy(fx->writer, notifier_policy_hand_over_all());
     assert_int_equal(notifier_intake(fx->writer, &hostile, 1000, NULL), 0);
     assert_int_equal(notifier_intake(fx->writer, &js_url, 1000, NULL), 0);
-    notifier_metrics_init(&fx->metrics);
-    notifier_dep_set(&fx->metrics.kafka_up, 1); /* as if the consumer had reached a broker */
+    notifier_metrics_init(&fx->metrics, 0);
+    notifier_dep_set(&fx->metrics.kafka_up, 1, 0); /* as if the consumer had reached a broker */
     atomic_store(&fx->metrics.alerts_consumed, 7);
     atomic_store(&fx->metrics.tickets_created, 2);
     atomic_store(&fx->metrics.alerts_duplicate, 3);
@@ -274,8 +274,8 @@ static void test_issue_10_health_names_what_is_down(void **state)
     struct fetch f;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        atomic_store(&fx->metrics.kafka_up, cases[i].kafka);
-        notifier_dep_set(&fx->metrics.store_up, cases[i].store);
+        atomic_store(&fx->metrics.kafka_up.up, cases[i].kafka);
+        notifier_dep_set(&fx->metrics.store_up, cases[i].store, 0);
         do_fetch(fx->port, "GET", "/healthz", &f);
         assert_int_equal(f.status, cases[i].status);
         assert_string_equal(f.body, cases[i].body);
@@ -327,6 +327,50 @@ static void test_monitoring_requires_one_host_on_http_1_1(void **state)
         fail_msg("yq_metrics_http_start: %s", err);
     }
     assert_int_equal(yq_metrics_http_publish_health(mh, 200, health, sizeof(health) - 1), 0);
+    test_raw_cases((unsigned)yq_metrics_http_port(mh), cases, n, "yq_metrics_http", HANG_GUARD_S);
+    yq_metrics_http_stop(mh);
+}
+
+/*
+ * RFC 9112 3.2.2: a server MUST accept the absolute form of the request target; the notifier's
+ * /healthz and /metrics and every other stage's (common/yq_metrics_http) answered it 404. Now
+ * its path is routed (empty: "/"), any scheme but http, userinfo and a bad authority are 400,
+ * any host is answered (monitoring) but HTTP/1.1 still needs one Host header.
+ */
+static void test_absolute_form_target_on_every_monitoring_endpoint(void **state)
+{
+#define ABS(target, host) "GET " target " HTTP/1.1\r\n" host "Connection: close\r\n\r\n"
+    static const struct test_raw_case cases[] = {
+        {ABS("http://127.0.0.1:8080/healthz", "Host: 127.0.0.1:8080\r\n"), 200},
+        {ABS("HTTP://monitor.example/metrics", "Host: other.example\r\n"), 200},
+        {ABS("http://[::1]:9102/healthz", "Host: [::1]:9102\r\n"), 200},
+        {ABS("http://127.0.0.1/healthz?x=1", "Host: 127.0.0.1\r\n"), 200},
+        {ABS("http://127.0.0.1:8080", "Host: 127.0.0.1\r\n"), 404}, /* "/": not served */
+        {ABS("http://127.0.0.1/nothing", "Host: 127.0.0.1\r\n"), 404},
+        {ABS("http://a@127.0.0.1/healthz", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("https://127.0.0.1/healthz", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("ftp://127.0.0.1/healthz", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http:///healthz", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http://127.0.0.1:99999/healthz", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http://[::1/healthz", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("healthz", "Host: 127.0.0.1\r\n"), 400},
+        {ABS("http://127.0.0.1/healthz", ""), 400}, /* HTTP/1.1 still needs Host */
+        {"GET http://127.0.0.1/healthz HTTP/1.0\r\n\r\n", 200},
+    };
+#undef ABS
+    static const char health[] = "{\"status\":\"ok\",\"dependencies\":{}}";
+    const size_t n = sizeof(cases) / sizeof(cases[0]);
+    struct fixture *fx = *state;
+    struct yq_metrics_http *mh;
+    char err[256] = "";
+
+    test_raw_cases(fx->port, cases, n, "notifier", HANG_GUARD_S);
+    mh = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
+    if (!mh) {
+        fail_msg("yq_metrics_http_start: %s", err);
+    }
+    assert_int_equal(yq_metrics_http_publish_health(mh, 200, health, sizeof(health) - 1), 0);
+    assert_int_equal(yq_metrics_http_publish_metrics(mh, "m 1\n", 4), 0);
     test_raw_cases((unsigned)yq_metrics_http_port(mh), cases, n, "yq_metrics_http", HANG_GUARD_S);
     yq_metrics_http_stop(mh);
 }
@@ -406,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_old_routes_are_gone),
         cmocka_unit_test(test_healthz_and_metrics),
         cmocka_unit_test(test_monitoring_requires_one_host_on_http_1_1),
+        cmocka_unit_test(test_absolute_form_target_on_every_monitoring_endpoint),
         cmocka_unit_test(test_issue_10_health_names_what_is_down),
         cmocka_unit_test(test_issue_10_monitor_connections_per_address_capped),
         cmocka_unit_test(test_bad_bind_address_is_reported),

@@ -276,7 +276,7 @@ static void test_batch_bad_alerts_skipped_others_stored(void **state)
 
     (void)state;
     memset(&m, 0, sizeof(m));
-    notifier_metrics_init(&m);
+    notifier_metrics_init(&m, 0);
     refuse_bad_item(store);
     batch5_make(&b);
     assert_int_equal(notifier_intake_batch(store, &m, b.p, 5, T0_MS), 0);
@@ -380,7 +380,7 @@ static void locked_store_open(struct locked_store *ls)
     char err[256] = "";
 
     memset(ls, 0, sizeof(*ls));
-    notifier_metrics_init(&ls->m);
+    notifier_metrics_init(&ls->m, 0);
     notifier_tmp_store_create(&ls->t, "t.db");
     ls->t.cfg.busy_timeout_ms = 200;
     assert_int_equal(ticket_store_open(&ls->t.cfg, &ls->store, err, sizeof(err)), 0);
@@ -434,7 +434,7 @@ static void test_worker_round_does_not_hide_a_failing_intake(void **state)
     locked_store_hold(&ls, false);
     /* the worker's round succeeds; the batch is still unstored */
     assert_int_equal(delivery_run_once(d, NULL), 0);
-    assert_int_equal(atomic_load(&ls.m.worker_store_up), 1);
+    assert_int_equal(atomic_load(&ls.m.worker_store_up.up), 1);
     assert_false(notifier_store_up(&ls.m));
     /* the retry stores the batch: up again */
     assert_int_equal(notifier_intake_batch(ls.store, &ls.m, b.p, 5, T0_MS), 0);
@@ -475,7 +475,7 @@ static void test_batch_store_failure_records_nothing(void **state)
     /* another writer holds the write lock: the batch cannot be stored */
     locked_store_hold(&ls, true);
     assert_int_equal(notifier_intake_batch(ls.store, &ls.m, b.p, 5, T0_MS), ERR_RETRY);
-    assert_int_equal(atomic_load(&ls.m.store_up), 0);
+    assert_int_equal(atomic_load(&ls.m.store_up.up), 0);
     /* nothing counted, nothing stored: the caller commits no offset */
     assert_int_equal(load(&ls.m.alerts_malformed), 0);
     assert_int_equal(load(&ls.m.tickets_created), 0);
@@ -485,7 +485,7 @@ static void test_batch_store_failure_records_nothing(void **state)
     assert_int_equal(notifier_count(ls.store, "SELECT count(*) FROM event_items"), 0);
     /* the retry stores the batch */
     assert_int_equal(notifier_intake_batch(ls.store, &ls.m, b.p, 5, T0_MS), 0);
-    assert_int_equal(atomic_load(&ls.m.store_up), 1);
+    assert_int_equal(atomic_load(&ls.m.store_up.up), 1);
     assert_int_equal(notifier_count(ls.store, "SELECT count(*) FROM tickets"), 3);
     locked_store_close(&ls);
 }

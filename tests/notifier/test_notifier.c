@@ -197,13 +197,13 @@ static void test_locked_store_is_retry_not_skip(void **state)
 
     (void)state;
     memset(&m, 0, sizeof(m));
-    notifier_metrics_init(&m);
+    notifier_metrics_init(&m, 0);
     notifier_tmp_store_init(&t, "tickets.db");
     cfg.path = t.path;
     assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
     assert_int_equal(ticket_store_open(&cfg, &store, err, sizeof(err)), 0);
     ticket_store_set_policy(store, notifier_policy_hand_over_all()); /* every alert opens its ticket */
-    assert_int_equal(atomic_load(&m.store_up), 1);
+    assert_int_equal(atomic_load(&m.store_up.up), 1);
     /* another writer holds the write lock: intake must say "retry", not skip the alert */
     assert_int_equal(yq_db_open(t.path, YQ_DB_CREATE, 5000, &other, NULL, 0), YQ_DB_OK);
     assert_int_equal(yq_db_exec_raw(other, "BEGIN IMMEDIATE"), YQ_DB_OK);
@@ -211,12 +211,12 @@ static void test_locked_store_is_retry_not_skip(void **state)
     assert_int_equal(notifier_intake_payload(store, &m, buf, strlen(buf), 0, 1, 1000), ERR_RETRY);
     assert_int_equal(get(&m.tickets_created), 0);
     /* issue #10: store_up stayed 1 during failed commits; it falls with the failed write */
-    assert_int_equal(atomic_load(&m.store_up), 0);
+    assert_int_equal(atomic_load(&m.store_up.up), 0);
     assert_int_equal(yq_db_exec_raw(other, "ROLLBACK"), YQ_DB_OK);
     yq_db_close(other);
     assert_int_equal(notifier_intake_payload(store, &m, buf, strlen(buf), 0, 1, 1000), 0);
     assert_int_equal(get(&m.tickets_created), 1);
-    assert_int_equal(atomic_load(&m.store_up), 1); /* and rises with the next commit */
+    assert_int_equal(atomic_load(&m.store_up.up), 1); /* and rises with the next commit */
     assert_int_equal(ticket_store_count_open(store, &n_open), 0);
     assert_int_equal(n_open, 1);
     ticket_store_free(store);
@@ -505,19 +505,19 @@ static void test_issue_10_notifier_dependencies_on_mock_cluster(void **state)
     }
 
     m = notifier_metrics(ctx.n);
-    assert_int_equal(atomic_load(&m->kafka_up), -1); /* not probed yet: unknown */
-    assert_int_equal(atomic_load(&m->store_up), 1);
+    assert_int_equal(atomic_load(&m->kafka_up.up), -1); /* not probed yet: unknown */
+    assert_int_equal(atomic_load(&m->store_up.up), 1);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
-    wait_state(&m->kafka_up, 1, 60000);
-    assert_int_equal(atomic_load(&m->kafka_up), 1);
+    wait_state(&m->kafka_up.up, 1, 60000);
+    assert_int_equal(atomic_load(&m->kafka_up.up), 1);
 
     assert_int_equal(rd_kafka_mock_broker_set_down(e.mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    wait_state(&m->kafka_up, 0, 60000);
-    assert_int_equal(atomic_load(&m->kafka_up), 0);
+    wait_state(&m->kafka_up.up, 0, 60000);
+    assert_int_equal(atomic_load(&m->kafka_up.up), 0);
 
     assert_int_equal(rd_kafka_mock_broker_set_up(e.mc, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    wait_state(&m->kafka_up, 1, 60000);
-    assert_int_equal(atomic_load(&m->kafka_up), 1);
+    wait_state(&m->kafka_up.up, 1, 60000);
+    assert_int_equal(atomic_load(&m->kafka_up.up), 1);
 
     ctx.stop = 1;
     assert_int_equal(pthread_join(th, NULL), 0);
@@ -634,14 +634,14 @@ static void test_unwritable_store_is_down_from_start(void **state)
         fail_msg("notifier_open on a read-only store: %s", err);
     }
     m = notifier_metrics(ctx.n);
-    assert_int_equal(atomic_load(&m->store_up), 0); /* before any batch */
+    assert_int_equal(atomic_load(&m->store_up.up), 0); /* before any batch */
     test_raw_cases(notifier_http_port(ctx.n), &healthz_down, 1, "notifier", 60);
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
     wait_for(&m->intake_retries, 2, 60000);
     assert_true(get(&m->intake_retries) >= 2);
     assert_int_equal(get(&m->alerts_consumed), 1);
     assert_int_equal(get(&m->tickets_created), 0);
-    assert_int_equal(atomic_load(&m->store_up), 0);
+    assert_int_equal(atomic_load(&m->store_up.up), 0);
     assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), RD_KAFKA_OFFSET_INVALID);
     ctx.stop = 1;
     assert_int_equal(pthread_join(th, NULL), 0);
@@ -653,14 +653,14 @@ static void test_unwritable_store_is_down_from_start(void **state)
         fail_msg("notifier_open: %s", err);
     }
     m = notifier_metrics(ctx.n);
-    assert_int_equal(atomic_load(&m->store_up), 1);
+    assert_int_equal(atomic_load(&m->store_up.up), 1);
     /* it takes the alert in and commits it; then, idle, the loop's probe lifts a down store */
     assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
     wait_for(&m->tickets_created, 1, 60000);
     assert_int_equal(get(&m->tickets_created), 1);
-    notifier_dep_set(&m->store_up, 0);
-    wait_state(&m->store_up, 1, 60000);
-    assert_int_equal(atomic_load(&m->store_up), 1);
+    notifier_dep_set(&m->store_up, 0, 0);
+    wait_state(&m->store_up.up, 1, 60000);
+    assert_int_equal(atomic_load(&m->store_up.up), 1);
     ctx.stop = 1;
     assert_int_equal(pthread_join(th, NULL), 0);
     notifier_free(ctx.n);

@@ -268,8 +268,8 @@ static void test_leader_lock_is_held_once_and_handed_over(void **state)
     (void)state;
     memset(&m1, 0, sizeof(m1));
     memset(&m2, 0, sizeof(m2));
-    notifier_metrics_init(&m1);
-    notifier_metrics_init(&m2);
+    notifier_metrics_init(&m1, 0);
+    notifier_metrics_init(&m2, 0);
     delivery_cfg(&ncfg);
     notifier_tmp_store_create(&t, "tickets.db");
     d1 = delivery_new(&ncfg, &t.cfg, NULL, &m1, err, sizeof(err));

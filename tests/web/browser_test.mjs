@@ -152,6 +152,41 @@ await check('duty officer sees a new ticket appear live and assigns it', async (
   eq(dialogs.length, 0, 'no dialogs');
 });
 
+// The notifier's intake flags through the fixture route (web_test_server: notifier_dep_set()).
+async function setIntake(flags) {
+  const res = await fetch(`${base}/test/intake`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(flags),
+  });
+  eq(res.status, 200, 'fixture intake');
+}
+
+await check('the duty page says when intake is down and since when, and clears on recovery', async () => {
+  const { page } = await session('duty1', 'duty-password-1');
+  await page.waitForSelector('#live.on', { timeout: 60000 });
+  assert(await page.isHidden('#intake-banner'), 'no banner while every dependency is up');
+  const since = Date.now() - 7 * 60e3;
+  // "10:42" today in Beijing time, else "12-05 10:42" (computed here, not by the page's code)
+  const at = beijing(new Date(since).toISOString());
+  const today = beijing(new Date().toISOString()).slice(0, 10);
+  const want = at.slice(0, 10) === today ? at.slice(11) : at.slice(5);
+  await setIntake({ kafka: false, since_ms: since });
+  // live, through the event stream's "intake" event; 60 s is a hang guard only
+  await page.waitForSelector('#intake-banner:not([hidden])', { timeout: 60000 });
+  const text = await page.textContent('#intake-banner');
+  assert(text.startsWith(`接收中断：Kafka 不可达（自 ${want}）`), `banner: ${text}`);
+  await screenshot(page, 'intake-down.png');
+  // the store refusing writes as well: both named
+  await setIntake({ store: false, since_ms: since + 60e3 });
+  await page.waitForSelector('#intake-banner[data-codes="kafka_down,store_down"]', { timeout: 60000 });
+  assert((await page.textContent('#intake-banner')).includes('工单库无法写入'), 'store named');
+  // a page opened while intake is down shows it at once
+  await page.reload();
+  await page.waitForSelector('#intake-banner[data-codes="kafka_down,store_down"]', { timeout: 60000 });
+  await setIntake({ kafka: true, store: true, since_ms: Date.now() });
+  await page.waitForSelector('#intake-banner', { state: 'hidden', timeout: 60000 });
+  eq(await page.textContent('#intake-banner'), '', 'banner emptied');
+});
+
 await check('clocks shown match the server', async () => {
   const { page } = await session('duty1', 'duty-password-1');
   await page.goto(`${base}/ticket?n=${encodeURIComponent(ticketA1)}`);

@@ -17,18 +17,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "desk_policy.h"
 #include "fc033.h"
 #include "http_client.h"
+#include "test_connect.h"
 #include "test_expect_json.h"
 #include "test_server.h"
-#include "web_fixture.h"
 #include "ticket_fixture.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "web.h"
+#include "web_fixture.h"
 #include "web_notifier_ops.h"
 #include "yq_alert.h"
 #include "yq_err.h"
@@ -921,6 +923,145 @@ static void test_reassignment_between_check_and_act_is_a_conflict(void **state)
     assert_int_equal(ticket_fixture_changes(f->fx.ft), 3);
 }
 
+/*
+ * The duty page showed nothing while intake was down (Kafka unreachable, the store refusing
+ * writes: /healthz 503, the page silent). GET /api/meta/intake and the event stream's "intake"
+ * event now follow the notifier's own flags (notifier_health_deps(), the ones /healthz reads):
+ * each dependency not up, with its label and since when, and ok again once every one is up.
+ */
+#define T1_MS 1765000000000LL /* 2025-12-06T05:46:40Z */
+#define T2_MS 1765003600000LL /* 2025-12-06T06:46:40Z */
+#define T3_MS 1765007200000LL /* 2025-12-06T07:46:40Z */
+
+/* GET /api/meta/intake as cl: the "down" entries' "code@since" joined by ",", and ok. */
+static void intake_state(struct fx *f, const struct client *cl, bool *ok, char *out, size_t len)
+{
+    json_t *v = http_get_json(f->fx.port, cl, "/api/meta/intake"), *d;
+    size_t i, used = 0;
+
+    assert_non_null(v);
+    assert_true(json_is_string(json_object_get(v, "now")));
+    *ok = json_is_true(json_object_get(v, "ok"));
+    out[0] = '\0';
+    json_array_foreach(json_object_get(v, "down"), i, d)
+    {
+        const char *since = json_string_value(json_object_get(d, "since"));
+        const char *code = json_string_value(json_object_get(d, "code"));
+        char want_code[64];
+
+        snprintf(want_code, sizeof(want_code), "%s_%s",
+                 json_string_value(json_object_get(d, "dependency")),
+                 json_string_value(json_object_get(d, "state")));
+        assert_string_equal(code, want_code);
+        used += (size_t)snprintf(out + used, len - used, "%s%s@%s", i ? "," : "", code,
+                                 since ? since : "null");
+        assert_true(used < len);
+    }
+    json_decref(v);
+}
+
+static void test_intake_field_follows_the_health_flags(void **state)
+{
+    struct fx *f = *state;
+    struct notifier_metrics *m = &f->fx.ft->metrics;
+    struct client duty;
+    char got[512];
+    bool ok;
+    json_t *v;
+
+    login(f, "duty1", "duty-password-1", &duty);
+    intake_state(f, &duty, &ok, got, sizeof(got));
+    assert_true(ok);
+    assert_string_equal(got, "");
+    /* Kafka unreachable since T1: named, with its label and time */
+    notifier_dep_set(&m->kafka_up, 0, T1_MS);
+    intake_state(f, &duty, &ok, got, sizeof(got));
+    assert_false(ok);
+    assert_string_equal(got, "kafka_down@2025-12-06T05:46:40Z");
+    v = http_get_json(f->fx.port, &duty, "/api/meta/intake");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(v, "down"), 0), "label")),
+        "Kafka 不可达");
+    json_decref(v);
+    /* and the store refusing the intake's writes since T2: both, in the flags' order */
+    notifier_dep_set(&m->store_up, 0, T2_MS);
+    intake_state(f, &duty, &ok, got, sizeof(got));
+    assert_false(ok);
+    assert_string_equal(got, "kafka_down@2025-12-06T05:46:40Z,store_down@2025-12-06T06:46:40Z");
+    /* Kafka back; the delivery worker's writes failing too since T3: the store's earlier fall */
+    notifier_dep_set(&m->kafka_up, 1, T3_MS);
+    notifier_dep_set(&m->worker_store_up, 0, T3_MS);
+    intake_state(f, &duty, &ok, got, sizeof(got));
+    assert_string_equal(got, "store_down@2025-12-06T06:46:40Z");
+    /* the intake's writes commit again: still down while the worker's fail */
+    notifier_dep_set(&m->store_up, 1, T3_MS);
+    intake_state(f, &duty, &ok, got, sizeof(got));
+    assert_string_equal(got, "store_down@2025-12-06T07:46:40Z");
+    notifier_dep_set(&m->worker_store_up, 1, T3_MS);
+    intake_state(f, &duty, &ok, got, sizeof(got));
+    assert_true(ok);
+    assert_string_equal(got, "");
+    /* Kafka not reached yet (the start-up state) and a time not known */
+    atomic_store(&m->kafka_up.since_ms, 0);
+    atomic_store(&m->kafka_up.up, -1);
+    intake_state(f, &duty, &ok, got, sizeof(got));
+    assert_false(ok);
+    assert_string_equal(got, "kafka_unknown@null");
+    notifier_dep_set(&m->kafka_up, 1, T3_MS);
+    /* logged out: 401 */
+    http_expect_status(f->fx.port, NULL, "GET", "/api/meta/intake", NULL, 401);
+}
+
+/*
+ * Read from fd into buf (len bytes; *used of them filled) until text arrives at or after *pos,
+ * which then moves past it; fails when the stream ends first.
+ */
+static void stream_until(int fd, char *buf, size_t len, size_t *used, size_t *pos, const char *text)
+{
+    const char *at;
+
+    while (!(at = strstr(buf + *pos, text))) {
+        ssize_t n = recv(fd, buf + *used, len - 1 - *used, 0); /* SO_RCVTIMEO: hang guard */
+        if (n <= 0) {
+            fail_msg("stream closed before '%s'; got: %s", text, buf);
+        }
+        *used += (size_t)n;
+        buf[*used] = '\0';
+        assert_true(*used < len - 1);
+    }
+    *pos = (size_t)(at - buf) + strlen(text);
+}
+
+static void test_intake_event_on_the_stream(void **state)
+{
+    struct fx *f = *state;
+    struct notifier_metrics *m = &f->fx.ft->metrics;
+    struct client duty;
+    char req[512], buf[16384] = "";
+    size_t used = 0, pos = 0;
+    int fd;
+
+    login(f, "duty1", "duty-password-1", &duty);
+    fd = test_connect_from(f->fx.port, "127.0.0.1", 60);
+    snprintf(req, sizeof(req),
+             "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: yq_session=%s\r\n\r\n",
+             duty.cookie);
+    assert_true(send(fd, req, strlen(req), MSG_NOSIGNAL) > 0);
+    /* the state at once after hello, then each change */
+    stream_until(fd, buf, sizeof(buf), &used, &pos, "event: hello");
+    stream_until(fd, buf, sizeof(buf), &used, &pos,
+                 "event: intake\ndata: {\"ok\":true,\"down\":[]}\n\n");
+    notifier_dep_set(&m->kafka_up, 0, T1_MS);
+    stream_until(fd, buf, sizeof(buf), &used, &pos,
+                 "event: intake\ndata: {\"ok\":false,\"down\":[{\"dependency\":\"kafka\","
+                 "\"state\":\"down\",\"code\":\"kafka_down\",\"label\":\"Kafka 不可达\","
+                 "\"since\":\"2025-12-06T05:46:40Z\"}]}\n\n");
+    notifier_dep_set(&m->kafka_up, 1, T2_MS);
+    stream_until(fd, buf, sizeof(buf), &used, &pos,
+                 "event: intake\ndata: {\"ok\":true,\"down\":[]}\n\n");
+    close(fd);
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, web_fixture_teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, web_fixture_teardown)
 
@@ -939,6 +1080,8 @@ int main(void)
         FX(test_issue_11_chinese_errors_labels_and_display_fields),
         FX(test_issue_11_held_items_api),
         FX(test_issue_10_rules_unverified_in_ticket_api),
+        FX(test_intake_field_follows_the_health_flags),
+        FX(test_intake_event_on_the_stream),
         cmocka_unit_test_setup_teardown(test_reassignment_between_check_and_act_is_a_conflict,
                                         race_setup, web_fixture_teardown),
     };

@@ -59,6 +59,10 @@ struct ticket_fixture *ticket_fixture_new(void)
     tf->ctx.writer = tf->writer;
     tf->ctx.lock = &tf->lock;
     tf->ctx.max_items = 20;
+    /* the intake's flags as a notifier whose consumer reached Kafka: every dependency up */
+    notifier_metrics_init(&tf->metrics, yq_time_now_ms());
+    notifier_dep_set(&tf->metrics.kafka_up, 1, yq_time_now_ms());
+    tf->ctx.metrics = &tf->metrics;
     return tf;
 }
 

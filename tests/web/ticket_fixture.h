@@ -26,6 +26,7 @@ struct ticket_fixture {
     struct ticket_policy policy; /* the writer's: every level handed over at intake */
     pthread_mutex_t lock;
     struct web_notifier_ctx ctx;
+    struct notifier_metrics metrics; /* ctx.metrics: the intake flags (every one up at start) */
     int64_t seq; /* makes event keys and item ids unique */
 };
 

@@ -10,6 +10,8 @@
  * as 交办待确认) and the officer's actions (event_flow.h: two 持续关注, one 不予处置, one 并入),
  * then a new item that brings one watched event back (重新浮现), with one item whose title and
  * author are hostile markup; it answers {"events":{name: id}}.
+ * POST /test/intake {"kafka": bool, "store": bool, "since_ms": N} sets the notifier's intake
+ * flags (notifier_dep_set(), either or both) as of since_ms, for the duty page's banner.
  * usage: web_test_server --db PATH [--port N] [--stats-fixture] [--calendar DIR]
  */
 #include <pthread.h>
@@ -372,6 +374,27 @@ static enum MHD_Result fixture(void *cls, struct MHD_Connection *c, const char *
         ret = reply(c, 201, answer);
         free(answer);
         return ret;
+    }
+    if (strcmp(url, "/test/intake") == 0 && strcmp(method, "POST") == 0) {
+        /* {"kafka"|"store": true|false, "since_ms": N}: the notifier's flags, as its threads set
+         * them */
+        json_t *v = body ? json_loadb(body, len, 0, NULL) : NULL;
+        json_int_t since = json_integer_value(json_object_get(v, "since_ms"));
+        json_t *k = json_object_get(v, "kafka"), *s = json_object_get(v, "store");
+
+        if (!json_is_object(v) || since <= 0 || (k && !json_is_boolean(k)) ||
+            (s && !json_is_boolean(s))) {
+            json_decref(v);
+            return reply(c, 400, "{\"error\":\"invalid\"}");
+        }
+        if (k) {
+            notifier_dep_set(&ft->metrics.kafka_up, json_is_true(k), since);
+        }
+        if (s) {
+            notifier_dep_set(&ft->metrics.store_up, json_is_true(s), since);
+        }
+        json_decref(v);
+        return reply(c, 200, "{}");
     }
     if (strcmp(url, "/test/tickets") != 0 || strcmp(method, "POST") != 0) {
         return reply(c, 404, "{\"error\":\"not_found\"}");

@@ -325,6 +325,61 @@ function tickClocks() {
   }
 }
 
+// ------------------------------------------------------------ intake banner
+
+// "10:42" for a time of today in Beijing time, else "12-05 10:42".
+function fmtSince(iso)
+{
+    const full = fmtTime(iso);
+    if (full === '—')
+        return '';
+    return full.slice(0, 10) === fmtTime(new Date(serverNow()).toISOString()).slice(0, 10)
+               ? full.slice(11)
+               : full.slice(5);
+}
+
+// The 值班台's banner while new posts cannot reach it (the notifier's /healthz flags: GET
+// /api/meta/intake at load, then the event stream's "intake" events): what is down and since
+// when, e.g. "接收中断：Kafka 不可达（自 10:42）"; hidden again once intake is back. The labels
+// are the server's (intake_faults); a page without the banner ignores it.
+let intakeFromStream = false;
+function renderIntake(data, fromStream)
+{
+    const b = $('intake-banner');
+    if (!b || !data)
+        return;
+    if (fromStream)
+        intakeFromStream = true;
+    else if (intakeFromStream)
+        return; // the stream's answer is newer than a slow fetch
+    const down = Array.isArray(data.down) ? data.down : [];
+    if (data.ok !== false || !down.length) {
+        b.hidden = true;
+        b.replaceChildren();
+        return;
+    }
+    const what = down.map((d) => {
+                         const label = labelOf('intake_faults', d.code, d.label) || '接收异常';
+                         const since = d.since ? fmtSince(d.since) : '';
+                         return since ? `${label}（自 ${since}）` : label;
+                     })
+                     .join('；');
+    b.replaceChildren(`接收中断：${what}`, el('span', {class : 'detail'},
+                                              '新信息暂时不能进入值班台；恢复后此提示自动消失。'));
+    b.dataset.codes = down.map((d) => d.code).join(',');
+    b.hidden = false;
+}
+
+async function loadIntake()
+{
+    if (!$('intake-banner'))
+        return;
+    try {
+        renderIntake(await api('GET', '/api/meta/intake'), false);
+    } catch (e) { /* the stream tells */
+    }
+}
+
 // Other parts of a page (the inbox on the 值班台: inbox.js) reload on the same event stream
 // through onLiveChange(fn), so a page holds one stream.
 const liveListeners = [];
@@ -335,6 +390,12 @@ function liveUpdates(reload) {
   let timer = null;
   const src = new EventSource('/api/events');
   src.addEventListener('hello', () => { live.className = 'live on'; live.textContent = '实时更新中'; });
+  src.addEventListener('intake', (e) => {
+      try {
+          renderIntake(JSON.parse(e.data), true);
+      } catch (err) { /* a malformed event: keep the banner */
+      }
+  });
   src.addEventListener('tickets', () => {
     clearTimeout(timer);
     timer = setTimeout(() => { reload(); for (const fn of liveListeners) fn(); }, 100);
@@ -428,11 +489,13 @@ async function pageQueue(liaison) {
     }
   }
   if (!liaison) {
-    $('held-q').addEventListener('input', loadHeld);
-    $('held-reason').addEventListener('change', loadHeld);
-    await loadDepartments();
-    const sel = $('f-department');
-    for (const d of state.departments) sel.append(el('option', { value: d.name }, d.name));
+      loadIntake();
+      $('held-q').addEventListener('input', loadHeld);
+      $('held-reason').addEventListener('change', loadHeld);
+      await loadDepartments();
+      const sel = $('f-department');
+      for (const d of state.departments)
+          sel.append(el('option', {value : d.name}, d.name));
   }
   const reload = async () => {
     if (!liaison) loadHeld();
