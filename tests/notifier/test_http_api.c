@@ -301,6 +301,27 @@ static int raw_healthz(int fd)
 }
 
 /*
+ * Send each raw case to the notifier's endpoint (fx) and to a common/yq_metrics_http one (every
+ * other stage's) with an "ok" /healthz and a /metrics text published: both must answer alike.
+ */
+static void monitoring_raw_cases(struct fixture *fx, const struct test_raw_case *cases, size_t n)
+{
+    static const char health[] = "{\"status\":\"ok\",\"dependencies\":{}}";
+    struct yq_metrics_http *mh;
+    char err[256] = "";
+
+    test_raw_cases(fx->port, cases, n, "notifier", HANG_GUARD_S);
+    mh = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
+    if (!mh) {
+        fail_msg("yq_metrics_http_start: %s", err);
+    }
+    assert_int_equal(yq_metrics_http_publish_health(mh, 200, health, sizeof(health) - 1), 0);
+    assert_int_equal(yq_metrics_http_publish_metrics(mh, "m 1\n", 4), 0);
+    test_raw_cases((unsigned)yq_metrics_http_port(mh), cases, n, "yq_metrics_http", HANG_GUARD_S);
+    yq_metrics_http_stop(mh);
+}
+
+/*
  * The outside review: /healthz and /metrics answer any Host (monitoring) but answered none on
  * HTTP/1.1 too. RFC 9112 3.2: 400 without Host or with two, on the notifier's endpoint and on
  * every other stage's (common/yq_metrics_http); HTTP/1.0 without Host is answered.
@@ -315,20 +336,8 @@ static void test_monitoring_requires_one_host_on_http_1_1(void **state)
         {"GET /metrics HTTP/1.1\r\nHost: monitor.example\r\nConnection: close\r\n\r\n", 200},
         {"GET /healthz HTTP/1.0\r\n\r\n", 200},
     };
-    static const char health[] = "{\"status\":\"ok\",\"dependencies\":{}}";
-    const size_t n = sizeof(cases) / sizeof(cases[0]);
-    struct fixture *fx = *state;
-    struct yq_metrics_http *mh;
-    char err[256] = "";
 
-    test_raw_cases(fx->port, cases, n, "notifier", HANG_GUARD_S);
-    mh = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
-    if (!mh) {
-        fail_msg("yq_metrics_http_start: %s", err);
-    }
-    assert_int_equal(yq_metrics_http_publish_health(mh, 200, health, sizeof(health) - 1), 0);
-    test_raw_cases((unsigned)yq_metrics_http_port(mh), cases, n, "yq_metrics_http", HANG_GUARD_S);
-    yq_metrics_http_stop(mh);
+    monitoring_raw_cases(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /*
@@ -358,21 +367,8 @@ static void test_absolute_form_target_on_every_monitoring_endpoint(void **state)
         {"GET http://127.0.0.1/healthz HTTP/1.0\r\n\r\n", 200},
     };
 #undef ABS
-    static const char health[] = "{\"status\":\"ok\",\"dependencies\":{}}";
-    const size_t n = sizeof(cases) / sizeof(cases[0]);
-    struct fixture *fx = *state;
-    struct yq_metrics_http *mh;
-    char err[256] = "";
 
-    test_raw_cases(fx->port, cases, n, "notifier", HANG_GUARD_S);
-    mh = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
-    if (!mh) {
-        fail_msg("yq_metrics_http_start: %s", err);
-    }
-    assert_int_equal(yq_metrics_http_publish_health(mh, 200, health, sizeof(health) - 1), 0);
-    assert_int_equal(yq_metrics_http_publish_metrics(mh, "m 1\n", 4), 0);
-    test_raw_cases((unsigned)yq_metrics_http_port(mh), cases, n, "yq_metrics_http", HANG_GUARD_S);
-    yq_metrics_http_stop(mh);
+    monitoring_raw_cases(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /*
