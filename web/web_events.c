@@ -21,13 +21,13 @@
 #include "web_guard.h"
 #include "web_internal.h"
 #include "web_reply.h"
-#include "yq_banned.h"
-#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_hot.h"
 #include "yq_labels.h"
 #include "yq_log.h"
+#include "yq_db.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /*
  * Open event streams, so that tabs left open cannot take every connection of the server
@@ -219,7 +219,7 @@ json_t *web_intake_json(struct web *w)
 {
     struct web_intake_dep deps[WEB_INTAKE_DEPS_MAX];
     size_t n = w->ops && w->ops->intake ? w->ops->intake(w->ops_ctx, deps, WEB_INTAKE_DEPS_MAX) : 0;
-    json_t *down = json_array(), *o;
+    json_t *down = json_array();
     bool ok = true;
 
     for (size_t i = 0; down && i < n; i++) {
@@ -246,8 +246,7 @@ json_t *web_intake_json(struct web *w)
     if (!down) {
         return NULL;
     }
-    o = json_pack("{s:b, s:o}", "ok", ok, "down", down);
-    return o;
+    return json_pack("{s:b, s:o}", "ok", ok, "down", down);
 }
 
 /*
