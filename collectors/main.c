@@ -82,8 +82,8 @@ static int print_items(const struct feed *f, const char *kind, int64_t now)
 
 static int print_weibo(const char *body, size_t len, int64_t now)
 {
-    struct weibo_ctx ctx = {.source_id = "parse", .fetched_at = now,
-                            .max_text_bytes = 1 << 20};
+    struct weibo_ctx ctx = {
+        .source_id = "parse", .fetched_at = now, .max_text_bytes = YQ_ITEM_MAX_TEXT_BYTES};
     struct weibo_page page;
     char err_msg[256] = "";
     int err = weibo_parse_page(body, len, &ctx, &page, err_msg, sizeof(err_msg));
