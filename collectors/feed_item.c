@@ -12,6 +12,7 @@
 #include "feed_sha1.h"
 #include "feed_text.h"
 #include "yq_err.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -292,10 +293,35 @@ static int entry_text(const struct feed_entry *e, size_t max_bytes, char **out, 
 }
 
 /*
- * The basis of an entry with neither guid nor link: its whitespace-collapsed title + "\n" +
- * its item text (entities decoded, whitespace collapsed), both as the item carries them. Only
- * when both are empty, the RFC 3339 publication time: CMS feeds stamp pubDate with the time
- * of the request, so a date in the basis made such entries new at every poll.
+ * *s (new or NULL) replaced by its folded form (yq_text_fold()), NULL when that is empty.
+ * Returns 0 or ERR_NOMEM (*s is then freed and NULL).
+ */
+static int fold_part(char **s)
+{
+    char *folded = NULL;
+    int err = 0;
+
+    if (*s) {
+        err = yq_text_fold(*s, &folded);
+        free(*s);
+        *s = NULL;
+    }
+    if (folded && folded[0]) {
+        *s = folded;
+    } else {
+        free(folded);
+    }
+    return err;
+}
+
+/*
+ * The basis of an entry with neither guid nor link: its title + "\n" + its item text as the
+ * item carries them (entities decoded, whitespace collapsed), each folded by yq_text_fold()
+ * (NFKC, invisible characters dropped, every run of white space one space, none at the ends),
+ * so a site re-rendering the entry with U+3000, NBSP, tabs, line breaks or zero-width spaces
+ * does not make it a new item; the item keeps its text as it came. Only when both are empty,
+ * the RFC 3339 publication time: CMS feeds stamp pubDate with the time of the request, so a
+ * date in the basis made such entries new at every poll.
  */
 static int content_basis(const struct feed_entry *e, char **out)
 {
@@ -310,6 +336,12 @@ static int content_basis(const struct feed_entry *e, char **out)
     }
     if (!err) {
         err = entry_text(e, YQ_ITEM_MAX_TEXT_BYTES, &text, &cut);
+    }
+    if (!err) {
+        err = fold_part(&title);
+    }
+    if (!err) {
+        err = fold_part(&text);
     }
     if (!err && (title || text)) {
         n = (title ? strlen(title) : 0) + (text ? strlen(text) : 0) + 2;
