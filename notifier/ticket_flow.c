@@ -218,8 +218,7 @@ static int validate(const struct ticket_action *act, const char *role, bool chec
         break;
     case TICKET_ACT_DISMISS:
         if (!yq_label_known_code(YQ_LABEL_DISMISS_REASON, act->reason)) {
-            BAD(ERR_INVALID, "reason_invalid: 不予处置原因须为与本地无关、重复、误报、超出职责范围"
-                             "或其他之一");
+            BAD(ERR_INVALID, "reason_invalid: 不予处置原因须为" YQ_LABEL_DISMISS_REASONS_OR "之一");
         }
         if (strcmp(act->reason, "other") == 0 && (!act->note || !act->note[0])) {
             BAD(ERR_INVALID, "note_required: 原因为“其他”时须填写说明");

@@ -393,8 +393,10 @@ static void put_judge_bulletin(struct stats_out *b, const struct stats_report *r
                    t->by_outcome[STATS_OUTCOME_ASSIGNED], t->by_outcome[STATS_OUTCOME_MERGED],
                    t->by_outcome[STATS_OUTCOME_WATCHING], t->by_outcome[STATS_OUTCOME_DISMISSED]);
     if (t->noise > 0) {
-        stats_out_addf(b, "（其中误报%zu件、与我无关%zu件，噪声率",
+        stats_out_addf(b, "（其中%s%zu件、%s%zu件，噪声率",
+                       stats_reason_terms[STATS_REASON_FALSE_ALARM].label,
                        t->by_reason[STATS_REASON_FALSE_ALARM],
+                       stats_reason_terms[STATS_REASON_IRRELEVANT].label,
                        t->by_reason[STATS_REASON_IRRELEVANT]);
         put_pct(b, t->noise, t->judged);
         stats_out_adds(b, "）");
@@ -687,8 +689,10 @@ static void put_judge_text(struct stats_out *b, const struct stats_report *r)
     }
     for (size_t i = 0; i < j->n_groups; i++) {
         const struct stats_judge_tally *t = &j->groups[i].tally;
-        stats_out_addf(b, "  规则分组 %s：研判 %zu 件，误报或与我无关 %zu 件，噪声率 %s\n",
-                       j->groups[i].key, t->judged, t->noise,
+        stats_out_addf(b, "  规则分组 %s：研判 %zu 件，%s或%s %zu 件，噪声率 %s\n",
+                       j->groups[i].key, t->judged,
+                       stats_reason_terms[STATS_REASON_FALSE_ALARM].label,
+                       stats_reason_terms[STATS_REASON_IRRELEVANT].label, t->noise,
                        stats_fmt_pct(t->noise, t->judged, d1, sizeof(d1)));
     }
 }

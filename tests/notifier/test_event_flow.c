@@ -28,6 +28,7 @@
 #include "ticket_flow.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
+#include "tickets_cli.h"
 #include "yq_alert.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
@@ -874,6 +875,50 @@ static void test_item_sentiment_and_negative_count(void **state)
     yq_sentiment_free(lex);
 }
 
+/* A store, a notifier config naming it (with the routes above) and a scratch file, for the CLI. */
+struct cli_env {
+    char dir[64], db[128], conf[128], out_path[160];
+    struct notifier_env e;
+};
+
+/* Make c's directory, config and store; the default desk policy: III and IV wait. */
+static void cli_env_open(struct cli_env *c)
+{
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
+    char cal[128], err[256] = "";
+    FILE *f;
+
+    memset(c, 0, sizeof(*c));
+    snprintf(c->dir, sizeof(c->dir), "/tmp/yq-events-cli-XXXXXX");
+    assert_non_null(mkdtemp(c->dir));
+    snprintf(c->db, sizeof(c->db), "%s/tickets.db", c->dir);
+    snprintf(c->conf, sizeof(c->conf), "%s/notifier.yaml", c->dir);
+    snprintf(c->out_path, sizeof(c->out_path), "%s/out.txt", c->dir);
+    snprintf(cal, sizeof(cal), "%s/calendar", c->dir);
+    assert_int_equal(mkdir(cal, 0700), 0);
+    f = fopen(c->conf, "w");
+    assert_non_null(f);
+    fprintf(f, "store:\n  path: %s\nclocks:\n  calendar_dir: %s\n", c->db, cal);
+    fputs(routes_yaml, f);
+    fclose(f);
+    cfg.path = c->db;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&cfg, &c->e.store, err, sizeof(err)), 0);
+    assert_int_equal(notifier_routes_load(&c->e.routes, routes_yaml, err, sizeof(err)), 0);
+    c->e.policy.routes = &c->e.routes;
+    ticket_store_set_policy(c->e.store, &c->e.policy);
+}
+
+/* Close c's store and remove its directory. */
+static void cli_env_close(struct cli_env *c)
+{
+    char cmd[128];
+
+    notifier_env_close(&c->e);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /*
  * `yuqingctl events`: list the inbox, hand one over, dismiss one, refuse a bad reason; a 交办
  * whose config reaches nobody concerned is refused as `yuqingctl tickets assign` is, unless
@@ -881,42 +926,21 @@ static void test_item_sentiment_and_negative_count(void **state)
  */
 static void test_events_cli(void **state)
 {
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
     struct alert_in a = {"ev:cli1", "wb:cli1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0,
                          NULL};
     struct alert_in b = {"ev:cli2", "wb:cli2", "IV", "2026-11-29T08:10:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in d = {"ev:cli3", "wb:cli3", "IV", "2026-11-29T08:20:00Z", NULL, -1, 0, 0, NULL};
-    char dir[64], db[128], conf[128], out_path[160], out[8192], buf[256], shipped[512];
-    struct notifier_env e;
-    FILE *c;
+    char out[8192], buf[256], shipped[512];
+    struct cli_env ce;
+    char *const conf = ce.conf, *const db = ce.db, *const out_path = ce.out_path;
+    struct notifier_env *const e = &ce.e;
     int saved;
 
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/yq-events-cli-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(db, sizeof(db), "%s/tickets.db", dir);
-    snprintf(conf, sizeof(conf), "%s/notifier.yaml", dir);
-    snprintf(out_path, sizeof(out_path), "%s/out.txt", dir);
-    snprintf(buf, sizeof(buf), "%s/calendar", dir);
-    assert_int_equal(mkdir(buf, 0700), 0);
-    c = fopen(conf, "w");
-    assert_non_null(c);
-    fprintf(c, "store:\n  path: %s\nclocks:\n  calendar_dir: %s/calendar\n", db, dir);
-    fputs(routes_yaml, c);
-    fclose(c);
-    cfg.path = db;
-    {
-        char err[256] = "";
-        memset(&e, 0, sizeof(e));
-        assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-        assert_int_equal(ticket_store_open(&cfg, &e.store, err, sizeof(err)), 0);
-        assert_int_equal(notifier_routes_load(&e.routes, routes_yaml, err, sizeof(err)), 0);
-        e.policy.routes = &e.routes; /* the default desk policy: III and IV wait */
-        ticket_store_set_policy(e.store, &e.policy);
-    }
-    assert_int_equal(take(&e, &a, 100, NULL), 0);
-    assert_int_equal(take(&e, &b, 100, NULL), 0);
-    assert_int_equal(take(&e, &d, 100, NULL), 0);
+    cli_env_open(&ce);
+    assert_int_equal(take(e, &a, 100, NULL), 0);
+    assert_int_equal(take(e, &b, 100, NULL), 0);
+    assert_int_equal(take(e, &d, 100, NULL), 0);
     {
         char *list[] = {"events", "list", "--config", conf, NULL};
         saved = capture_begin(STDOUT_FILENO, out_path);
@@ -974,10 +998,10 @@ static void test_events_cli(void **state)
         assert_int_equal(events_cli_main(9, far_co), 2);
         capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
         assert_non_null(strstr(out, "中没有能通知到“市水利局”的渠道"));
-        assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
-        assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 0);
-        assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'assign'"), 0);
-        assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events WHERE id = 1"),
+        assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 0);
+        assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 0);
+        assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'assign'"), 0);
+        assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events WHERE id = 1"),
                             "pending");
     }
     {
@@ -1018,18 +1042,118 @@ static void test_events_cli(void **state)
         assert_non_null(strstr(out, "事件 3 已交办：交办单 YQ-2026-11-0002"));
     }
     assert_string_equal(
-        rows(&e, buf, sizeof(buf), ",", "SELECT state || ':' || judged_by FROM events ORDER BY id"),
+        rows(e, buf, sizeof(buf), ",", "SELECT state || ':' || judged_by FROM events ORDER BY id"),
         "assigned:王值班,dismissed:李值班,assigned:赵值班");
     /* the lead, the co-handling liaison and the duty officer of event 1; none of event 3 */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE ticket_id = (SELECT ticket_id "
-                               "FROM events WHERE id = 3)"),
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE ticket_id = (SELECT ticket_id "
+                              "FROM events WHERE id = 3)"),
                      0);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
                         "false_alarm");
-    notifier_env_close(&e);
-    snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
-    assert_int_equal(system(buf), 0);
+    cli_env_close(&ce);
+}
+
+/* Run cli (a yuqingctl subcommand's main) on argv (NULL-ended) with fd captured into out. */
+static int run_cli(int (*cli)(int, char **), char **argv, int fd, const char *path, char *out,
+                   size_t len)
+{
+    int argc = 0, saved, rc;
+
+    while (argv[argc]) {
+        argc++;
+    }
+    saved = capture_begin(fd, path);
+    rc = cli(argc, argv);
+    capture_end(fd, saved, path, out, len);
+    return rc;
+}
+
+/*
+ * Issue #11: one label per dismiss reason for tickets and 研判 events (与本地无关 was 与我无关
+ * for events, 超出职责范围 was 不属管辖). For every reason of the one table, an event dismissed
+ * with `yuqingctl events` and its ticket dismissed with `yuqingctl tickets`, each given the
+ * label, print the table's label, as the event's JSON does (dismiss_reason_label); a refused
+ * reason lists the same labels; the desk's former labels are still read.
+ */
+static void test_issue_11_one_dismiss_label_for_tickets_and_events(void **state)
+{
+    const struct yq_label *reasons;
+    size_t n_reasons;
+    char out[8192], buf[256], want[256], ticket[64], id_a[16], id_b[16];
+    struct cli_env ce;
+    char *const conf = ce.conf, *const path = ce.out_path;
+    struct notifier_env *const e = &ce.e;
+
+    (void)state;
+    reasons = yq_label_table(YQ_LABEL_DISMISS_REASON, &n_reasons);
+    assert_int_equal(n_reasons, 5);
+    cli_env_open(&ce);
+    {
+        /* a refused reason names the table's labels */
+        char *bad[] = {"events", "dismiss", "1", "--reason", "无聊", "--config", conf, NULL};
+        assert_int_equal(run_cli(events_cli_main, bad, STDERR_FILENO, path, out, sizeof(out)), 2);
+        assert_string_equal(out,
+                            "yuqingctl events: --reason 须为 与本地无关、重复、误报、超出职责范围、"
+                            "其他 (irrelevant, duplicate, false_alarm, out_of_scope, other)\n");
+    }
+    for (size_t i = 0; i < n_reasons; i++) {
+        struct alert_in a = {NULL, NULL, "IV", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+        char key[32], item[32];
+        char *note = strcmp(reasons[i].code, "other") == 0 ? "见说明" : "";
+        char *ev_dismiss[] = {"events", "dismiss", id_a,   "--reason", (char *)reasons[i].label,
+                              "--note", note,      "--by", "李值班",   "--config",
+                              conf,     NULL};
+        char *ev_show[] = {"events", "show", id_a, "--config", conf, NULL};
+        char *assign[] = {"events", "assign", id_b,       "--lead", "市自然资源局",
+                          "--by",   "王值班", "--config", conf,     NULL};
+        char *tk_dismiss[] = {"tickets", "dismiss", ticket, "--reason", (char *)reasons[i].label,
+                              "--note",  note,      "--as", "李值班",   "--config",
+                              conf,      NULL};
+        char *tk_show[] = {"tickets", "show", ticket, "--config", conf, NULL};
+
+        for (int k = 0; k < 2; k++) {
+            snprintf(key, sizeof(key), "ev:lbl%zu%c", i, "ab"[k]);
+            snprintf(item, sizeof(item), "wb:lbl%zu%c", i, "ab"[k]);
+            a.key = key;
+            a.item = item;
+            assert_int_equal(take(e, &a, 100, NULL), 0);
+            snprintf(k ? id_b : id_a, sizeof(id_a), "%lld",
+                     (long long)count(e, "SELECT id FROM events WHERE event_key = '%s'", key));
+        }
+        /* the event: dismissed by its label, shown with it */
+        assert_int_equal(
+            run_cli(events_cli_main, ev_dismiss, STDOUT_FILENO, path, out, sizeof(out)), 0);
+        snprintf(want, sizeof(want), "事件 %s 不予处置（%s）\n", id_a, reasons[i].label);
+        assert_string_equal(out, want);
+        assert_string_equal(
+            text(e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = %s", id_a),
+            reasons[i].code);
+        assert_int_equal(run_cli(events_cli_main, ev_show, STDOUT_FILENO, path, out, sizeof(out)),
+                         0);
+        snprintf(want, sizeof(want), "不予处置原因 %s\n", reasons[i].label);
+        assert_non_null(strstr(out, want));
+        /* the ticket of the other event: the same label in, the same label out */
+        assert_int_equal(run_cli(events_cli_main, assign, STDOUT_FILENO, path, out, sizeof(out)),
+                         0);
+        text(e, ticket, sizeof(ticket),
+             "SELECT t.number FROM tickets t JOIN events v ON v.ticket_id = t.id WHERE v.id = %s",
+             id_b);
+        assert_int_equal(
+            run_cli(tickets_cli_main, tk_dismiss, STDOUT_FILENO, path, out, sizeof(out)), 0);
+        assert_int_equal(run_cli(tickets_cli_main, tk_show, STDOUT_FILENO, path, out, sizeof(out)),
+                         0);
+        assert_non_null(strstr(out, want));
+        assert_string_equal(text(e, buf, sizeof(buf),
+                                 "SELECT dismiss_reason FROM tickets WHERE number = '%s'", ticket),
+                            reasons[i].code);
+    }
+    /* the desk's former labels are still read, and never shown */
+    assert_string_equal(yq_label_code(YQ_LABEL_DISMISS_REASON, "与我无关"), "irrelevant");
+    assert_string_equal(yq_label_code(YQ_LABEL_DISMISS_REASON, "不属管辖"), "out_of_scope");
+    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "irrelevant"), "与本地无关");
+    assert_false(yq_label_known_code(YQ_LABEL_DISMISS_REASON, "与我无关"));
+    cli_env_close(&ce);
 }
 
 /*
@@ -1187,6 +1311,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_rule_groups_and_parse),
         cmocka_unit_test(test_events_cli),
+        cmocka_unit_test(test_issue_11_one_dismiss_label_for_tickets_and_events),
         cmocka_unit_test(test_events_cli_bad_commands_before_store),
         cmocka_unit_test(test_state_names_and_labels),
     };
