@@ -2,7 +2,8 @@
  * Display width of UTF-8 text in a terminal, for the tables the CLI prints: a Chinese
  * (East Asian wide) character takes two columns, a combining mark none, ASCII one. Padding
  * by display width keeps columns aligned where printf("%-16s") pads by bytes (a Chinese
- * character is three bytes but two columns wide).
+ * character is three bytes but two columns wide). Also the one list of control characters and
+ * the folding of a text for comparing renderings (yq_text_fold()).
  */
 #ifndef COMMON_YQ_TEXT_H
 #define COMMON_YQ_TEXT_H
