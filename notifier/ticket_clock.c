@@ -104,8 +104,8 @@ enum ticket_escalation_stage ticket_clock_stage(int64_t start, int64_t deadline,
     if (deadline <= 0) {
         return TICKET_ESC_NONE;
     }
-    if (now >= deadline) {
-        return TICKET_ESC_SUPERVISE;
+    if (now > deadline) {
+        return TICKET_ESC_SUPERVISE; /* the deadline's own second is still on time */
     }
     if (now >= ticket_clock_remind_at(start, deadline, percent)) {
         return TICKET_ESC_REMIND;

@@ -22,7 +22,10 @@
  * Escalation: at remind_percent of a clock's span (start .. deadline) a reminder (催办) goes
  * to the lead department's liaison; when the deadline passes, 督办 goes to the department
  * head and the duty officer and the clock's overdue flag is set. Each happens once per clock
- * and deadline. Quiet hours (notify.quiet_hours) delay notifications only; clocks never stop.
+ * and deadline, and the flag belongs to that deadline: a 转办 or a reopening (new 签收 and 办结
+ * clocks) and a re-grading that moves the response or press deadline clear it, and the new
+ * deadline raises it again when it passes. Quiet hours (notify.quiet_hours) delay
+ * notifications only; clocks never stop.
  */
 #ifndef NOTIFIER_TICKET_CLOCK_H
 #define NOTIFIER_TICKET_CLOCK_H
@@ -100,7 +103,8 @@ enum ticket_escalation_stage {
 };
 
 /*
- * The escalation stage a pending clock has reached at now: SUPERVISE once now >= deadline,
+ * The escalation stage a pending clock has reached at now: SUPERVISE once now > deadline (the
+ * deadline's own second is on time, as everywhere: docs/statistics.md, met_at <= deadline),
  * REMIND once now >= ticket_clock_remind_at(), else NONE. deadline 0: NONE.
  */
 enum ticket_escalation_stage ticket_clock_stage(int64_t start, int64_t deadline, int64_t percent,

@@ -306,7 +306,8 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
     [TICKET_ACT_ASSIGN] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_OPEN "', "
                           "department = ?4, "
                           "co_departments = ?5, assigned_at = ?1, ack_deadline = ?6, "
-                          "acknowledged_at = NULL, version = version + 1, updated_at = ?1 "
+                          "acknowledged_at = NULL, ack_overdue = 0, version = version + 1, "
+                          "updated_at = ?1 "
                           "WHERE id = ?2 AND version = ?3",
     [TICKET_ACT_ACK] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_ACKNOWLEDGED "', "
                        "acknowledged_at = ?1, "
@@ -331,9 +332,16 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
                           "reopen_count = reopen_count + 1, closed_at = NULL, "
                           "dismissed_at = NULL, dismiss_reason = '', assigned_at = ?1, "
                           "ack_deadline = ?4, close_deadline = ?5, acknowledged_at = NULL, "
+                          "ack_overdue = 0, close_overdue = 0, "
                           "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
+    /* a flag raised for a deadline the new level moves (or drops) does not carry over */
     [TICKET_ACT_SET_LEVEL] = "UPDATE tickets SET level = ?4, response_deadline = ?5, "
-                             "press_deadline = ?6, version = version + 1, updated_at = ?1 "
+                             "press_deadline = ?6, "
+                             "response_overdue = CASE WHEN response_deadline = ?5 "
+                             "  THEN response_overdue ELSE 0 END, "
+                             "press_overdue = CASE WHEN press_deadline = ?6 "
+                             "  THEN press_overdue ELSE 0 END, "
+                             "version = version + 1, updated_at = ?1 "
                              "WHERE id = ?2 AND version = ?3",
 };
 

@@ -180,7 +180,9 @@ static void test_escalation_stages(void **state)
                      TICKET_ESC_NONE);
     assert_int_equal(ticket_clock_stage(start, deadline, 80, start + 4 * 3600), TICKET_ESC_REMIND);
     assert_int_equal(ticket_clock_stage(start, deadline, 80, deadline - 1), TICKET_ESC_REMIND);
-    assert_int_equal(ticket_clock_stage(start, deadline, 80, deadline), TICKET_ESC_SUPERVISE);
+    /* the deadline's own second is on time (met_at <= deadline): 督办 only after it */
+    assert_int_equal(ticket_clock_stage(start, deadline, 80, deadline), TICKET_ESC_REMIND);
+    assert_int_equal(ticket_clock_stage(start, deadline, 80, deadline + 1), TICKET_ESC_SUPERVISE);
     assert_int_equal(ticket_clock_stage(start, deadline, 50, start + 9000), TICKET_ESC_REMIND);
     assert_int_equal(ticket_clock_stage(start, 0, 80, deadline + 1), TICKET_ESC_NONE);
     assert_int_equal(ticket_clock_remind_at(start, start - 5, 80), start);

@@ -500,6 +500,109 @@ static void test_issue_17_signatures(void **state)
              ";ack:on_time@" DEPT_A ";response:missed@" DEPT_A ";response_48h:missed@" DEPT_A "\n");
 }
 
+/* ------------------------------------------------------------- field review */
+
+/* A level III ticket of A detected at det, 签收 by det + 1 h, 回应 by det + 48 h (办结 in 2027). */
+static struct stats_ticket field_ticket(const char *number, const char *det)
+{
+    return (struct stats_ticket){.number = number,
+                                 .title = "汉滨区征地补偿",
+                                 .level = YQ_LEVEL_III,
+                                 .department = DEPT_A,
+                                 .source = "rss-ankang",
+                                 .rule_id = "land-compensation",
+                                 .detected_at = bj(det),
+                                 .assigned_at = bj(det),
+                                 .ack_deadline = bj(det) + H,
+                                 .response_deadline = bj(det) + 48 * H,
+                                 .close_deadline = bj("2027-02-01 00:00")};
+}
+
+/*
+ * The field cases of the monthly figures: a ticket detected 2026-11-30 23:30 (15:30Z) belongs
+ * to November and is carried into December, where its 48 h clock settles; the identity holds
+ * in both months; a 签收 and a response at the deadline's very second are on time; the
+ * durations of 0, 1 and 2 tickets (nearest rank: the median of two is the lower, P90 the
+ * upper; the mean rounded half up).
+ */
+static void test_field_month_edges_and_small_samples(void **state)
+{
+    struct stats_ticket t[3];
+    struct stats_response resp[2];
+    struct stats_state_change ch[2][2];
+    struct stats_report *r;
+    (void)state;
+
+    t[0] = field_ticket("YQ-2026-11-0001", "2026-11-30 23:30");
+    t[0].acknowledged_at = t[0].ack_deadline;   /* 12-01 00:30, at the deadline */
+    t[0].responded_at = t[0].response_deadline; /* 12-02 23:30, at the deadline */
+    resp[0] = (struct stats_response){t[0].responded_at, "政务微博", t[0].responded_at};
+    ch[0][0] = (struct stats_state_change){t[0].acknowledged_at, TICKET_STATE_ACKNOWLEDGED};
+    ch[0][1] = (struct stats_state_change){t[0].responded_at, TICKET_STATE_RESPONDED};
+    t[0].responses = &resp[0];
+    t[0].n_responses = 1;
+    t[0].changes = ch[0];
+    t[0].n_changes = 2;
+    t[1] = field_ticket("YQ-2026-12-0001", "2026-12-07 09:00");
+    t[1].acknowledged_at = bj("2026-12-07 09:20");
+    t[1].responded_at = bj("2026-12-07 12:00"); /* 3 h */
+    resp[1] = (struct stats_response){t[1].responded_at, "网站", t[1].responded_at};
+    ch[1][0] = (struct stats_state_change){t[1].acknowledged_at, TICKET_STATE_ACKNOWLEDGED};
+    ch[1][1] = (struct stats_state_change){t[1].responded_at, TICKET_STATE_RESPONDED};
+    t[1].responses = &resp[1];
+    t[1].n_responses = 1;
+    t[1].changes = ch[1];
+    t[1].n_changes = 2;
+
+    /* November (cut-off 12-01 00:00): 新交办 1, 结转下月 1; its clocks are December's */
+    r = month(t, 1, 2026, 11, "2027-01-10 00:00", NULL);
+    assert_int_equal(r->total.detected, 1);
+    assert_int_equal(r->cohort.detected, 1);
+    assert_int_equal(r->total.carried_in + r->total.added, 1);
+    assert_int_equal(r->total.carried_out, 1);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_ACK].due, 0);
+    assert_int_equal(r->total.mtta.n, 0); /* no sample: n 0, the writers print — */
+    assert_int_equal(r->total.ttr.n, 0);
+    stats_report_free(r);
+    /* December with one ticket: carried in, both clocks on time at their deadline's second */
+    r = month(t, 1, 2026, 12, "2027-01-10 00:00", NULL);
+    assert_int_equal(r->total.detected, 0);
+    assert_int_equal(r->total.carried_in, 1);
+    assert_int_equal(r->total.carried_out, 1);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 1, 0, 0, 0, 0);
+    assert_int_equal(r->total.overdue_tickets, 0);
+    assert_int_equal(r->total.mtta.n, 1);
+    assert_int_equal(r->total.mtta.median_s, H);
+    assert_int_equal(r->total.mtta.p90_s, H);
+    assert_int_equal(r->total.mtta.mean_s, H);
+    assert_int_equal(r->total.ttr.n, 1);
+    assert_int_equal(r->total.ttr.median_s, 48 * H);
+    stats_report_free(r);
+    /* December with two: 1200 s and 3600 s; 3 h and 48 h */
+    r = month(t, 2, 2026, 12, "2027-01-10 00:00", NULL);
+    assert_int_equal(r->total.carried_in + r->total.added,
+                     r->total.closed + r->total.dismissed + r->total.carried_out);
+    assert_int_equal(r->total.mtta.n, 2);
+    assert_int_equal(r->total.mtta.median_s, 1200);
+    assert_int_equal(r->total.mtta.p90_s, H);
+    assert_int_equal(r->total.mtta.mean_s, 2400);
+    assert_int_equal(r->total.ttr.median_s, 3 * H);
+    assert_int_equal(r->total.ttr.p90_s, 48 * H);
+    assert_int_equal(r->total.ttr.mean_s, (3 + 48) * H / 2);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE], 2, 2, 0, 0, 0, 0);
+    stats_report_free(r);
+    /* the mean of 1 s and 2 s is 1.5 s: 2 (half up) */
+    {
+        int64_t v[2] = {2, 1};
+        struct stats_summary s;
+        stats_summarise(v, 2, &s);
+        assert_int_equal(s.median_s, 1);
+        assert_int_equal(s.p90_s, 2);
+        assert_int_equal(s.mean_s, 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_issue_17_reassigned),
         cmocka_unit_test(test_issue_17_boundaries),
         cmocka_unit_test(test_issue_17_signatures),
+        cmocka_unit_test(test_field_month_edges_and_small_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
