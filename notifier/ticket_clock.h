@@ -91,6 +91,16 @@ void ticket_clock_deadlines(const struct ticket_clock_cfg *cfg, const struct wor
                             struct ticket_deadline_set *out);
 
 /*
+ * The first year without a holiday calendar file that a working-day clock started at now (the
+ * longer of 回应 IV and 办结) runs through, as workcal_first_uncovered_year(); 0 when the
+ * calendar covers it all. Those days count Monday..Friday only, so the notifier warns (at
+ * start and once per such year while it runs). cfg: borrowed, NULL = defaults; cal: borrowed,
+ * may be NULL. Pure; thread-safe.
+ */
+int ticket_clock_uncovered_year(const struct ticket_clock_cfg *cfg, const struct workcal *cal,
+                                int64_t now);
+
+/*
  * When the 催办 reminder of a clock running from start to deadline is due:
  * start + (deadline - start) * percent / 100, rounded down; start when deadline <= start.
  */

@@ -26,16 +26,18 @@
 #include <unistd.h>
 #include "yq_db.h"
 
+#include "capture.h"
 #include "channel.h"
 #include "delivery.h"
+#include "notifier_fixture.h"
 #include "notify_cfg.h"
 #include "outbox.h"
 #include "redis_fixture.h"
-#include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "test_expect.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
+#include "workcal.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -614,6 +616,52 @@ static void intake_at(struct ticket_store *s, const char *key, const char *item,
     assert_int_equal(test_alert_make(&spec, &a), 0);
     assert_int_equal(ticket_intake_alert(s, &a, now, NULL), 0);
     yq_alert_release(&a);
+}
+
+/* What one periodic pass of w at its clock writes to stderr, into out (len bytes). */
+static void pass_stderr(struct world *w, char *out, size_t len)
+{
+    char path[] = "/tmp/yq-delivery-err-XXXXXX";
+    struct delivery_stats st;
+    int fd = mkstemp(path), saved;
+
+    assert_true(fd >= 0);
+    close(fd);
+    saved = capture_begin(STDERR_FILENO, path);
+    assert_int_equal(delivery_run_once(w->d, &st), 0);
+    capture_end(STDERR_FILENO, saved, path, out, len);
+    unlink(path);
+}
+
+/*
+ * A year without a calendar file is said, also when it is next year: in December a 15
+ * working-day 办结 clock started now runs into January, whose days would be counted Monday..
+ * Friday (2027's 元旦 as a working day). The periodic pass warns once per such year; the
+ * 2026 file alone covers a clock started in November.
+ */
+static void test_warns_once_for_a_year_without_calendar(void **state)
+{
+    struct world w;
+    struct workcal *cal = workcal_new();
+    char err[4096] = "";
+
+    (void)state;
+    assert_non_null(cal);
+    assert_int_equal(workcal_load_dir(cal, YQ_SOURCE_DIR "/config/calendar", err, sizeof(err)), 0);
+    world_open(&w, "channels: {}\n", "");
+    w.policy.clock = NULL; /* the default clocks: 办结 15 working days */
+    w.policy.cal = cal;
+    pass_stderr(&w, err, sizeof(err)); /* 2026-11-30 10:00: ends 2026-12-22 00:00 */
+    assert_null(strstr(err, "no holiday calendar"));
+    w.clk.ms = notifier_ts("2026-12-14T09:00:00+08:00") * 1000; /* ends 2027-01-05 00:00 */
+    pass_stderr(&w, err, sizeof(err));
+    assert_non_null(strstr(err, "no holiday calendar for year=2027"));
+    assert_non_null(strstr(err, "add 2027.yaml"));
+    w.clk.ms += 3600 * 1000;
+    pass_stderr(&w, err, sizeof(err));
+    assert_null(strstr(err, "no holiday calendar")); /* once */
+    world_close(&w);
+    workcal_free(cal);
 }
 
 static void test_worker_retries_with_backoff_and_delivers_once(void **state)
@@ -1328,6 +1376,7 @@ int main(void)
         cmocka_unit_test(test_fc_030_dingtalk_sign_per_request),
         cmocka_unit_test(test_fc_032_robot_answers_are_classified_from_the_body),
         cmocka_unit_test(test_classification_edges),
+        cmocka_unit_test(test_warns_once_for_a_year_without_calendar),
         FX(test_worker_retries_with_backoff_and_delivers_once),
         FX(test_worker_robot_errors_rate_limit_and_config),
         FX(test_issue_13_judge_deadline_reminder_in_the_periodic_pass),
