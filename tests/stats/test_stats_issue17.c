@@ -592,6 +592,39 @@ static void test_field_month_edges_and_small_samples(void **state)
     assert_int_equal(r->total.ttr.mean_s, (3 + 48) * H / 2);
     stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE], 2, 2, 0, 0, 0, 0);
     stats_report_free(r);
+    /*
+     * An hour clock ending at midnight: level I detected 11-30 19:00, 5 h 权威信息 by 12-01
+     * 00:00 (24 h 新闻发布会 by 12-01 19:00), answered (and entered) at 00:00:00 exactly: on
+     * time, November's (the month whose cut-off it is); December has no 5 h clock of it, and
+     * its missed press conference.
+     */
+    {
+        struct stats_ticket u = field_ticket("YQ-2026-11-0002", "2026-11-30 19:00");
+        struct stats_response ur = {bj("2026-12-01 00:00"), "权威发布", bj("2026-12-01 00:00")};
+        struct stats_state_change uc[2] = {{bj("2026-11-30 19:10"), TICKET_STATE_ACKNOWLEDGED},
+                                           {bj("2026-12-01 00:00"), TICKET_STATE_RESPONDED}};
+        u.level = YQ_LEVEL_I;
+        u.acknowledged_at = bj("2026-11-30 19:10");
+        u.responded_at = ur.at;
+        u.response_deadline = bj("2026-12-01 00:00");
+        u.press_deadline = bj("2026-12-01 19:00");
+        u.responses = &ur;
+        u.n_responses = 1;
+        u.changes = uc;
+        u.n_changes = 2;
+        r = month(&u, 1, 2026, 11, "2027-01-10 00:00", NULL);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_INFO_5H], 1, 1, 0, 0, 0, 0);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE], 1, 1, 0, 0, 0, 0);
+        assert_int_equal(r->total.ttr.median_s, 5 * H);
+        /* the count of public responses is by the window [start, end): 00:00 is December's */
+        assert_int_equal(r->responses, 0);
+        stats_report_free(r);
+        r = month(&u, 1, 2026, 12, "2027-01-10 00:00", NULL);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_INFO_5H], 0, 0, 0, 0, 0, 0);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_PRESS_24H], 1, 0, 0, 1, 0, 0);
+        assert_int_equal(r->responses, 1);
+        stats_report_free(r);
+    }
     /* the mean of 1 s and 2 s is 1.5 s: 2 (half up) */
     {
         int64_t v[2] = {2, 1};
