@@ -714,7 +714,7 @@ static void test_worker_retries_with_backoff_and_delivers_once(void **state)
 
 /*
  * Issue #13: the periodic pass reminds the duty officer once of an event still waiting for
- * 研判 at its deadline (30 min after detection for level III under the default policy); a
+ * 研判 past its deadline (30 min after detection for level III under the default policy); a
  * level III event opens no ticket and notifies nobody before.
  */
 static void test_issue_13_judge_deadline_reminder_in_the_periodic_pass(void **state)
@@ -737,8 +737,11 @@ static void test_issue_13_judge_deadline_reminder_in_the_periodic_pass(void **st
     w.clk.ms += 30 * 60000 - 2000; /* 2 s before the deadline */
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(rx_count(rx), 0);
+    w.clk.ms += 2000; /* the deadline's own second is still in time */
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(rx), 0);
     rx_script(rx, 200, "{}", 0);
-    w.clk.ms += 2000; /* the deadline: the escalation interval (1 s) has passed too */
+    w.clk.ms += 1000; /* past it: the escalation interval (1 s) has passed too */
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.delivered, 1);
     assert_int_equal(rx_count(rx), 1);
