@@ -519,6 +519,25 @@ static struct stats_ticket field_ticket(const char *number, const char *det)
 }
 
 /*
+ * t is acknowledged at ack_at and answered on channel at answer_at (entered then): its one
+ * response in resp and its two state changes in ch, both the caller's storage.
+ */
+static void field_answer(struct stats_ticket *t, struct stats_response *resp,
+                         struct stats_state_change ch[2], int64_t ack_at, int64_t answer_at,
+                         const char *channel)
+{
+    *resp = (struct stats_response){answer_at, channel, answer_at};
+    ch[0] = (struct stats_state_change){ack_at, TICKET_STATE_ACKNOWLEDGED};
+    ch[1] = (struct stats_state_change){answer_at, TICKET_STATE_RESPONDED};
+    t->acknowledged_at = ack_at;
+    t->responded_at = answer_at;
+    t->responses = resp;
+    t->n_responses = 1;
+    t->changes = ch;
+    t->n_changes = 2;
+}
+
+/*
  * The field cases of the monthly figures: a ticket detected 2026-11-30 23:30 (15:30Z) belongs
  * to November and is carried into December, where its 48 h clock settles; the identity holds
  * in both months; a 签收 and a response at the deadline's very second are on time; the
@@ -527,32 +546,17 @@ static struct stats_ticket field_ticket(const char *number, const char *det)
  */
 static void test_field_month_edges_and_small_samples(void **state)
 {
-    struct stats_ticket t[3];
+    struct stats_ticket t[2];
     struct stats_response resp[2];
     struct stats_state_change ch[2][2];
     struct stats_report *r;
     (void)state;
 
     t[0] = field_ticket("YQ-2026-11-0001", "2026-11-30 23:30");
-    t[0].acknowledged_at = t[0].ack_deadline;   /* 12-01 00:30, at the deadline */
-    t[0].responded_at = t[0].response_deadline; /* 12-02 23:30, at the deadline */
-    resp[0] = (struct stats_response){t[0].responded_at, "政务微博", t[0].responded_at};
-    ch[0][0] = (struct stats_state_change){t[0].acknowledged_at, TICKET_STATE_ACKNOWLEDGED};
-    ch[0][1] = (struct stats_state_change){t[0].responded_at, TICKET_STATE_RESPONDED};
-    t[0].responses = &resp[0];
-    t[0].n_responses = 1;
-    t[0].changes = ch[0];
-    t[0].n_changes = 2;
+    /* 签收 12-01 00:30 and 回应 12-02 23:30: each at its deadline */
+    field_answer(&t[0], &resp[0], ch[0], t[0].ack_deadline, t[0].response_deadline, "政务微博");
     t[1] = field_ticket("YQ-2026-12-0001", "2026-12-07 09:00");
-    t[1].acknowledged_at = bj("2026-12-07 09:20");
-    t[1].responded_at = bj("2026-12-07 12:00"); /* 3 h */
-    resp[1] = (struct stats_response){t[1].responded_at, "网站", t[1].responded_at};
-    ch[1][0] = (struct stats_state_change){t[1].acknowledged_at, TICKET_STATE_ACKNOWLEDGED};
-    ch[1][1] = (struct stats_state_change){t[1].responded_at, TICKET_STATE_RESPONDED};
-    t[1].responses = &resp[1];
-    t[1].n_responses = 1;
-    t[1].changes = ch[1];
-    t[1].n_changes = 2;
+    field_answer(&t[1], &resp[1], ch[1], bj("2026-12-07 09:20"), bj("2026-12-07 12:00"), "网站");
 
     /* November (cut-off 12-01 00:00): 新交办 1, 结转下月 1; its clocks are December's */
     r = month(t, 1, 2026, 11, "2027-01-10 00:00", NULL);
@@ -600,18 +604,12 @@ static void test_field_month_edges_and_small_samples(void **state)
      */
     {
         struct stats_ticket u = field_ticket("YQ-2026-11-0002", "2026-11-30 19:00");
-        struct stats_response ur = {bj("2026-12-01 00:00"), "权威发布", bj("2026-12-01 00:00")};
-        struct stats_state_change uc[2] = {{bj("2026-11-30 19:10"), TICKET_STATE_ACKNOWLEDGED},
-                                           {bj("2026-12-01 00:00"), TICKET_STATE_RESPONDED}};
+        struct stats_response ur;
+        struct stats_state_change uc[2];
         u.level = YQ_LEVEL_I;
-        u.acknowledged_at = bj("2026-11-30 19:10");
-        u.responded_at = ur.at;
         u.response_deadline = bj("2026-12-01 00:00");
         u.press_deadline = bj("2026-12-01 19:00");
-        u.responses = &ur;
-        u.n_responses = 1;
-        u.changes = uc;
-        u.n_changes = 2;
+        field_answer(&u, &ur, uc, bj("2026-11-30 19:10"), u.response_deadline, "权威发布");
         r = month(&u, 1, 2026, 11, "2027-01-10 00:00", NULL);
         stats_fx_tally(&r->total.clocks[STATS_CLOCK_INFO_5H], 1, 1, 0, 0, 0, 0);
         stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE], 1, 1, 0, 0, 0, 0);
