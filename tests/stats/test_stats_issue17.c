@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "stats.h"
 #include "stats_defs.h"
+#include "stats_render.h"
 #include "stats_test_fixture.h"
 #include "yq_time.h"
 
@@ -556,7 +558,9 @@ static void test_field_month_edges_and_small_samples(void **state)
     /* 签收 12-01 00:30 and 回应 12-02 23:30: each at its deadline */
     field_answer(&t[0], &resp[0], ch[0], t[0].ack_deadline, t[0].response_deadline, "政务微博");
     t[1] = field_ticket("YQ-2026-12-0001", "2026-12-07 09:00");
-    field_answer(&t[1], &resp[1], ch[1], bj("2026-12-07 09:20"), bj("2026-12-07 12:00"), "网站");
+    /* 签收 after 20 min 15 s = 20.25 min (a half in the CSV's tenths of a minute) */
+    field_answer(&t[1], &resp[1], ch[1], bj("2026-12-07 09:20") + 15, bj("2026-12-07 12:00"),
+                 "网站");
 
     /* November (cut-off 12-01 00:00): 新交办 1, 结转下月 1; its clocks are December's */
     r = month(t, 1, 2026, 11, "2027-01-10 00:00", NULL);
@@ -583,14 +587,21 @@ static void test_field_month_edges_and_small_samples(void **state)
     assert_int_equal(r->total.ttr.n, 1);
     assert_int_equal(r->total.ttr.median_s, 48 * H);
     stats_report_free(r);
-    /* December with two: 1200 s and 3600 s; 3 h and 48 h */
+    /* December with two: 1215 s and 3600 s; 3 h and 48 h */
     r = month(t, 2, 2026, 12, "2027-01-10 00:00", NULL);
     assert_int_equal(r->total.carried_in + r->total.added,
                      r->total.closed + r->total.dismissed + r->total.carried_out);
     assert_int_equal(r->total.mtta.n, 2);
-    assert_int_equal(r->total.mtta.median_s, 1200);
+    assert_int_equal(r->total.mtta.median_s, 1215);
     assert_int_equal(r->total.mtta.p90_s, H);
-    assert_int_equal(r->total.mtta.mean_s, 2400);
+    assert_int_equal(r->total.mtta.mean_s, 2408); /* 2407.5 half up */
+    {
+        /* the CSV's minutes are rounded half up too: 20.25 -> 20.3 (not the 20.2 of %.1f) */
+        char *csv = NULL;
+        assert_int_equal(stats_render(r, STATS_FORMAT_CSV, NULL, &csv, NULL), 0);
+        assert_non_null(strstr(csv, ",2,20.3,60.0,40.1,2,180.0,2880.0,1530.0,0,,,"));
+        free(csv);
+    }
     assert_int_equal(r->total.ttr.median_s, 3 * H);
     assert_int_equal(r->total.ttr.p90_s, 48 * H);
     assert_int_equal(r->total.ttr.mean_s, (3 + 48) * H / 2);
