@@ -23,8 +23,9 @@
  * to the lead department's liaison; when the deadline passes, 督办 goes to the department
  * head and the duty officer and the clock's overdue flag is set. Each happens once per clock
  * and deadline, and the flag belongs to that deadline: a 转办 or a reopening (new 签收 and 办结
- * clocks) and a re-grading that moves the response or press deadline clear it, and the new
- * deadline raises it again when it passes. Quiet hours (notify.quiet_hours) delay
+ * clocks) clears it; a re-grading gives the response and press flags of the new deadlines (set
+ * only where that deadline's 督办 was already raised, e.g. II -> III -> II); a new deadline
+ * raises it when it passes. Quiet hours (notify.quiet_hours) delay
  * notifications only; clocks never stop.
  */
 #ifndef NOTIFIER_TICKET_CLOCK_H

@@ -334,13 +334,16 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
                           "ack_deadline = ?4, close_deadline = ?5, acknowledged_at = NULL, "
                           "ack_overdue = 0, close_overdue = 0, "
                           "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
-    /* a flag raised for a deadline the new level moves (or drops) does not carry over */
+    /* an overdue flag is the 督办 of the clock's current deadline (escalate_one()): the new
+       deadlines' own, which a grading back to an earlier level finds again */
     [TICKET_ACT_SET_LEVEL] = "UPDATE tickets SET level = ?4, response_deadline = ?5, "
                              "press_deadline = ?6, "
-                             "response_overdue = CASE WHEN response_deadline = ?5 "
-                             "  THEN response_overdue ELSE 0 END, "
-                             "press_overdue = CASE WHEN press_deadline = ?6 "
-                             "  THEN press_overdue ELSE 0 END, "
+                             "response_overdue = CASE WHEN EXISTS (SELECT 1 FROM "
+                             "  ticket_escalations WHERE ticket_id = ?2 AND clock = 'response' "
+                             "  AND stage = 'supervise' AND deadline = ?5) THEN 1 ELSE 0 END, "
+                             "press_overdue = CASE WHEN EXISTS (SELECT 1 FROM "
+                             "  ticket_escalations WHERE ticket_id = ?2 AND clock = 'press' "
+                             "  AND stage = 'supervise' AND deadline = ?6) THEN 1 ELSE 0 END, "
                              "version = version + 1, updated_at = ?1 "
                              "WHERE id = ?2 AND version = ?3",
 };

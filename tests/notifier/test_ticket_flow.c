@@ -966,6 +966,17 @@ static void test_overdue_flag_follows_the_current_deadline(void **state)
     notifier_apply_ok(e->store, &a, t0 + 5 * 3600 + 60, NULL);
     overdue_flags(e, number, flags);
     assert_string_equal(flags, "1 1 0 0");
+    /* III and back to II: the 5 h deadline comes back with its 督办, which is not repeated */
+    a.level = YQ_LEVEL_III;
+    notifier_apply_ok(e->store, &a, t0 + 5 * 3600 + 120, NULL);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "1 0 0 0");
+    a.level = YQ_LEVEL_II;
+    notifier_apply_ok(e->store, &a, t0 + 5 * 3600 + 180, NULL);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "1 1 0 0");
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 5 * 3600 + 240, &st), 0);
+    assert_int_equal(st.supervisions, 0);
 
     /* 转办: the new department's 签收 clock runs from the handover, not overdue */
     new_ticket(e, "ev:flag-assign", number);
