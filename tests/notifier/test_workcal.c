@@ -73,6 +73,26 @@ static void test_2026_working_days(void **state)
         {"2026-10-10", true, "调休 Saturday"},
         {"2026-10-11", false, "ordinary Sunday"},
         {"2026-12-31", true, "Thursday"},
+        /* every day of each holiday off, the next day back at work (the 2025-11-04 notice) */
+        {"2026-02-16", false, "春节 (Mon)"},
+        {"2026-02-22", false, "春节 (Sun)"},
+        {"2026-04-04", false, "清明 (Sat)"},
+        {"2026-04-05", false, "清明 (Sun)"},
+        {"2026-04-07", true, "after 清明 (Tue)"},
+        {"2026-05-02", false, "劳动节 (Sat)"},
+        {"2026-05-04", false, "劳动节 (Mon)"},
+        {"2026-05-10", false, "ordinary Sunday after the 调休 Saturday"},
+        {"2026-06-20", false, "端午 (Sat)"},
+        {"2026-06-21", false, "端午 (Sun)"},
+        {"2026-06-22", true, "after 端午 (Mon)"},
+        {"2026-09-19", false, "ordinary Saturday before the 调休 Sunday"},
+        {"2026-09-26", false, "中秋 (Sat)"},
+        {"2026-09-27", false, "中秋 (Sun)"},
+        {"2026-09-28", true, "after 中秋 (Mon)"},
+        {"2026-10-02", false, "国庆 (Fri)"},
+        {"2026-10-05", false, "国庆 (Mon)"},
+        {"2026-10-06", false, "国庆 (Tue)"},
+        {"2026-10-09", true, "after 国庆 (Fri)"},
     };
     struct workcal *cal = load_2026();
 
@@ -179,6 +199,16 @@ static void test_deadlines_per_level_with_calendar(void **state)
     assert_int_equal(d.close, notifier_ts("2026-10-09T00:00:00+08:00"));
     ticket_clock_deadlines(&cfg, cal, YQ_LEVEL_IV, t0, t0, &d);
     assert_int_equal(d.response, notifier_ts("2026-10-11T00:00:00+08:00")); /* 8, 9, 10 (调休) */
+    /* hour clocks across midnight, the month and the year in Beijing time (UTC+8, no DST):
+       I detected 2026-12-31 22:00 (14:00Z) */
+    t0 = notifier_ts("2026-12-31T22:00:00+08:00");
+    ticket_clock_deadlines(NULL, cal, YQ_LEVEL_I, t0, t0 + 1800, &d);
+    assert_int_equal(d.ack, notifier_ts("2026-12-31T23:30:00+08:00"));
+    assert_int_equal(d.response, notifier_ts("2027-01-01T03:00:00+08:00"));
+    assert_int_equal(d.press, notifier_ts("2027-01-01T22:00:00+08:00"));
+    ticket_clock_deadlines(NULL, cal, YQ_LEVEL_III, notifier_ts("2026-11-30T23:30:00+08:00"), 0,
+                           &d);
+    assert_int_equal(d.response, notifier_ts("2026-12-02T23:30:00+08:00"));
     workcal_free(cal);
 }
 
