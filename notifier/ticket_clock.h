@@ -3,17 +3,15 @@
  *
  * Four clocks run from a ticket's detection (the acknowledgement clock from its assignment):
  *
- *   clock     level  default             source
- *   ack       all    1 h after assignment  design §5 (local duty rules: 签收 within 1 hour)
- *   response  I, II  5 h                 国办发〔2016〕80号
- * 《〈关于全面推进政务公开工作的意见〉实施细则》: 特别重大、重大突发事件
- * "最迟要在5小时内发布权威信息" press     I, II  24 h                the same 80号
- * "在24小时内举行新闻发布会"; 国办发〔2016〕61号
- *                                        《关于在政务公开工作中进一步做好政务舆情回应的通知》:
- *                                        重大突发事件 "最迟应在24小时内举行新闻发布会"
- *   response  III    48 h                国办发〔2016〕61号:
- * "对涉及…的政务舆情…最迟应在48小时内予以回应" response  IV     5 working days      local rules
- * (design §5 default N = 5) close     all    15 working days     local rules (design §5 default)
+ *   ack       all     1 h after assignment  design §5 (local duty rules)
+ *   response  I, II   5 h      国办发〔2016〕80号 (实施细则): 特别重大、重大突发事件
+ *                              "最迟要在5小时内发布权威信息"
+ *   press     I, II   24 h     80号 "在24小时内举行新闻发布会"; 国办发〔2016〕61号
+ *                              "最迟应在24小时内举行新闻发布会"
+ *   response  III     48 h     61号 "对其他政务舆情应在48小时内予以回应"
+ *   response  IV      5 working days   local rules (design §5); longer than the 48 h
+ *                                      61号 sets for every 其他政务舆情 (docs/status.md)
+ *   close     all     15 working days  local rules (design §5)
  *
  * Hour clocks are elapsed time: nights, weekends and holidays count. Working-day clocks end at
  * 24:00 Asia/Shanghai of the N-th working day after the day of detection (workcal.h, 《民法典》
