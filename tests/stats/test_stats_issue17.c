@@ -645,6 +645,74 @@ static void test_field_month_edges_and_small_samples(void **state)
     }
 }
 
+/*
+ * A ticket reopened twice on one day gets the same 办结 deadline twice (24:00 of the 15th
+ * working day after that day): still two cycles, two 办结 clocks. IV of A detected Mon 10-12
+ * 10:00 (办结 by 11-03 00:00), answered 10-13 09:00 and closed 10:00; reopened Tue 10-20 09:00
+ * (办结 by 11-11 00:00: 21-23, 26-30, 11-02..06, 09, 10), closed 11:00; reopened 14:00 (the
+ * same 11-11 00:00) and never closed. October: 2 办结 clocks on time; November: the third
+ * missed at its deadline (before, it was taken for the second one, met at 11:00).
+ */
+static void test_field_two_reopenings_in_one_day(void **state)
+{
+    struct stats_clock_set sets[3];
+    struct stats_state_change ch[7];
+    struct stats_response resp = {bj("2026-10-13 09:00"), "网站", bj("2026-10-13 09:00")};
+    struct stats_ticket t = field_ticket("YQ-2026-10-0009", "2026-10-12 10:00");
+    struct stats_report *r;
+    (void)state;
+
+    t.level = YQ_LEVEL_IV;
+    t.response_deadline = bj("2026-10-20 00:00");
+    t.close_deadline = bj("2026-11-11 00:00");
+    sets[0] = (struct stats_clock_set){bj("2026-10-12 10:00"),
+                                       DEPT_A,
+                                       YQ_LEVEL_IV,
+                                       bj("2026-10-12 10:00"),
+                                       bj("2026-10-12 11:00"),
+                                       t.response_deadline,
+                                       0,
+                                       bj("2026-11-03 00:00")};
+    sets[1] = sets[0];
+    sets[1].at = sets[1].assigned_at = bj("2026-10-20 09:00");
+    sets[1].ack_deadline = bj("2026-10-20 10:00");
+    sets[1].close_deadline = bj("2026-11-11 00:00");
+    sets[2] = sets[1];
+    sets[2].at = sets[2].assigned_at = bj("2026-10-20 14:00");
+    sets[2].ack_deadline = bj("2026-10-20 15:00");
+    ch[0] = (struct stats_state_change){bj("2026-10-12 10:30"), TICKET_STATE_ACKNOWLEDGED};
+    ch[1] = (struct stats_state_change){bj("2026-10-13 09:00"), TICKET_STATE_RESPONDED};
+    ch[2] = (struct stats_state_change){bj("2026-10-13 10:00"), TICKET_STATE_CLOSED};
+    ch[3] = (struct stats_state_change){bj("2026-10-20 09:00"), TICKET_STATE_OPEN};
+    ch[4] = (struct stats_state_change){bj("2026-10-20 11:00"), TICKET_STATE_CLOSED};
+    ch[5] = (struct stats_state_change){bj("2026-10-20 14:00"), TICKET_STATE_OPEN};
+    ch[6] = (struct stats_state_change){bj("2026-10-20 14:30"), TICKET_STATE_ACKNOWLEDGED};
+    t.assigned_at = sets[2].assigned_at;
+    t.ack_deadline = sets[2].ack_deadline;
+    t.acknowledged_at = ch[6].at;
+    t.responded_at = resp.at;
+    t.responses = &resp;
+    t.n_responses = 1;
+    t.changes = ch;
+    t.n_changes = 7;
+    t.clock_sets = sets;
+    t.n_clock_sets = 3;
+
+    r = month(&t, 1, 2026, 10, "2026-12-10 00:00", NULL);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_CLOSE], 2, 2, 0, 0, 0, 0);
+    assert_int_equal(r->total.ttc.n, 2);
+    assert_int_equal(r->total.ttc.median_s, 2 * H); /* 09:00 -> 11:00 */
+    assert_int_equal(r->total.ttc.p90_s, 24 * H);   /* 10-12 10:00 -> 10-13 10:00 */
+    assert_int_equal(r->total.carried_out, 1);
+    stats_report_free(r);
+    r = month(&t, 1, 2026, 11, "2026-12-10 00:00", NULL);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_CLOSE], 1, 0, 0, 1, 0, 0);
+    assert_int_equal(r->total.overdue_tickets, 1);
+    assert_int_equal(r->n_overdue, 1);
+    assert_int_equal(r->overdue[0].deadline, bj("2026-11-11 00:00"));
+    stats_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_issue_17_boundaries),
         cmocka_unit_test(test_issue_17_signatures),
         cmocka_unit_test(test_field_month_edges_and_small_samples),
+        cmocka_unit_test(test_field_two_reopenings_in_one_day),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
