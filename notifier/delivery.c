@@ -424,8 +424,8 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
                file (December: next year's) is warned about once per such year */
             int year = ticket_clock_uncovered_year(d->policy->clock, d->policy->cal, now_ms / 1000);
             if (year && year != d->calendar_warned_year) {
-                LOG_WARN("no holiday calendar for year=%d: working-day deadlines count weekends "
-                         "only there (add %d.yaml to clocks.calendar_dir)",
+                LOG_WARN("no holiday calendar for year=%d: working days skip weekends only "
+                         "(add %d.yaml to clocks.calendar_dir)",
                          year, year);
                 d->calendar_warned_year = year;
             }

@@ -23,8 +23,8 @@
  * and deadline, and the flag belongs to that deadline: a 转办 or a reopening (new 签收 and 办结
  * clocks) clears it; a re-grading gives the response and press flags of the new deadlines (set
  * only where that deadline's 督办 was already raised, e.g. II -> III -> II); a new deadline
- * raises it when it passes. Quiet hours (notify.quiet_hours) delay
- * notifications only; clocks never stop.
+ * raises it when it passes. Quiet hours (notify.quiet_hours) delay notifications only; clocks
+ * never stop.
  */
 #ifndef NOTIFIER_TICKET_CLOCK_H
 #define NOTIFIER_TICKET_CLOCK_H
