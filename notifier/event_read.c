@@ -156,7 +156,7 @@ static json_t *read_event(struct yq_stmt *st, int64_t now)
         json_object_set_new(o, "awaits_judgement", json_boolean(event_state_awaits_judgement(es)));
     rc |= json_object_set_new(
         o, "judge_overdue",
-        json_boolean(event_state_awaits_judgement(es) && now >= yq_stmt_column_int64(st, 21)));
+        json_boolean(event_state_awaits_judgement(es) && now > yq_stmt_column_int64(st, 21)));
     rc |= json_object_set_new(o, "resurfaced_at", col_time(st, 22));
     rc |= json_object_set_new(o, "resurface_reason", col_str(st, 23));
     rc |= json_object_set_new(

@@ -613,13 +613,12 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
     LOG_INFO("sentiment lexicon terms=%zu", yq_sentiment_n_terms(n->sentiment));
     ticket_store_set_policy(n->store, &n->policy);
     {
-        struct tm tm;
-        time_t now = (time_t)(yq_time_now() + YQ_SHANGHAI_OFFSET_S);
-        gmtime_r(&now, &tm);
-        if (!workcal_covers_year(cfg->cal, tm.tm_year + 1900)) {
+        /* this year, or the next one a working-day clock started today runs into */
+        int year = ticket_clock_uncovered_year(&cfg->clocks, cfg->cal, yq_time_now());
+        if (year) {
             LOG_WARN("no holiday calendar for year=%d: working days skip weekends only "
                      "(add %d.yaml to clocks.calendar_dir)",
-                     tm.tm_year + 1900, tm.tm_year + 1900);
+                     year, year);
         }
     }
     {

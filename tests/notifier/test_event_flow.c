@@ -629,23 +629,30 @@ static void test_merge_moves_items_and_heat(void **state)
 
 /* --- the 研判 reminder --------------------------------------------------------------------- */
 
+static const char *judge_flags(struct notifier_env *e, int64_t id, int64_t now, char *buf,
+                               size_t len);
+
 static void test_judge_reminder_once(void **state)
 {
     struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:j", "wb:j", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in b = {"ev:k", "wb:k", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
-    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z"), j_id;
     char buf[256];
     int n = -1;
 
     assert_int_equal(take(e, &a, t0, &res), 0);
+    j_id = res.event_id;
     assert_int_equal(take(e, &b, t0, &res), 0);
     assert_int_equal(event_dismiss(e->store, res.event_id, &duty, "duplicate", NULL, -1, t0 + 60),
                      0);
-    assert_int_equal(event_flow_remind_judge(e->store, t0 + 30 * MIN - 1, &n), 0);
-    assert_int_equal(n, 0);
+    /* the deadline's own second is still in time (as for every clock): reminded after it */
     assert_int_equal(event_flow_remind_judge(e->store, t0 + 30 * MIN, &n), 0);
+    assert_int_equal(n, 0);
+    assert_string_equal(judge_flags(e, j_id, t0 + 30 * MIN, buf, sizeof(buf)), "1:0");
+    assert_string_equal(judge_flags(e, j_id, t0 + 30 * MIN + 1, buf, sizeof(buf)), "1:1");
+    assert_int_equal(event_flow_remind_judge(e->store, t0 + 30 * MIN + 1, &n), 0);
     assert_int_equal(n, 1); /* the dismissed one is judged */
     assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 1);
     assert_string_equal(text(e, buf, sizeof(buf),
@@ -654,7 +661,7 @@ static void test_judge_reminder_once(void **state)
                         "judge_overdue|duty-hook|duty|1");
     assert_non_null(strstr(text(e, buf, sizeof(buf), "SELECT subject FROM outbox"), "研判超时"));
     assert_int_equal(count(e, "SELECT judge_reminded_at FROM events WHERE event_key = 'ev:j'"),
-                     t0 + 30 * MIN);
+                     t0 + 30 * MIN + 1);
     assert_int_equal(event_flow_remind_judge(e->store, t0 + 5 * HOUR, &n), 0);
     assert_int_equal(n, 0); /* never twice */
     assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 1);
