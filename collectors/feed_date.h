@@ -6,8 +6,12 @@
  * "Sun Jul 15 01:16:00 +0800 2012" and JavaScript "Thu Aug 30 2012 17:26:16 GMT+0200 (CEST)";
  * ISO 8601 / RFC 3339 (Atom, dc:date, "YYYY-MM-DD HH:MM:SS" and date-only forms, through
  * yq_time_parse_iso), its ordinal "2003-335", week "2003-W49-1", basic "20031201T161245Z" and
- * reduced "2003-12", "2003" forms; and the Chinese forms "2024年3月5日 14:30" and gov.cn's
- * "2024-03-05-14:30:00". A time without a zone is Asia/Shanghai (+08:00) (case FC-015).
+ * reduced "2003-12", "2003" forms; the Chinese forms "2024年3月5日 14:30[:00] [zone]"
+ * (also "14时30分"), gov.cn's "2024-03-05-14:30:00", RFC 822 written by a Chinese locale
+ * ("星期五, 04 12月 2026 10:00:00 +0800", "周五", "五,", "十二月"), one-digit and dotted
+ * numeric dates ("2026/12/4 10:00", "2026.12.04"), and Unix time as digits (9-10: seconds,
+ * 12-13: milliseconds). A time without a zone is Asia/Shanghai (+08:00) (case FC-015). A
+ * day that the month does not have (29 February of a common year) is no date.
  */
 #ifndef YQ_FEED_DATE_H
 #define YQ_FEED_DATE_H
@@ -22,6 +26,24 @@
  * unrecognised: the caller records "unknown", never "now"). Thread-safe.
  */
 int feed_date_parse(const char *s, int64_t *out, const char **precision_out);
+
+/*
+ * The relative forms of Weibo and Chinese CMS lists, resolved against fetched_at (UTC seconds)
+ * in Asia/Shanghai: "刚刚", "N秒前", "N分钟前", "N小时前", "今天/昨天/前天 HH:MM", "MM-DD
+ * [HH:MM]" (this year; last year when that is more than a day ahead), "YYYY-MM-DD [HH:MM]",
+ * "MM月DD日 [HH:MM]", "YYYY年MM月DD日 [HH:MM]". s: NUL-terminated, leading white space
+ * ignored. precision: static "second" (N秒前), "minute" or "day". Returns 0 or ERR_PARSE.
+ * Thread-safe.
+ */
+int feed_date_parse_relative(const char *s, int64_t fetched_at, int64_t *out,
+                             const char **precision);
+
+/*
+ * feed_date_parse(), and when that fails and now > 0 (the fetch time, UTC seconds),
+ * feed_date_parse_relative() against now: a feed that writes "5分钟前" or "昨天 10:00". now
+ * <= 0 (unknown) reads absolute forms only. Returns 0 or ERR_PARSE. Thread-safe.
+ */
+int feed_date_parse_at(const char *s, int64_t now, int64_t *out, const char **precision_out);
 
 /*
  * The item's published_precision (common/yq_item.h: "second", "minute", "day") of a

@@ -229,7 +229,7 @@ void fb_date(struct feed_builder *b, const xmlNode *n, bool *has, int64_t *t,
     int64_t v;
     const char *p = NULL;
 
-    if (s && feed_date_parse(s, &v, &p) == 0) {
+    if (s && feed_date_parse_at(s, b->now, &v, &p) == 0) {
         *has = true;
         *t = v;
         *precision = p;

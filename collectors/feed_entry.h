@@ -33,6 +33,7 @@ struct feed_builder {
     size_t cap_entries;    /* capacity of feed->entries (yq_array_reserve()) */
     size_t cur_entry;      /* 1 + index of the entry being filled, 0 before the first */
     int err;               /* first ERR_NOMEM / ERR_TOO_BIG, else 0 */
+    int64_t now;           /* fetch time (UTC seconds) for relative dates; 0 = unknown */
 };
 
 /* Copy of s (NUL-terminated, borrowed), new; NULL on ERR_NOMEM (recorded in b->err). */

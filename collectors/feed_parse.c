@@ -370,6 +370,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     b.feed = f;
     b.doc = doc;
     b.base_url = (const char *)doc_url;
+    b.now = in->fetched_at;
     b.text_max = max_bytes;
     f->format = format;
     f->encoding = fb_dup(&b, prep.encoding);
