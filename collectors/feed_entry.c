@@ -198,6 +198,35 @@ static bool has_xml_base(const xmlNode *n)
     return false;
 }
 
+bool feed_link_is_web(const char *url)
+{
+    const char *c = url;
+
+    while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n') {
+        c++;
+    }
+    if (strncasecmp(c, "http://", 7) == 0 || strncasecmp(c, "https://", 8) == 0) {
+        return true;
+    }
+    /* a scheme (RFC 3986 §3.1: a letter, then letters, digits, "+", "-", ".") before ':' */
+    if (isalpha((unsigned char)*c)) {
+        while (isalnum((unsigned char)*c) || *c == '+' || *c == '-' || *c == '.') {
+            c++;
+        }
+        if (*c == ':') {
+            return false;
+        }
+    }
+    /* a relative reference nothing could resolve (no base known), or control characters
+       that browsers strip to find "javascript:" behind them */
+    for (c = url; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7F) {
+            return false;
+        }
+    }
+    return true;
+}
+
 char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href)
 {
     xmlChar *base = NULL, *uri;
@@ -216,7 +245,13 @@ char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href)
         use_base = b->base_url;
     }
     uri = use_base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)use_base) : NULL;
-    s = fb_dup(b, uri ? (const char *)uri : href);
+    if (!feed_link_is_web(uri ? (const char *)uri : href)) {
+        /* javascript:, data:, vbscript:, file: ... -- never a link an officer may follow */
+        fb_bozo(b, "link that is not http or https: dropped");
+        s = NULL;
+    } else {
+        s = fb_dup(b, uri ? (const char *)uri : href);
+    }
     xmlFree(uri);
     xmlFree(base);
     return s;

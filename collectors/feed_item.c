@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <curl/mprintf.h>
+#include <idn2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,15 @@
 
 #define WECHAT_SUFFIX " | wechat-feeds"
 
+/*
+ * Click and campaign trackers added to links by share buttons and ad platforms: they never
+ * name another article, and kept they make one article several ids. Not "from" (news sites
+ * use it for content: FC-013 keeps from=rss).
+ */
+static const char *const tracking_params[] = {"spm",    "fbclid",  "gclid",  "dclid",
+                                              "yclid",  "msclkid", "mc_cid", "mc_eid",
+                                              "_hsenc", "_hsmi",   "igshid", NULL};
+
 static bool keep_param(const char *host, const char *param, size_t len)
 {
     static const char *const wechat_keep[] = {"__biz", "mid", "idx", "sn", NULL};
@@ -26,8 +37,11 @@ static bool keep_param(const char *host, const char *param, size_t len)
     if (name_len >= 4 && strncasecmp(param, "utm_", 4) == 0) {
         return false;
     }
-    if (name_len == 3 && strncmp(param, "spm", 3) == 0) {
-        return false;
+    for (int i = 0; tracking_params[i]; i++) {
+        if (strlen(tracking_params[i]) == name_len &&
+            strncmp(param, tracking_params[i], name_len) == 0) {
+            return false;
+        }
     }
     if (host && strcasecmp(host, "mp.weixin.qq.com") == 0) {
         for (int i = 0; wechat_keep[i]; i++) {
@@ -52,6 +66,34 @@ static char *dup_trimmed(const char *s)
         n--;
     }
     return strndup(s, n);
+}
+
+/*
+ * An IDN host in its ASCII (punycode) form, with libidn2 (IDNA 2008, UTS #46 mapping):
+ * http://新华网.中国/ and http://xn--xkrr14bows.xn--fiqs8s/ are one site, so they get one
+ * canonical URL and one id. *host (curl_free()) is replaced when it had non-ASCII bytes.
+ * Returns false when it cannot be converted (no valid IDN: the URL is kept as given).
+ */
+static bool ascii_host(char **host)
+{
+    char *ace = NULL, *copy;
+
+    for (const char *c = *host; *c; c++) {
+        if ((unsigned char)*c >= 0x80) {
+            if (idn2_to_ascii_8z(*host, &ace, IDN2_NONTRANSITIONAL) != IDN2_OK) {
+                return false;
+            }
+            copy = curl_maprintf("%s", ace); /* *host is curl's: freed with curl_free() */
+            idn2_free(ace);
+            if (!copy) {
+                return false;
+            }
+            curl_free(*host);
+            *host = copy;
+            return true;
+        }
+    }
+    return true;
 }
 
 int feed_url_normalize(const char *url, char **out)
@@ -80,6 +122,9 @@ int feed_url_normalize(const char *url, char **out)
     }
     for (char *c = host; *c; c++) {
         *c = (char)tolower((unsigned char)*c);
+    }
+    if (!ascii_host(&host)) {
+        goto keep;
     }
     if (curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK ||
         curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK) {

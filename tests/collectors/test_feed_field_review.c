@@ -152,12 +152,115 @@ static void test_feed_relative_and_unix_dates(void **state)
     feed_free(f);
 }
 
+/* ---- links ---- */
+
+/* The item built from entry 0 of f (release with yq_item_release()). */
+static void item_of(const struct feed *f, struct yq_item *it)
+{
+    assert_true(f->n_entries > 0);
+    assert_int_equal(feed_item_from_entry(f, &f->entries[0], "src", NULL, FETCHED_AT, 0, it), 0);
+}
+
+static void test_script_and_data_links_refused(void **state)
+{
+    static const char *const bad[] = {
+        "javascript:alert(1)", "JavaScript:alert(document.cookie)", "data:text/html,x",
+        "vbscript:msgbox(1)",  "java&#9;script:alert(1)",           "file:///etc/passwd",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct feed *f = rss_item(bad[i], "正文", "Fri, 04 Dec 2026 10:00:00 +0800");
+        struct yq_item it;
+        assert_int_equal(f->n_entries, 1);
+        assert_null(f->entries[0].link);
+        assert_true(f->bozo);
+        item_of(f, &it);
+        assert_null(it.url);
+        assert_string_equal(it.text, "正文"); /* the entry itself is kept */
+        yq_item_release(&it);
+        feed_free(f);
+    }
+    {
+        /* an enclosure with a data: URL is dropped, the http one kept */
+        static const char body[] =
+            "<rss version=\"2.0\"><channel><title>c</title><item><title>t</title>"
+            "<link>https://a.example.cn/1</link><enclosure url=\"data:image/png;base64,AA\"/>"
+            "<enclosure url=\"/m/1.jpg\"/></item></channel></rss>";
+        struct feed *f = parse_at(body, strlen(body), NULL, "https://a.example.cn/rss", 0);
+        assert_int_equal(f->entries[0].n_enclosures, 1);
+        assert_string_equal(f->entries[0].enclosures[0], "https://a.example.cn/m/1.jpg");
+        feed_free(f);
+    }
+}
+
+static void test_idn_hosts_and_trackers_canonical(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        /* an IDN host and its punycode form are one URL */
+        {"http://新华网.中国/politics/a.htm", "http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm"},
+        {"http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm",
+         "http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm"},
+        {"https://例子.中国:443/a?x=1#top", "https://xn--fsqu00a.xn--fiqs8s/a?x=1"},
+        /* trackers go, content parameters stay (FC-013 keeps from=rss) */
+        {"https://news.example.cn/a?id=7&utm_source=wx&fbclid=AbC&from=rss&gclid=1&spm=a.b",
+         "https://news.example.cn/a?id=7&from=rss"},
+        {"https://news.example.cn/a?mc_cid=1&mc_eid=2&_hsenc=3&_hsmi=4&msclkid=5&yclid=6",
+         "https://news.example.cn/a"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out = NULL;
+        assert_int_equal(feed_url_normalize(cases[i].in, &out), 0);
+        assert_string_equal(out, cases[i].out);
+        free(out);
+    }
+    {
+        /* so the same article linked both ways has one id */
+        struct feed *a = rss_item("http://新华网.中国/a.htm?utm_medium=rss", "x", "");
+        struct feed *b = rss_item("http://XN--XKRR14BOWS.xn--fiqs8s/a.htm", "x", "");
+        char ida[FEED_ITEM_ID_LEN], idb[FEED_ITEM_ID_LEN];
+        assert_int_equal(feed_item_id(&a->entries[0], ida, sizeof(ida)), 0);
+        assert_int_equal(feed_item_id(&b->entries[0], idb, sizeof(idb)), 0);
+        assert_string_equal(ida, idb);
+        feed_free(a);
+        feed_free(b);
+    }
+}
+
+static void test_relative_links_resolved(void **state)
+{
+    /* no channel link: the feed URL; a channel link: it; xml:base on the item wins */
+    static const char body[] =
+        "<rss version=\"2.0\"><channel><title>c</title>"
+        "<item><title>a</title><link>../n1/2026/1204/a.html</link></item></channel></rss>";
+    static const char with_link[] =
+        "<rss version=\"2.0\"><channel><title>c</title><link>https://www.example.cn/news/</link>"
+        "<item><title>a</title><link>2026/1204/a.html</link></item>"
+        "<item xml:base=\"https://m.example.cn/x/\"><title>b</title><link>b.html</link></item>"
+        "</channel></rss>";
+    struct feed *f;
+    (void)state;
+
+    f = parse_at(body, strlen(body), NULL, "https://www.example.cn/rss/politics.xml", 0);
+    assert_string_equal(f->entries[0].link, "https://www.example.cn/n1/2026/1204/a.html");
+    feed_free(f);
+    f = parse_at(with_link, strlen(with_link), NULL, "https://feeds.example.cn/x.xml", 0);
+    assert_string_equal(f->entries[0].link, "https://www.example.cn/news/2026/1204/a.html");
+    assert_string_equal(f->entries[1].link, "https://m.example.cn/x/b.html");
+    feed_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dates_chinese_locale_and_numeric_forms),
         cmocka_unit_test(test_relative_dates_anchor_to_fetch_time),
         cmocka_unit_test(test_feed_relative_and_unix_dates),
+        cmocka_unit_test(test_script_and_data_links_refused),
+        cmocka_unit_test(test_idn_hosts_and_trackers_canonical),
+        cmocka_unit_test(test_relative_links_resolved),
     };
     xmlInitParser();
     return cmocka_run_group_tests(tests, NULL, NULL);
