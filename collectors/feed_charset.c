@@ -319,6 +319,71 @@ static bool reads_as_gb18030(const unsigned char *p, size_t len)
     return high > 0 && cjk * 100 >= high * GB_CJK_SHARE;
 }
 
+/*
+ * Whether the bytes contradict an ASCII-compatible label (HTTP charset or declaration): a
+ * UTF-8 label on a body most of whose bytes >= 0x80 are not in well-formed UTF-8 sequences
+ * and that reads as Chinese GB18030 (reads_as_gb18030()) or as a multi-byte charset uchardet
+ * names (Big5, EUC-JP ...): GBK behind encoding="utf-8" would be U+FFFD throughout; or any other
+ * label on a body that is valid UTF-8 with at least LIE_MIN_UTF8_CJK three-byte sequences (a
+ * template that still says gb2312 over a site moved to UTF-8; Chinese text in GBK or Big5 is
+ * essentially never valid UTF-8 over several characters). A few stray bytes in a UTF-8 body keep
+ * the label (mixed invalid bytes become U+FFFD). Reads at most FEED_DETECT_MAX_BYTES.
+ */
+#define LIE_MIN_UTF8_CJK 2
+static bool label_contradicted(const char *enc, const char *body, size_t len)
+{
+    size_t n = len < FEED_DETECT_MAX_BYTES ? len : FEED_DETECT_MAX_BYTES;
+    size_t high = 0, in_utf8 = 0, three = 0, i = 0;
+    bool valid = true;
+
+    while (i < n) {
+        int32_t cp;
+        size_t k;
+        if ((unsigned char)body[i] < 0x80) {
+            i++;
+            continue;
+        }
+        k = yq_utf8_seq(body + i, n - i, &cp);
+        if (k == 0) {
+            /* a sequence cut by the end of the window is not held against the body */
+            valid = valid && n < len && n - i < 4;
+            high++;
+            i++;
+            continue;
+        }
+        high += k;
+        in_utf8 += k;
+        three += k == 3;
+        i += k;
+    }
+    if (strcmp(enc, "utf-8") == 0) {
+        char guess[32];
+        /* and the bytes read as a multi-byte Asian charset: not garbage to mark U+FFFD */
+        return high > 0 && in_utf8 * 2 < high &&
+               (reads_as_gb18030((const unsigned char *)body, n) ||
+                (detect_charset(body, len, guess, sizeof(guess)) && !latin_single_byte(guess)));
+    }
+    return valid && three >= LIE_MIN_UTF8_CJK;
+}
+
+/* label_usable(), and the bytes do not contradict it (label_contradicted(): noted). */
+static bool label_fits(struct feed_charset *out, char *enc, size_t enclen, const char *wide,
+                       const char *what, const char *body, size_t len)
+{
+    char why[128];
+
+    if (!label_usable(out, enc, enclen, wide, what)) {
+        return false;
+    }
+    if (!wide && label_contradicted(enc, body, len)) {
+        snprintf(why, sizeof(why), "%s encoding '%.40s' contradicted by the bytes: ignored", what,
+                 enc);
+        set_note(out, why);
+        return false;
+    }
+    return true;
+}
+
 int feed_charset_choose(const char *body, size_t len, const char *content_type,
                         struct feed_charset *out)
 {
@@ -339,7 +404,7 @@ int feed_charset_choose(const char *body, size_t len, const char *content_type,
     }
     wide = wide_pattern(u, len, &wide_unit);
     if (http_charset(content_type, out->encoding, sizeof(out->encoding)) &&
-        label_usable(out, out->encoding, sizeof(out->encoding), wide, "HTTP")) {
+        label_fits(out, out->encoding, sizeof(out->encoding), wide, "HTTP", body, len)) {
         *unit = wide ? wide_unit : 1; /* HTTP charset beats the declaration */
         out->source = "http";
         return 0;
@@ -357,7 +422,7 @@ int feed_charset_choose(const char *body, size_t len, const char *content_type,
             s++;
         }
         if (decl_charset(s, end, out->encoding, sizeof(out->encoding)) &&
-            label_usable(out, out->encoding, sizeof(out->encoding), NULL, "declared")) {
+            label_fits(out, out->encoding, sizeof(out->encoding), NULL, "declared", body, len)) {
             out->source = "declaration";
             return 0;
         }

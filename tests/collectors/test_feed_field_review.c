@@ -252,6 +252,160 @@ static void test_relative_links_resolved(void **state)
     feed_free(f);
 }
 
+/* ---- encodings ---- */
+
+/* utf8 (NUL-terminated) written in enc: new buffer of *len bytes. */
+static char *encode(const char *utf8, const char *enc, size_t *len)
+{
+    size_t in_left = strlen(utf8), cap = in_left * 4 + 16, out_left = cap;
+    char *out = malloc(cap), *op = out, *ip = (char *)utf8;
+    iconv_t cd = iconv_open(enc, "UTF-8");
+
+    assert_non_null(out);
+    assert_true(cd != (iconv_t)-1);
+    assert_true(iconv(cd, &ip, &in_left, &op, &out_left) != (size_t)-1);
+    iconv_close(cd);
+    *len = cap - out_left;
+    return out;
+}
+
+/* "<?xml ...?>" prolog (may be "") followed by the document below written in enc. */
+static char *doc_in(const char *prolog, const char *enc, size_t *len)
+{
+    static const char doc[] =
+        "<rss version=\"2.0\"><channel><title>汉滨区融媒体中心</title><item>"
+        "<title>镕钢小区停水 居民赟先生反映</title><link>http://a.example.cn/1</link>"
+        "<description>停水自下午两点开始，喆堃路段同时停电。</description></item>"
+        "</channel></rss>";
+    size_t n;
+    char *body = encode(doc, enc, &n), *out = malloc(strlen(prolog) + n + 1);
+
+    assert_non_null(out);
+    memcpy(out, prolog, strlen(prolog));
+    memcpy(out + strlen(prolog), body, n);
+    free(body);
+    *len = strlen(prolog) + n;
+    out[*len] = '\0';
+    return out;
+}
+
+static void assert_doc_read(const struct feed *f)
+{
+    assert_string_equal(f->title, "汉滨区融媒体中心");
+    assert_int_equal(f->n_entries, 1);
+    assert_string_equal(f->entries[0].title, "镕钢小区停水 居民赟先生反映");
+}
+
+static void test_lying_labels(void **state)
+{
+    size_t len;
+    char *body;
+    struct feed *f;
+    (void)state;
+
+    /* says UTF-8, is GBK: was U+FFFD all through */
+    body = doc_in("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "GBK", &len);
+    f = parse_at(body, len, NULL, NULL, 0);
+    assert_doc_read(f);
+    assert_string_equal(f->encoding, "gb18030");
+    assert_string_equal(f->encoding_source, "detected");
+    assert_true(f->bozo);
+    feed_free(f);
+    /* the HTTP header says utf-8 over GBK bytes that declare gbk: the declaration is right */
+    free(body);
+    body = doc_in("<?xml version=\"1.0\" encoding=\"gbk\"?>", "GBK", &len);
+    f = parse_at(body, len, "application/rss+xml; charset=utf-8", NULL, 0);
+    assert_doc_read(f);
+    assert_string_equal(f->encoding_source, "declaration");
+    feed_free(f);
+    free(body);
+    /* says gb2312, is UTF-8 (a site moved to UTF-8, its template did not) */
+    body = doc_in("<?xml version=\"1.0\" encoding=\"gb2312\"?>", "UTF-8", &len);
+    f = parse_at(body, len, NULL, NULL, 0);
+    assert_doc_read(f);
+    assert_string_equal(f->encoding, "utf-8");
+    assert_true(f->bozo);
+    feed_free(f);
+    free(body);
+    /* a BOM beats an HTTP charset and a declaration that disagree with it */
+    {
+        size_t n;
+        char *u = doc_in("<?xml version=\"1.0\" encoding=\"big5\"?>", "UTF-8", &n);
+        char *bom = malloc(n + 4);
+        assert_non_null(bom);
+        memcpy(bom, "\xEF\xBB\xBF", 3);
+        memcpy(bom + 3, u, n + 1);
+        f = parse_at(bom, n + 3, "text/xml; charset=gbk", NULL, 0);
+        assert_doc_read(f);
+        assert_string_equal(f->encoding_source, "bom");
+        feed_free(f);
+        free(bom);
+        free(u);
+    }
+    /* GB18030 four-byte characters (an emoji) under a gb2312 label */
+    {
+        static const char doc[] = "<rss version=\"2.0\"><channel><title>频道</title><item>"
+                                  "<title>镕钢😀小区</title><link>http://a.example.cn/2</link>"
+                                  "</item></channel></rss>";
+        size_t n;
+        char *gb = encode(doc, "GB18030", &n), *full = malloc(n + 64);
+        int k = snprintf(full, 64, "<?xml version=\"1.0\" encoding=\"gb2312\"?>");
+        memcpy(full + k, gb, n);
+        f = parse_at(full, (size_t)k + n, NULL, NULL, 0);
+        assert_string_equal(f->entries[0].title, "镕钢😀小区");
+        assert_false(f->bozo);
+        feed_free(f);
+        free(gb);
+        free(full);
+    }
+}
+
+static void test_mixed_invalid_bytes_keep_the_rest(void **state)
+{
+    /* one GBK character pasted into a UTF-8 feed: the label holds, the bad bytes become
+       U+FFFD and every other character is read */
+    static const char body[] =
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">"
+        "<channel><title>频道</title><item><title>停水\xB3\xD9\x20通知</title>"
+        "<link>http://a.example.cn/1</link><description>居民反映"
+        "</description></item></channel></rss>";
+    struct feed *f = parse_at(body, strlen(body), NULL, NULL, 0);
+    (void)state;
+    assert_string_equal(f->encoding, "utf-8");
+    assert_true(f->bozo);
+    assert_string_equal(f->entries[0].title, "停水\xEF\xBF\xBD\xEF\xBF\xBD 通知");
+    assert_string_equal(f->entries[0].summary, "居民反映");
+    feed_free(f);
+}
+
+static void test_big5_declared_and_undeclared(void **state)
+{
+    static const char doc[] =
+        "<rss version=\"2.0\"><channel><title>臺灣新聞網</title><item>"
+        "<title>颱風警報發布，學校停課</title><link>http://a.example.tw/1</link>"
+        "<description>氣象局表示颱風將於明日登陸臺灣東部沿海地區。"
+        "</description></item></channel></rss>";
+    size_t n;
+    char *b5 = encode(doc, "BIG5", &n), *full = malloc(n + 64);
+    int k = snprintf(full, 64, "<?xml version=\"1.0\" encoding=\"big5\"?>");
+    struct feed *f;
+    (void)state;
+
+    memcpy(full + k, b5, n);
+    f = parse_at(full, (size_t)k + n, NULL, NULL, 0);
+    assert_string_equal(f->title, "臺灣新聞網");
+    assert_string_equal(f->entries[0].title, "颱風警報發布，學校停課");
+    assert_string_equal(f->encoding_source, "declaration");
+    feed_free(f);
+    /* the same bytes with the charset only in the HTTP header */
+    f = parse_at(b5, n, "application/xml; charset=big5", NULL, 0);
+    assert_string_equal(f->entries[0].title, "颱風警報發布，學校停課");
+    assert_string_equal(f->encoding_source, "http");
+    feed_free(f);
+    free(b5);
+    free(full);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +415,9 @@ int main(void)
         cmocka_unit_test(test_script_and_data_links_refused),
         cmocka_unit_test(test_idn_hosts_and_trackers_canonical),
         cmocka_unit_test(test_relative_links_resolved),
+        cmocka_unit_test(test_lying_labels),
+        cmocka_unit_test(test_mixed_invalid_bytes_keep_the_rest),
+        cmocka_unit_test(test_big5_declared_and_undeclared),
     };
     xmlInitParser();
     return cmocka_run_group_tests(tests, NULL, NULL);
