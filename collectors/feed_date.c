@@ -938,6 +938,123 @@ int feed_date_parse_at(const char *s, int64_t now, int64_t *out, const char **pr
     return 0;
 }
 
+/* ---- dates in article URLs ---- */
+
+/* Whether the n bytes at p are all ASCII digits. */
+static bool all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)p[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int digits_value(const char *p, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* y-m-d as 00:00 Asia/Shanghai into *out when it is a real day of 1990-2100. */
+static int url_day(int y, int m, int d, int64_t *out)
+{
+    if (y < 1990 || y > 2100 || m < 1 || m > 12 || d < 1 ||
+        (unsigned)d > yq_time_days_in_month(y, (unsigned)m)) {
+        return ERR_PARSE;
+    }
+    *out = yq_time_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 - YQ_SHANGHAI_OFFSET_S;
+    return 0;
+}
+
+/* One segment of a URL path: its first byte and length. */
+struct seg {
+    const char *p;
+    size_t n;
+};
+
+#define URL_MAX_SEGS 32
+
+int feed_date_from_url_path(const char *url, int64_t *out)
+{
+    struct seg segs[URL_MAX_SEGS];
+    size_t n_segs = 0;
+    const char *p = url, *end;
+
+    if (!url) {
+        return ERR_PARSE;
+    }
+    if ((end = strstr(url, "://")) != NULL) {
+        p = strchr(end + 3, '/'); /* past the authority */
+        if (!p) {
+            return ERR_PARSE;
+        }
+    }
+    end = p + strcspn(p, "?#");
+    while (p < end && n_segs < URL_MAX_SEGS) {
+        const char *q;
+        while (p < end && *p == '/') {
+            p++;
+        }
+        q = p;
+        while (q < end && *q != '/') {
+            q++;
+        }
+        if (q > p) {
+            segs[n_segs++] = (struct seg){p, (size_t)(q - p)};
+        }
+        p = q;
+    }
+    for (size_t i = 0; i < n_segs; i++) {
+        const struct seg *a = &segs[i], *b = i + 1 < n_segs ? &segs[i + 1] : NULL;
+        const struct seg *c = i + 2 < n_segs ? &segs[i + 2] : NULL;
+        bool year = a->n == 4 && all_digits(a->p, 4);
+        int y = year ? digits_value(a->p, 4) : 0;
+
+        if (year && b && b->n == 4 && all_digits(b->p, 4) &&
+            url_day(y, digits_value(b->p, 2), digits_value(b->p + 2, 2), out) == 0) {
+            return 0; /* /2020/0823/ */
+        }
+        if (year && b && b->n == 5 && all_digits(b->p, 2) && b->p[2] == '-' &&
+            all_digits(b->p + 3, 2) &&
+            url_day(y, digits_value(b->p, 2), digits_value(b->p + 3, 2), out) == 0) {
+            return 0; /* /2020/08-23/ */
+        }
+        if (year && b && c && b->n == 2 && all_digits(b->p, 2) && c->n == 2 &&
+            all_digits(c->p, 2) &&
+            url_day(y, digits_value(b->p, 2), digits_value(c->p, 2), out) == 0) {
+            return 0; /* /2020/08/23/ */
+        }
+        if (a->n == 7 && all_digits(a->p, 4) && a->p[4] == '-' && all_digits(a->p + 5, 2) && b &&
+            b->n == 2 && all_digits(b->p, 2) &&
+            url_day(digits_value(a->p, 4), digits_value(a->p + 5, 2), digits_value(b->p, 2), out) ==
+                0) {
+            return 0; /* /2020-08/23/ */
+        }
+        if (a->n == 10 && all_digits(a->p, 4) && a->p[4] == '-' && all_digits(a->p + 5, 2) &&
+            a->p[7] == '-' && all_digits(a->p + 8, 2) &&
+            url_day(digits_value(a->p, 4), digits_value(a->p + 5, 2), digits_value(a->p + 8, 2),
+                    out) == 0) {
+            return 0; /* /2020-08-23/ */
+        }
+        if (a->n == 8 && all_digits(a->p, 8) &&
+            url_day(digits_value(a->p, 4), digits_value(a->p + 4, 2), digits_value(a->p + 6, 2),
+                    out) == 0) {
+            return 0; /* /20200823/ */
+        }
+        if (a->n > 10 && a->p[0] == 't' && all_digits(a->p + 1, 8) && a->p[9] == '_' &&
+            url_day(digits_value(a->p + 1, 4), digits_value(a->p + 5, 2), digits_value(a->p + 7, 2),
+                    out) == 0) {
+            return 0; /* /t20200823_123456.html */
+        }
+    }
+    return ERR_PARSE;
+}
+
 const char *feed_date_item_precision(const char *precision)
 {
     if (precision && (strcmp(precision, "month") == 0 || strcmp(precision, "year") == 0)) {

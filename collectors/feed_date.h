@@ -46,6 +46,16 @@ int feed_date_parse_relative(const char *s, int64_t fetched_at, int64_t *out,
 int feed_date_parse_at(const char *s, int64_t now, int64_t *out, const char **precision_out);
 
 /*
+ * The publication day written in the path of url (NUL-terminated), as Chinese news and
+ * government sites lay out their articles: "/2020/0823/" (people.com.cn), "/2020-08/23/"
+ * (xinhuanet, gov.cn), "/2020/08-23/" (chinanews), "/2020/08/23/", "/2020-08-23/",
+ * "/20200823/" and "/t20200823_" (government CMS pages). Only the path is read (not the host,
+ * query or fragment); years 1990-2100, real days. out: 00:00 of that day in Asia/Shanghai, UTC
+ * seconds. Returns 0 or ERR_PARSE (no such date). Thread-safe.
+ */
+int feed_date_from_url_path(const char *url, int64_t *out);
+
+/*
  * The item's published_precision (common/yq_item.h: "second", "minute", "day") of a
  * feed_date_parse() precision: "month" and "year" become "day" -- the coarsest the item says;
  * the time is still the first day of that month or year. NULL stays NULL.

@@ -21,10 +21,11 @@
 #include "feed_item.h"
 #include "feed_parse.h"
 #include "shared_input.h"
+#include "wechat.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 /* 2026-12-04T08:00:00Z = 16:00 on Friday 4 December 2026 in Beijing */
 #define FETCHED_AT 1796371200
@@ -406,6 +407,197 @@ static void test_big5_declared_and_undeclared(void **state)
     free(full);
 }
 
+/* ---- the corpus, field by field ---- */
+
+/* One entry of a corpus file and the item fields read by hand from the file and sources.md. */
+struct corpus_item {
+    const char *file; /* under YQ_SHARED_DIR/corpus */
+    bool wechat;      /* kind wechat_feed */
+    size_t entry;     /* index in document order */
+    const char *id, *url, *title, *text_start, *published, *precision, *author, *channel;
+};
+
+static const struct corpus_item corpus_items[] = {
+    /* date-only pubDate 2020-08-25 on an article whose path says 2020/0823: the path wins */
+    {"rss/people_com_cn_politics_rss_2020-08-25_excerpt.xml", false, 3,
+     "rss:983b3d54cfd5f061fb3a662101ef442d8eefe503",
+     "http://politics.people.com.cn/n1/2020/0823/c1001-31832977.html",
+     "这座城 让人总想留下来（走向我们的小康生活）", NULL, "2020-08-22T16:00:00Z", "day",
+     "本报记者 徐锦庚 肖家鑫 李洪兴", "时政频道"},
+    {"rss/people_com_cn_politics_rss_2020-08-25_excerpt.xml", false, 0, NULL,
+     "http://politics.people.com.cn/n1/2020/0825/c1001-31836276.html",
+     "文化和旅游部为尼日利亚举办“后疫情时代文化和旅游产业融合发展研修班”",
+     "人民网北京8月25日电 （记者 郑海鸥）24日，文化和旅游部", "2020-08-24T16:00:00Z", "day",
+     "人民网", "时政频道"},
+    {"rss/caogen_rss_utf8_bom_empty_pubdate.xml", false, 0,
+     "rss:b38f77eff34d85217ceaa8041e10562d2b690b43",
+     "http://www.caogen.com/blog/Infor_detail.aspx?ID=137&articleId=110272", "疫情之后形势预判",
+     "新冠疫情世界性蔓延，其对世界政治经济影响是巨大的。", "2020-04-03T04:02:23Z", "second",
+     "www.caogen.com", "草根网"},
+    /* the raw '<' in the title is kept as text */
+    {"rss/caogen_rss_utf8_bom_empty_pubdate.xml", false, 12, NULL, NULL,
+     "转《<草根网>的前途与未来 》一文的评论", NULL, "2020-04-03T03:20:30Z", "second",
+     "www.caogen.com", "草根网"},
+    {"rss/oschina_news_rss_0800.xml", false, 0, "rss:cb2ce2219aa0c512167faf0a49e41c7768dc57fd",
+     "https://www.oschina.net/news/114665/new-linux-terminal-in-chrome-os-83",
+     "Chrome OS 的 Linux 终端迎来一系列新功能，运行更轻松", "据外媒 AndroidPolice 报道",
+     "2020-04-06T00:28:46Z", "second", NULL, "OSCHINA 社区最新新闻"},
+    /* the raw '&' WeChat long link: only __biz, mid, idx, sn stay */
+    {"rss/oschina_news_rss_0800.xml", false, 20, NULL,
+     "https://mp.weixin.qq.com/s?__biz=MjM5NzM0MjcyMQ==&mid=2650091036&idx=2&"
+     "sn=ca3503a6fa9914574901d4da11b9cde4",
+     "物尽其用，没有大显存也能跑深度学习项目", NULL, "2020-04-03T00:32:29Z", "second", NULL,
+     "OSCHINA 社区最新新闻"},
+    {"rss/pptmall_rss_leading_blank_lines.xml", false, 0,
+     "rss:b0839f655370a0a65698394117d74f7b5eb87986", "http://www.pptmall.net/38431.html",
+     "起跑线上的女生视频素材背景标题左侧进入PPT动画模板素材下载", NULL, "2020-02-27T15:40:26Z",
+     "second", "阿木", "PPTmall"},
+    /* adjacent CDATA sections concatenated; links in the text resolve against xml:base */
+    {"rss/ruanyifeng_blog_atom.xml", false, 0, "rss:4f1011e443c7d9754468c6652a7080546714bf99",
+     "http://www.ruanyifeng.com/blog/2020/04/weekly-issue-102.html", "科技爱好者周刊：第 102 期",
+     "这里记录每周值得分享的科技内容，周五发布。\n本杂志开源（GitHub: ruanyf/weekly）",
+     "2020-04-10T01:07:36Z", "second", "阮一峰", "阮一峰的网络日志"},
+    {"rss/v2ex_jsonfeed_1.0.json", false, 0, "rss:dbe4c240e393188ab6599264fc20d80fdb3fcd12",
+     "https://www.v2ex.com/t/641290", "什么插件可以做到 JSON 格式化/压缩/还原/转 2JZ 的？", NULL,
+     "2020-01-31T15:05:16Z", "second", "testuser", "JSON Feed"},
+    /* GBK JSON Feed: the short id "2" scoped by its link's origin */
+    {"rss/jsonfeed_gbk_encoded_fixture.json", false, 0,
+     "rss:5cf5af57d85ef06e69e15d6bf73a160803bbbfbd", "https://example.org/second-item", NULL,
+     "This is a second item.", NULL, NULL, NULL,
+     "中国国家标准简体中文字符集，全称《信息交换用汉字编码字符集·基本集》"},
+    {"rss/gb2312_no_declaration_fixture.xml", false, 0, NULL, NULL,
+     "信息交换用汉字编码字符集·基本集，通常简称GB", NULL, NULL, NULL, NULL, NULL},
+    /* WeChat short links: wxs:<token>; the " | wechat-feeds" suffix leaves the channel */
+    {"wechat/wechat-feeds_shijie_MTA3NDI5ODU0MQ.xml", true, 0, "wxs:_bwiCoVbNs7b7J1-G8D0wQ",
+     "https://mp.weixin.qq.com/s/_bwiCoVbNs7b7J1-G8D0wQ", "潘石屹成功大撤退", "潘石屹成功大撤退",
+     "2021-06-17T04:47:29Z", "second", NULL, "市界"},
+    /* &#34; in the title */
+    {"wechat/wechat-feeds_shijie_MTA3NDI5ODU0MQ.xml", true, 8, "wxs:y66z2r-gObrCBM5hekSuMQ",
+     "https://mp.weixin.qq.com/s/y66z2r-gObrCBM5hekSuMQ",
+     "比亚迪正跟小米洽谈造车；药明康德股东\"偷偷\"减持近30亿；国家电网痛斥资本大搞1分钱充电", NULL,
+     "2021-06-14T22:58:26Z", "second", NULL, "市界"},
+    {"wechat/wechat-feeds_zhongguozhengfuwang_MzA4MDA0MzcwMA.xml", true, 0,
+     "wxs:XyhhckJ-iDLxqktV2UXM7w", "https://mp.weixin.qq.com/s/XyhhckJ-iDLxqktV2UXM7w",
+     "截至6月16日24时新型冠状病毒肺炎疫情最新情况", "截至6月16日24时新型冠状病毒肺炎疫情最新情况",
+     "2021-06-17T01:06:27Z", "second", NULL, "中国政府网"},
+    /* three articles of one push share a pubDate, never an id */
+    {"wechat/wechat-feeds_shanghaifabu_MjM5NTA5NzYyMA.xml", true, 0, "wxs:Yc8WAfJt5xVcYbA2D29Ncw",
+     "https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw",
+     "人均健康预期寿命≥71岁、成人吸烟率＜19%…沪推进爱国卫生运动，提出这些目标！", NULL,
+     "2021-06-17T06:51:23Z", "second", NULL, "上海发布"},
+    {"wechat/wechat-feeds_shanghaifabu_MjM5NTA5NzYyMA.xml", true, 2, "wxs:rdOWo10o94uKgFOjh8UxSQ",
+     "https://mp.weixin.qq.com/s/rdOWo10o94uKgFOjh8UxSQ",
+     "【探索】太平桥绿地改造后全新亮相！一组现场图来了", NULL, "2021-06-17T06:51:23Z", "second",
+     NULL, "上海发布"},
+};
+
+static void assert_opt_string(const char *got, const char *want, const char *what)
+{
+    if (!want) {
+        return;
+    }
+    if (!got || strcmp(got, want) != 0) {
+        print_error("%s: '%s', expected '%s'\n", what, got ? got : "(null)", want);
+    }
+    assert_non_null(got);
+    assert_string_equal(got, want);
+}
+
+static void test_corpus_items_by_hand(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(corpus_items) / sizeof(corpus_items[0]); i++) {
+        const struct corpus_item *c = &corpus_items[i];
+        char rel[512], *body = NULL, ts[32];
+        size_t len = 0;
+        struct feed *f;
+        struct yq_item it;
+
+        snprintf(rel, sizeof(rel), "corpus/%s", c->file);
+        SHARED_READ_OR_SKIP(rel, &body, &len);
+        f = parse_at(body, len, NULL, "http://corpus.example/feed", FETCHED_AT);
+        free(body);
+        assert_true(c->entry < f->n_entries);
+        assert_int_equal(c->wechat ? wechat_item_from_entry(f, &f->entries[c->entry], "src", NULL,
+                                                            FETCHED_AT, 0, &it, NULL)
+                                   : feed_item_from_entry(f, &f->entries[c->entry], "src", NULL,
+                                                          FETCHED_AT, 0, &it),
+                         0);
+        print_message("%s #%zu\n", c->file, c->entry);
+        assert_opt_string(it.id, c->id, "id");
+        assert_opt_string(it.url, c->url, "url");
+        assert_opt_string(it.title, c->title, "title");
+        if (c->text_start) {
+            assert_non_null(it.text);
+            assert_memory_equal(it.text, c->text_start, strlen(c->text_start));
+        }
+        if (c->published) {
+            assert_true(it.has_published);
+            assert_string_equal(ffx_utc(it.published_at, ts), c->published);
+            assert_string_equal(it.precision, c->precision);
+        } else {
+            assert_false(it.has_published);
+        }
+        if (c->author) {
+            assert_opt_string(it.author, c->author, "author");
+        } else {
+            assert_true(!it.author || !it.author[0]);
+        }
+        assert_opt_string(it.channel, c->channel, "channel");
+        yq_item_release(&it);
+        feed_free(f);
+    }
+}
+
+static void test_url_path_dates(void **state)
+{
+    static const struct {
+        const char *url, *day; /* day: 00:00 Beijing as UTC, NULL: none */
+    } cases[] = {
+        {"http://politics.people.com.cn/n1/2020/0823/c1001-31832977.html", "2020-08-22T16:00:00Z"},
+        {"http://www.xinhuanet.com/politics/2020-08/23/c_1126400000.htm", "2020-08-22T16:00:00Z"},
+        {"https://www.chinanews.com.cn/gn/2020/08-23/9271234.shtml", "2020-08-22T16:00:00Z"},
+        {"https://www.gov.cn/zhengce/content/2020-08/23/content_5536000.htm",
+         "2020-08-22T16:00:00Z"},
+        {"https://blog.example.cn/2020/08/23/hello/", "2020-08-22T16:00:00Z"},
+        {"https://www.example.gov.cn/art/20200823/art_1.html", "2020-08-22T16:00:00Z"},
+        {"http://www.ankang.gov.cn/Content-2020823/t20200823_123456.html", "2020-08-22T16:00:00Z"},
+        {"/n1/2026/1204/c1-1.html", "2026-12-03T16:00:00Z"},
+        /* no date, or one only in the host or query, or no real day */
+        {"https://news.example.cn/a/123456.html", NULL},
+        {"https://2020.example.cn/a.html?d=2020/08/23", NULL},
+        {"https://news.example.cn/2020/1345/a.html", NULL},
+        {"https://news.example.cn/2026/0229/a.html", NULL},
+    };
+    char ts[32];
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t day = 0;
+        int rc = feed_date_from_url_path(cases[i].url, &day);
+        if (!cases[i].day) {
+            assert_int_equal(rc, ERR_PARSE);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        assert_string_equal(ffx_utc(day, ts), cases[i].day);
+    }
+    {
+        /* a pubDate with a time of day is kept; a date-only one gives way to the path */
+        struct feed *f = rss_item("http://a.example.cn/n1/2026/1201/c1-1.html", "d",
+                                  "Fri, 04 Dec 2026 10:00:00 +0800");
+        assert_string_equal(ffx_utc(f->entries[0].published, ts), "2026-12-04T02:00:00Z");
+        feed_free(f);
+        f = rss_item("http://a.example.cn/n1/2026/1201/c1-1.html", "d", "2026-12-04");
+        assert_string_equal(ffx_utc(f->entries[0].published, ts), "2026-11-30T16:00:00Z");
+        assert_string_equal(f->entries[0].published_precision, "day");
+        feed_free(f);
+        f = rss_item("http://a.example.cn/n1/2026/1201/c1-1.html", "d", "");
+        assert_true(f->entries[0].has_published);
+        assert_string_equal(ffx_utc(f->entries[0].published, ts), "2026-11-30T16:00:00Z");
+        feed_free(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +610,8 @@ int main(void)
         cmocka_unit_test(test_lying_labels),
         cmocka_unit_test(test_mixed_invalid_bytes_keep_the_rest),
         cmocka_unit_test(test_big5_declared_and_undeclared),
+        cmocka_unit_test(test_corpus_items_by_hand),
+        cmocka_unit_test(test_url_path_dates),
     };
     xmlInitParser();
     return cmocka_run_group_tests(tests, NULL, NULL);
