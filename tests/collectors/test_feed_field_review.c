@@ -598,6 +598,69 @@ static void test_url_path_dates(void **state)
     }
 }
 
+/* ---- texts ---- */
+
+/* The item of a one-item RSS document whose <item> holds inner (written as is). */
+static void rss_item_xml(const char *inner, struct yq_item *it)
+{
+    char body[4096];
+    struct feed *f;
+
+    snprintf(body, sizeof(body),
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" "
+             "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>站</title>"
+             "<item><link>https://a.example.cn/1</link>%s</item></channel></rss>",
+             inner);
+    f = parse_at(body, strlen(body), NULL, NULL, FETCHED_AT);
+    item_of(f, it);
+    feed_free(f);
+}
+
+static void test_titles_and_descriptions_as_text(void **state)
+{
+    static const struct {
+        const char *inner, *title, *text;
+    } cases[] = {
+        /* double-escaped HTML: the CMS escaped its markup twice */
+        {"<title>停水</title><description>&amp;lt;p&amp;gt;第一段&amp;lt;/p&amp;gt;&amp;lt;p"
+         "&amp;gt;第二段&amp;lt;br /&amp;gt;三&amp;lt;/p&amp;gt;</description>",
+         "停水", "第一段\n第二段\n三"},
+        {"<title>&amp;lt;b&amp;gt;紧急&amp;lt;/b&amp;gt;通知</title><description>x</description>",
+         "紧急通知", "x"},
+        /* escaped code inside real markup stays text */
+        {"<title>t</title><description>&lt;p&gt;用 &amp;lt;br&amp;gt; 换行&lt;/p&gt;"
+         "</description>",
+         "t", "用 <br> 换行"},
+        /* plain text that compares with '<' is not markup */
+        {"<title>a &lt; b</title><description>比较 a &amp;lt; b 的结果</description>", "a < b",
+         "比较 a < b 的结果"},
+        /* entities and CDATA in titles */
+        {"<title>市政府&#160;发布通告&#8212;环城路 &amp; 北路</title><description>x</description>",
+         "市政府\u00a0发布通告—环城路 & 北路", "x"},
+        {"<title><![CDATA[关于<em>汉江</em>水位的通报]]></title><description>x</description>",
+         "关于汉江水位的通报", "x"},
+        /* content:encoded is preferred to description, in either order */
+        {"<title>t</title><description>摘要</description><content:encoded><![CDATA[<p>全文"
+         "&nbsp;内容</p>]]></content:encoded>",
+         "t", "全文\u00a0内容"}, /* one NBSP between words is kept */
+        {"<title>t</title><content:encoded><![CDATA[<p>全文</p>]]></content:encoded>"
+         "<description>摘要</description>",
+         "t", "全文"},
+        /* an empty content:encoded leaves the description */
+        {"<title>t</title><content:encoded><![CDATA[]]></content:encoded>"
+         "<description>摘要</description>",
+         "t", "摘要"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct yq_item it;
+        rss_item_xml(cases[i].inner, &it);
+        assert_string_equal(it.title, cases[i].title);
+        assert_string_equal(it.text, cases[i].text);
+        yq_item_release(&it);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_big5_declared_and_undeclared),
         cmocka_unit_test(test_corpus_items_by_hand),
         cmocka_unit_test(test_url_path_dates),
+        cmocka_unit_test(test_titles_and_descriptions_as_text),
     };
     xmlInitParser();
     return cmocka_run_group_tests(tests, NULL, NULL);
