@@ -22,6 +22,7 @@
 #include "feed_parse.h"
 #include "shared_input.h"
 #include "wechat.h"
+#include "weibo.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
@@ -661,6 +662,112 @@ static void test_titles_and_descriptions_as_text(void **state)
     }
 }
 
+/* ---- Weibo ---- */
+
+static void test_weibo_text_markup(void **state)
+{
+    static const struct {
+        const char *html, *text;
+    } cases[] = {
+        /* @mention with a relative single-quoted href, a topic, an emoticon with unquoted alt
+           and a protocol-relative src, <br />, a sinaurl link card whose icon has no alt */
+        {"<a href='/n/汉滨发布'>@汉滨发布</a> 回复：<a href=\"https://m.weibo.cn/search?"
+         "containerid=231522type%3D1\"><span class=\"surl-text\">#汉江水位#</span></a>"
+         "<span class=\"url-icon\"><img alt=[doge] src=\"//h5.sinaimg.cn/m/e/doge.png\" "
+         "style=\"width:1em;\"></span><br />详见<a href=\"https://weibo.cn/sinaurl?u=https%3A%2F%2F"
+         "news.example.cn%2Fa\"><span class=\"url-icon\"><img style=\"width: 1rem;\" "
+         "src=\"https://h5.sinaimg.cn/upload/card.png\"></span><span class=\"surl-text\">网页链接"
+         "</span></a>",
+         "@汉滨发布 回复：#汉江水位#[doge]\n详见网页链接"},
+        /* the truncation tail of a long post's preview goes */
+        {"安康城区今晨出现团雾，请注意...<a href=\"/status/4990000000000123\">全文</a>",
+         "安康城区今晨出现团雾，请注意"},
+        /* zero-width spaces weibo-crawler strips, entities decoded */
+        {"停\u200b水&amp;停电 &lt;紧急&gt;", "停水&停电 <紧急>"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *text = NULL;
+        assert_int_equal(weibo_text_from_html(cases[i].html, 1 << 20, &text, NULL), 0);
+        assert_string_equal(text, cases[i].text);
+        free(text);
+    }
+}
+
+static void test_weibo_ids_and_reposts(void **state)
+{
+    /* mid as a string; id alone as a JSON integer; bid alone (base62 of the 2019 corpus
+       post HyTZc60ew = 4383183661430868); a repost of a deleted original (user null) */
+    static const char body[] =
+        "{\"ok\":1,\"data\":{\"cards\":["
+        "{\"card_type\":9,\"mblog\":{\"id\":\"4990000000000001\",\"mid\":\"4990000000000001\","
+        "\"bid\":\"Pabc12345\",\"created_at\":\"刚刚\",\"text\":\"第一条\","
+        "\"user\":{\"id\":1000000101,\"screen_name\":\"测试用户A\"}}},"
+        "{\"card_type\":9,\"mblog\":{\"id\":4990000000000002,\"created_at\":\"昨天 10:00\","
+        "\"text\":\"转发微博\",\"user\":{\"id\":1000000102,\"screen_name\":\"测试用户B\"},"
+        "\"retweeted_status\":{\"id\":\"4990000000000003\",\"mid\":\"4990000000000003\","
+        "\"created_at\":\"Thu Dec 03 09:00:00 +0800 2026\",\"text\":\"原文\","
+        "\"user\":{\"id\":1000000103,\"screen_name\":\"测试用户C\"}}}},"
+        "{\"card_type\":9,\"mblog\":{\"bid\":\"HyTZc60ew\",\"created_at\":\"12-01\","
+        "\"text\":\"只有 bid\",\"user\":{\"id\":1669879400,\"screen_name\":\"某\"}}},"
+        "{\"card_type\":9,\"mblog\":{\"mid\":\"4990000000000004\",\"created_at\":\"5分钟前\","
+        "\"text\":\"转发\",\"user\":{\"id\":1000000104,\"screen_name\":\"测试用户D\"},"
+        "\"retweeted_status\":{\"id\":\"4990000000000005\",\"deleted\":\"1\",\"state\":7,"
+        "\"user\":null,\"text\":\"抱歉，此微博已被作者删除。\"}}}]}}";
+    struct weibo_ctx wctx = {
+        .source_id = "wb", .fetched_at = FETCHED_AT, .max_text_bytes = 1 << 20};
+    struct weibo_page page;
+    char err[256], ts[32];
+    (void)state;
+
+    assert_int_equal(weibo_parse_page(body, strlen(body), &wctx, &page, err, sizeof(err)), 0);
+    assert_int_equal(page.n_posts, 5);
+    assert_string_equal(page.posts[0].item.id, "weibo:4990000000000001");
+    assert_string_equal(page.posts[0].item.url, "https://weibo.com/1000000101/Pabc12345");
+    assert_string_equal(ffx_utc(page.posts[0].item.published_at, ts), "2026-12-04T08:00:00Z");
+    assert_string_equal(page.posts[1].item.id, "weibo:4990000000000002");
+    assert_string_equal(page.posts[1].item.url, "https://m.weibo.cn/status/4990000000000002");
+    assert_string_equal(page.posts[1].item.reply_to, "weibo:4990000000000003");
+    assert_string_equal(ffx_utc(page.posts[1].item.published_at, ts), "2026-12-03T02:00:00Z");
+    /* the original is its own item, under its own author */
+    assert_true(page.posts[2].is_original);
+    assert_string_equal(page.posts[2].item.id, "weibo:4990000000000003");
+    assert_string_equal(page.posts[2].item.channel, "测试用户C");
+    assert_string_equal(page.posts[2].item.author, "测试用户C");
+    assert_string_equal(page.posts[2].item.text, "原文");
+    assert_string_equal(ffx_utc(page.posts[2].item.published_at, ts), "2026-12-03T01:00:00Z");
+    assert_string_equal(page.posts[3].item.id, "weibo:4383183661430868");
+    assert_string_equal(page.posts[3].item.url, "https://weibo.com/1669879400/HyTZc60ew");
+    assert_string_equal(ffx_utc(page.posts[3].item.published_at, ts), "2026-11-30T16:00:00Z");
+    /* a deleted original: the repost points at it, no item is made of it */
+    assert_string_equal(page.posts[4].item.id, "weibo:4990000000000004");
+    assert_string_equal(page.posts[4].item.reply_to, "weibo:4990000000000005");
+    assert_string_equal(ffx_utc(page.posts[4].item.published_at, ts), "2026-12-04T07:55:00Z");
+    weibo_page_release(&page);
+}
+
+/* FC-033 through the collector: the hostile link never reaches the item. */
+static void test_fc_033_hostile_item_through_the_parser(void **state)
+{
+    char *body = NULL;
+    size_t len = 0;
+    struct feed *f;
+    struct yq_item it;
+    (void)state;
+
+    SHARED_READ_OR_SKIP("cases/inputs/FC-033.xml", &body, &len);
+    f = parse_at(body, len, NULL, "https://hostile.example.net/feed", FETCHED_AT);
+    free(body);
+    item_of(f, &it);
+    assert_null(it.url); /* javascript:alert('link') */
+    assert_string_equal(it.author, "\" onmouseover=\"alert('author')\" x=\"");
+    assert_string_equal(it.text, "正文详情");
+    assert_null(strstr(it.channel, "<script"));
+    assert_null(strstr(it.title, "onerror"));
+    yq_item_release(&it);
+    feed_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -676,6 +783,9 @@ int main(void)
         cmocka_unit_test(test_corpus_items_by_hand),
         cmocka_unit_test(test_url_path_dates),
         cmocka_unit_test(test_titles_and_descriptions_as_text),
+        cmocka_unit_test(test_weibo_text_markup),
+        cmocka_unit_test(test_weibo_ids_and_reposts),
+        cmocka_unit_test(test_fc_033_hostile_item_through_the_parser),
     };
     xmlInitParser();
     return cmocka_run_group_tests(tests, NULL, NULL);
