@@ -100,6 +100,33 @@ bool fb_mark_cut(xmlNode *n)
     return true;
 }
 
+/*
+ * A CDATA section escaped as text ("&lt;![CDATA[标题]]&gt;": we-mp-rss's rss.cdata option
+ * writes the marker into ElementTree text, which escapes it; sources.md §2): the markers
+ * around the text are removed, layer by layer, in place. Returns the start of the text.
+ */
+static char *unwrap_escaped_cdata(char *s)
+{
+    static const char open[] = "<![CDATA[", close[] = "]]>";
+
+    for (;;) {
+        size_t n;
+        while (isspace((unsigned char)*s)) {
+            s++;
+        }
+        n = strlen(s);
+        while (n > 0 && isspace((unsigned char)s[n - 1])) {
+            n--;
+        }
+        if (n < sizeof(open) - 1 + sizeof(close) - 1 || strncmp(s, open, sizeof(open) - 1) != 0 ||
+            strncmp(s + n - (sizeof(close) - 1), close, sizeof(close) - 1) != 0) {
+            return s;
+        }
+        s[n - (sizeof(close) - 1)] = '\0';
+        s += sizeof(open) - 1;
+    }
+}
+
 char *fb_text(struct feed_builder *b, const xmlNode *n)
 {
     xmlChar *c;
@@ -112,7 +139,7 @@ char *fb_text(struct feed_builder *b, const xmlNode *n)
     if (!c) {
         return NULL;
     }
-    s = fb_trimmed(b, (const char *)c);
+    s = fb_trimmed(b, unwrap_escaped_cdata((char *)c));
     xmlFree(c);
     return s;
 }

@@ -768,6 +768,35 @@ static void test_fc_033_hostile_item_through_the_parser(void **state)
     feed_free(f);
 }
 
+/* we-mp-rss with rss.cdata: the CDATA markers arrive escaped, as text (sources.md §2). */
+static void test_escaped_cdata_markers_removed(void **state)
+{
+    static const char body[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+        "<title>&lt;![CDATA[上海发布]]&gt;</title><item>"
+        "<title>&lt;![CDATA[【提示】今日停水]]&gt;</title>"
+        "<link>https://mp.weixin.qq.com/s?__biz=MzA5FAKEFAKE==&amp;mid=2650000009&amp;idx=1"
+        "&amp;sn=0123456789abcdef0123456789abcdef&amp;chksm=1#rd</link>"
+        "<description>&lt;![CDATA[&lt;p&gt;正文&lt;img src=\"a.jpg\"&gt;&lt;/p&gt;]]&gt;"
+        "</description><pubDate>Tue, 05 Mar 2024 14:30:00 </pubDate></item></channel></rss>";
+    struct feed *f = parse_at(body, strlen(body), NULL, NULL, FETCHED_AT);
+    struct yq_item it;
+    char ts[32];
+    (void)state;
+
+    assert_string_equal(f->title, "上海发布");
+    assert_int_equal(
+        wechat_item_from_entry(f, &f->entries[0], "wx", NULL, FETCHED_AT, 0, &it, NULL), 0);
+    assert_string_equal(it.id, "wx:MzA5FAKEFAKE==:2650000009:1");
+    assert_string_equal(it.channel, "上海发布");
+    assert_string_equal(it.title, "【提示】今日停水");
+    assert_string_equal(it.text, "正文");
+    /* we-mp-rss's %z of a naive datetime is empty: Beijing time */
+    assert_string_equal(ffx_utc(it.published_at, ts), "2024-03-05T06:30:00Z");
+    yq_item_release(&it);
+    feed_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -786,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_weibo_text_markup),
         cmocka_unit_test(test_weibo_ids_and_reposts),
         cmocka_unit_test(test_fc_033_hostile_item_through_the_parser),
+        cmocka_unit_test(test_escaped_cdata_markers_removed),
     };
     xmlInitParser();
     return cmocka_run_group_tests(tests, NULL, NULL);
