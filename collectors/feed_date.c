@@ -931,6 +931,9 @@ int feed_date_parse_at(const char *s, int64_t now, int64_t *out, const char **pr
         (now <= 0 || !s || feed_date_parse_relative(s, now, &t, &p) != 0)) {
         return ERR_PARSE;
     }
+    if (t < FEED_DATE_MIN_S) {
+        return ERR_PARSE; /* a CMS's empty-date placeholder, not when the entry appeared */
+    }
     *out = t;
     if (precision_out) {
         *precision_out = p;

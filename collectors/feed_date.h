@@ -39,9 +39,18 @@ int feed_date_parse_relative(const char *s, int64_t fetched_at, int64_t *out,
                              const char **precision);
 
 /*
+ * Publication times before 1980-01-01T00:00:00Z are the placeholders CMSes write for an
+ * empty date -- 0001-01-01 (.NET DateTime.MinValue), 1900-01-01 (SQL Server), 1970-01-01
+ * (Unix 0, "1970-01-01 08:00:00" from PHP in Beijing) -- never a feed entry's real time.
+ * Read as a date they made a new post look decades old, so it was never ticketed.
+ */
+#define FEED_DATE_MIN_S 315532800
+
+/*
  * feed_date_parse(), and when that fails and now > 0 (the fetch time, UTC seconds),
  * feed_date_parse_relative() against now: a feed that writes "5分钟前" or "昨天 10:00". now
- * <= 0 (unknown) reads absolute forms only. Returns 0 or ERR_PARSE. Thread-safe.
+ * <= 0 (unknown) reads absolute forms only. A time before FEED_DATE_MIN_S is no date (a
+ * placeholder). Returns 0 or ERR_PARSE. Thread-safe.
  */
 int feed_date_parse_at(const char *s, int64_t now, int64_t *out, const char **precision_out);
 

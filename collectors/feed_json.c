@@ -79,9 +79,12 @@ static void take_date(struct feed_builder *b, const json_t *v, bool *has, int64_
         *precision = p;
     } else if (json_is_integer(v) && json_integer_value(v) > 0) {
         json_int_t n = json_integer_value(v);
-        *has = true;
-        *t = n >= 100000000000LL ? n / 1000 : n;
-        *precision = "second";
+        n = n >= 100000000000LL ? n / 1000 : n;
+        if (n >= FEED_DATE_MIN_S) { /* 0 and small numbers: placeholders */
+            *has = true;
+            *t = n;
+            *precision = "second";
+        }
     }
 }
 

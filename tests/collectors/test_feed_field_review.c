@@ -797,6 +797,39 @@ static void test_escaped_cdata_markers_removed(void **state)
     feed_free(f);
 }
 
+/* Empty-date placeholders of CMSes are no date (the item would look decades old). */
+static void test_placeholder_dates_are_no_date(void **state)
+{
+    static const char *const placeholders[] = {
+        "Mon, 01 Jan 0001 00:00:00 GMT",
+        "0001-01-01T00:00:00",
+        "1900-01-01 00:00:00",
+        "1970-01-01 08:00:00",
+        "Thu, 01 Jan 1970 00:00:00 +0000",
+        "0",
+    };
+    int64_t t;
+    const char *prec;
+    char ts[32];
+    (void)state;
+    for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++) {
+        struct feed *f = rss_item("http://a.example.cn/x.html", "d", placeholders[i]);
+        assert_int_equal(feed_date_parse_at(placeholders[i], FETCHED_AT, &t, &prec), ERR_PARSE);
+        assert_false(f->entries[0].has_published);
+        feed_free(f);
+    }
+    assert_int_equal(feed_date_parse_at("1980-01-01T00:00:00Z", FETCHED_AT, &t, &prec), 0);
+    assert_string_equal(ffx_utc(t, ts), "1980-01-01T00:00:00Z");
+    {
+        static const char json[] =
+            "{\"version\":\"https://jsonfeed.org/version/1\",\"items\":[{\"id\":\"1\","
+            "\"url\":\"https://a.example.cn/1\",\"content_text\":\"x\",\"date_published\":0}]}";
+        struct feed *f = parse_at(json, strlen(json), NULL, NULL, FETCHED_AT);
+        assert_false(f->entries[0].has_published);
+        feed_free(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -816,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_weibo_ids_and_reposts),
         cmocka_unit_test(test_fc_033_hostile_item_through_the_parser),
         cmocka_unit_test(test_escaped_cdata_markers_removed),
+        cmocka_unit_test(test_placeholder_dates_are_no_date),
     };
     xmlInitParser();
     return cmocka_run_group_tests(tests, NULL, NULL);
