@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <curl/mprintf.h>
 #include <idn2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,10 +97,54 @@ static bool ascii_host(char **host)
     return true;
 }
 
+/*
+ * url with its path, query and fragment in RFC 3986 form (new string in *out): bytes >= 0x80
+ * (a Chinese path written raw), white space, controls and the characters RFC 3986 never
+ * allows ("<>\"\\^`{|}") percent-encoded, and existing escapes in upper-case hex (§6.2.2.1),
+ * so "/新闻/1.html", "/%e6%96%b0%e9%97%bb/1.html" and "/%E6%96%B0%E9%97%BB/1.html" are one
+ * URL. The scheme and authority are copied as they are (an IDN host goes to punycode
+ * apart). Returns 0 or ERR_NOMEM.
+ */
+static int percent_encode_rest(const char *url, char **out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *p = strstr(url, "://");
+    struct yq_buf b;
+    size_t n;
+    int err;
+
+    *out = NULL;
+    p = p ? p + 3 : url;
+    p += strcspn(p, "/?#");
+    yq_buf_init(&b, SIZE_MAX / 2);
+    err = yq_buf_add(&b, url, (size_t)(p - url));
+    for (; *p && !err; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+            char esc[3] = {'%', (char)toupper((unsigned char)p[1]),
+                           (char)toupper((unsigned char)p[2])};
+            err = yq_buf_add(&b, esc, 3);
+            p += 2;
+        } else if (c >= 0x80 || c <= 0x20 || c == 0x7F || c == '%' ||
+                   strchr("<>\"\\^`{|}", c)) { /* a '%' here starts no escape */
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            err = yq_buf_add(&b, esc, 3);
+        } else {
+            err = yq_buf_addc(&b, (char)c);
+        }
+    }
+    if (!err) {
+        *out = yq_buf_steal(&b, &n);
+        err = *out ? 0 : ERR_NOMEM;
+    }
+    yq_buf_release(&b);
+    return err;
+}
+
 int feed_url_normalize(const char *url, char **out)
 {
     CURLU *h = NULL;
-    char *trim = dup_trimmed(url), *host = NULL, *query = NULL, *full = NULL;
+    char *trim = dup_trimmed(url), *host = NULL, *query = NULL, *full = NULL, *encoded = NULL;
     struct yq_buf q;
     int err = 0;
 
@@ -116,7 +161,11 @@ int feed_url_normalize(const char *url, char **out)
         err = ERR_NOMEM;
         goto done;
     }
-    if (curl_url_set(h, CURLUPART_URL, trim, 0) != CURLUE_OK ||
+    err = percent_encode_rest(trim, &encoded);
+    if (err) {
+        goto done;
+    }
+    if (curl_url_set(h, CURLUPART_URL, encoded, 0) != CURLUE_OK ||
         curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         goto keep;
     }
@@ -159,12 +208,21 @@ int feed_url_normalize(const char *url, char **out)
     }
     *out = strdup(full);
     err = *out ? 0 : ERR_NOMEM;
+    for (char *c = *out; c && *c; c++) {
+        /* curl writes the escapes of a query it was given in lower case: RFC 3986 §6.2.2.1 */
+        if (c[0] == '%' && isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
+            c[1] = (char)toupper((unsigned char)c[1]);
+            c[2] = (char)toupper((unsigned char)c[2]);
+            c += 2;
+        }
+    }
     goto done;
 keep:
     err = 0;
     *out = trim;
     trim = NULL;
 done:
+    free(encoded);
     curl_free(full);
     curl_free(query);
     curl_free(host);

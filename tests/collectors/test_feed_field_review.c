@@ -210,6 +210,13 @@ static void test_idn_hosts_and_trackers_canonical(void **state)
          "https://news.example.cn/a?id=7&from=rss"},
         {"https://news.example.cn/a?mc_cid=1&mc_eid=2&_hsenc=3&_hsmi=4&msclkid=5&yclid=6",
          "https://news.example.cn/a"},
+        /* a raw Chinese path and query, and escapes in either case, are one URL */
+        {"http://www.example.cn/新闻/1.html?q=汉江 水位",
+         "http://www.example.cn/%E6%96%B0%E9%97%BB/"
+         "1.html?q=%E6%B1%89%E6%B1%9F%20%E6%B0%B4%E4%BD%8D"},
+        {"http://www.example.cn/%e6%96%b0%e9%97%bb/1.html?q=%e6%b1%89",
+         "http://www.example.cn/%E6%96%B0%E9%97%BB/1.html?q=%E6%B1%89"},
+        {"http://www.example.cn/a/100%.html", "http://www.example.cn/a/100%25.html"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
