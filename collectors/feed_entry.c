@@ -102,29 +102,23 @@ bool fb_mark_cut(xmlNode *n)
 
 /*
  * A CDATA section escaped as text ("&lt;![CDATA[标题]]&gt;": we-mp-rss's rss.cdata option
- * writes the marker into ElementTree text, which escapes it; sources.md §2): the markers
- * around the text are removed, layer by layer, in place. Returns the start of the text.
+ * writes the marker into ElementTree text, which escapes it; sources.md §2): s (trimmed, new;
+ * taken) without the markers around it, layer by layer; new string, or NULL when empty.
  */
-static char *unwrap_escaped_cdata(char *s)
+static char *unwrap_escaped_cdata(struct feed_builder *b, char *s)
 {
     static const char open[] = "<![CDATA[", close[] = "]]>";
+    const size_t lo = sizeof(open) - 1, lc = sizeof(close) - 1;
 
-    for (;;) {
-        size_t n;
-        while (isspace((unsigned char)*s)) {
-            s++;
-        }
-        n = strlen(s);
-        while (n > 0 && isspace((unsigned char)s[n - 1])) {
-            n--;
-        }
-        if (n < sizeof(open) - 1 + sizeof(close) - 1 || strncmp(s, open, sizeof(open) - 1) != 0 ||
-            strncmp(s + n - (sizeof(close) - 1), close, sizeof(close) - 1) != 0) {
-            return s;
-        }
-        s[n - (sizeof(close) - 1)] = '\0';
-        s += sizeof(open) - 1;
+    while (s && strlen(s) >= lo + lc && strncmp(s, open, lo) == 0 &&
+           strcmp(s + strlen(s) - lc, close) == 0) {
+        char *inner;
+        s[strlen(s) - lc] = '\0';
+        inner = fb_trimmed(b, s + lo);
+        free(s);
+        s = inner;
     }
+    return s;
 }
 
 char *fb_text(struct feed_builder *b, const xmlNode *n)
@@ -139,7 +133,7 @@ char *fb_text(struct feed_builder *b, const xmlNode *n)
     if (!c) {
         return NULL;
     }
-    s = fb_trimmed(b, unwrap_escaped_cdata((char *)c));
+    s = unwrap_escaped_cdata(b, fb_trimmed(b, (const char *)c));
     xmlFree(c);
     return s;
 }
