@@ -269,23 +269,38 @@ static bool latin_single_byte(const char *enc)
 }
 
 /*
- * Whether the first len bytes of p read as Chinese in GB18030: every byte sequence is well
- * formed GB18030 (ASCII; a lead 0x81-0xFE with a trail 0x40-0x7E or 0x80-0xFE; or the
- * four-byte form lead, 0x30-0x39, 0x81-0xFE, 0x30-0x39) and at least GB_CJK_SHARE percent of
- * the bytes >= 0x80 are in two-byte GB2312 characters of the rows that Chinese text is made
- * of: punctuation and symbols (lead 0xA1-0xA3) and the 3,755 level-1 hanzi (lead 0xB0-0xD7),
- * trail 0xA1-0xFE. Latin text in windows-125x or ISO 8859 has isolated high bytes (é, ü, ą
- * between ASCII letters) that do not pair; Cyrillic lower case (0xE0-0xFF) pairs only as rare
- * level-2 hanzi (lead 0xD8-0xF7) or outside GB2312. A sequence cut by the end of the window
- * (the body is longer than what uchardet read) is not held against it.
+ * A double-byte Chinese charset as the short-body check reads it: a lead byte 0x81-0xFE with a
+ * trail 0x40-0x7E or trail_hi_min-0xFE (GB18030 also 0x80-0xA0; Big5 not), the GB18030
+ * four-byte form when four_byte, and the rows that everyday Chinese text is made of: lead
+ * bytes common_lo-common_hi with a trail >= 0xA1 for GB2312 (punctuation 0xA1-0xA3, the 3,755
+ * level-1 hanzi 0xB0-0xD7), any trail for Big5 (punctuation 0xA1-0xA3, the 5,401 frequent
+ * hanzi 0xA4-0xC6).
  */
-#define GB_CJK_SHARE 80
-static bool reads_as_gb18030(const unsigned char *p, size_t len)
+struct dbcs_rows {
+    unsigned char trail_hi_min;
+    bool four_byte;
+    unsigned char common[2][2]; /* lead ranges */
+    unsigned char common_trail_min;
+};
+
+static const struct dbcs_rows gb18030_rows = {0x80, true, {{0xA1, 0xA3}, {0xB0, 0xD7}}, 0xA1};
+static const struct dbcs_rows big5_rows = {0xA1, false, {{0xA1, 0xA3}, {0xA4, 0xC6}}, 0x40};
+
+/*
+ * Whether the first len bytes of p read as Chinese in the charset of r: every byte sequence
+ * is well formed in it and at least DBCS_CJK_SHARE percent of the bytes >= 0x80 are in
+ * two-byte characters of its common rows. Latin text in windows-125x or ISO 8859 has isolated
+ * high bytes (é, ü, ą between ASCII letters) that do not pair; Cyrillic lower case (0xE0-0xFF)
+ * pairs only outside the common rows. A sequence cut by the end of the window (the body is
+ * longer than what uchardet read) is not held against it.
+ */
+#define DBCS_CJK_SHARE 80
+static bool reads_as_dbcs(const unsigned char *p, size_t len, const struct dbcs_rows *r)
 {
     size_t high = 0, cjk = 0, i = 0;
 
     while (i < len) {
-        unsigned char c = p[i];
+        unsigned char c = p[i], t;
         if (c < 0x80) {
             i++;
             continue;
@@ -296,7 +311,8 @@ static bool reads_as_gb18030(const unsigned char *p, size_t len)
         if (i + 1 >= len) {
             break; /* cut at the window's end */
         }
-        if (p[i + 1] >= 0x30 && p[i + 1] <= 0x39) {
+        t = p[i + 1];
+        if (r->four_byte && t >= 0x30 && t <= 0x39) {
             if (i + 3 >= len) {
                 break;
             }
@@ -307,16 +323,24 @@ static bool reads_as_gb18030(const unsigned char *p, size_t len)
             i += 4;
             continue;
         }
-        if (p[i + 1] < 0x40 || p[i + 1] == 0x7F || p[i + 1] == 0xFF) {
+        if (t < 0x40 || t == 0x7F || t == 0xFF || (t >= 0x80 && t < r->trail_hi_min)) {
             return false;
         }
-        high += p[i + 1] >= 0x80 ? 2 : 1;
-        if (((c >= 0xA1 && c <= 0xA3) || (c >= 0xB0 && c <= 0xD7)) && p[i + 1] >= 0xA1) {
-            cjk += 2;
+        high += t >= 0x80 ? 2 : 1;
+        for (int k = 0; k < 2; k++) {
+            if (c >= r->common[k][0] && c <= r->common[k][1] && t >= r->common_trail_min) {
+                cjk += 2;
+                break;
+            }
         }
         i += 2;
     }
-    return high > 0 && cjk * 100 >= high * GB_CJK_SHARE;
+    return high > 0 && cjk * 100 >= high * DBCS_CJK_SHARE;
+}
+
+static bool reads_as_gb18030(const unsigned char *p, size_t len)
+{
+    return reads_as_dbcs(p, len, &gb18030_rows);
 }
 
 /*
@@ -437,9 +461,12 @@ int feed_charset_choose(const char *body, size_t len, const char *content_type,
         /* uchardet's guess on a short GB2312 body is often a Latin single-byte charset
            (~100 bytes of 征地补偿 read as windows-1252); this deployment reads Chinese
            sources, so bytes that read as common Chinese in GB18030 are taken as that */
-        if (latin_single_byte(out->encoding) &&
-            reads_as_gb18030(u, len < FEED_DETECT_MAX_BYTES ? len : FEED_DETECT_MAX_BYTES)) {
+        size_t window = len < FEED_DETECT_MAX_BYTES ? len : FEED_DETECT_MAX_BYTES;
+        if (latin_single_byte(out->encoding) && reads_as_gb18030(u, window)) {
             snprintf(out->encoding, sizeof(out->encoding), "gb18030");
+        } else if (latin_single_byte(out->encoding) && reads_as_dbcs(u, window, &big5_rows)) {
+            /* the same for a short Traditional Chinese body ("颱風警報發布" in Big5) */
+            snprintf(out->encoding, sizeof(out->encoding), "big5");
         }
         snprintf(why, sizeof(why), "no declared encoding: detected %s", out->encoding);
         set_note(out, why);

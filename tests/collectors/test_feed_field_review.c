@@ -359,6 +359,20 @@ static void test_big5_declared_and_undeclared(void **state)
     struct feed *f;
     (void)state;
 
+    {
+        /* short undeclared Big5 that uchardet calls windows-1252: its high bytes pair as
+           frequent Big5 hanzi, so Big5 (was mojibake) */
+        size_t m;
+        char *s = ffx_encode("<rss version=\"2.0\"><channel><item><title>颱風警報發布</title>"
+                             "<link>http://a.example.tw/2</link></item></channel></rss>",
+                             "BIG5", &m);
+        f = parse_at(s, m, NULL, NULL, 0);
+        assert_string_equal(f->entries[0].title, "颱風警報發布");
+        assert_string_equal(f->encoding, "big5");
+        assert_string_equal(f->encoding_source, "detected");
+        feed_free(f);
+        free(s);
+    }
     memcpy(full + k, b5, n);
     f = parse_at(full, (size_t)k + n, NULL, NULL, 0);
     assert_string_equal(f->title, "臺灣新聞網");
