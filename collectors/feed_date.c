@@ -479,6 +479,45 @@ static int parse_clock_zh(const char **p, struct when *w)
     return 0;
 }
 
+/* p starts with one of the day characters 一 ... 六, 日, 天 (3 bytes each in UTF-8). */
+static bool zh_day_char(const char *p)
+{
+    static const char *const days[] = {"一", "二", "三", "四", "五", "六", "日", "天"};
+
+    for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+        if (strncmp(p, days[i], 3) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Skip a Chinese day name ("星期五", "周五", "礼拜天", "(星期五)") and the white space after it. */
+static void skip_zh_day_name(const char **p)
+{
+    static const char *const prefix[] = {"星期", "礼拜", "周"};
+    const char *q = *p;
+    bool paren = strncmp(q, "（", 3) == 0 || *q == '(';
+
+    if (paren) {
+        q += *q == '(' ? 1 : 3;
+    }
+    for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+        size_t k = strlen(prefix[i]);
+        if (strncmp(q, prefix[i], k) == 0 && zh_day_char(q + k)) {
+            q += k + 3;
+            if (paren && (*q == ')' || strncmp(q, "）", 3) == 0)) {
+                q += *q == ')' ? 1 : 3;
+            } else if (paren) {
+                return;
+            }
+            skip_ws(&q);
+            *p = q;
+            return;
+        }
+    }
+}
+
 /*
  * Chinese site forms into w: "2024年3月5日[ ]14:30[:00]" (also "14时30分[00秒]", "14点30分")
  * with an optional zone after the time, and gov.cn's "2024-03-05-14:30:00". Returns 0 when
@@ -502,6 +541,7 @@ static int chinese_form(const char *s, struct when *w)
         }
         p += 3;
         skip_ws(&p);
+        skip_zh_day_name(&p); /* "2026年12月4日 星期五 10:00" */
         if (isdigit((unsigned char)*p) && (parse_clock_zh(&p, w) || opt_zone(&p, w))) {
             return ERR_PARSE;
         }

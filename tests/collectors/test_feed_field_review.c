@@ -71,6 +71,9 @@ static void test_dates_chinese_locale_and_numeric_forms(void **state)
         {"2026年12月4日10时30分", "2026-12-04T02:30:00Z", "minute"},
         {"2026年12月4日 10点30分15秒", "2026-12-04T02:30:15Z", "second"},
         {"2026年12月4日", "2026-12-03T16:00:00Z", "day"},
+        {"2026年12月4日 星期五 10:00", "2026-12-04T02:00:00Z", "minute"},
+        {"2026年12月4日（周五）10:00", "2026-12-04T02:00:00Z", "minute"},
+        {"2026年12月4日 星期", NULL, NULL},
         /* one-digit parts and other separators, Beijing time when no zone */
         {"2026/12/4 10:00", "2026-12-04T02:00:00Z", "minute"},
         {"2026.12.04 10:00:00", "2026-12-04T02:00:00Z", "second"},
