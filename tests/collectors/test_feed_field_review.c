@@ -804,6 +804,22 @@ static void test_placeholder_dates_are_no_date(void **state)
     assert_int_equal(feed_date_parse_at("1980-01-01T00:00:00Z", FETCHED_AT, &t, &prec), 0);
     assert_string_equal(ffx_utc(t, ts), "1980-01-01T00:00:00Z");
     {
+        /* far ahead is kept as written and flagged; 1999 is an old date like any other */
+        struct yq_item it;
+        struct feed *f = rss_item("http://a.example.cn/x.html", "d", "2099-01-01 10:00");
+        item_of(f, &it);
+        assert_string_equal(ffx_utc(it.published_at, ts), "2099-01-01T02:00:00Z");
+        assert_true(it.future_timestamp);
+        yq_item_release(&it);
+        feed_free(f);
+        f = rss_item("http://a.example.cn/x.html", "d", "Fri, 31 Dec 1999 23:00:00 +0800");
+        item_of(f, &it);
+        assert_string_equal(ffx_utc(it.published_at, ts), "1999-12-31T15:00:00Z");
+        assert_false(it.future_timestamp);
+        yq_item_release(&it);
+        feed_free(f);
+    }
+    {
         static const char json[] =
             "{\"version\":\"https://jsonfeed.org/version/1\",\"items\":[{\"id\":\"1\","
             "\"url\":\"https://a.example.cn/1\",\"content_text\":\"x\",\"date_published\":0}]}";
