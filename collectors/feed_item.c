@@ -2,6 +2,9 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <curl/mprintf.h>
+#include <idn2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,15 @@
 
 #define WECHAT_SUFFIX " | wechat-feeds"
 
+/*
+ * Click and campaign trackers added to links by share buttons and ad platforms: they never
+ * name another article, and kept they make one article several ids. Not "from" (news sites
+ * use it for content: FC-013 keeps from=rss).
+ */
+static const char *const tracking_params[] = {"spm",    "fbclid",  "gclid",  "dclid",
+                                              "yclid",  "msclkid", "mc_cid", "mc_eid",
+                                              "_hsenc", "_hsmi",   "igshid", NULL};
+
 static bool keep_param(const char *host, const char *param, size_t len)
 {
     static const char *const wechat_keep[] = {"__biz", "mid", "idx", "sn", NULL};
@@ -27,8 +39,11 @@ static bool keep_param(const char *host, const char *param, size_t len)
     if (name_len >= 4 && strncasecmp(param, "utm_", 4) == 0) {
         return false;
     }
-    if (name_len == 3 && strncmp(param, "spm", 3) == 0) {
-        return false;
+    for (int i = 0; tracking_params[i]; i++) {
+        if (strlen(tracking_params[i]) == name_len &&
+            strncmp(param, tracking_params[i], name_len) == 0) {
+            return false;
+        }
     }
     if (host && strcasecmp(host, "mp.weixin.qq.com") == 0) {
         for (int i = 0; wechat_keep[i]; i++) {
@@ -55,10 +70,82 @@ static char *dup_trimmed(const char *s)
     return strndup(s, n);
 }
 
+/*
+ * An IDN host in its ASCII (punycode) form, with libidn2 (IDNA 2008, UTS #46 mapping):
+ * http://新华网.中国/ and http://xn--xkrr14bows.xn--fiqs8s/ are one site, so they get one
+ * canonical URL and one id. *host (curl_free()) is replaced when it had non-ASCII bytes.
+ * Returns false when it cannot be converted (no valid IDN: the URL is kept as given).
+ */
+static bool ascii_host(char **host)
+{
+    char *ace = NULL, *copy;
+
+    for (const char *c = *host; *c; c++) {
+        if ((unsigned char)*c >= 0x80) {
+            if (idn2_to_ascii_8z(*host, &ace, IDN2_NONTRANSITIONAL) != IDN2_OK) {
+                return false;
+            }
+            copy = curl_maprintf("%s", ace); /* *host is curl's: freed with curl_free() */
+            idn2_free(ace);
+            if (!copy) {
+                return false;
+            }
+            curl_free(*host);
+            *host = copy;
+            return true;
+        }
+    }
+    return true;
+}
+
+/*
+ * url with its path, query and fragment in RFC 3986 form (new string in *out): bytes >= 0x80
+ * (a Chinese path written raw), white space, controls and the characters RFC 3986 never
+ * allows ("<>\"\\^`{|}") percent-encoded, and existing escapes in upper-case hex (§6.2.2.1),
+ * so "/新闻/1.html", "/%e6%96%b0%e9%97%bb/1.html" and "/%E6%96%B0%E9%97%BB/1.html" are one
+ * URL. The scheme and authority are copied as they are (an IDN host goes to punycode
+ * apart). Returns 0 or ERR_NOMEM.
+ */
+static int percent_encode_rest(const char *url, char **out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *p = strstr(url, "://");
+    struct yq_buf b;
+    size_t n;
+    int err;
+
+    *out = NULL;
+    p = p ? p + 3 : url;
+    p += strcspn(p, "/?#");
+    yq_buf_init(&b, SIZE_MAX / 2);
+    err = yq_buf_add(&b, url, (size_t)(p - url));
+    for (; *p && !err; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+            char esc[3] = {'%', (char)toupper((unsigned char)p[1]),
+                           (char)toupper((unsigned char)p[2])};
+            err = yq_buf_add(&b, esc, 3);
+            p += 2;
+        } else if (c >= 0x80 || c <= 0x20 || c == 0x7F || c == '%' ||
+                   strchr("<>\"\\^`{|}", c)) { /* a '%' here starts no escape */
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            err = yq_buf_add(&b, esc, 3);
+        } else {
+            err = yq_buf_addc(&b, (char)c);
+        }
+    }
+    if (!err) {
+        *out = yq_buf_steal(&b, &n);
+        err = *out ? 0 : ERR_NOMEM;
+    }
+    yq_buf_release(&b);
+    return err;
+}
+
 int feed_url_normalize(const char *url, char **out)
 {
     CURLU *h = NULL;
-    char *trim = dup_trimmed(url), *host = NULL, *query = NULL, *full = NULL;
+    char *trim = dup_trimmed(url), *host = NULL, *query = NULL, *full = NULL, *encoded = NULL;
     struct yq_buf q;
     int err = 0;
 
@@ -75,12 +162,19 @@ int feed_url_normalize(const char *url, char **out)
         err = ERR_NOMEM;
         goto done;
     }
-    if (curl_url_set(h, CURLUPART_URL, trim, 0) != CURLUE_OK ||
+    err = percent_encode_rest(trim, &encoded);
+    if (err) {
+        goto done;
+    }
+    if (curl_url_set(h, CURLUPART_URL, encoded, 0) != CURLUE_OK ||
         curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         goto keep;
     }
     for (char *c = host; *c; c++) {
         *c = (char)tolower((unsigned char)*c);
+    }
+    if (!ascii_host(&host)) {
+        goto keep;
     }
     if (curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK ||
         curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK) {
@@ -115,12 +209,21 @@ int feed_url_normalize(const char *url, char **out)
     }
     *out = strdup(full);
     err = *out ? 0 : ERR_NOMEM;
+    for (char *c = *out; c && *c; c++) {
+        /* curl writes the escapes of a query it was given in lower case: RFC 3986 §6.2.2.1 */
+        if (c[0] == '%' && isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
+            c[1] = (char)toupper((unsigned char)c[1]);
+            c[2] = (char)toupper((unsigned char)c[2]);
+            c += 2;
+        }
+    }
     goto done;
 keep:
     err = 0;
     *out = trim;
     trim = NULL;
 done:
+    free(encoded);
     curl_free(full);
     curl_free(query);
     curl_free(host);

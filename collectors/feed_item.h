@@ -15,11 +15,12 @@
 #define FEED_ITEM_ID_LEN 45
 
 /*
- * Canonical form of an absolute http(s) URL: scheme and host lower case, default port and
- * fragment dropped, tracking parameters (utm_*, spm; on mp.weixin.qq.com everything but
- * __biz, mid, idx, sn) removed. Anything that is not an absolute http(s) URL is returned
- * trimmed but otherwise unchanged.
- * url: NUL-terminated, borrowed. out: new string (free()). Returns 0 or ERR_NOMEM.
+ * Canonical form of an absolute http(s) URL: scheme and host lower case, an IDN host in its
+ * punycode form (xn--...), default port and fragment dropped, tracking parameters (utm_*,
+ * spm, fbclid, gclid, dclid, yclid, msclkid, mc_cid, mc_eid, _hsenc, _hsmi, igshid; on
+ * mp.weixin.qq.com everything but __biz, mid, idx, sn) removed. Anything that is not an absolute
+ * http(s) URL is returned trimmed but otherwise unchanged. url: NUL-terminated, borrowed. out: new
+ * string (free()). Returns 0 or ERR_NOMEM.
  */
 int feed_url_normalize(const char *url, char **out);
 

@@ -164,6 +164,7 @@ static int cmd_parse(int n, char **args)
     in.body = body;
     in.len = len;
     in.base_url = base_url;
+    in.fetched_at = fetched_at;
     in.content_type = content_type;
     in.content_location = content_location;
     err = feed_parse(&in, &f, err_msg, sizeof(err_msg));

@@ -368,10 +368,29 @@ static void test_url_normalize(void **state)
         {"https://mp.weixin.qq.com/s?__biz=MjM5NzM0MjcyMQ==&mid=2650091036&idx=2&sn=ca35"
          "&chksm=beda&token=1682840778&lang=zh_CN#rd",
          "https://mp.weixin.qq.com/s?__biz=MjM5NzM0MjcyMQ==&mid=2650091036&idx=2&sn=ca35"},
-        {"https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw", "https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw"},
+        {"https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw",
+         "https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw"},
         {"http://example.com/only-utm?utm_medium=rss", "http://example.com/only-utm"},
         {" /relative/path ", "/relative/path"},
         {"mailto:a@example.com", "mailto:a@example.com"},
+        /* field review */
+        /* an IDN host and its punycode form are one URL */
+        {"http://新华网.中国/politics/a.htm", "http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm"},
+        {"http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm",
+         "http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm"},
+        {"https://例子.中国:443/a?x=1#top", "https://xn--fsqu00a.xn--fiqs8s/a?x=1"},
+        /* trackers go, content parameters stay (FC-013 keeps from=rss) */
+        {"https://news.example.cn/a?id=7&utm_source=wx&fbclid=AbC&from=rss&gclid=1&spm=a.b",
+         "https://news.example.cn/a?id=7&from=rss"},
+        {"https://news.example.cn/a?mc_cid=1&mc_eid=2&_hsenc=3&_hsmi=4&msclkid=5&yclid=6",
+         "https://news.example.cn/a"},
+        /* a raw Chinese path and query, and escapes in either case, are one URL */
+        {"http://www.example.cn/新闻/1.html?q=汉江 水位",
+         "http://www.example.cn/%E6%96%B0%E9%97%BB/"
+         "1.html?q=%E6%B1%89%E6%B1%9F%20%E6%B0%B4%E4%BD%8D"},
+        {"http://www.example.cn/%e6%96%b0%e9%97%bb/1.html?q=%e6%b1%89",
+         "http://www.example.cn/%E6%96%B0%E9%97%BB/1.html?q=%E6%B1%89"},
+        {"http://www.example.cn/a/100%.html", "http://www.example.cn/a/100%25.html"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
