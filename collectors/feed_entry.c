@@ -209,6 +209,28 @@ char *fb_plain(struct feed_builder *b, const char *s, bool html)
     return out;
 }
 
+char *fb_title(struct feed_builder *b, const char *s)
+{
+    char *out = NULL;
+    int err;
+
+    if (!s) {
+        return NULL;
+    }
+    err = feed_text_title(s, b->text_max, &out);
+    if (err) {
+        if (!b->err) {
+            b->err = err;
+        }
+        return NULL;
+    }
+    if (out[0] == '\0') {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static bool has_xml_base(const xmlNode *n)
 {
     for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {

@@ -80,6 +80,13 @@ char *fb_inner_xml(struct feed_builder *b, const xmlNode *n);
 char *fb_plain(struct feed_builder *b, const char *s, bool html);
 
 /*
+ * A title of an RSS, RDF, bridge or JSON Feed document or entry as plain text
+ * (feed_text_title(): references decoded, markup kept literal; FC-033). s borrowed, may be
+ * NULL → NULL. New or NULL (empty, or out of memory: b->err set).
+ */
+char *fb_title(struct feed_builder *b, const char *s);
+
+/*
  * url (NUL-terminated) is a link the item may carry: http or https (any case), or a relative
  * reference left unresolved because no base is known. Any other scheme (javascript:, data:,
  * vbscript:, file:, mailto: ...) or a control character in it is refused.

@@ -131,7 +131,7 @@ static void parse_item(struct feed_builder *b, const json_t *it, const char *fee
         return;
     }
     e->id = id_of(b, json_object_get(it, "id"));
-    e->title = fb_plain(b, str(it, "title"), true);
+    e->title = fb_title(b, str(it, "title"));
     url = str(it, "url");
     if (!url || !url[0]) {
         url = str(it, "external_url");
@@ -200,7 +200,7 @@ static int json_parse(struct feed_builder *b, const struct feed_doc *doc, const 
         json_decref(root);
         return ERR_NOT_A_FEED;
     }
-    b->feed->title = fb_plain(b, str(root, "title"), true);
+    b->feed->title = fb_title(b, str(root, "title"));
     {
         const char *home = str(root, "home_page_url");
         b->feed->link = home && home[0] ? resolve(b, home) : NULL;

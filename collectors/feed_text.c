@@ -310,6 +310,40 @@ int feed_text_from_html(const char *html, size_t len, size_t max_bytes, char **o
     return err;
 }
 
+int feed_text_title(const char *s, size_t max_bytes, char **out)
+{
+    size_t n = 0, lt = 0;
+    char *esc, *o;
+    bool cut = false;
+    int err;
+
+    for (const char *p = s; *p; p++) {
+        lt += *p == '<';
+    }
+    /* every '<' as "&lt;": the HTML parser then sees text with references and no tag */
+    n = strlen(s);
+    if (lt > (SIZE_MAX - n - 1) / 3) {
+        return ERR_NOMEM;
+    }
+    esc = malloc(n + 3 * lt + 1);
+    if (!esc) {
+        return ERR_NOMEM;
+    }
+    o = esc;
+    for (const char *p = s; *p; p++) {
+        if (*p == '<') {
+            memcpy(o, "&lt;", 4);
+            o += 4;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    err = html_to_text(esc, (size_t)(o - esc), max_bytes, out, &cut);
+    free(esc);
+    return err;
+}
+
 int feed_text_clean_cut(const char *s, size_t max_bytes, char **out, bool *cut)
 {
     size_t in_max = max_bytes > (SIZE_MAX / 2 - FEED_TEXT_HTML_SLACK) / 4
