@@ -611,8 +611,8 @@ static void test_titles_and_descriptions_as_text(void **state)
          "停水", "第一段\n第二段\n三"},
         /* a title is plain text (RSS Best Practices Profile; FC-033): a reference escaped
            twice is decoded, markup is the literal text it is */
-        {"<title>&amp;ldquo;清单&amp;rdquo;公布</title><description>x</description>",
-         "“清单”公布", "x"},
+        {"<title>&amp;ldquo;清单&amp;rdquo;公布</title><description>x</description>", "“清单”公布",
+         "x"},
         {"<title>&amp;lt;b&amp;gt;紧急&amp;lt;/b&amp;gt;通知</title><description>x</description>",
          "<b>紧急</b>通知", "x"},
         /* escaped code inside real markup stays text */
