@@ -357,9 +357,9 @@ void briefing_reports_free(struct briefing_report *v, size_t n)
  * JE: a STORE_JSON_EACH_* macro (store_json.h).
  */
 #define VISIBLE_TO_DEPT(JE)                                                                        \
-    "EXISTS (SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = "          \
-    "r.event_id AND (t.department = ?3 OR EXISTS (SELECT 1 FROM " JE("t.co_departments", "c")    \
-    " WHERE c.value = ?3)))"
+    "EXISTS (SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = "            \
+    "r.event_id AND (t.department = ?3 OR EXISTS (SELECT 1 FROM " JE(                              \
+        STORE_JSON_COLUMN("t.co_departments", "co_departments"), "c") " WHERE c.value = ?3)))"
 
 static int row_read(struct yq_stmt *st, struct briefing_report *r)
 {
@@ -437,9 +437,9 @@ int briefing_event_visible(struct ticket_store *store, int64_t event_id, const c
 
     *out = false;
 #define VISIBLE_SQL(JE)                                                                            \
-    "SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?1 AND "           \
-    "(t.department = ?2 OR EXISTS (SELECT 1 FROM " JE("t.co_departments", "c")                   \
-    " WHERE c.value = ?2))"
+    "SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?1 AND "             \
+    "(t.department = ?2 OR EXISTS (SELECT 1 FROM " JE(                                             \
+        STORE_JSON_COLUMN("t.co_departments", "co_departments"), "c") " WHERE c.value = ?2))"
     static const char *const sql[2] = {VISIBLE_SQL(STORE_JSON_EACH_SQLITE),
                                        VISIBLE_SQL(STORE_JSON_EACH_PG)};
 #undef VISIBLE_SQL

@@ -69,7 +69,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 14
+#define TICKET_STORE_SCHEMA_VERSION 15
 
 struct ticket_store_cfg {
     char *path;              /* database location: a file, ":memory:" (tests), "sqlite:FILE" or
