@@ -760,6 +760,18 @@ static const struct yq_db_migration migrations[] = {
      * SQLite has it on every connection (nothing to store); PostgreSQL keeps it in the schema.
      */
     {15, "stored JSON arrays read safely in SQL", NULL, NULL, YQ_DB_JSON_ARRAY_PG_DDL},
+
+    /*
+     * 16: the write probe's own row (ticket_store_write_probe(): one row, id 1, whose counter
+     * each probe raises in a transaction of its own, so that the probe really writes and a
+     * full disk refuses it). Written by nothing else; not copied by yuqingctl store migrate.
+     */
+    {16, "write probe",
+     "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1),"
+     "  writes INTEGER NOT NULL DEFAULT 0);",
+     NULL,
+     "CREATE TABLE store_probe (id BIGINT PRIMARY KEY CHECK (id = 1),"
+     "  writes BIGINT NOT NULL DEFAULT 0);"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -846,9 +858,17 @@ int ticket_store_write_probe(struct ticket_store *store)
 {
     int err = ticket_store_begin(store, "write probe");
 
+    /* a new value each time: SQLite writes no page for a row updated to what it holds */
     if (!err) {
-        err = ticket_store_exec(store, "UPDATE tickets SET version = version WHERE id < 0",
+        err = ticket_store_exec(store,
+                                "INSERT INTO store_probe (id, writes) VALUES (1, 1) ON CONFLICT "
+                                "(id) DO UPDATE SET writes = store_probe.writes + 1",
                                 "write probe");
+    }
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "write probe commit");
+    }
+    if (err) {
         ticket_store_rollback(store);
     }
     return err == ERR_RETRY || err == 0 ? err : ERR_IO;

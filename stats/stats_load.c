@@ -607,7 +607,7 @@ static int load_events(struct loader *l, int64_t before)
 }
 
 /* The newest ticket store schema the loader knows (notifier's TICKET_STORE_SCHEMA_VERSION). */
-#define STATS_SCHEMA_MAX 15
+#define STATS_SCHEMA_MAX 16
 
 int stats_load(struct yq_db *db, int64_t before, struct stats_ticket_set *out, char *errbuf,
                size_t errlen)
@@ -644,7 +644,8 @@ int stats_load(struct yq_db *db, int64_t before, struct stats_ticket_set *out, c
      * outbox claims and the change triggers (issue #16); 14 the items' fetch, match and intake
      * times in milliseconds (issue #16): the statistics read neither. 15 adds the SQL
      * function yq_json_array() on PostgreSQL (stored JSON arrays read safely in filters),
-     * which the statistics do not use (they read those columns in C).
+     * which the statistics do not use (they read those columns in C); 16 the write probe's
+     * table store_probe, which they do not read.
      */
     if (!err && (version < 1 || version > STATS_SCHEMA_MAX)) {
         snprintf(l.errbuf, l.errlen,
