@@ -177,6 +177,17 @@ static int begin_write(struct ticket_store *store, const char *what, char *errbu
     return err;
 }
 
+/* COMMIT, a failure written to errbuf (the store's message: "<what>: <reason> (rc=N)"). */
+static int commit_write(struct ticket_store *store, const char *what, char *errbuf, size_t errlen)
+{
+    int err = ticket_store_exec(store, "COMMIT", what);
+
+    if (err) {
+        snprintf(errbuf, errlen, "%s", ticket_store_errmsg(store));
+    }
+    return err;
+}
+
 int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env *env, int64_t day,
                           const char *actor, int64_t now, int64_t *id_out, bool *created_out,
                           char *errbuf, size_t errlen)
@@ -243,7 +254,7 @@ int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env 
         }
     }
     if (!err) {
-        err = ticket_store_exec(store, "COMMIT", "briefing commit");
+        err = commit_write(store, "briefing commit", errbuf, errlen);
     }
     if (err) {
         ticket_store_rollback(store);
@@ -320,7 +331,7 @@ int briefing_event_create(struct ticket_store *store, const struct briefing_env 
                             id_out, errbuf, errlen);
     }
     if (!err) {
-        err = ticket_store_exec(store, "COMMIT", "report commit");
+        err = commit_write(store, "report commit", errbuf, errlen);
     }
     if (err) {
         ticket_store_rollback(store);

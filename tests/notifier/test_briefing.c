@@ -32,9 +32,11 @@
 #include "briefing.h"
 #include "briefing_html.h"
 #include "capture.h"
+#include "db_fixture.h"
 #include "event_flow.h"
 #include "notifier_fixture.h"
 #include "reports_cli.h"
+#include "sqlite_fixture.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 
@@ -699,6 +701,44 @@ static void test_corrupt_json_columns_are_empty(void **state)
                                "（无规则组）:3:2;环境污染:1:1|eco:0:0|nat:1:1");
 }
 
+/*
+ * A briefing or 专报 whose commit fails (a full disk, sqlite_fixture_disk_full()) says why: the
+ * notifier logged "briefing failed err='i/o error' reason=''" (the COMMIT's reason never
+ * reached errbuf). SQLite only.
+ */
+static void test_failed_commit_names_its_reason(void **state)
+{
+    struct notifier_tmp_store t;
+    struct ticket_store_cfg cfg;
+    struct ticket_store *store = NULL;
+    char location[320], err[256] = "";
+    int64_t id = -1;
+    bool created = true;
+
+    (void)state;
+    DB_FIXTURE_SQLITE_ONLY();
+    notifier_tmp_store_create(&t, "briefing.db");
+    snprintf(location, sizeof(location), "file:%s?vfs=yq_full_disk", t.path);
+    cfg = t.cfg;
+    cfg.path = location;
+    sqlite_fixture_disk_full(false); /* registers the VFS */
+    if (ticket_store_open(&cfg, &store, err, sizeof(err)) != 0) {
+        fail_msg("open %s: %s", location, err);
+    }
+    sqlite_fixture_disk_full(true);
+    assert_int_equal(briefing_daily_ensure(store, NULL, day_1205(), "duty1",
+                                           notifier_ts("2026-12-05T09:00:00+08:00"), &id, &created,
+                                           err, sizeof(err)),
+                     ERR_IO);
+    sqlite_fixture_disk_full(false);
+    assert_string_equal(err, "briefing commit: database or disk is full (rc=13)");
+    assert_int_equal(id, 0);
+    assert_false(created);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM reports"), 0);
+    ticket_store_free(store);
+    notifier_tmp_store_remove(&t);
+}
+
 static void test_cfg_channels(void **state)
 {
     static const char yaml[] = "channels:\n"
@@ -981,6 +1021,7 @@ int main(void)
         cmocka_unit_test(test_period),
         cmocka_unit_test(test_cfg_channels),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_failed_commit_names_its_reason),
         FX(test_counts),
         FX(test_sources_and_archive),
         FX(test_archive_counts),
