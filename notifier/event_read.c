@@ -206,8 +206,12 @@ static json_t *read_event(struct yq_stmt *st, int64_t now)
  */
 static void filter_sql(const struct event_inbox_query *q, bool pg, char *buf, size_t len)
 {
-#define HAS_GROUP(JE) " AND EXISTS (SELECT 1 FROM " JE("e.rule_groups", "j") " WHERE j.value = ?)"
-#define HAS_KIND(JE) " AND EXISTS (SELECT 1 FROM " JE("e.source_kinds", "j") " WHERE j.value = ?)"
+#define HAS_GROUP(JE)                                                                              \
+    " AND EXISTS (SELECT 1 FROM " JE(STORE_JSON_COLUMN("e.rule_groups", "rule_groups"),            \
+                                     "j") " WHERE j.value = ?)"
+#define HAS_KIND(JE)                                                                               \
+    " AND EXISTS (SELECT 1 FROM " JE(STORE_JSON_COLUMN("e.source_kinds", "source_kinds"),          \
+                                     "j") " WHERE j.value = ?)"
     static const char *const has_group[2] = {HAS_GROUP(STORE_JSON_EACH_SQLITE),
                                              HAS_GROUP(STORE_JSON_EACH_PG)};
     static const char *const has_kind[2] = {HAS_KIND(STORE_JSON_EACH_SQLITE),

@@ -668,6 +668,65 @@ static void test_judge_reminder_once(void **state)
     assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'judge_reminded'"), 1);
 }
 
+/*
+ * The inbox's totals (state all) for the rule groups 生态环境 and 城市管理, the source kind
+ * weibo and no filter, as "a,b,c,d" ("err N" for a failed page), without asserting
+ * (notifier_each_corrupt_json()).
+ */
+static void read_inbox_totals(struct ticket_store *store, void *ctx, char *got, size_t len)
+{
+    static const struct {
+        const char *group, *kind;
+    } filters[] = {{"生态环境", NULL}, {"城市管理", NULL}, {NULL, "weibo"}, {NULL, NULL}};
+    size_t used = 0;
+
+    (void)ctx;
+    for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]) && used < len; i++) {
+        struct event_inbox_query q = {
+            .state = "all", .group = filters[i].group, .source_kind = filters[i].kind, .max = 100};
+        json_t *page = NULL;
+        int err = event_read_inbox(store, &q, notifier_ts("2026-11-29T09:00:00Z"), &page);
+
+        used += (size_t)snprintf(got + used, len - used, "%s", i ? "," : "");
+        if (err) {
+            used += (size_t)snprintf(got + used, len - used, "err %d", err);
+        } else {
+            used += (size_t)snprintf(got + used, len - used, "%lld",
+                                     (long long)json_integer_value(json_object_get(page, "total")));
+        }
+        json_decref(page);
+    }
+}
+
+/*
+ * The inbox's group and source-kind filters read the events' stored JSON arrays in SQL: a
+ * corrupt one failed the page on PostgreSQL, failed it on SQLite too when not JSON, and an
+ * object's or a string's value counted as a group there. Now it is no group or kind (one
+ * warning per reading), on both databases, and the other event still matches.
+ */
+static void test_corrupt_rule_groups_and_source_kinds_match_nothing(void **state)
+{
+    struct notifier_env *e = *state;
+    struct alert_in a = {"ev:g1", "wb:g1", "IV", "2026-11-29T08:00:00Z", "生态环境", -1, 0, 0,
+                         NULL};
+    struct alert_in b = {"ev:g2", "wb:g2", "IV", "2026-11-29T08:00:00Z", "城市管理", -1, 0, 0,
+                         NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    char got[128];
+
+    assert_int_equal(take(e, &a, t0, NULL), 0);
+    assert_int_equal(take(e, &b, t0, NULL), 0);
+    read_inbox_totals(e->store, NULL, got, sizeof(got));
+    assert_string_equal(got, "1,1,2,2"); /* as taken in */
+    /* ev:g1 in no group (ev:g2 still in its own); then of no source kind either */
+    notifier_each_corrupt_json(e->store,
+                               "UPDATE events SET rule_groups = ?1 WHERE event_key = 'ev:g1'",
+                               "生态环境", "rule_groups", -1, read_inbox_totals, NULL, "0,1,2,2");
+    notifier_each_corrupt_json(e->store,
+                               "UPDATE events SET source_kinds = ?1 WHERE event_key = 'ev:g1'",
+                               "weibo", "source_kinds", -1, read_inbox_totals, NULL, "0,1,1,2");
+}
+
 /* The inbox's awaits_judgement and judge_overdue of event id at now, as "awaits:overdue". */
 static const char *judge_flags(struct notifier_env *e, int64_t id, int64_t now, char *buf,
                                size_t len)
@@ -1314,6 +1373,7 @@ int main(void)
         cmocka_unit_test(test_silence_stops_new_events_only),
         cmocka_unit_test(test_item_sentiment_and_negative_count),
         cmocka_unit_test(test_more_serious_alert_raises_the_event),
+        cmocka_unit_test(test_corrupt_rule_groups_and_source_kinds_match_nothing),
     };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_rule_groups_and_parse),
