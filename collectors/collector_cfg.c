@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "yq_err.h"
+#include "yq_item.h"
 #include "yq_banned.h"
 
 static const struct cfg_key collector_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9101");
@@ -42,7 +43,8 @@ const struct cfg_key collector_cfg_keys[] = {
                "cap of the exponential backoff after failures"),
     CFG_MS_KEY(redis_retry_ms, "5s", 100, 600000,
                "after a Redis failure, Redis is not tried again for this long"),
-    CFG_SIZE_KEY(max_text_bytes, "1M", 1024, 67108864, "bound for one item's extracted text"),
+    CFG_SIZE_KEY(max_text_bytes, CFG_QUOTE(YQ_ITEM_MAX_TEXT_BYTES), 1024, YQ_ITEM_MAX_TEXT_BYTES,
+                 "bound for one item's extracted text; at most the item's text cap (512 KiB)"),
     CFG_STRING_KEY(weibo_api, "https://m.weibo.cn", "base URL of the m.weibo.cn container API"),
     CFG_STRING_KEY(weibo_user_agent,
                    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "

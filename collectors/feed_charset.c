@@ -269,23 +269,38 @@ static bool latin_single_byte(const char *enc)
 }
 
 /*
- * Whether the first len bytes of p read as Chinese in GB18030: every byte sequence is well
- * formed GB18030 (ASCII; a lead 0x81-0xFE with a trail 0x40-0x7E or 0x80-0xFE; or the
- * four-byte form lead, 0x30-0x39, 0x81-0xFE, 0x30-0x39) and at least GB_CJK_SHARE percent of
- * the bytes >= 0x80 are in two-byte GB2312 characters of the rows that Chinese text is made
- * of: punctuation and symbols (lead 0xA1-0xA3) and the 3,755 level-1 hanzi (lead 0xB0-0xD7),
- * trail 0xA1-0xFE. Latin text in windows-125x or ISO 8859 has isolated high bytes (é, ü, ą
- * between ASCII letters) that do not pair; Cyrillic lower case (0xE0-0xFF) pairs only as rare
- * level-2 hanzi (lead 0xD8-0xF7) or outside GB2312. A sequence cut by the end of the window
- * (the body is longer than what uchardet read) is not held against it.
+ * A double-byte Chinese charset as the short-body check reads it: a lead byte 0x81-0xFE with a
+ * trail 0x40-0x7E or trail_hi_min-0xFE (GB18030 also 0x80-0xA0; Big5 not), the GB18030
+ * four-byte form when four_byte, and the rows that everyday Chinese text is made of: lead
+ * bytes common_lo-common_hi with a trail >= 0xA1 for GB2312 (punctuation 0xA1-0xA3, the 3,755
+ * level-1 hanzi 0xB0-0xD7), any trail for Big5 (punctuation 0xA1-0xA3, the 5,401 frequent
+ * hanzi 0xA4-0xC6).
  */
-#define GB_CJK_SHARE 80
-static bool reads_as_gb18030(const unsigned char *p, size_t len)
+struct dbcs_rows {
+    unsigned char trail_hi_min;
+    bool four_byte;
+    unsigned char common[2][2]; /* lead ranges */
+    unsigned char common_trail_min;
+};
+
+static const struct dbcs_rows gb18030_rows = {0x80, true, {{0xA1, 0xA3}, {0xB0, 0xD7}}, 0xA1};
+static const struct dbcs_rows big5_rows = {0xA1, false, {{0xA1, 0xA3}, {0xA4, 0xC6}}, 0x40};
+
+/*
+ * Whether the first len bytes of p read as Chinese in the charset of r: every byte sequence
+ * is well formed in it and at least DBCS_CJK_SHARE percent of the bytes >= 0x80 are in
+ * two-byte characters of its common rows. Latin text in windows-125x or ISO 8859 has isolated
+ * high bytes (é, ü, ą between ASCII letters) that do not pair; Cyrillic lower case (0xE0-0xFF)
+ * pairs only outside the common rows. A sequence cut by the end of the window (the body is
+ * longer than what uchardet read) is not held against it.
+ */
+#define DBCS_CJK_SHARE 80
+static bool reads_as_dbcs(const unsigned char *p, size_t len, const struct dbcs_rows *r)
 {
     size_t high = 0, cjk = 0, i = 0;
 
     while (i < len) {
-        unsigned char c = p[i];
+        unsigned char c = p[i], t;
         if (c < 0x80) {
             i++;
             continue;
@@ -296,7 +311,8 @@ static bool reads_as_gb18030(const unsigned char *p, size_t len)
         if (i + 1 >= len) {
             break; /* cut at the window's end */
         }
-        if (p[i + 1] >= 0x30 && p[i + 1] <= 0x39) {
+        t = p[i + 1];
+        if (r->four_byte && t >= 0x30 && t <= 0x39) {
             if (i + 3 >= len) {
                 break;
             }
@@ -307,16 +323,89 @@ static bool reads_as_gb18030(const unsigned char *p, size_t len)
             i += 4;
             continue;
         }
-        if (p[i + 1] < 0x40 || p[i + 1] == 0x7F || p[i + 1] == 0xFF) {
+        if (t < 0x40 || t == 0x7F || t == 0xFF || (t >= 0x80 && t < r->trail_hi_min)) {
             return false;
         }
-        high += p[i + 1] >= 0x80 ? 2 : 1;
-        if (((c >= 0xA1 && c <= 0xA3) || (c >= 0xB0 && c <= 0xD7)) && p[i + 1] >= 0xA1) {
-            cjk += 2;
+        high += t >= 0x80 ? 2 : 1;
+        for (int k = 0; k < 2; k++) {
+            if (c >= r->common[k][0] && c <= r->common[k][1] && t >= r->common_trail_min) {
+                cjk += 2;
+                break;
+            }
         }
         i += 2;
     }
-    return high > 0 && cjk * 100 >= high * GB_CJK_SHARE;
+    return high > 0 && cjk * 100 >= high * DBCS_CJK_SHARE;
+}
+
+static bool reads_as_gb18030(const unsigned char *p, size_t len)
+{
+    return reads_as_dbcs(p, len, &gb18030_rows);
+}
+
+/*
+ * Whether the bytes contradict an ASCII-compatible label (HTTP charset or declaration): a
+ * UTF-8 label on a body most of whose bytes >= 0x80 are not in well-formed UTF-8 sequences
+ * and that reads as Chinese GB18030 (reads_as_gb18030()) or as a multi-byte charset uchardet
+ * names (Big5, EUC-JP ...): GBK behind encoding="utf-8" would be U+FFFD throughout; or any other
+ * label on a body that is valid UTF-8 with at least LIE_MIN_UTF8_CJK three-byte sequences (a
+ * template that still says gb2312 over a site moved to UTF-8; Chinese text in GBK or Big5 is
+ * essentially never valid UTF-8 over several characters). A few stray bytes in a UTF-8 body keep
+ * the label (mixed invalid bytes become U+FFFD). Reads at most FEED_DETECT_MAX_BYTES.
+ */
+#define LIE_MIN_UTF8_CJK 2
+static bool label_contradicted(const char *enc, const char *body, size_t len)
+{
+    size_t n = len < FEED_DETECT_MAX_BYTES ? len : FEED_DETECT_MAX_BYTES;
+    size_t high = 0, in_utf8 = 0, three = 0, i = 0;
+    bool valid = true;
+
+    while (i < n) {
+        int32_t cp;
+        size_t k;
+        if ((unsigned char)body[i] < 0x80) {
+            i++;
+            continue;
+        }
+        k = yq_utf8_seq(body + i, n - i, &cp);
+        if (k == 0) {
+            /* a sequence cut by the end of the window is not held against the body */
+            valid = valid && n < len && n - i < 4;
+            high++;
+            i++;
+            continue;
+        }
+        high += k;
+        in_utf8 += k;
+        three += k == 3;
+        i += k;
+    }
+    if (strcmp(enc, "utf-8") == 0) {
+        char guess[32];
+        /* and the bytes read as a multi-byte Asian charset: not garbage to mark U+FFFD */
+        return high > 0 && in_utf8 * 2 < high &&
+               (reads_as_gb18030((const unsigned char *)body, n) ||
+                (detect_charset(body, len, guess, sizeof(guess)) && !latin_single_byte(guess)));
+    }
+    return valid && three >= LIE_MIN_UTF8_CJK;
+}
+
+/* label_usable(), and the bytes do not contradict it (label_contradicted(): noted). */
+static bool label_fits(struct feed_charset *out, char *enc, size_t enclen, const char *wide,
+                       const char *what, const char *body, size_t len)
+{
+    char why[128];
+
+    if (!label_usable(out, enc, enclen, wide, what)) {
+        return false;
+    }
+    if (!wide && label_contradicted(enc, body, len)) {
+        snprintf(why, sizeof(why), "%s encoding '%.40s' contradicted by the bytes: ignored", what,
+                 enc);
+        set_note(out, why);
+        return false;
+    }
+    return true;
 }
 
 int feed_charset_choose(const char *body, size_t len, const char *content_type,
@@ -339,7 +428,7 @@ int feed_charset_choose(const char *body, size_t len, const char *content_type,
     }
     wide = wide_pattern(u, len, &wide_unit);
     if (http_charset(content_type, out->encoding, sizeof(out->encoding)) &&
-        label_usable(out, out->encoding, sizeof(out->encoding), wide, "HTTP")) {
+        label_fits(out, out->encoding, sizeof(out->encoding), wide, "HTTP", body, len)) {
         *unit = wide ? wide_unit : 1; /* HTTP charset beats the declaration */
         out->source = "http";
         return 0;
@@ -357,7 +446,7 @@ int feed_charset_choose(const char *body, size_t len, const char *content_type,
             s++;
         }
         if (decl_charset(s, end, out->encoding, sizeof(out->encoding)) &&
-            label_usable(out, out->encoding, sizeof(out->encoding), NULL, "declared")) {
+            label_fits(out, out->encoding, sizeof(out->encoding), NULL, "declared", body, len)) {
             out->source = "declaration";
             return 0;
         }
@@ -372,9 +461,12 @@ int feed_charset_choose(const char *body, size_t len, const char *content_type,
         /* uchardet's guess on a short GB2312 body is often a Latin single-byte charset
            (~100 bytes of 征地补偿 read as windows-1252); this deployment reads Chinese
            sources, so bytes that read as common Chinese in GB18030 are taken as that */
-        if (latin_single_byte(out->encoding) &&
-            reads_as_gb18030(u, len < FEED_DETECT_MAX_BYTES ? len : FEED_DETECT_MAX_BYTES)) {
+        size_t window = len < FEED_DETECT_MAX_BYTES ? len : FEED_DETECT_MAX_BYTES;
+        if (latin_single_byte(out->encoding) && reads_as_gb18030(u, window)) {
             snprintf(out->encoding, sizeof(out->encoding), "gb18030");
+        } else if (latin_single_byte(out->encoding) && reads_as_dbcs(u, window, &big5_rows)) {
+            /* the same for a short Traditional Chinese body ("颱風警報發布" in Big5) */
+            snprintf(out->encoding, sizeof(out->encoding), "big5");
         }
         snprintf(why, sizeof(why), "no declared encoding: detected %s", out->encoding);
         set_note(out, why);

@@ -76,6 +76,12 @@ static int num(const char **p, int min_digits, int max_digits, int *out)
     return 0;
 }
 
+/* The value of the n (1 or 2) ASCII digits at p. */
+static int atoi_2(const char *p, size_t n)
+{
+    return n == 1 ? p[0] - '0' : (p[0] - '0') * 10 + (p[1] - '0');
+}
+
 static int word(const char **p, char *buf, size_t len)
 {
     size_t n = 0;
@@ -439,51 +445,264 @@ static bool iso_other_form(const char *s, char *iso, size_t len, struct when *re
     return false;
 }
 
-/*
- * Chinese site forms rewritten as ISO 8601 into iso: "2024年3月5日 14:30[:00]" and gov.cn's
- * "2024-03-05-14:30:00". Returns true when s had such a form.
- */
-static bool chinese_form(const char *s, char *iso, size_t len)
+/* "HH:MM[:SS]", "HH时MM分[SS秒]" or "HH点MM分[SS秒]" at p into w (minute or second). */
+static int parse_clock_zh(const char **p, struct when *w)
 {
-    int y, mo, d, h = -1, mi = 0, sec = -1, n = 0;
+    const char *q = *p;
 
-    if (sscanf(s, "%4d年%2d月%2d日%n", &y, &mo, &d, &n) == 3 && n > 0) {
-        const char *p = s + n;
-        while (*p == ' ') {
-            p++;
+    if (num(&q, 1, 2, &w->h)) {
+        return ERR_PARSE;
+    }
+    if (*q == ':') {
+        return parse_clock(p, w); /* the ASCII form, read from the start */
+    }
+    if (strncmp(q, "时", 3) != 0 && strncmp(q, "点", 3) != 0) {
+        return ERR_PARSE;
+    }
+    q += 3;
+    w->mi = 0;
+    w->precision = "minute"; /* "10时" alone is 10:00 */
+    if (isdigit((unsigned char)*q)) {
+        if (num(&q, 1, 2, &w->mi) || strncmp(q, "分", 3) != 0) {
+            return ERR_PARSE;
         }
-        if (*p && sscanf(p, "%2d:%2d%n", &h, &mi, &n) == 2) {
-            p += n;
-            if (*p == ':' && sscanf(p + 1, "%2d%n", &sec, &n) == 1) {
-                p += 1 + n;
+        q += 3;
+        if (isdigit((unsigned char)*q)) {
+            if (num(&q, 1, 2, &w->sec) || strncmp(q, "秒", 3) != 0) {
+                return ERR_PARSE;
+            }
+            q += 3;
+            w->precision = "second";
+        }
+    }
+    *p = q;
+    return 0;
+}
+
+/* p starts with one of the day characters 一 ... 六, 日, 天 (3 bytes each in UTF-8). */
+static bool zh_day_char(const char *p)
+{
+    static const char *const days[] = {"一", "二", "三", "四", "五", "六", "日", "天"};
+
+    for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+        if (strncmp(p, days[i], 3) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Skip a Chinese day name ("星期五", "周五", "礼拜天", "(星期五)") and the white space after it. */
+static void skip_zh_day_name(const char **p)
+{
+    static const char *const prefix[] = {"星期", "礼拜", "周"};
+    const char *q = *p;
+    bool paren = strncmp(q, "（", 3) == 0 || *q == '(';
+
+    if (paren) {
+        q += *q == '(' ? 1 : 3;
+    }
+    for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+        size_t k = strlen(prefix[i]);
+        if (strncmp(q, prefix[i], k) == 0 && zh_day_char(q + k)) {
+            q += k + 3;
+            if (paren && (*q == ')' || strncmp(q, "）", 3) == 0)) {
+                q += *q == ')' ? 1 : 3;
+            } else if (paren) {
+                return;
+            }
+            skip_ws(&q);
+            *p = q;
+            return;
+        }
+    }
+}
+
+/*
+ * Chinese site forms into w: "2024年3月5日[ ]14:30[:00]" (also "14时30分[00秒]", "14点30分")
+ * with an optional zone after the time, and gov.cn's "2024-03-05-14:30:00". Returns 0 when
+ * s is one of them (the rest of s must be empty), else ERR_PARSE.
+ */
+static int chinese_form(const char *s, struct when *w)
+{
+    const char *p = s;
+
+    if (num(&p, 4, 4, &w->year)) {
+        return ERR_PARSE;
+    }
+    if (strncmp(p, "年", 3) == 0) {
+        p += 3;
+        if (num(&p, 1, 2, &w->mon) || strncmp(p, "月", 3) != 0) {
+            return ERR_PARSE;
+        }
+        p += 3;
+        if (num(&p, 1, 2, &w->day) || (strncmp(p, "日", 3) != 0 && strncmp(p, "号", 3) != 0)) {
+            return ERR_PARSE;
+        }
+        p += 3;
+        skip_ws(&p);
+        skip_zh_day_name(&p); /* "2026年12月4日 星期五 10:00" */
+        if (isdigit((unsigned char)*p) && (parse_clock_zh(&p, w) || opt_zone(&p, w))) {
+            return ERR_PARSE;
+        }
+    } else if (*p == '-') {
+        /* gov.cn firstpublishedtime "YYYY-MM-DD-HH:MM:SS" */
+        p++;
+        if (num(&p, 2, 2, &w->mon) || *p++ != '-' || num(&p, 2, 2, &w->day) || *p++ != '-' ||
+            !isdigit((unsigned char)*p) || parse_clock(&p, w) || strcmp(w->precision, "second")) {
+            return ERR_PARSE;
+        }
+    } else {
+        return ERR_PARSE;
+    }
+    skip_ws(&p);
+    return *p == '\0' ? 0 : ERR_PARSE;
+}
+
+/*
+ * Dates with one-digit parts or other separators that yq_time_parse_iso does not read:
+ * "2026/12/4 10:00", "2026.12.04 10:00:00", "2026-12-4", each with an optional time (after
+ * white space or 'T') and zone. Returns 0 or ERR_PARSE.
+ */
+static int numeric_ymd(const char *s, struct when *w)
+{
+    const char *p = s;
+    char sep;
+
+    if (num(&p, 4, 4, &w->year) || (*p != '-' && *p != '/' && *p != '.')) {
+        return ERR_PARSE;
+    }
+    sep = *p++;
+    if (num(&p, 1, 2, &w->mon) || *p++ != sep || num(&p, 1, 2, &w->day)) {
+        return ERR_PARSE;
+    }
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        skip_ws(&p);
+    }
+    if (isdigit((unsigned char)*p) && (parse_clock(&p, w) || opt_zone(&p, w))) {
+        return ERR_PARSE;
+    }
+    skip_ws(&p);
+    return *p == '\0' ? 0 : ERR_PARSE;
+}
+
+/*
+ * Unix time written as digits alone (bridges that copy WeChat's create_time or a JavaScript
+ * timestamp): 9-10 digits are seconds (1973-2286), 12-13 digits milliseconds. Shorter runs
+ * are ISO years and basic dates ("2003", "20031201"), never times. Returns 0 or ERR_PARSE.
+ */
+static int unix_digits(const char *s, int64_t *out, const char **precision_out)
+{
+    size_t n = strlen(s);
+    int64_t v = 0;
+
+    if (strspn(s, "0123456789") != n || !((n >= 9 && n <= 10) || (n >= 12 && n <= 13))) {
+        return ERR_PARSE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = n >= 12 ? v / 1000 : v;
+    if (precision_out) {
+        *precision_out = "second";
+    }
+    return 0;
+}
+
+/*
+ * RFC 822 dates written by a Chinese locale (PHP/strftime in zh_CN, .NET zh-CN): day names
+ * "星期五", "周五", "礼拜五" or a bare "五" before the comma, month names "12月" or "十二月",
+ * a full-width comma. Rewritten into out (len bytes) in English ("Fri, 04 Dec 2026 ...") for
+ * the RFC 822 and month-first readers. Returns true when anything was rewritten.
+ */
+static bool chinese_names(const char *s, char *out, size_t len)
+{
+    static const char *const zh_days[] = {"一", "二", "三", "四", "五", "六", "日", "天"};
+    static const char *const en_days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Sun"};
+    static const char *const zh_months[] = {"十一月", "十二月", "一月", "二月", "三月", "四月",
+                                            "五月",   "六月",   "七月", "八月", "九月", "十月"};
+    static const int zh_month_no[] = {11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static const char *const day_prefix[] = {"星期", "礼拜", "周"};
+    static const char *const en_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    size_t o = 0;
+    bool changed = false;
+    const char *p = s;
+
+    while (*p && o + 8 < len) {
+        const char *en = NULL;
+        size_t used = 0;
+        for (size_t i = 0; !en && i < sizeof(zh_months) / sizeof(zh_months[0]); i++) {
+            if (strncmp(p, zh_months[i], strlen(zh_months[i])) == 0) {
+                en = en_months[zh_month_no[i] - 1];
+                used = strlen(zh_months[i]);
             }
         }
-        if (*p != '\0') {
-            return false;
+        for (size_t i = 0; !en && i < sizeof(day_prefix) / sizeof(day_prefix[0]); i++) {
+            size_t k = strlen(day_prefix[i]);
+            for (size_t d = 0; strncmp(p, day_prefix[i], k) == 0 && !en && d < 8; d++) {
+                if (strncmp(p + k, zh_days[d], 3) == 0) {
+                    en = en_days[d];
+                    used = k + 3;
+                }
+            }
         }
-    } else if (sscanf(s, "%4d-%2d-%2d-%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 &&
-               s[n] == '\0') {
-        /* gov.cn firstpublishedtime */
-    } else {
-        return false;
+        for (size_t d = 0; !en && p == s && d < 8; d++) {
+            /* a bare "五," at the start: %a of the zh_CN locale */
+            if (strncmp(p, zh_days[d], 3) == 0 &&
+                (p[3] == ',' || p[3] == ' ' || strncmp(p + 3, "，", 3) == 0)) {
+                en = en_days[d];
+                used = 3;
+            }
+        }
+        if (!en && isdigit((unsigned char)*p)) {
+            /* "12月": the month number; other digits are copied as they are */
+            size_t k = strspn(p, "0123456789");
+            int m = k <= 2 ? atoi_2(p, k) : 0;
+            if (m >= 1 && m <= 12 && strncmp(p + k, "月", 3) == 0) {
+                en = en_months[m - 1];
+                used = k + 3;
+            } else {
+                size_t n = k < len - o - 1 ? k : len - o - 1;
+                memcpy(out + o, p, n);
+                o += n;
+                p += k;
+                continue;
+            }
+        }
+        if (!en && strncmp(p, "，", 3) == 0) {
+            en = ",";
+            used = 3;
+        }
+        if (en) {
+            size_t n = strlen(en);
+            if (o + n + 1 >= len) {
+                return false;
+            }
+            memcpy(out + o, en, n);
+            o += n;
+            p += used;
+            changed = true;
+        } else {
+            out[o++] = *p++;
+        }
     }
-    if (h < 0) {
-        snprintf(iso, len, "%04d-%02d-%02d", y, mo, d);
-    } else if (sec < 0) {
-        snprintf(iso, len, "%04d-%02d-%02d %02d:%02d", y, mo, d, h, mi);
-    } else {
-        snprintf(iso, len, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+    if (*p) {
+        return false; /* did not fit: longer than any date */
     }
-    return true;
+    out[o] = '\0';
+    return changed;
 }
 
 /* UTC seconds of w after range checks. */
 static int when_to_utc(const struct when *w, int64_t *out, const char **precision_out)
 {
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int sec = w->sec;
 
-    if (w->mon < 1 || w->mon > 12 || w->day < 1 || w->day > mdays[w->mon - 1] || w->h > 23 ||
+    /* February 29 only in leap years: "29 Feb 2026" is no date, not March 1 */
+    if (w->mon < 1 || w->mon > 12 || w->day < 1 ||
+        (unsigned)w->day > yq_time_days_in_month(w->year, (unsigned)w->mon) || w->h > 23 ||
         w->mi > 59 || sec > 60 || w->year < 1) {
         return ERR_PARSE;
     }
@@ -538,8 +757,12 @@ int feed_date_parse(const char *s, int64_t *out, const char **precision_out)
     }
     memcpy(buf, p, n);
     buf[n] = '\0';
-    if (chinese_form(buf, iso, sizeof(iso))) {
-        return yq_time_parse_iso(iso, out, precision_out) == 0 ? 0 : ERR_PARSE;
+    w = (struct when){.offset_min = YQ_SHANGHAI_OFFSET_S / 60, .precision = "day"};
+    if (chinese_form(buf, &w) == 0) {
+        return when_to_utc(&w, out, precision_out);
+    }
+    if (unix_digits(buf, out, precision_out) == 0) {
+        return 0;
     }
     if (iso_other_form(buf, iso, sizeof(iso), &w, &reduced)) {
         if (reduced) {
@@ -555,7 +778,14 @@ int feed_date_parse(const char *s, int64_t *out, const char **precision_out)
             buf[4] = '-';
             buf[7] = '-';
         }
-        return yq_time_parse_iso(buf, out, precision_out) == 0 ? 0 : ERR_PARSE;
+        if (yq_time_parse_iso(buf, out, precision_out) == 0) {
+            return 0;
+        }
+        w = (struct when){.offset_min = YQ_SHANGHAI_OFFSET_S / 60, .precision = "day"};
+        return numeric_ymd(buf, &w) == 0 ? when_to_utc(&w, out, precision_out) : ERR_PARSE;
+    }
+    if (chinese_names(buf, iso, sizeof(buf))) {
+        memcpy(buf, iso, strlen(iso) + 1);
     }
     drop_comment(buf);
     w = (struct when){.offset_min = YQ_SHANGHAI_OFFSET_S / 60, .precision = "day"};
@@ -565,6 +795,305 @@ int feed_date_parse(const char *s, int64_t *out, const char **precision_out)
     w = (struct when){.offset_min = YQ_SHANGHAI_OFFSET_S / 60, .precision = "day"};
     if (parse_month_first(buf, &w) == 0) {
         return when_to_utc(&w, out, precision_out);
+    }
+    return ERR_PARSE;
+}
+
+/* ---- relative forms (Weibo, Chinese CMS lists) ---- */
+
+/* a / b rounded towards minus infinity. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+/* Shanghai wall clock y-m-d h:mi → UTC seconds. */
+static int64_t shanghai(int64_t y, unsigned m, unsigned d, int h, int mi)
+{
+    return yq_time_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 - YQ_SHANGHAI_OFFSET_S;
+}
+
+static bool read_int(const char **p, int max_digits, int *out)
+{
+    int v = 0, n = 0;
+    while (n < max_digits && isdigit((unsigned char)**p)) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    *out = v;
+    return n > 0;
+}
+
+static bool skip_lit(const char **p, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (strncmp(*p, lit, n) == 0) {
+        *p += n;
+        return true;
+    }
+    return false;
+}
+
+/* Optional " HH:MM" at *p; false when malformed. has_time tells whether it was there. */
+static bool opt_time(const char **p, int *h, int *mi, bool *has_time)
+{
+    *has_time = false;
+    *h = 0;
+    *mi = 0;
+    while (**p == ' ') {
+        (*p)++;
+    }
+    if (!**p) {
+        return true;
+    }
+    if (!read_int(p, 2, h) || !skip_lit(p, ":") || !read_int(p, 2, mi) || *h > 23 || *mi > 59) {
+        return false;
+    }
+    if (**p == ':') { /* seconds: ignored beyond minute precision */
+        int sec;
+        (*p)++;
+        if (!read_int(p, 2, &sec)) {
+            return false;
+        }
+    }
+    *has_time = true;
+    return **p == '\0';
+}
+
+int feed_date_parse_relative(const char *s, int64_t fetched_at, int64_t *out,
+                             const char **precision)
+{
+    int64_t local_day = floor_div(fetched_at + YQ_SHANGHAI_OFFSET_S, 86400), y;
+    unsigned cm, cd;
+    const char *p = s;
+    int n, h, mi, a, b, c;
+    bool has_time;
+
+    if (!s) {
+        return ERR_PARSE;
+    }
+    while (isspace((unsigned char)*p)) {
+        p++;
+    }
+    yq_time_civil_from_days(local_day, &y, &cm, &cd);
+    if (strcmp(p, "刚刚") == 0) {
+        *out = fetched_at;
+        *precision = "minute";
+        return 0;
+    }
+    if (read_int(&p, 4, &n)) {
+        const char *q = p;
+        if (skip_lit(&q, "分钟前") && *q == '\0') {
+            *out = fetched_at - (int64_t)n * 60;
+            *precision = "minute";
+            return 0;
+        }
+        q = p;
+        if (skip_lit(&q, "秒前") && *q == '\0') {
+            *out = fetched_at - n;
+            *precision = "second";
+            return 0;
+        }
+        q = p;
+        if (skip_lit(&q, "小时前") && *q == '\0') {
+            *out = fetched_at - (int64_t)n * 3600;
+            *precision = "minute";
+            return 0;
+        }
+        /* YYYY-MM-DD [HH:MM], MM-DD [HH:MM], MM月DD日 [HH:MM], YYYY年MM月DD日 [HH:MM] */
+        a = n;
+        if (skip_lit(&p, "-") || skip_lit(&p, "/")) {
+            if (!read_int(&p, 2, &b)) {
+                return ERR_PARSE;
+            }
+            if (skip_lit(&p, "-") || skip_lit(&p, "/")) {
+                if (!read_int(&p, 2, &c)) {
+                    return ERR_PARSE;
+                }
+                y = a;
+                a = b;
+                b = c;
+            } else {
+                c = -1; /* MM-DD */
+            }
+        } else if (skip_lit(&p, "年")) {
+            y = a;
+            if (!read_int(&p, 2, &a) || !skip_lit(&p, "月") || !read_int(&p, 2, &b) ||
+                !skip_lit(&p, "日")) {
+                return ERR_PARSE;
+            }
+            c = 0;
+        } else if (skip_lit(&p, "月")) {
+            if (!read_int(&p, 2, &b) || !skip_lit(&p, "日")) {
+                return ERR_PARSE;
+            }
+            c = -1;
+        } else {
+            return ERR_PARSE;
+        }
+        if (a < 1 || a > 12 || b < 1 || (unsigned)b > yq_time_days_in_month(y, (unsigned)a) ||
+            !opt_time(&p, &h, &mi, &has_time)) {
+            return ERR_PARSE;
+        }
+        *out = shanghai(y, (unsigned)a, (unsigned)b, h, mi);
+        if (c < 0 && *out > fetched_at + 86400) {
+            *out = shanghai(y - 1, (unsigned)a, (unsigned)b, h, mi); /* "12-31" read in January */
+        }
+        *precision = has_time ? "minute" : "day";
+        return 0;
+    }
+    {
+        int back = -1;
+        if (skip_lit(&p, "今天")) {
+            back = 0;
+        } else if (skip_lit(&p, "昨天")) {
+            back = 1;
+        } else if (skip_lit(&p, "前天")) {
+            back = 2;
+        }
+        if (back < 0 || !opt_time(&p, &h, &mi, &has_time)) {
+            return ERR_PARSE;
+        }
+        yq_time_civil_from_days(local_day - back, &y, &cm, &cd);
+        *out = shanghai(y, cm, cd, h, mi);
+        *precision = has_time ? "minute" : "day";
+        return 0;
+    }
+}
+
+int feed_date_parse_at(const char *s, int64_t now, int64_t *out, const char **precision_out)
+{
+    const char *p = NULL;
+    int64_t t;
+
+    if (feed_date_parse(s, &t, &p) != 0 &&
+        (now <= 0 || !s || feed_date_parse_relative(s, now, &t, &p) != 0)) {
+        return ERR_PARSE;
+    }
+    if (t < FEED_DATE_MIN_S) {
+        return ERR_PARSE; /* a CMS's empty-date placeholder, not when the entry appeared */
+    }
+    *out = t;
+    if (precision_out) {
+        *precision_out = p;
+    }
+    return 0;
+}
+
+/* ---- dates in article URLs ---- */
+
+/* Whether the n bytes at p are all ASCII digits. */
+static bool all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)p[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int digits_value(const char *p, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* y-m-d as 00:00 Asia/Shanghai into *out when it is a real day of 1990-2100. */
+static int url_day(int y, int m, int d, int64_t *out)
+{
+    if (y < 1990 || y > 2100 || m < 1 || m > 12 || d < 1 ||
+        (unsigned)d > yq_time_days_in_month(y, (unsigned)m)) {
+        return ERR_PARSE;
+    }
+    *out = yq_time_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 - YQ_SHANGHAI_OFFSET_S;
+    return 0;
+}
+
+/* One segment of a URL path: its first byte and length. */
+struct seg {
+    const char *p;
+    size_t n;
+};
+
+#define URL_MAX_SEGS 32
+
+int feed_date_from_url_path(const char *url, int64_t *out)
+{
+    struct seg segs[URL_MAX_SEGS];
+    size_t n_segs = 0;
+    const char *p = url, *end;
+
+    if (!url) {
+        return ERR_PARSE;
+    }
+    if ((end = strstr(url, "://")) != NULL) {
+        p = strchr(end + 3, '/'); /* past the authority */
+        if (!p) {
+            return ERR_PARSE;
+        }
+    }
+    end = p + strcspn(p, "?#");
+    while (p < end && n_segs < URL_MAX_SEGS) {
+        const char *q;
+        while (p < end && *p == '/') {
+            p++;
+        }
+        q = p;
+        while (q < end && *q != '/') {
+            q++;
+        }
+        if (q > p) {
+            segs[n_segs++] = (struct seg){p, (size_t)(q - p)};
+        }
+        p = q;
+    }
+    for (size_t i = 0; i < n_segs; i++) {
+        const struct seg *a = &segs[i], *b = i + 1 < n_segs ? &segs[i + 1] : NULL;
+        const struct seg *c = i + 2 < n_segs ? &segs[i + 2] : NULL;
+        bool year = a->n == 4 && all_digits(a->p, 4);
+        int y = year ? digits_value(a->p, 4) : 0;
+
+        if (year && b && b->n == 4 && all_digits(b->p, 4) &&
+            url_day(y, digits_value(b->p, 2), digits_value(b->p + 2, 2), out) == 0) {
+            return 0; /* /2020/0823/ */
+        }
+        if (year && b && b->n == 5 && all_digits(b->p, 2) && b->p[2] == '-' &&
+            all_digits(b->p + 3, 2) &&
+            url_day(y, digits_value(b->p, 2), digits_value(b->p + 3, 2), out) == 0) {
+            return 0; /* /2020/08-23/ */
+        }
+        if (year && b && c && b->n == 2 && all_digits(b->p, 2) && c->n == 2 &&
+            all_digits(c->p, 2) &&
+            url_day(y, digits_value(b->p, 2), digits_value(c->p, 2), out) == 0) {
+            return 0; /* /2020/08/23/ */
+        }
+        if (a->n == 7 && all_digits(a->p, 4) && a->p[4] == '-' && all_digits(a->p + 5, 2) && b &&
+            b->n == 2 && all_digits(b->p, 2) &&
+            url_day(digits_value(a->p, 4), digits_value(a->p + 5, 2), digits_value(b->p, 2), out) ==
+                0) {
+            return 0; /* /2020-08/23/ */
+        }
+        if (a->n == 10 && all_digits(a->p, 4) && a->p[4] == '-' && all_digits(a->p + 5, 2) &&
+            a->p[7] == '-' && all_digits(a->p + 8, 2) &&
+            url_day(digits_value(a->p, 4), digits_value(a->p + 5, 2), digits_value(a->p + 8, 2),
+                    out) == 0) {
+            return 0; /* /2020-08-23/ */
+        }
+        if (a->n == 8 && all_digits(a->p, 8) &&
+            url_day(digits_value(a->p, 4), digits_value(a->p + 4, 2), digits_value(a->p + 6, 2),
+                    out) == 0) {
+            return 0; /* /20200823/ */
+        }
+        if (a->n > 10 && a->p[0] == 't' && all_digits(a->p + 1, 8) && a->p[9] == '_' &&
+            url_day(digits_value(a->p + 1, 4), digits_value(a->p + 5, 2), digits_value(a->p + 7, 2),
+                    out) == 0) {
+            return 0; /* /t20200823_123456.html */
+        }
     }
     return ERR_PARSE;
 }

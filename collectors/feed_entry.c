@@ -100,6 +100,27 @@ bool fb_mark_cut(xmlNode *n)
     return true;
 }
 
+/*
+ * A CDATA section escaped as text ("&lt;![CDATA[标题]]&gt;": we-mp-rss's rss.cdata option
+ * writes the marker into ElementTree text, which escapes it; sources.md §2): s (trimmed, new;
+ * taken) without the markers around it, layer by layer; new string, or NULL when empty.
+ */
+static char *unwrap_escaped_cdata(struct feed_builder *b, char *s)
+{
+    static const char open[] = "<![CDATA[", close[] = "]]>";
+    const size_t lo = sizeof(open) - 1, lc = sizeof(close) - 1;
+
+    while (s && strlen(s) >= lo + lc && strncmp(s, open, lo) == 0 &&
+           strcmp(s + strlen(s) - lc, close) == 0) {
+        char *inner;
+        s[strlen(s) - lc] = '\0';
+        inner = fb_trimmed(b, s + lo);
+        free(s);
+        s = inner;
+    }
+    return s;
+}
+
 char *fb_text(struct feed_builder *b, const xmlNode *n)
 {
     xmlChar *c;
@@ -112,7 +133,7 @@ char *fb_text(struct feed_builder *b, const xmlNode *n)
     if (!c) {
         return NULL;
     }
-    s = fb_trimmed(b, (const char *)c);
+    s = unwrap_escaped_cdata(b, fb_trimmed(b, (const char *)c));
     xmlFree(c);
     return s;
 }
@@ -188,6 +209,28 @@ char *fb_plain(struct feed_builder *b, const char *s, bool html)
     return out;
 }
 
+char *fb_title(struct feed_builder *b, const char *s)
+{
+    char *out = NULL;
+    int err;
+
+    if (!s) {
+        return NULL;
+    }
+    err = feed_text_title(s, b->text_max, &out);
+    if (err) {
+        if (!b->err) {
+            b->err = err;
+        }
+        return NULL;
+    }
+    if (out[0] == '\0') {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static bool has_xml_base(const xmlNode *n)
 {
     for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
@@ -196,6 +239,35 @@ static bool has_xml_base(const xmlNode *n)
         }
     }
     return false;
+}
+
+bool feed_link_is_web(const char *url)
+{
+    const char *c = url;
+
+    while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n') {
+        c++;
+    }
+    if (strncasecmp(c, "http://", 7) == 0 || strncasecmp(c, "https://", 8) == 0) {
+        return true;
+    }
+    /* a scheme (RFC 3986 §3.1: a letter, then letters, digits, "+", "-", ".") before ':' */
+    if (isalpha((unsigned char)*c)) {
+        while (isalnum((unsigned char)*c) || *c == '+' || *c == '-' || *c == '.') {
+            c++;
+        }
+        if (*c == ':') {
+            return false;
+        }
+    }
+    /* a relative reference nothing could resolve (no base known), or control characters
+       that browsers strip to find "javascript:" behind them */
+    for (c = url; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7F) {
+            return false;
+        }
+    }
+    return true;
 }
 
 char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href)
@@ -216,7 +288,13 @@ char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href)
         use_base = b->base_url;
     }
     uri = use_base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)use_base) : NULL;
-    s = fb_dup(b, uri ? (const char *)uri : href);
+    if (!feed_link_is_web(uri ? (const char *)uri : href)) {
+        /* javascript:, data:, vbscript:, file: ... -- never a link an officer may follow */
+        fb_bozo(b, "link that is not http or https: dropped");
+        s = NULL;
+    } else {
+        s = fb_dup(b, uri ? (const char *)uri : href);
+    }
     xmlFree(uri);
     xmlFree(base);
     return s;
@@ -229,7 +307,7 @@ void fb_date(struct feed_builder *b, const xmlNode *n, bool *has, int64_t *t,
     int64_t v;
     const char *p = NULL;
 
-    if (s && feed_date_parse(s, &v, &p) == 0) {
+    if (s && feed_date_parse_at(s, b->now, &v, &p) == 0) {
         *has = true;
         *t = v;
         *precision = p;

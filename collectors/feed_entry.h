@@ -33,6 +33,7 @@ struct feed_builder {
     size_t cap_entries;    /* capacity of feed->entries (yq_array_reserve()) */
     size_t cur_entry;      /* 1 + index of the entry being filled, 0 before the first */
     int err;               /* first ERR_NOMEM / ERR_TOO_BIG, else 0 */
+    int64_t now;           /* fetch time (UTC seconds) for relative dates; 0 = unknown */
 };
 
 /* Copy of s (NUL-terminated, borrowed), new; NULL on ERR_NOMEM (recorded in b->err). */
@@ -79,8 +80,23 @@ char *fb_inner_xml(struct feed_builder *b, const xmlNode *n);
 char *fb_plain(struct feed_builder *b, const char *s, bool html);
 
 /*
+ * A title of an RSS, RDF, bridge or JSON Feed document or entry as plain text
+ * (feed_text_title(): references decoded, markup kept literal; FC-033). s borrowed, may be
+ * NULL → NULL. New or NULL (empty, or out of memory: b->err set).
+ */
+char *fb_title(struct feed_builder *b, const char *s);
+
+/*
+ * url (NUL-terminated) is a link the item may carry: http or https (any case), or a relative
+ * reference left unresolved because no base is known. Any other scheme (javascript:, data:,
+ * vbscript:, file:, mailto: ...) or a control character in it is refused.
+ */
+bool feed_link_is_web(const char *url);
+
+/*
  * href (borrowed) resolved against xml:base in scope at n (may be NULL), else the channel
- * link, else the document URL. New string, or NULL when href is NULL or empty.
+ * link, else the document URL. New string, or NULL when href is NULL or empty, or when the
+ * result is not a web link (feed_link_is_web(): the feed is bozo, the entry keeps no link).
  */
 char *fb_resolve(struct feed_builder *b, const xmlNode *n, const char *href);
 

@@ -2,6 +2,9 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <curl/mprintf.h>
+#include <idn2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +15,20 @@
 #include "feed_sha1.h"
 #include "feed_text.h"
 #include "yq_err.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
 #define WECHAT_SUFFIX " | wechat-feeds"
+
+/*
+ * Click and campaign trackers added to links by share buttons and ad platforms: they never
+ * name another article, and kept they make one article several ids. Not "from" (news sites
+ * use it for content: FC-013 keeps from=rss).
+ */
+static const char *const tracking_params[] = {"spm",    "fbclid",  "gclid",  "dclid",
+                                              "yclid",  "msclkid", "mc_cid", "mc_eid",
+                                              "_hsenc", "_hsmi",   "igshid", NULL};
 
 static bool keep_param(const char *host, const char *param, size_t len)
 {
@@ -26,8 +39,11 @@ static bool keep_param(const char *host, const char *param, size_t len)
     if (name_len >= 4 && strncasecmp(param, "utm_", 4) == 0) {
         return false;
     }
-    if (name_len == 3 && strncmp(param, "spm", 3) == 0) {
-        return false;
+    for (int i = 0; tracking_params[i]; i++) {
+        if (strlen(tracking_params[i]) == name_len &&
+            strncmp(param, tracking_params[i], name_len) == 0) {
+            return false;
+        }
     }
     if (host && strcasecmp(host, "mp.weixin.qq.com") == 0) {
         for (int i = 0; wechat_keep[i]; i++) {
@@ -54,10 +70,82 @@ static char *dup_trimmed(const char *s)
     return strndup(s, n);
 }
 
+/*
+ * An IDN host in its ASCII (punycode) form, with libidn2 (IDNA 2008, UTS #46 mapping):
+ * http://新华网.中国/ and http://xn--xkrr14bows.xn--fiqs8s/ are one site, so they get one
+ * canonical URL and one id. *host (curl_free()) is replaced when it had non-ASCII bytes.
+ * Returns false when it cannot be converted (no valid IDN: the URL is kept as given).
+ */
+static bool ascii_host(char **host)
+{
+    char *ace = NULL, *copy;
+
+    for (const char *c = *host; *c; c++) {
+        if ((unsigned char)*c >= 0x80) {
+            if (idn2_to_ascii_8z(*host, &ace, IDN2_NONTRANSITIONAL) != IDN2_OK) {
+                return false;
+            }
+            copy = curl_maprintf("%s", ace); /* *host is curl's: freed with curl_free() */
+            idn2_free(ace);
+            if (!copy) {
+                return false;
+            }
+            curl_free(*host);
+            *host = copy;
+            return true;
+        }
+    }
+    return true;
+}
+
+/*
+ * url with its path, query and fragment in RFC 3986 form (new string in *out): bytes >= 0x80
+ * (a Chinese path written raw), white space, controls and the characters RFC 3986 never
+ * allows ("<>\"\\^`{|}") percent-encoded, and existing escapes in upper-case hex (§6.2.2.1),
+ * so "/新闻/1.html", "/%e6%96%b0%e9%97%bb/1.html" and "/%E6%96%B0%E9%97%BB/1.html" are one
+ * URL. The scheme and authority are copied as they are (an IDN host goes to punycode
+ * apart). Returns 0 or ERR_NOMEM.
+ */
+static int percent_encode_rest(const char *url, char **out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *p = strstr(url, "://");
+    struct yq_buf b;
+    size_t n;
+    int err;
+
+    *out = NULL;
+    p = p ? p + 3 : url;
+    p += strcspn(p, "/?#");
+    yq_buf_init(&b, SIZE_MAX / 2);
+    err = yq_buf_add(&b, url, (size_t)(p - url));
+    for (; *p && !err; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+            char esc[3] = {'%', (char)toupper((unsigned char)p[1]),
+                           (char)toupper((unsigned char)p[2])};
+            err = yq_buf_add(&b, esc, 3);
+            p += 2;
+        } else if (c >= 0x80 || c <= 0x20 || c == 0x7F || c == '%' ||
+                   strchr("<>\"\\^`{|}", c)) { /* a '%' here starts no escape */
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            err = yq_buf_add(&b, esc, 3);
+        } else {
+            err = yq_buf_addc(&b, (char)c);
+        }
+    }
+    if (!err) {
+        *out = yq_buf_steal(&b, &n);
+        err = *out ? 0 : ERR_NOMEM;
+    }
+    yq_buf_release(&b);
+    return err;
+}
+
 int feed_url_normalize(const char *url, char **out)
 {
     CURLU *h = NULL;
-    char *trim = dup_trimmed(url), *host = NULL, *query = NULL, *full = NULL;
+    char *trim = dup_trimmed(url), *host = NULL, *query = NULL, *full = NULL, *encoded = NULL;
     struct yq_buf q;
     int err = 0;
 
@@ -74,12 +162,19 @@ int feed_url_normalize(const char *url, char **out)
         err = ERR_NOMEM;
         goto done;
     }
-    if (curl_url_set(h, CURLUPART_URL, trim, 0) != CURLUE_OK ||
+    err = percent_encode_rest(trim, &encoded);
+    if (err) {
+        goto done;
+    }
+    if (curl_url_set(h, CURLUPART_URL, encoded, 0) != CURLUE_OK ||
         curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         goto keep;
     }
     for (char *c = host; *c; c++) {
         *c = (char)tolower((unsigned char)*c);
+    }
+    if (!ascii_host(&host)) {
+        goto keep;
     }
     if (curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK ||
         curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK) {
@@ -114,12 +209,21 @@ int feed_url_normalize(const char *url, char **out)
     }
     *out = strdup(full);
     err = *out ? 0 : ERR_NOMEM;
+    for (char *c = *out; c && *c; c++) {
+        /* curl writes the escapes of a query it was given in lower case: RFC 3986 §6.2.2.1 */
+        if (c[0] == '%' && isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
+            c[1] = (char)toupper((unsigned char)c[1]);
+            c[2] = (char)toupper((unsigned char)c[2]);
+            c += 2;
+        }
+    }
     goto done;
 keep:
     err = 0;
     *out = trim;
     trim = NULL;
 done:
+    free(encoded);
     curl_free(full);
     curl_free(query);
     curl_free(host);
@@ -292,10 +396,35 @@ static int entry_text(const struct feed_entry *e, size_t max_bytes, char **out, 
 }
 
 /*
- * The basis of an entry with neither guid nor link: its whitespace-collapsed title + "\n" +
- * its item text (entities decoded, whitespace collapsed), both as the item carries them. Only
- * when both are empty, the RFC 3339 publication time: CMS feeds stamp pubDate with the time
- * of the request, so a date in the basis made such entries new at every poll.
+ * *s (new or NULL) replaced by its folded form (yq_text_fold()), NULL when that is empty.
+ * Returns 0 or ERR_NOMEM (*s is then freed and NULL).
+ */
+static int fold_part(char **s)
+{
+    char *folded = NULL;
+    int err = 0;
+
+    if (*s) {
+        err = yq_text_fold(*s, &folded);
+        free(*s);
+        *s = NULL;
+    }
+    if (folded && folded[0]) {
+        *s = folded;
+    } else {
+        free(folded);
+    }
+    return err;
+}
+
+/*
+ * The basis of an entry with neither guid nor link: its title + "\n" + its item text as the
+ * item carries them (entities decoded, whitespace collapsed), each folded by yq_text_fold()
+ * (NFKC, invisible characters dropped, every run of white space one space, none at the ends),
+ * so a site re-rendering the entry with U+3000, NBSP, tabs, line breaks or zero-width spaces
+ * does not make it a new item; the item keeps its text as it came. Only when both are empty,
+ * the RFC 3339 publication time: CMS feeds stamp pubDate with the time of the request, so a
+ * date in the basis made such entries new at every poll.
  */
 static int content_basis(const struct feed_entry *e, char **out)
 {
@@ -310,6 +439,12 @@ static int content_basis(const struct feed_entry *e, char **out)
     }
     if (!err) {
         err = entry_text(e, YQ_ITEM_MAX_TEXT_BYTES, &text, &cut);
+    }
+    if (!err) {
+        err = fold_part(&title);
+    }
+    if (!err) {
+        err = fold_part(&text);
     }
     if (!err && (title || text)) {
         n = (title ? strlen(title) : 0) + (text ? strlen(text) : 0) + 2;

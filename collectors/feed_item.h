@@ -15,11 +15,12 @@
 #define FEED_ITEM_ID_LEN 45
 
 /*
- * Canonical form of an absolute http(s) URL: scheme and host lower case, default port and
- * fragment dropped, tracking parameters (utm_*, spm; on mp.weixin.qq.com everything but
- * __biz, mid, idx, sn) removed. Anything that is not an absolute http(s) URL is returned
- * trimmed but otherwise unchanged.
- * url: NUL-terminated, borrowed. out: new string (free()). Returns 0 or ERR_NOMEM.
+ * Canonical form of an absolute http(s) URL: scheme and host lower case, an IDN host in its
+ * punycode form (xn--...), default port and fragment dropped, tracking parameters (utm_*,
+ * spm, fbclid, gclid, dclid, yclid, msclkid, mc_cid, mc_eid, _hsenc, _hsmi, igshid; on
+ * mp.weixin.qq.com everything but __biz, mid, idx, sn) removed. Anything that is not an absolute
+ * http(s) URL is returned trimmed but otherwise unchanged. url: NUL-terminated, borrowed. out: new
+ * string (free()). Returns 0 or ERR_NOMEM.
  */
 int feed_url_normalize(const char *url, char **out);
 
@@ -32,9 +33,11 @@ bool feed_guid_is_global(const char *guid);
 
 /*
  * The item id of entry e: "rss:<hex sha1>" of its guid/id, else its normalised link, else
- * its whitespace-collapsed title + "\n" + its plain item text (content, else summary; as
- * feed_item_from_entry() extracts it, up to YQ_ITEM_MAX_TEXT_BYTES), so a pubDate stamped at
- * each request does not change it; only when title and text are both empty, its RFC 3339
+ * its title + "\n" + its plain item text (content, else summary; as feed_item_from_entry()
+ * extracts it, up to YQ_ITEM_MAX_TEXT_BYTES), each folded by yq_text_fold() (NFKC, format
+ * characters dropped, white space runs one space, trimmed), so neither a pubDate stamped at
+ * each request nor white space re-rendered (U+3000, NBSP, tabs, line breaks, zero-width
+ * spaces) changes it; only when title and text are both empty (or folded away), its RFC 3339
  * publication time. A guid that several entries
  * of the document share is not used alone (e->id_rule, set by feed_parse(); issue #10): those
  * entries take their normalised link when each has its own link (FEED_ID_LINK), else

@@ -62,16 +62,29 @@ static char *author_of(struct feed_builder *b, const json_t *obj)
     return s;
 }
 
-static void take_date(struct feed_builder *b, const char *s, bool *has, int64_t *t,
+/*
+ * A JSON Feed date: an RFC 3339 string (or any form feed_date_parse_at() reads), or -- as
+ * bridges write it, against the spec -- a JSON number of Unix seconds, or milliseconds when
+ * it is 1e11 or more (after 5138 as seconds: no feed date is).
+ */
+static void take_date(struct feed_builder *b, const json_t *v, bool *has, int64_t *t,
                       const char **precision)
 {
-    int64_t v;
+    int64_t when;
     const char *p = NULL;
-    (void)b;
-    if (s && feed_date_parse(s, &v, &p) == 0) {
+
+    if (json_is_string(v) && feed_date_parse_at(json_string_value(v), b->now, &when, &p) == 0) {
         *has = true;
-        *t = v;
+        *t = when;
         *precision = p;
+    } else if (json_is_integer(v) && json_integer_value(v) > 0) {
+        json_int_t n = json_integer_value(v);
+        n = n >= 100000000000LL ? n / 1000 : n;
+        if (n >= FEED_DATE_MIN_S) { /* 0 and small numbers: placeholders */
+            *has = true;
+            *t = n;
+            *precision = "second";
+        }
     }
 }
 
@@ -118,7 +131,7 @@ static void parse_item(struct feed_builder *b, const json_t *it, const char *fee
         return;
     }
     e->id = id_of(b, json_object_get(it, "id"));
-    e->title = fb_plain(b, str(it, "title"), true);
+    e->title = fb_title(b, str(it, "title"));
     url = str(it, "url");
     if (!url || !url[0]) {
         url = str(it, "external_url");
@@ -128,9 +141,10 @@ static void parse_item(struct feed_builder *b, const json_t *it, const char *fee
     if (!e->author && feed_author) {
         e->author = dup_nonempty(b, feed_author);
     }
-    take_date(b, str(it, "date_published"), &e->has_published, &e->published,
+    take_date(b, json_object_get(it, "date_published"), &e->has_published, &e->published,
               &e->published_precision);
-    take_date(b, str(it, "date_modified"), &e->has_updated, &e->updated, &e->updated_precision);
+    take_date(b, json_object_get(it, "date_modified"), &e->has_updated, &e->updated,
+              &e->updated_precision);
     html = str(it, "content_html");
     text = str(it, "content_text");
     summary = str(it, "summary");
@@ -186,7 +200,7 @@ static int json_parse(struct feed_builder *b, const struct feed_doc *doc, const 
         json_decref(root);
         return ERR_NOT_A_FEED;
     }
-    b->feed->title = fb_plain(b, str(root, "title"), true);
+    b->feed->title = fb_title(b, str(root, "title"));
     {
         const char *home = str(root, "home_page_url");
         b->feed->link = home && home[0] ? resolve(b, home) : NULL;

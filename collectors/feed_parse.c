@@ -4,19 +4,21 @@
 #include <libxml/parser.h>
 #include <libxml/uri.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "feed_date.h"
 #include "feed_format.h"
 #include "feed_prep.h"
 #include "feed_xml_errors.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_log.h"
-#include "yq_banned.h"
 
 #define FEED_XML_OPTIONS                                                                       \
     (XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |         \
@@ -298,6 +300,29 @@ static xmlChar *document_base(const struct feed_input *in)
     return in->base_url ? xmlStrdup((const xmlChar *)in->base_url) : NULL;
 }
 
+/*
+ * sources.md §3 (people.com.cn): a date-only pubDate is often the day of the request, not of
+ * the article, while the link's path carries the day it was published (/n1/2020/0823/...).
+ * An entry whose publication time is a day or coarser (or absent) takes the day of its link's
+ * path when it has one (feed_date_from_url_path()); a pubDate with a time of day is kept.
+ */
+static void date_from_link_path(struct feed *f)
+{
+    for (size_t i = 0; i < f->n_entries; i++) {
+        struct feed_entry *e = &f->entries[i];
+        int64_t day;
+        bool coarse = !e->has_published ||
+                      (e->published_precision && (strcmp(e->published_precision, "day") == 0 ||
+                                                  strcmp(e->published_precision, "month") == 0 ||
+                                                  strcmp(e->published_precision, "year") == 0));
+        if (coarse && e->link && feed_date_from_url_path(e->link, &day) == 0) {
+            e->has_published = true;
+            e->published = day;
+            e->published_precision = "day";
+        }
+    }
+}
+
 int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, size_t errlen)
 {
     xmlChar *doc_url = NULL;
@@ -370,6 +395,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
     b.feed = f;
     b.doc = doc;
     b.base_url = (const char *)doc_url;
+    b.now = in->fetched_at;
     b.text_max = max_bytes;
     f->format = format;
     f->encoding = fb_dup(&b, prep.encoding);
@@ -394,6 +420,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
         set_err(errbuf, errlen, "%s", yq_strerror(err));
         goto done;
     }
+    date_from_link_path(f);
     *out = f;
     f = NULL;
 done:

@@ -106,6 +106,9 @@ struct feed_input {
     const char *content_location;
     size_t max_bytes;         /* bound for decoded/repaired text; 0 = 4 × len + 64 KiB */
     size_t max_field_bytes;   /* bound for one XML element's text; 0 = FEED_MAX_FIELD_BYTES */
+    int64_t fetched_at;       /* when the body was fetched, UTC seconds: the anchor of relative
+                                 dates ("5分钟前", "昨天 10:00"); 0 = unknown, those stay
+                                 unparsed */
 };
 
 /*

@@ -154,7 +154,7 @@ static void parse_item(struct feed_builder *b, xmlNode *item)
             free(url);
         }
     }
-    e->title = fb_plain(b, raw_title ? raw_title : dc_title, true);
+    e->title = fb_title(b, raw_title ? raw_title : dc_title);
     if (!e->summary && dc_desc) {
         e->summary = dc_desc;
         e->summary_html = true;
@@ -210,6 +210,15 @@ static char *plain_of(struct feed_builder *b, const xmlNode *n, bool html)
     return s;
 }
 
+/* fb_title() of the text of n: new or NULL. */
+static char *title_of(struct feed_builder *b, const xmlNode *n)
+{
+    char *t = fb_text(b, n);
+    char *s = fb_title(b, t);
+    free(t);
+    return s;
+}
+
 /*
  * The channel's title, link, description, author and update time from its direct children,
  * the core elements first and their Dublin Core stand-ins (dc:title, dc:description,
@@ -236,9 +245,9 @@ static int parse_channel(struct feed_builder *b, xmlNode *root)
             continue;
         }
         if (fb_is(b, c, "title")) {
-            fb_set(&b->feed->title, plain_of(b, c, true));
+            fb_set(&b->feed->title, title_of(b, c));
         } else if (fb_is_ns(c, FEED_NS_DC, "dc", "title")) {
-            fb_set(&dc_title, plain_of(b, c, true));
+            fb_set(&dc_title, title_of(b, c));
         } else if (fb_is(b, c, "link")) {
             link = link ? link : c;
         } else if (fb_is(b, c, "description")) {

@@ -185,8 +185,63 @@ bool feed_text_looks_html(const char *s)
     return false;
 }
 
+/* The first len bytes of s contain a tag ('<' then a letter, '/' or '!'). */
+static bool has_tag(const char *s, size_t len)
+{
+    for (const char *p = s; (p = memchr(p, '<', len - (size_t)(p - s))) != NULL; p++) {
+        if ((size_t)(p - s) + 1 < len &&
+            (isalpha((unsigned char)p[1]) || p[1] == '/' || p[1] == '!')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* s (NUL-terminated) contains a tag of an HTML element libxml2 knows ("<p>", "<br />", "</a>"). */
+static bool has_html_element(const char *s)
+{
+    for (const char *p = s; (p = strchr(p, '<')) != NULL; p++) {
+        const char *q = p + 1 + (p[1] == '/');
+        char name[16];
+        size_t n = 0;
+        while (isalnum((unsigned char)q[n]) && n + 1 < sizeof(name)) {
+            name[n] = (char)tolower((unsigned char)q[n]);
+            n++;
+        }
+        name[n] = '\0';
+        if (n > 0 && (q[n] == '>' || q[n] == ' ' || q[n] == '/') &&
+            htmlTagLookup((const xmlChar *)name) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int html_to_text(const char *html, size_t len, size_t max_bytes, char **out, bool *cut);
+
 int feed_text_from_html_cut(const char *html, size_t len, size_t max_bytes, char **out,
                             bool *cut)
+{
+    int err = html_to_text(html, len, max_bytes, out, cut);
+
+    /* Double-escaped HTML (a CMS escaping its HTML once more: "&amp;lt;p&amp;gt;" in the
+       feed): markup that was all entities decodes to HTML tags. When the input had no tag of
+       its own and its text has tags of known HTML elements, that text is the HTML: read once
+       more. Escaped code in real markup ("<p>use &lt;br&gt;</p>") has a tag and is kept. */
+    if (!err && html && !has_tag(html, len) && has_html_element(*out)) {
+        char *again = NULL;
+        bool cut2 = false;
+        err = html_to_text(*out, strlen(*out), max_bytes, &again, &cut2);
+        if (!err) {
+            free(*out);
+            *out = again;
+            *cut = *cut || cut2;
+        }
+    }
+    return err;
+}
+
+static int html_to_text(const char *html, size_t len, size_t max_bytes, char **out, bool *cut)
 {
     htmlDocPtr doc;
     struct yq_buf b;
@@ -252,6 +307,40 @@ int feed_text_from_html(const char *html, size_t len, size_t max_bytes, char **o
         *out = NULL;
         return ERR_TOO_BIG;
     }
+    return err;
+}
+
+int feed_text_title(const char *s, size_t max_bytes, char **out)
+{
+    size_t n = 0, lt = 0;
+    char *esc, *o;
+    bool cut = false;
+    int err;
+
+    for (const char *p = s; *p; p++) {
+        lt += *p == '<';
+    }
+    /* every '<' as "&lt;": the HTML parser then sees text with references and no tag */
+    n = strlen(s);
+    if (lt > (SIZE_MAX - n - 1) / 3) {
+        return ERR_NOMEM;
+    }
+    esc = malloc(n + 3 * lt + 1);
+    if (!esc) {
+        return ERR_NOMEM;
+    }
+    o = esc;
+    for (const char *p = s; *p; p++) {
+        if (*p == '<') {
+            memcpy(o, "&lt;", 4);
+            o += 4;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    err = html_to_text(esc, (size_t)(o - esc), max_bytes, out, &cut);
+    free(esc);
     return err;
 }
 

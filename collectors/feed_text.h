@@ -43,6 +43,17 @@ int feed_text_clean_cut(const char *s, size_t max_bytes, char **out, bool *cut);
  */
 int feed_text_clean(const char *s, char **out);
 
+/*
+ * A title as plain text: HTML character references decoded once ("&amp;ldquo;" escaped twice
+ * by a CMS reads as "“"), markup kept as the literal text it is ("<img src=x>停水通知" stays
+ * so: FC-033), whitespace collapsed. The RSS Best Practices Profile (rssboard.org/rss-profile,
+ * "Character Data") makes every element but an item's description plain text, and sources.md
+ * maps an RSS or bridge title as "decode entities", not "strip HTML"; the web UI escapes it for
+ * display. s: NUL-terminated UTF-8, borrowed. max_bytes bounds the result (cut at a character
+ * boundary). out: new string (free()). Returns 0 or ERR_NOMEM. Thread-safe.
+ */
+int feed_text_title(const char *s, size_t max_bytes, char **out);
+
 /* True when s (NUL-terminated) seems to hold markup or an entity: "<a", "</", "&x", "&#". */
 bool feed_text_looks_html(const char *s);
 

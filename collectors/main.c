@@ -82,8 +82,8 @@ static int print_items(const struct feed *f, const char *kind, int64_t now)
 
 static int print_weibo(const char *body, size_t len, int64_t now)
 {
-    struct weibo_ctx ctx = {.source_id = "parse", .fetched_at = now,
-                            .max_text_bytes = 1 << 20};
+    struct weibo_ctx ctx = {
+        .source_id = "parse", .fetched_at = now, .max_text_bytes = YQ_ITEM_MAX_TEXT_BYTES};
     struct weibo_page page;
     char err_msg[256] = "";
     int err = weibo_parse_page(body, len, &ctx, &page, err_msg, sizeof(err_msg));
@@ -164,6 +164,7 @@ static int cmd_parse(int n, char **args)
     in.body = body;
     in.len = len;
     in.base_url = base_url;
+    in.fetched_at = fetched_at;
     in.content_type = content_type;
     in.content_location = content_location;
     err = feed_parse(&in, &f, err_msg, sizeof(err_msg));

@@ -105,6 +105,7 @@ static void feed_parse_job(struct parse_job *j, const struct collector_cfg *cc)
         /* set by feed_done before the job was submitted, untouched until feed_reset */
         .content_location = j->r->content_location,
         .max_bytes = (size_t)cc->max_body_bytes * 4,
+        .fetched_at = yq_time_now(), /* relative dates: the body arrived moments ago */
     };
     struct feed *f = NULL;
 
@@ -230,6 +231,7 @@ static enum source_state feed_check(const struct collector_config *cfg,
         .content_type = resp->content_type,
         .base_url = resp->effective_url ? resp->effective_url : src->url,
         .max_bytes = (size_t)cfg->collector.max_body_bytes * 4,
+        .fetched_at = yq_time_now(),
     };
     struct feed *f = NULL;
     int err;

@@ -8,11 +8,12 @@
 #include <strings.h>
 #include <utf8proc.h>
 
+#include "feed_date.h"
 #include "feed_text.h"
 #include "yq_array.h"
+#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
-#include "yq_banned.h"
 
 #define WEIBO_TITLE_MAX_CP 60
 #define WEIBO_MAX_POSTS 1000
@@ -187,66 +188,6 @@ static bool count_of(const json_t *obj, const char *key, int64_t *out, bool *cap
     return false;
 }
 
-/* Days since the epoch → civil date (H. Hinnant's algorithm). */
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
-/* Shanghai wall clock y-m-d h:mi → UTC seconds. */
-static int64_t shanghai(int64_t y, unsigned m, unsigned d, int h, int mi)
-{
-    return yq_time_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 - YQ_SHANGHAI_OFFSET_S;
-}
-
-static bool read_int(const char **p, int max_digits, int *out)
-{
-    int v = 0, n = 0;
-    while (n < max_digits && isdigit((unsigned char)**p)) {
-        v = v * 10 + (**p - '0');
-        (*p)++;
-        n++;
-    }
-    *out = v;
-    return n > 0;
-}
-
-static bool skip_lit(const char **p, const char *lit)
-{
-    size_t n = strlen(lit);
-    if (strncmp(*p, lit, n) == 0) {
-        *p += n;
-        return true;
-    }
-    return false;
-}
-
-/* Optional " HH:MM" at *p; false when malformed. has_time tells whether it was there. */
-static bool opt_time(const char **p, int *h, int *mi, bool *has_time)
-{
-    *has_time = false;
-    *h = 0;
-    *mi = 0;
-    while (**p == ' ') {
-        (*p)++;
-    }
-    if (!**p) {
-        return true;
-    }
-    if (!read_int(p, 2, h) || !skip_lit(p, ":") || !read_int(p, 2, mi) || *h > 23 || *mi > 59) {
-        return false;
-    }
-    if (**p == ':') { /* seconds: ignored beyond minute precision */
-        int sec;
-        (*p)++;
-        if (!read_int(p, 2, &sec)) {
-            return false;
-        }
-    }
-    *has_time = true;
-    return **p == '\0';
-}
-
 static int parse_full(const char *s, int64_t *out)
 {
     static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -280,11 +221,7 @@ static int parse_full(const char *s, int64_t *out)
 int weibo_parse_created_at(const char *s, int64_t fetched_at, int64_t *out,
                            const char **precision)
 {
-    int64_t local_day = floor_div(fetched_at + YQ_SHANGHAI_OFFSET_S, 86400), y;
-    unsigned cm, cd;
     const char *p = s;
-    int n, h, mi, a, b, c;
-    bool has_time;
 
     if (!s) {
         return ERR_PARSE;
@@ -292,93 +229,11 @@ int weibo_parse_created_at(const char *s, int64_t fetched_at, int64_t *out,
     while (isspace((unsigned char)*p)) {
         p++;
     }
-    yq_time_civil_from_days(local_day, &y, &cm, &cd);
     if (isalpha((unsigned char)*p)) {
         *precision = "second";
         return parse_full(p, out);
     }
-    if (strcmp(p, "刚刚") == 0) {
-        *out = fetched_at;
-        *precision = "minute";
-        return 0;
-    }
-    if (read_int(&p, 4, &n)) {
-        const char *q = p;
-        if (skip_lit(&q, "分钟前") && *q == '\0') {
-            *out = fetched_at - (int64_t)n * 60;
-            *precision = "minute";
-            return 0;
-        }
-        q = p;
-        if (skip_lit(&q, "秒前") && *q == '\0') {
-            *out = fetched_at - n;
-            *precision = "second";
-            return 0;
-        }
-        q = p;
-        if (skip_lit(&q, "小时前") && *q == '\0') {
-            *out = fetched_at - (int64_t)n * 3600;
-            *precision = "minute";
-            return 0;
-        }
-        /* YYYY-MM-DD [HH:MM], MM-DD [HH:MM], MM月DD日 [HH:MM], YYYY年MM月DD日 [HH:MM] */
-        a = n;
-        if (skip_lit(&p, "-") || skip_lit(&p, "/")) {
-            if (!read_int(&p, 2, &b)) {
-                return ERR_PARSE;
-            }
-            if (skip_lit(&p, "-") || skip_lit(&p, "/")) {
-                if (!read_int(&p, 2, &c)) {
-                    return ERR_PARSE;
-                }
-                y = a;
-                a = b;
-                b = c;
-            } else {
-                c = -1; /* MM-DD */
-            }
-        } else if (skip_lit(&p, "年")) {
-            y = a;
-            if (!read_int(&p, 2, &a) || !skip_lit(&p, "月") || !read_int(&p, 2, &b) ||
-                !skip_lit(&p, "日")) {
-                return ERR_PARSE;
-            }
-            c = 0;
-        } else if (skip_lit(&p, "月")) {
-            if (!read_int(&p, 2, &b) || !skip_lit(&p, "日")) {
-                return ERR_PARSE;
-            }
-            c = -1;
-        } else {
-            return ERR_PARSE;
-        }
-        if (a < 1 || a > 12 || b < 1 || b > 31 || !opt_time(&p, &h, &mi, &has_time)) {
-            return ERR_PARSE;
-        }
-        *out = shanghai(y, (unsigned)a, (unsigned)b, h, mi);
-        if (c < 0 && *out > fetched_at + 86400) {
-            *out = shanghai(y - 1, (unsigned)a, (unsigned)b, h, mi); /* "12-31" read in January */
-        }
-        *precision = has_time ? "minute" : "day";
-        return 0;
-    }
-    {
-        int back = -1;
-        if (skip_lit(&p, "今天")) {
-            back = 0;
-        } else if (skip_lit(&p, "昨天")) {
-            back = 1;
-        } else if (skip_lit(&p, "前天")) {
-            back = 2;
-        }
-        if (back < 0 || !opt_time(&p, &h, &mi, &has_time)) {
-            return ERR_PARSE;
-        }
-        yq_time_civil_from_days(local_day - back, &y, &cm, &cd);
-        *out = shanghai(y, cm, cd, h, mi);
-        *precision = has_time ? "minute" : "day";
-        return 0;
-    }
+    return feed_date_parse_relative(p, fetched_at, out, precision);
 }
 
 int weibo_bid_to_mid(const char *bid, char *out, size_t outlen)

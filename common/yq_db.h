@@ -117,6 +117,41 @@ struct yq_db_schema {
  */
 #define YQ_DB_BUSY_TIMEOUT_KEY(doc) CFG_MS_KEY(busy_timeout_ms, "5000", 0, 600000, doc)
 
+/*
+ * The SQL function yq_json_array(text, column): a stored JSON array column made safe to read
+ * in SQL (json_each, json_array_elements_text), with yq_json_column_array()'s rule: the text
+ * itself when it is a JSON array; '[]' for NULL and '' and, with one warning "stored json
+ * column corrupt column=<column>" (never the value), for a corrupt text (not JSON, or JSON that
+ * is not an array). So a filter over such a column skips a corrupt row instead of failing the
+ * statement (PostgreSQL's CAST(x AS json) throws) or reading an object's or a scalar's values
+ * as elements (SQLite's json_each). column: a literal naming the column in the warning.
+ *   SQLite: every connection has it (yq_db_sqlite.c; yq_json_column_array() itself, the
+ *   warning through the log).
+ *   PostgreSQL: a schema's migration creates it with YQ_DB_JSON_ARRAY_PG_DDL (the ticket
+ *   store's migration 15); the warning is a server WARNING, which this layer logs. A text of
+ *   quoted strings without escapes (what our writers store) is taken by one regular
+ *   expression; anything else is tried with the cast in a block that catches its errors.
+ * A JSON text both parsers take is an array on both; they differ only on texts no writer of
+ * ours stores (jansson refuses an object element with a key twice and numbers past a double,
+ * which PostgreSQL's json accepts).
+ */
+#define YQ_DB_JSON_ARRAY_PG_DDL                                                                    \
+    "CREATE OR REPLACE FUNCTION yq_json_array(t text, col text) RETURNS text "                     \
+    "LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$ BEGIN"                                         \
+    "  IF t IS NULL OR t = '' THEN RETURN '[]'; END IF;"                                           \
+    "  IF t ~ '^\\[\\s*(\"[^\"\\\\[:cntrl:]]*\"\\s*(,\\s*\"[^\"\\\\[:cntrl:]]*\"\\s*)*)?\\]$' "    \
+    "  THEN RETURN t; END IF;"                                                                     \
+    "  BEGIN"                                                                                      \
+    "    IF json_typeof(CAST(t AS json)) = 'array' THEN"                                           \
+    "      PERFORM count(*) FROM json_array_elements_text(CAST(t AS json));"                       \
+    "      RETURN t;"                                                                              \
+    "    END IF;"                                                                                  \
+    "  EXCEPTION WHEN data_exception THEN NULL;"                                                   \
+    "  END;"                                                                                       \
+    "  RAISE WARNING 'stored json column corrupt column=%', col;"                                  \
+    "  RETURN '[]';"                                                                               \
+    "END $$;"
+
 /* Which backend location names: YQ_DB_PG for "postgresql://" / "postgres://", else SQLite. */
 enum yq_db_backend yq_db_backend_of(const char *location);
 

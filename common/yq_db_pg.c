@@ -494,6 +494,19 @@ static int ensure_conn(struct yq_db *db)
     return session_setup(db);
 }
 
+/*
+ * libpq's notice receiver: what the server sends besides errors (client_min_messages = warning:
+ * its WARNINGs, such as yq_json_array()'s on a corrupt column, yq_db.h) goes to the log as one
+ * warning with the server's primary message, instead of libpq's bare line on stderr.
+ */
+static void p_notice(void *arg, const PGresult *res)
+{
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+    (void)arg;
+    LOG_WARN("%s (postgresql server)", msg ? msg : "notice without a message");
+}
+
 static int p_open(struct yq_db *db, const char *location, unsigned flags, int64_t busy_timeout_ms,
                   char *errbuf, size_t errlen)
 {
@@ -551,6 +564,7 @@ static int p_open(struct yq_db *db, const char *location, unsigned flags, int64_
         db->impl = NULL;
         return ERR_IO;
     }
+    PQsetNoticeReceiver(c->conn, p_notice, NULL); /* kept across PQreset() */
     rc = session_setup(db);
     if (rc != YQ_DB_OK) {
         snprintf(errbuf, errlen, "database '%s': session settings: %s", db->location, c->errmsg);

@@ -15,6 +15,7 @@
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_hash.h"
+#include "yq_json.h"
 #include "yq_log.h"
 #include "yq_time.h"
 
@@ -114,6 +115,28 @@ static int s_rc(struct yq_db *db, int rc)
     return db->file_moved && rc == SQLITE_CONSTRAINT_COMMITHOOK ? SQLITE_READONLY_DBMOVED : rc;
 }
 
+/*
+ * yq_json_array(text, column) (yq_db.h): text when yq_json_column_array() reads it as a
+ * non-empty array, else '[]' (that reader logs the one warning for a corrupt text).
+ */
+static void s_json_array(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *text = (const char *)sqlite3_value_text(argv[0]);
+    const char *column = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
+    json_t *arr = yq_json_column_array(text, column ? column : "");
+
+    if (!arr) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (json_array_size(arr) > 0) {
+        sqlite3_result_text(ctx, text, -1, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_result_text(ctx, "[]", 2, SQLITE_STATIC);
+    }
+    json_decref(arr);
+}
+
 static int s_open(struct yq_db *db, const char *path, unsigned flags, int64_t busy_timeout_ms,
                   char *errbuf, size_t errlen)
 {
@@ -151,6 +174,12 @@ static int s_open(struct yq_db *db, const char *path, unsigned flags, int64_t bu
     rc = sqlite3_busy_timeout(h, (int)busy_timeout_ms);
     if (rc != SQLITE_OK) {
         err = s_fail(h, rc, "busy_timeout", errbuf, errlen);
+        goto fail;
+    }
+    rc = sqlite3_create_function_v2(h, "yq_json_array", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                    s_json_array, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        err = s_fail(h, rc, "yq_json_array", errbuf, errlen);
         goto fail;
     }
     /* the first statement reads the header: a file that is not a database fails here */

@@ -23,7 +23,11 @@
 #define YQ_ITEM_MAX_CHANNEL_BYTES 512
 #define YQ_ITEM_MAX_URL_BYTES 4096
 #define YQ_ITEM_MAX_TITLE_BYTES 4096
-#define YQ_ITEM_MAX_TEXT_BYTES (512 * 1024)
+/*
+ * The item text's cap, 512 KiB: the one source of collector.max_text_bytes' default and maximum
+ * (collector_cfg.c quotes it with CFG_QUOTE, hence a plain number).
+ */
+#define YQ_ITEM_MAX_TEXT_BYTES 524288
 #define YQ_ITEM_MAX_AUTHOR_BYTES 512
 #define YQ_ITEM_MAX_REGION_BYTES 256
 #define YQ_ITEM_MAX_REPLY_TO_BYTES 4096

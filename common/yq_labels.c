@@ -33,9 +33,13 @@ static const struct yq_label rule_scopes[] = {
     {"text", "正文"},
 };
 
+/* of tickets and 研判 events alike (issue #11: one list; the labels are yq_labels.h's) */
 static const struct yq_label dismiss_reasons[] = {
-    {"irrelevant", "与本地无关"}, {"duplicate", "重复"},   {"false_alarm", "误报"},
-    {"out_of_scope", "超出职责范围"}, {"other", "其他"},
+    {"irrelevant", YQ_LABEL_DISMISS_IRRELEVANT},
+    {"duplicate", YQ_LABEL_DISMISS_DUPLICATE},
+    {"false_alarm", YQ_LABEL_DISMISS_FALSE_ALARM},
+    {"out_of_scope", YQ_LABEL_DISMISS_OUT_OF_SCOPE},
+    {"other", YQ_LABEL_DISMISS_OTHER},
 };
 
 static const struct yq_label log_actions[] = {
@@ -196,6 +200,18 @@ static const struct {
     [YQ_LABEL_INTAKE_FAULT] = {"intake_faults", intake_faults, N(intake_faults)},
 };
 
+/*
+ * Labels a kind used before, read as input by yq_label_code() and never shown: the 研判 desk
+ * named two dismiss reasons apart from tickets until 2026-12.
+ */
+static const struct {
+    enum yq_label_kind kind;
+    const char *label, *code;
+} former_labels[] = {
+    {YQ_LABEL_DISMISS_REASON, "与我无关", "irrelevant"},
+    {YQ_LABEL_DISMISS_REASON, "不属管辖", "out_of_scope"},
+};
+
 const char *yq_label(enum yq_label_kind kind, const char *code)
 {
     if ((unsigned)kind >= YQ_LABEL_KIND_COUNT || !code) {
@@ -235,6 +251,11 @@ const char *yq_label_code(enum yq_label_kind kind, const char *text)
     for (size_t i = 0; i < tables[kind].n; i++) {
         if (strcmp(tables[kind].v[i].label, text) == 0) {
             return tables[kind].v[i].code;
+        }
+    }
+    for (size_t i = 0; i < N(former_labels); i++) {
+        if (former_labels[i].kind == kind && strcmp(former_labels[i].label, text) == 0) {
+            return yq_label_code(kind, former_labels[i].code);
         }
     }
     return NULL;

@@ -59,6 +59,25 @@ enum yq_label_kind {
 };
 #define YQ_LABEL_KIND_COUNT 20
 
+/*
+ * The dismiss reasons' labels, of tickets and 研判 events alike (YQ_LABEL_DISMISS_REASON is
+ * made of these), as literals for the fixed texts that name them: the reports' definitions and
+ * headings, usage and error lines. The lists give the five in the table's order:
+ * YQ_LABEL_DISMISS_REASONS_BAR "与本地无关|重复|…|其他", _LIST "与本地无关、重复、…、其他",
+ * _OR "与本地无关、重复、误报、超出职责范围或其他".
+ */
+#define YQ_LABEL_DISMISS_IRRELEVANT "与本地无关"
+#define YQ_LABEL_DISMISS_DUPLICATE "重复"
+#define YQ_LABEL_DISMISS_FALSE_ALARM "误报"
+#define YQ_LABEL_DISMISS_OUT_OF_SCOPE "超出职责范围"
+#define YQ_LABEL_DISMISS_OTHER "其他"
+#define YQ_LABEL_DISMISS_REASONS_(sep, last)                                                       \
+    YQ_LABEL_DISMISS_IRRELEVANT sep YQ_LABEL_DISMISS_DUPLICATE sep YQ_LABEL_DISMISS_FALSE_ALARM    \
+        sep YQ_LABEL_DISMISS_OUT_OF_SCOPE last YQ_LABEL_DISMISS_OTHER
+#define YQ_LABEL_DISMISS_REASONS_BAR YQ_LABEL_DISMISS_REASONS_("|", "|")
+#define YQ_LABEL_DISMISS_REASONS_LIST YQ_LABEL_DISMISS_REASONS_("、", "、")
+#define YQ_LABEL_DISMISS_REASONS_OR YQ_LABEL_DISMISS_REASONS_("、", "或")
+
 /* One code and its label; both static NUL-terminated UTF-8. */
 struct yq_label {
     const char *code;
@@ -81,7 +100,9 @@ bool yq_label_known_code(enum yq_label_kind kind, const char *code);
 /*
  * The reverse lookup: the code of text (NUL-terminated, borrowed; may be NULL) in kind's table,
  * where text is a code or a label (误报 as well as false_alarm), so every input (CLI, API)
- * takes either. Returns the table's static code, or NULL when text is neither (or NULL).
+ * takes either. A label the kind used before is still read (never shown): the 研判 desk's
+ * dismiss reasons 与我无关 (irrelevant) and 不属管辖 (out_of_scope), so scripts written for
+ * them keep working. Returns the table's static code, or NULL when text is neither (or NULL).
  * A label shared by several codes (网站 for rss, atom, json) gives the first.
  */
 const char *yq_label_code(enum yq_label_kind kind, const char *text);

@@ -1,6 +1,7 @@
 #include "yq_text.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <utf8proc.h>
@@ -193,4 +194,87 @@ char *yq_text_printable(const char *s, char *buf, size_t len)
         (void)copy_chars(s, true, buf, len, NULL, &whole);
     }
     return buf;
+}
+
+/* Unicode's White_Space property: the separators (Zs, Zl, Zp), TAB..CR and NEL (U+0085). */
+static bool is_white_space(utf8proc_int32_t cp)
+{
+    utf8proc_category_t c;
+
+    if ((cp >= 0x09 && cp <= 0x0D) || cp == 0x85) {
+        return true;
+    }
+    c = utf8proc_category(cp);
+    return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP;
+}
+
+/* A copy of s (len bytes, NUL-terminated) with each invalid byte as U+FFFD: new, or NULL. */
+static char *valid_copy(const char *s, size_t len)
+{
+    char *c = malloc(3 * len + 1); /* one byte grows at most to U+FFFD's three */
+    size_t o = 0;
+    utf8proc_ssize_t adv;
+
+    if (!c) {
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i += (size_t)adv) {
+        utf8proc_int32_t cp;
+
+        adv = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+        if (adv > 0) {
+            memcpy(c + o, s + i, (size_t)adv);
+            o += (size_t)adv;
+        } else {
+            adv = 1;
+            memcpy(c + o, REPLACEMENT, sizeof(REPLACEMENT) - 1);
+            o += sizeof(REPLACEMENT) - 1;
+        }
+    }
+    c[o] = '\0';
+    return c;
+}
+
+int yq_text_fold(const char *s, char **out)
+{
+    size_t len = strlen(s), o = 0;
+    char *valid = NULL;
+    utf8proc_uint8_t *nfkc = NULL;
+    utf8proc_ssize_t n;
+    bool space = false;
+
+    *out = NULL;
+    valid = valid_copy(s, len);
+    if (!valid) {
+        return ERR_NOMEM;
+    }
+    n = utf8proc_map((const utf8proc_uint8_t *)valid, 0, &nfkc,
+                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                         UTF8PROC_IGNORE);
+    free(valid);
+    if (n < 0) {
+        return ERR_NOMEM; /* the input is valid UTF-8: only memory can fail */
+    }
+    /* in place: a character is only dropped, or a run of white space shortened to one byte */
+    for (utf8proc_ssize_t i = 0, adv; i < n; i += adv) {
+        utf8proc_int32_t cp;
+
+        adv = utf8proc_iterate(nfkc + i, n - i, &cp); /* valid: utf8proc wrote it */
+        if (adv <= 0) {
+            break;
+        }
+        if (is_white_space(cp)) {
+            space = o > 0;
+        } else if (utf8proc_category(cp) != UTF8PROC_CATEGORY_CF) {
+            if (space) {
+                nfkc[o++] = ' ';
+                space = false;
+            }
+            memmove(nfkc + o, nfkc + i, (size_t)adv);
+            o += (size_t)adv;
+        }
+    }
+    nfkc[o] = '\0';
+    *out = (char *)nfkc;
+    return 0;
 }

@@ -2,7 +2,8 @@
  * Display width of UTF-8 text in a terminal, for the tables the CLI prints: a Chinese
  * (East Asian wide) character takes two columns, a combining mark none, ASCII one. Padding
  * by display width keeps columns aligned where printf("%-16s") pads by bytes (a Chinese
- * character is three bytes but two columns wide).
+ * character is three bytes but two columns wide). Also the one list of control characters and
+ * the folding of a text for comparing renderings (yq_text_fold()).
  */
 #ifndef COMMON_YQ_TEXT_H
 #define COMMON_YQ_TEXT_H
@@ -65,5 +66,19 @@ bool yq_text_has_control(const char *s);
  * Thread-safe.
  */
 char *yq_text_printable(const char *s, char *buf, size_t len);
+
+/*
+ * s folded so that texts differing only in how a site rendered them compare equal (the id of a
+ * feed entry without guid and link, collectors/feed_item.c): Unicode NFKC through utf8proc
+ * (U+3000 and U+00A0 become ' ', full-width letters and digits half-width), format characters
+ * (category Cf: U+200B, U+FEFF, U+00AD, ...) and the other default-ignorable code points
+ * dropped, each run of Unicode White_Space (space, tab, CR, LF, U+0085, U+2028, U+2029, what
+ * NFKC leaves of the others) one ASCII space, none at either end. Case and script are kept:
+ * unlike the matcher's normalisation (pipeline/norm.h: case folding, traditional ->
+ * simplified) two texts that differ in a real character stay different. An invalid UTF-8 byte
+ * counts as U+FFFD. s: NUL-terminated, borrowed. out: a new string, "" when s holds only white
+ * space and invisible characters (free()). Returns 0 or ERR_NOMEM. Thread-safe.
+ */
+int yq_text_fold(const char *s, char **out);
 
 #endif

@@ -1,6 +1,7 @@
 #include "yq_time.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -45,6 +46,17 @@ int64_t yq_time_days_from_civil(int64_t y, unsigned m, unsigned d)
     const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (int64_t)doe - 719468;
+}
+
+unsigned yq_time_days_in_month(int64_t y, unsigned m)
+{
+    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    if (m < 1 || m > 12) {
+        return 0;
+    }
+    return mdays[m - 1] + (m == 2 && leap);
 }
 
 /* Howard Hinnant's civil_from_days, the inverse of the above. */
@@ -162,7 +174,8 @@ int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out)
     if (*p != '\0') {
         return ERR_PARSE;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || sec > 60) {
+    if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > yq_time_days_in_month(y, (unsigned)mo) ||
+        h > 24 || mi > 59 || sec > 60) {
         return ERR_PARSE;
     }
     if (sec == 60) {

@@ -56,6 +56,12 @@ int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out);
 int64_t yq_time_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /*
+ * Days in month m (1-12) of proleptic Gregorian year y: 28-31 (February 29 only in leap
+ * years); 0 when m is out of range. Thread-safe.
+ */
+unsigned yq_time_days_in_month(int64_t y, unsigned m);
+
+/*
  * The proleptic Gregorian date of day number days (days since 1970-01-01, may be negative):
  * the inverse of yq_time_days_from_civil(), after Howard Hinnant's civil_from_days
  * ("chrono-Compatible Low-Level Date Algorithms", howardhinnant.github.io/date_algorithms.html),

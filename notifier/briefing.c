@@ -436,10 +436,12 @@ static int gather_groups(struct gather *g, struct briefing *b)
     "SELECT k, sum(n_items), sum(n_events) FROM ("                                                 \
     "SELECT coalesce(grp.value, ?3) k, count(DISTINCT i.item_id) n_items, "                        \
     "0 n_events FROM event_items i JOIN events e ON e.id = i.event_id AND "                        \
-    "e.state <> 'merged' LEFT JOIN " JE("i.rule_groups", "grp") " ON 1 = 1 "                       \
+    "e.state <> 'merged' LEFT JOIN "                                                               \
+    JE(STORE_JSON_COLUMN("i.rule_groups", "rule_groups"), "grp") " ON 1 = 1 "                      \
     "WHERE i.matched_at >= ?1 AND i.matched_at < ?2 GROUP BY 1 "                                   \
     "UNION ALL SELECT coalesce(grp.value, ?3), 0, count(DISTINCT e.id) "                           \
-    "FROM events e LEFT JOIN " JE("e.rule_groups", "grp") " ON 1 = 1 "                             \
+    "FROM events e LEFT JOIN "                                                                     \
+    JE(STORE_JSON_COLUMN("e.rule_groups", "rule_groups"), "grp") " ON 1 = 1 "                      \
     "WHERE e.state <> 'merged' AND ((e.detected_at >= ?1 AND e.detected_at < ?2) "                 \
     "OR EXISTS (SELECT 1 FROM event_items x WHERE x.event_id = e.id AND "                          \
     "x.matched_at >= ?1 AND x.matched_at < ?2)) GROUP BY 1) AS g "                                 \

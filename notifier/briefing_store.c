@@ -177,6 +177,17 @@ static int begin_write(struct ticket_store *store, const char *what, char *errbu
     return err;
 }
 
+/* COMMIT, a failure written to errbuf (the store's message: "<what>: <reason> (rc=N)"). */
+static int commit_write(struct ticket_store *store, const char *what, char *errbuf, size_t errlen)
+{
+    int err = ticket_store_exec(store, "COMMIT", what);
+
+    if (err) {
+        snprintf(errbuf, errlen, "%s", ticket_store_errmsg(store));
+    }
+    return err;
+}
+
 int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env *env, int64_t day,
                           const char *actor, int64_t now, int64_t *id_out, bool *created_out,
                           char *errbuf, size_t errlen)
@@ -243,7 +254,7 @@ int briefing_daily_ensure(struct ticket_store *store, const struct briefing_env 
         }
     }
     if (!err) {
-        err = ticket_store_exec(store, "COMMIT", "briefing commit");
+        err = commit_write(store, "briefing commit", errbuf, errlen);
     }
     if (err) {
         ticket_store_rollback(store);
@@ -320,7 +331,7 @@ int briefing_event_create(struct ticket_store *store, const struct briefing_env 
                             id_out, errbuf, errlen);
     }
     if (!err) {
-        err = ticket_store_exec(store, "COMMIT", "report commit");
+        err = commit_write(store, "report commit", errbuf, errlen);
     }
     if (err) {
         ticket_store_rollback(store);
@@ -357,9 +368,9 @@ void briefing_reports_free(struct briefing_report *v, size_t n)
  * JE: a STORE_JSON_EACH_* macro (store_json.h).
  */
 #define VISIBLE_TO_DEPT(JE)                                                                        \
-    "EXISTS (SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = "          \
-    "r.event_id AND (t.department = ?3 OR EXISTS (SELECT 1 FROM " JE("t.co_departments", "c")    \
-    " WHERE c.value = ?3)))"
+    "EXISTS (SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = "            \
+    "r.event_id AND (t.department = ?3 OR EXISTS (SELECT 1 FROM " JE(                              \
+        STORE_JSON_COLUMN("t.co_departments", "co_departments"), "c") " WHERE c.value = ?3)))"
 
 static int row_read(struct yq_stmt *st, struct briefing_report *r)
 {
@@ -437,9 +448,9 @@ int briefing_event_visible(struct ticket_store *store, int64_t event_id, const c
 
     *out = false;
 #define VISIBLE_SQL(JE)                                                                            \
-    "SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?1 AND "           \
-    "(t.department = ?2 OR EXISTS (SELECT 1 FROM " JE("t.co_departments", "c")                   \
-    " WHERE c.value = ?2))"
+    "SELECT 1 FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?1 AND "             \
+    "(t.department = ?2 OR EXISTS (SELECT 1 FROM " JE(                                             \
+        STORE_JSON_COLUMN("t.co_departments", "co_departments"), "c") " WHERE c.value = ?2))"
     static const char *const sql[2] = {VISIBLE_SQL(STORE_JSON_EACH_SQLITE),
                                        VISIBLE_SQL(STORE_JSON_EACH_PG)};
 #undef VISIBLE_SQL

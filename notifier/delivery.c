@@ -49,6 +49,7 @@ struct delivery {
     int64_t next_escalation_ms;
     int64_t next_spike_ms; /* the next 突增 scan (spike.h; spike.scan_interval_ms) */
     int64_t next_briefing_ms; /* the next look for a due 舆情日报 (briefing.h; briefing.tick_ms) */
+    int calendar_warned_year; /* the last year without a calendar file warned about (0: none) */
     delivery_clock_fn clock;
     void *clock_ctx;
     /*
@@ -417,6 +418,17 @@ int delivery_run_once(struct delivery *d, struct delivery_stats *stats)
                 NOTIFIER_METRICS_BUMP(d->metrics, escalations);
             }
             d->next_escalation_ms = now_ms + d->cfg->escalation_interval_ms;
+        }
+        if (d->policy) {
+            /* a working-day clock started now that counts days of a year without a calendar
+               file (December: next year's) is warned about once per such year */
+            int year = ticket_clock_uncovered_year(d->policy->clock, d->policy->cal, now_ms / 1000);
+            if (year && year != d->calendar_warned_year) {
+                LOG_WARN("no holiday calendar for year=%d: working days skip weekends only "
+                         "(add %d.yaml to clocks.calendar_dir)",
+                         year, year);
+                d->calendar_warned_year = year;
+            }
         }
         /* issue #13: events past their 研判 deadline remind the duty officer once */
         if (!err && (err = event_flow_remind_judge(d->store, now_ms / 1000, NULL)) != 0) {

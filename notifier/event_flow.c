@@ -1016,7 +1016,7 @@ int event_flow_remind_judge(struct ticket_store *store, int64_t now, int *n_out)
     }
     /* only an event that awaits 研判 (an auto_assigned one's ticket already runs) */
     snprintf(sql, sizeof(sql),
-             "SELECT id, judge_deadline FROM events WHERE %s AND judge_deadline <= ? AND "
+             "SELECT id, judge_deadline FROM events WHERE %s AND judge_deadline < ? AND "
              "judge_reminded_at IS NULL ORDER BY judge_deadline, id LIMIT ?",
              judge_states_sql(states, sizeof(states)));
     err = ticket_store_prepare(store, sql, &st, "judge overdue");

@@ -156,7 +156,7 @@ static json_t *read_event(struct yq_stmt *st, int64_t now)
         json_object_set_new(o, "awaits_judgement", json_boolean(event_state_awaits_judgement(es)));
     rc |= json_object_set_new(
         o, "judge_overdue",
-        json_boolean(event_state_awaits_judgement(es) && now >= yq_stmt_column_int64(st, 21)));
+        json_boolean(event_state_awaits_judgement(es) && now > yq_stmt_column_int64(st, 21)));
     rc |= json_object_set_new(o, "resurfaced_at", col_time(st, 22));
     rc |= json_object_set_new(o, "resurface_reason", col_str(st, 23));
     rc |= json_object_set_new(
@@ -206,8 +206,12 @@ static json_t *read_event(struct yq_stmt *st, int64_t now)
  */
 static void filter_sql(const struct event_inbox_query *q, bool pg, char *buf, size_t len)
 {
-#define HAS_GROUP(JE) " AND EXISTS (SELECT 1 FROM " JE("e.rule_groups", "j") " WHERE j.value = ?)"
-#define HAS_KIND(JE) " AND EXISTS (SELECT 1 FROM " JE("e.source_kinds", "j") " WHERE j.value = ?)"
+#define HAS_GROUP(JE)                                                                              \
+    " AND EXISTS (SELECT 1 FROM " JE(STORE_JSON_COLUMN("e.rule_groups", "rule_groups"),            \
+                                     "j") " WHERE j.value = ?)"
+#define HAS_KIND(JE)                                                                               \
+    " AND EXISTS (SELECT 1 FROM " JE(STORE_JSON_COLUMN("e.source_kinds", "source_kinds"),          \
+                                     "j") " WHERE j.value = ?)"
     static const char *const has_group[2] = {HAS_GROUP(STORE_JSON_EACH_SQLITE),
                                              HAS_GROUP(STORE_JSON_EACH_PG)};
     static const char *const has_kind[2] = {HAS_KIND(STORE_JSON_EACH_SQLITE),

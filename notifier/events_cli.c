@@ -29,7 +29,7 @@ static const char usage[] =
     "  confirm ID [--opinion TEXT]        确认交办 (an event handed over by policy)\n"
     "  merge ID --into-event N | --into-ticket NUMBER [--note TEXT]            并入\n"
     "  watch ID [--items N] [--heat N] [--quiet 2h] [--note TEXT]              持续关注\n"
-    "  dismiss ID --reason 与我无关|重复|误报|不属管辖|其他 [--note TEXT]        不予处置\n"
+    "  dismiss ID --reason " YQ_LABEL_DISMISS_REASONS_BAR " [--note TEXT]   不予处置\n"
     "          (or irrelevant|duplicate|false_alarm|out_of_scope|other; 其他 needs --note)\n"
     "  --config FILE  notifier config (default config/notifier.yaml): store, clocks, routes,\n"
     "                 desk policy; assign tells the departments through its channels, and an\n"
@@ -486,21 +486,13 @@ static int act_watch(const struct act *a)
 
 static int act_dismiss(const struct act *a)
 {
-    /* docs/desk.md labels as well as the ticket table's (yq_labels) and the codes */
-    static const struct {
-        const char *label, *code;
-    } extra[] = {{"与我无关", "irrelevant"}, {"不属管辖", "out_of_scope"}};
-    const char *code = a->o->reason ? yq_label_code(YQ_LABEL_DISMISS_REASON, a->o->reason) : NULL;
+    /* the one list of tickets and events (yq_labels): a label or a code */
+    const char *code = yq_label_code(YQ_LABEL_DISMISS_REASON, a->o->reason);
     int err;
 
-    for (size_t i = 0; !code && a->o->reason && i < sizeof(extra) / sizeof(extra[0]); i++) {
-        if (strcmp(a->o->reason, extra[i].label) == 0) {
-            code = extra[i].code;
-        }
-    }
     if (!code) {
-        fprintf(stderr, "yuqingctl events: --reason 须为 与我无关、重复、误报、不属管辖、其他 "
-                        "(irrelevant, duplicate, false_alarm, out_of_scope, other)\n");
+        fprintf(stderr, "yuqingctl events: --reason 须为 " YQ_LABEL_DISMISS_REASONS_LIST
+                        " (irrelevant, duplicate, false_alarm, out_of_scope, other)\n");
         return 2;
     }
     err = event_dismiss(a->store, a->id, &a->who, code, a->o->note, a->version, yq_time_now());

@@ -80,8 +80,12 @@ const struct cfg_key notifier_cfg_keys[] = {
  */
 #define KAFKA_PROBE_UP_MS 5000
 #define KAFKA_PROBE_DOWN_MS 2000
-/* How often the loop probes a store it could not write, while it holds no batch (store_probe()). */
-#define STORE_PROBE_DOWN_MS 5000
+/*
+ * How often the loop probes the store (store_probe()) while no batch comes: a batch's commit
+ * tells whether the store takes writes; an idle notifier learns it from the probe's own write
+ * (a store it could not write coming back, a disk filling up while no alert comes).
+ */
+#define STORE_PROBE_IDLE_MS 5000
 #define KAFKA_PROBE_TIMEOUT_MS 1000
 
 struct notifier {
@@ -550,10 +554,11 @@ static void feed_live(void *ctx, bool live)
 }
 
 /*
- * Probe whether the store takes writes (ticket_store_write_probe()) and set the intake's
- * store_up from the answer (busy: left as it is), logging each change once (the outside
- * review: a store the notifier cannot write was reported down only after its first failed
- * batch). Called at start-up and, while the store is down and no batch is held, from the loop.
+ * Probe whether the store takes writes (ticket_store_write_probe(): one small commit) and set
+ * the intake's store_up from the answer (busy: left as it is), logging each change once (the
+ * outside review: a store the notifier cannot write, or a full disk, was reported down only
+ * after its first failed batch). Called at start-up and from the loop every
+ * STORE_PROBE_IDLE_MS without a batch (never while a batch is held: its retries tell).
  */
 static void store_probe(struct notifier *n)
 {
@@ -613,13 +618,12 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
     LOG_INFO("sentiment lexicon terms=%zu", yq_sentiment_n_terms(n->sentiment));
     ticket_store_set_policy(n->store, &n->policy);
     {
-        struct tm tm;
-        time_t now = (time_t)(yq_time_now() + YQ_SHANGHAI_OFFSET_S);
-        gmtime_r(&now, &tm);
-        if (!workcal_covers_year(cfg->cal, tm.tm_year + 1900)) {
+        /* this year, or the next one a working-day clock started today runs into */
+        int year = ticket_clock_uncovered_year(&cfg->clocks, cfg->cal, yq_time_now());
+        if (year) {
             LOG_WARN("no holiday calendar for year=%d: working days skip weekends only "
                      "(add %d.yaml to clocks.calendar_dir)",
-                     tm.tm_year + 1900, tm.tm_year + 1900);
+                     year, year);
         }
     }
     {
@@ -918,7 +922,7 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
     size_t max = (size_t)n->cfg->consumer.batch_max;
     rd_kafka_message_t **msgs, **alerts;
     struct notifier_payload *p;
-    int64_t next_probe_ms = 0, next_store_probe_ms = yq_time_mono_ms() + STORE_PROBE_DOWN_MS;
+    int64_t next_probe_ms = 0, next_store_probe_ms = yq_time_mono_ms() + STORE_PROBE_IDLE_MS;
     rd_kafka_message_t *event = NULL; /* the error or partition end that ended a batch */
     const struct yq_kafka_take take = {.on_error = keep_event, .ctx = &event};
 
@@ -937,11 +941,10 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
         size_t n_msgs;
 
         kafka_probe(n, &next_probe_ms);
-        if (!atomic_load_explicit(&n->metrics.store_up.up, memory_order_relaxed) &&
-            yq_time_mono_ms() >= next_store_probe_ms) {
-            /* down since start-up, and no batch came to tell otherwise */
+        if (yq_time_mono_ms() >= next_store_probe_ms) {
+            /* no batch for a while to tell whether the store takes writes */
             store_probe(n);
-            next_store_probe_ms = yq_time_mono_ms() + STORE_PROBE_DOWN_MS;
+            next_store_probe_ms = yq_time_mono_ms() + STORE_PROBE_IDLE_MS;
         }
         /*
          * issue #16: up to batch_max messages: the first within poll_timeout_ms, the others
@@ -960,6 +963,7 @@ int notifier_run(struct notifier *n, volatile sig_atomic_t *stop)
         }
         if (n_msgs > 0) {
             store_batch(n, msgs, n_msgs, alerts, p, stop);
+            next_store_probe_ms = yq_time_mono_ms() + STORE_PROBE_IDLE_MS; /* it wrote */
         }
         for (size_t i = 0; i < n_msgs; i++) {
             rd_kafka_message_destroy(msgs[i]);

@@ -44,9 +44,9 @@ struct notifier_metrics {
      * Dependency state for /healthz, yuqing_notifier_dependency_up (issue #10) and the web
      * UI's intake banner (notifier_health_deps()), 1 up, 0 down, -1 unknown (YQ_DEP_* of
      * yq_health.h), each with since when:
-     * store_up falls to 0 when the intake of a batch fails, or at start-up when the store
-     * takes no write (the write probe, notifier.c), and rises when one commits (or the probe
-     * the loop repeats while idle succeeds);
+     * store_up falls to 0 when the intake of a batch fails, or when the store takes no write
+     * (the write probe, notifier.c: at start-up and every 5 s without a batch; a full disk
+     * refuses it), and rises when one commits (a batch or the probe);
      * worker_store_up likewise for the delivery worker's writes (escalation, outbox). They are
      * apart so that a worker round that succeeds (often writing nothing) does not say "up"
      * while the intake holds a batch it cannot store (notifier_store_up()); kafka_up is -1 until

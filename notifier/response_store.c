@@ -568,19 +568,13 @@ done:
 }
 
 /*
- * Who may answer a ticket: its lead or co-handling department, or an office department (?5, a
- * JSON array). SQLite reads an invalid co_departments as none; PostgreSQL has no json_valid()
- * and fails the statement on one (the store writes that column from jansson's output only).
+ * Who may answer a ticket: its lead or co-handling department (a corrupt co_departments names
+ * none), or an office department (?5, a JSON array). JE: a STORE_JSON_EACH_* macro.
  */
-#define DEPARTMENT_FITS_SQLITE                                                                     \
-    "(p.department IN (SELECT value FROM json_each(?5)) OR "                                       \
-    " (p.department <> '' AND (p.department = t.department OR p.department IN "                    \
-    "  (SELECT value FROM json_each(CASE WHEN json_valid(t.co_departments) "                       \
-    "   THEN t.co_departments ELSE '[]' END)))))"
-#define DEPARTMENT_FITS_PG                                                                         \
-    "(p.department IN (SELECT json_array_elements_text(CAST(?5 AS json))) OR "                     \
-    " (p.department <> '' AND (p.department = t.department OR p.department IN "                    \
-    "  (SELECT json_array_elements_text(CAST(t.co_departments AS json))))))"
+#define DEPARTMENT_FITS(JE)                                                                        \
+    "(p.department IN (SELECT o.value FROM " JE("?5", "o") ") OR "                                 \
+    " (p.department <> '' AND (p.department = t.department OR p.department IN (SELECT c.value "    \
+    "  FROM " JE(STORE_JSON_COLUMN("t.co_departments", "co_departments"), "c") "))))"
 /* The post came after the complaint (less the slack). */
 #define AFTER_FIRST_POST                                                                           \
     "coalesce(p.published_at, p.fetched_at) >= coalesce(t.first_post_at, t.detected_at) - ?4"
@@ -600,8 +594,8 @@ int response_store_propose_for_post(struct ticket_store *store, int64_t post_id,
     "SELECT t.id, p.id, t.state FROM official_posts p, tickets t WHERE p.id = ?1 AND t.state IN (" \
     OPEN_STATES ") AND " FITS " AND " AFTER_FIRST_POST " AND " HAS_LINK " AND " NOT_PROPOSED       \
     " ORDER BY t.id LIMIT 500"
-    static const char *const sql[2] = {FOR_POST_SQL(DEPARTMENT_FITS_SQLITE),
-                                       FOR_POST_SQL(DEPARTMENT_FITS_PG)};
+    static const char *const sql[2] = {FOR_POST_SQL(DEPARTMENT_FITS(STORE_JSON_EACH_SQLITE)),
+                                       FOR_POST_SQL(DEPARTMENT_FITS(STORE_JSON_EACH_PG))};
 #undef FOR_POST_SQL
     return run_pairs(store, sql[store_json_pick(store->db)], post_id, now, out);
 }
@@ -616,8 +610,8 @@ int response_store_propose_for_ticket(struct ticket_store *store, int64_t ticket
     "SELECT t.id, p.id, t.state FROM tickets t, official_posts p WHERE t.id = ?1 AND t.state IN (" \
     OPEN_STATES ") AND p.received_at >= ?2 - ?3 AND " FITS " AND " AFTER_FIRST_POST " AND "        \
     HAS_LINK " AND " NOT_PROPOSED " ORDER BY p.id DESC LIMIT 500"
-    static const char *const sql[2] = {FOR_TICKET_SQL(DEPARTMENT_FITS_SQLITE),
-                                       FOR_TICKET_SQL(DEPARTMENT_FITS_PG)};
+    static const char *const sql[2] = {FOR_TICKET_SQL(DEPARTMENT_FITS(STORE_JSON_EACH_SQLITE)),
+                                       FOR_TICKET_SQL(DEPARTMENT_FITS(STORE_JSON_EACH_PG))};
 #undef FOR_TICKET_SQL
     return run_pairs(store, sql[store_json_pick(store->db)], ticket_id, now, out);
 }

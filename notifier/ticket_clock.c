@@ -90,6 +90,19 @@ void ticket_clock_deadlines(const struct ticket_clock_cfg *cfg, const struct wor
     out->close = workcal_add_working_days(cal, detected_at, (int)cfg->close_working_days);
 }
 
+int ticket_clock_uncovered_year(const struct ticket_clock_cfg *cfg, const struct workcal *cal,
+                                int64_t now)
+{
+    int64_t days;
+
+    if (!cfg) {
+        cfg = ticket_clock_defaults();
+    }
+    days = cfg->close_working_days > cfg->response_iv_working_days ? cfg->close_working_days
+                                                                   : cfg->response_iv_working_days;
+    return workcal_first_uncovered_year(cal, now, workcal_add_working_days(cal, now, (int)days));
+}
+
 int64_t ticket_clock_remind_at(int64_t start, int64_t deadline, int64_t percent)
 {
     if (deadline <= start) {
@@ -104,8 +117,8 @@ enum ticket_escalation_stage ticket_clock_stage(int64_t start, int64_t deadline,
     if (deadline <= 0) {
         return TICKET_ESC_NONE;
     }
-    if (now >= deadline) {
-        return TICKET_ESC_SUPERVISE;
+    if (now > deadline) {
+        return TICKET_ESC_SUPERVISE; /* the deadline's own second is still on time */
     }
     if (now >= ticket_clock_remind_at(start, deadline, percent)) {
         return TICKET_ESC_REMIND;

@@ -3,17 +3,15 @@
  *
  * Four clocks run from a ticket's detection (the acknowledgement clock from its assignment):
  *
- *   clock     level  default             source
- *   ack       all    1 h after assignment  design §5 (local duty rules: 签收 within 1 hour)
- *   response  I, II  5 h                 国办发〔2016〕80号
- * 《〈关于全面推进政务公开工作的意见〉实施细则》: 特别重大、重大突发事件
- * "最迟要在5小时内发布权威信息" press     I, II  24 h                the same 80号
- * "在24小时内举行新闻发布会"; 国办发〔2016〕61号
- *                                        《关于在政务公开工作中进一步做好政务舆情回应的通知》:
- *                                        重大突发事件 "最迟应在24小时内举行新闻发布会"
- *   response  III    48 h                国办发〔2016〕61号:
- * "对涉及…的政务舆情…最迟应在48小时内予以回应" response  IV     5 working days      local rules
- * (design §5 default N = 5) close     all    15 working days     local rules (design §5 default)
+ *   ack       all     1 h after assignment  design §5 (local duty rules)
+ *   response  I, II   5 h      国办发〔2016〕80号 (实施细则): 特别重大、重大突发事件
+ *                              "最迟要在5小时内发布权威信息"
+ *   press     I, II   24 h     80号 "在24小时内举行新闻发布会"; 国办发〔2016〕61号
+ *                              "最迟应在24小时内举行新闻发布会"
+ *   response  III     48 h     61号 "对其他政务舆情应在48小时内予以回应"
+ *   response  IV      5 working days   local rules (design §5); longer than the 48 h
+ *                                      61号 sets for every 其他政务舆情 (docs/status.md)
+ *   close     all     15 working days  local rules (design §5)
  *
  * Hour clocks are elapsed time: nights, weekends and holidays count. Working-day clocks end at
  * 24:00 Asia/Shanghai of the N-th working day after the day of detection (workcal.h, 《民法典》
@@ -22,7 +20,11 @@
  * Escalation: at remind_percent of a clock's span (start .. deadline) a reminder (催办) goes
  * to the lead department's liaison; when the deadline passes, 督办 goes to the department
  * head and the duty officer and the clock's overdue flag is set. Each happens once per clock
- * and deadline. Quiet hours (notify.quiet_hours) delay notifications only; clocks never stop.
+ * and deadline, and the flag belongs to that deadline: a 转办 or a reopening (new 签收 and 办结
+ * clocks) clears it; a re-grading gives the response and press flags of the new deadlines (set
+ * only where that deadline's 督办 was already raised, e.g. II -> III -> II); a new deadline
+ * raises it when it passes. Quiet hours (notify.quiet_hours) delay notifications only; clocks
+ * never stop.
  */
 #ifndef NOTIFIER_TICKET_CLOCK_H
 #define NOTIFIER_TICKET_CLOCK_H
@@ -88,6 +90,16 @@ void ticket_clock_deadlines(const struct ticket_clock_cfg *cfg, const struct wor
                             struct ticket_deadline_set *out);
 
 /*
+ * The first year without a holiday calendar file that a working-day clock started at now (the
+ * longer of 回应 IV and 办结) runs through, as workcal_first_uncovered_year(); 0 when the
+ * calendar covers it all. Those days count Monday..Friday only, so the notifier warns (at
+ * start and once per such year while it runs). cfg: borrowed, NULL = defaults; cal: borrowed,
+ * may be NULL. Pure; thread-safe.
+ */
+int ticket_clock_uncovered_year(const struct ticket_clock_cfg *cfg, const struct workcal *cal,
+                                int64_t now);
+
+/*
  * When the 催办 reminder of a clock running from start to deadline is due:
  * start + (deadline - start) * percent / 100, rounded down; start when deadline <= start.
  */
@@ -100,7 +112,8 @@ enum ticket_escalation_stage {
 };
 
 /*
- * The escalation stage a pending clock has reached at now: SUPERVISE once now >= deadline,
+ * The escalation stage a pending clock has reached at now: SUPERVISE once now > deadline (the
+ * deadline's own second is on time, as everywhere: docs/statistics.md, met_at <= deadline),
  * REMIND once now >= ticket_clock_remind_at(), else NONE. deadline 0: NONE.
  */
 enum ticket_escalation_stage ticket_clock_stage(int64_t start, int64_t deadline, int64_t percent,

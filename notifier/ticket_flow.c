@@ -218,8 +218,7 @@ static int validate(const struct ticket_action *act, const char *role, bool chec
         break;
     case TICKET_ACT_DISMISS:
         if (!yq_label_known_code(YQ_LABEL_DISMISS_REASON, act->reason)) {
-            BAD(ERR_INVALID, "reason_invalid: 不予处置原因须为与本地无关、重复、误报、超出职责范围"
-                             "或其他之一");
+            BAD(ERR_INVALID, "reason_invalid: 不予处置原因须为" YQ_LABEL_DISMISS_REASONS_OR "之一");
         }
         if (strcmp(act->reason, "other") == 0 && (!act->note || !act->note[0])) {
             BAD(ERR_INVALID, "note_required: 原因为“其他”时须填写说明");
@@ -306,7 +305,8 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
     [TICKET_ACT_ASSIGN] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_OPEN "', "
                           "department = ?4, "
                           "co_departments = ?5, assigned_at = ?1, ack_deadline = ?6, "
-                          "acknowledged_at = NULL, version = version + 1, updated_at = ?1 "
+                          "acknowledged_at = NULL, ack_overdue = 0, version = version + 1, "
+                          "updated_at = ?1 "
                           "WHERE id = ?2 AND version = ?3",
     [TICKET_ACT_ACK] = "UPDATE tickets SET state = '" TICKET_STATE_NAME_ACKNOWLEDGED "', "
                        "acknowledged_at = ?1, "
@@ -331,9 +331,19 @@ static const char *const update_sql[TICKET_ACT_COUNT] = {
                           "reopen_count = reopen_count + 1, closed_at = NULL, "
                           "dismissed_at = NULL, dismiss_reason = '', assigned_at = ?1, "
                           "ack_deadline = ?4, close_deadline = ?5, acknowledged_at = NULL, "
+                          "ack_overdue = 0, close_overdue = 0, "
                           "version = version + 1, updated_at = ?1 WHERE id = ?2 AND version = ?3",
+    /* an overdue flag is the 督办 of the clock's current deadline (escalate_one()): the new
+       deadlines' own, which a grading back to an earlier level finds again */
     [TICKET_ACT_SET_LEVEL] = "UPDATE tickets SET level = ?4, response_deadline = ?5, "
-                             "press_deadline = ?6, version = version + 1, updated_at = ?1 "
+                             "press_deadline = ?6, "
+                             "response_overdue = CASE WHEN EXISTS (SELECT 1 FROM "
+                             "  ticket_escalations WHERE ticket_id = ?2 AND clock = 'response' "
+                             "  AND stage = 'supervise' AND deadline = ?5) THEN 1 ELSE 0 END, "
+                             "press_overdue = CASE WHEN EXISTS (SELECT 1 FROM "
+                             "  ticket_escalations WHERE ticket_id = ?2 AND clock = 'press' "
+                             "  AND stage = 'supervise' AND deadline = ?6) THEN 1 ELSE 0 END, "
+                             "version = version + 1, updated_at = ?1 "
                              "WHERE id = ?2 AND version = ?3",
 };
 

@@ -596,11 +596,12 @@ static int maybe_reopen(struct ticket_store *store, int64_t ticket_id, const cha
     /* a fresh acknowledgement clock and closure period; the response clocks stay as they were */
     ticket_clock_deadlines(clk, pol->cal, t.level, now, now, &dl);
     err = ticket_store_prepare(store,
-                               "UPDATE tickets SET state = '" TICKET_STATE_NAME_OPEN "', reopened_at = ?1, "
+                               "UPDATE tickets SET state = '" TICKET_STATE_NAME_OPEN
+                               "', reopened_at = ?1, "
                                "reopen_count = reopen_count + 1, closed_at = NULL, "
                                "assigned_at = ?1, ack_deadline = ?2, close_deadline = ?3, "
-                               "acknowledged_at = NULL, version = version + 1, updated_at = ?1 "
-                               "WHERE id = ?4",
+                               "acknowledged_at = NULL, ack_overdue = 0, close_overdue = 0, "
+                               "version = version + 1, updated_at = ?1 WHERE id = ?4",
                                &st, "reopen");
     if (!err) {
         yq_stmt_bind_int64(st, 1, now);

@@ -752,6 +752,26 @@ static const struct yq_db_migration migrations[] = {
      "ALTER TABLE event_items ADD COLUMN fetched_at_ms BIGINT;"
      "ALTER TABLE event_items ADD COLUMN matched_at_ms BIGINT;"
      "ALTER TABLE event_items ADD COLUMN stored_at_ms BIGINT;"},
+
+    /*
+     * 15: the SQL function yq_json_array() (common/yq_db.h), through which every filter reads a
+     * stored JSON array column (co_departments, rule_groups, source_kinds; store_json.h): a
+     * corrupt value reads as [] with one warning, as in C, instead of failing the statement.
+     * SQLite has it on every connection (nothing to store); PostgreSQL keeps it in the schema.
+     */
+    {15, "stored JSON arrays read safely in SQL", NULL, NULL, YQ_DB_JSON_ARRAY_PG_DDL},
+
+    /*
+     * 16: the write probe's own row (ticket_store_write_probe(): one row, id 1, whose counter
+     * each probe raises in a transaction of its own, so that the probe really writes and a
+     * full disk refuses it). Written by nothing else; not copied by yuqingctl store migrate.
+     */
+    {16, "write probe",
+     "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1),"
+     "  writes INTEGER NOT NULL DEFAULT 0);",
+     NULL,
+     "CREATE TABLE store_probe (id BIGINT PRIMARY KEY CHECK (id = 1),"
+     "  writes BIGINT NOT NULL DEFAULT 0);"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -838,9 +858,17 @@ int ticket_store_write_probe(struct ticket_store *store)
 {
     int err = ticket_store_begin(store, "write probe");
 
+    /* a new value each time: SQLite writes no page for a row updated to what it holds */
     if (!err) {
-        err = ticket_store_exec(store, "UPDATE tickets SET version = version WHERE id < 0",
+        err = ticket_store_exec(store,
+                                "INSERT INTO store_probe (id, writes) VALUES (1, 1) ON CONFLICT "
+                                "(id) DO UPDATE SET writes = store_probe.writes + 1",
                                 "write probe");
+    }
+    if (!err) {
+        err = ticket_store_exec(store, "COMMIT", "write probe commit");
+    }
+    if (err) {
         ticket_store_rollback(store);
     }
     return err == ERR_RETRY || err == 0 ? err : ERR_IO;
@@ -1725,14 +1753,15 @@ static const char *kinds_labelled(const char *text, char *buf, size_t len)
 }
 
 /*
- * The queue's statement (ticket_store_list()). JE: a STORE_JSON_EACH_* macro (store_json.h);
- * CO: the co-departments array it reads (SQLite guards against a non-JSON text).
+ * The queue's statement (ticket_store_list()). JE: a STORE_JSON_EACH_* macro (store_json.h).
+ * A ticket co-handled by department ?2 matches it; a corrupt co_departments is none.
  */
-#define TICKET_LIST_SQL(JE, CO)                                                                    \
+#define TICKET_LIST_SQL(JE)                                                                        \
     "SELECT " TICKET_COLUMNS " FROM tickets WHERE "                                                \
     "(CAST(?1 AS TEXT) IS NULL OR (?1 = 'active' AND state NOT IN " TICKET_STATES_SETTLED_SQL      \
     ") OR state = ?1) "                                                                            \
-    "AND (CAST(?2 AS TEXT) IS NULL OR department = ?2 OR EXISTS (SELECT 1 FROM " JE(CO, "cd")     \
+    "AND (CAST(?2 AS TEXT) IS NULL OR department = ?2 OR EXISTS (SELECT 1 FROM "                   \
+    JE(STORE_JSON_COLUMN("co_departments", "co_departments"), "cd")                                \
     "  WHERE cd.value = ?2)) "                                                                     \
     "AND (CAST(?3 AS TEXT) IS NULL OR department = ?3) "                                           \
     "AND (CAST(?4 AS TEXT) IS NULL OR level = ?4) "                                                \
@@ -1750,9 +1779,8 @@ int ticket_store_list(struct ticket_store *store, const struct ticket_filter *fi
                       struct ticket_list *out)
 {
     static const char *const sql[2] = {
-        TICKET_LIST_SQL(STORE_JSON_EACH_SQLITE,
-                        "CASE WHEN json_valid(co_departments) THEN co_departments ELSE '[]' END"),
-        TICKET_LIST_SQL(STORE_JSON_EACH_PG, "co_departments"),
+        TICKET_LIST_SQL(STORE_JSON_EACH_SQLITE),
+        TICKET_LIST_SQL(STORE_JSON_EACH_PG),
     };
     static const struct ticket_filter any = {0};
     const struct ticket_filter *f = filter ? filter : &any;

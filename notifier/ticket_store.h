@@ -69,7 +69,7 @@
 #include "yq_cfg.h"
 
 /* The schema version this binary creates and understands. */
-#define TICKET_STORE_SCHEMA_VERSION 14
+#define TICKET_STORE_SCHEMA_VERSION 16
 
 struct ticket_store_cfg {
     char *path;              /* database location: a file, ":memory:" (tests), "sqlite:FILE" or
@@ -282,13 +282,17 @@ int ticket_store_lock_acquire(const struct ticket_store_cfg *cfg, struct ticket_
 void ticket_store_lock_release(struct ticket_store_lock *lock);
 
 /*
- * Whether store (borrowed, opened read-write) can take a write now, without writing: a write
- * transaction is begun (SQLite BEGIN IMMEDIATE: refused on a file opened read-only, e.g. one
- * without write permission; PostgreSQL: BEGIN and the writers' lock), a statement that would
- * write runs on no rows (a read-only PostgreSQL server, role or transaction refuses it), and
- * it is rolled back. A full disk is not found this way (nothing is written): the first batch
- * that fails says so. Returns 0, ERR_RETRY (another writer held the lock past the busy
- * timeout: cannot tell) or ERR_IO (cannot write), with the reason in ticket_store_errmsg().
+ * Whether store (borrowed, opened read-write) takes a write now, by writing: in a transaction
+ * of its own (SQLite BEGIN IMMEDIATE: refused on a file opened read-only, e.g. one without
+ * write permission; PostgreSQL: BEGIN and the writers' lock) it raises the counter of the one
+ * row of store_probe (migration 16; never tickets nor the schema version) and commits. So a
+ * read-only PostgreSQL server, role or transaction refuses it, and so does a full disk where
+ * the commit needs new space (SQLITE_FULL; PostgreSQL's disk_full): on SQLite the commit
+ * appends a page to the WAL file, which grows until a checkpoint starts it over; a write into
+ * space the WAL file already holds still succeeds on a full disk, and the first batch that
+ * needs more says so. One small commit (one fsync on SQLite). Returns 0, ERR_RETRY (another
+ * writer held the lock past the busy timeout: cannot tell) or ERR_IO (cannot write), with the
+ * reason in ticket_store_errmsg().
  */
 int ticket_store_write_probe(struct ticket_store *store);
 

@@ -31,7 +31,7 @@ static const char usage[] =
     "  respond NUMBER --channel 权威发布|新闻发布会|吹风会|政务微博|政务微信|网站|答复\n"
     "          [--url URL] [--at TIME] [--note TEXT]\n"
     "  close NUMBER --note RESULT      办结, with its 处置结果 (required)\n"
-    "  dismiss NUMBER --reason 与本地无关|重复|误报|超出职责范围|其他 [--note T]\n"
+    "  dismiss NUMBER --reason " YQ_LABEL_DISMISS_REASONS_BAR " [--note T]\n"
     "          (or its code irrelevant|duplicate|false_alarm|out_of_scope|other: the one list\n"
     "          of common/yq_labels.h)\n"
     "  return NUMBER --reason TEXT\n"

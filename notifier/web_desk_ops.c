@@ -281,7 +281,7 @@ static int act_dismiss(struct act_call *a)
     err = event_dismiss(a->store, a->id, a->who, code ? code : reason, note, a->version, a->now);
     if (err == ERR_INVALID) {
         snprintf(a->errbuf, a->errlen,
-                 "reason_invalid: 请选择不予处置原因（与我无关、重复、误报、不属管辖或其他；"
+                 "reason_invalid: 请选择不予处置原因（" YQ_LABEL_DISMISS_REASONS_OR "；"
                  "其他须填写说明）");
     }
     return err;

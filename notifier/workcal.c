@@ -92,6 +92,24 @@ bool workcal_covers_year(const struct workcal *cal, int year)
     return false;
 }
 
+int workcal_first_uncovered_year(const struct workcal *cal, int64_t from, int64_t until)
+{
+    int64_t y_from, y_to;
+    unsigned m, d;
+
+    if (until <= from) {
+        return 0;
+    }
+    yq_time_civil_from_days(workcal_day_of(from), &y_from, &m, &d);
+    yq_time_civil_from_days(workcal_day_of(until - 1), &y_to, &m, &d);
+    for (int64_t y = y_from; y <= y_to; y++) {
+        if (!workcal_covers_year(cal, (int)y)) {
+            return (int)y;
+        }
+    }
+    return 0;
+}
+
 bool workcal_is_working_day(const struct workcal *cal, int64_t day)
 {
     const struct day_entry *e = find_day(cal, day);

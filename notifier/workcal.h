@@ -68,6 +68,14 @@ int64_t workcal_day_of(int64_t t);
  */
 int64_t workcal_add_working_days(const struct workcal *cal, int64_t t, int n);
 
+/*
+ * The first Asia/Shanghai year among the days from the day of `from` to the day before the
+ * instant `until` (an end such as workcal_add_working_days() returns: 24:00 of a day) that has
+ * no calendar file, i.e. where working days are counted Monday..Friday only; 0 when every one
+ * has a file (or until <= from). Times seconds UTC. cal may be NULL (no year has a file).
+ */
+int workcal_first_uncovered_year(const struct workcal *cal, int64_t from, int64_t until);
+
 /* The number of loaded years (for logs and --print-config). */
 size_t workcal_n_years(const struct workcal *cal);
 

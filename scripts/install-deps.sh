@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ca-certificates curl
-  libcurl4-openssl-dev libxml2-dev librdkafka-dev libhiredis-dev libsqlite3-dev libpq-dev
+  libcurl4-openssl-dev libidn2-dev libxml2-dev librdkafka-dev libhiredis-dev libsqlite3-dev libpq-dev
   libjansson-dev libyaml-dev libmicrohttpd-dev libssl-dev libcmocka-dev
   libvectorscan-dev libutf8proc-dev libopencc-dev libopencc-data libsodium-dev
   libfriso-dev friso-dict libuchardet-dev

@@ -534,11 +534,26 @@ static void ack_clocks(const struct stats_ticket *t, const struct stats_clock_se
     }
 }
 
+/* Whether a change at exactly `at` reopened the ticket (closed or dismissed -> active). */
+static bool reopened_at(const struct stats_ticket *t, int64_t at)
+{
+    enum ticket_state prev = TICKET_STATE_OPEN;
+
+    for (size_t i = 0; i < t->n_changes && t->changes[i].at <= at; i++) {
+        if (t->changes[i].at == at && !is_active(prev) && is_active(t->changes[i].state)) {
+            return true;
+        }
+        prev = t->changes[i].state;
+    }
+    return false;
+}
+
 /*
- * The 办结 clocks: one per close_deadline (the ticket's detection, then each reopening), met
- * by the first closure from its start before the next one. 不计 when not met and a reopening
- * superseded it before its deadline or the ticket was dismissed at the deadline: the
- * reopening's own 办结 clock is judged on its own.
+ * The 办结 clocks: one per cycle (the ticket's detection, then each reopening: a set with
+ * another close_deadline, or made by a reopening - two reopenings on one day get the same
+ * 24:00 deadline), met by the first closure from its start before the next one. 不计 when not
+ * met and a reopening superseded it before its deadline or the ticket was dismissed at the
+ * deadline: the reopening's own 办结 clock is judged on its own.
  */
 static void close_clocks(const struct stats_ticket *t, const struct stats_clock_set *v, size_t n,
                          const struct when *w, struct contrib *out)
@@ -550,10 +565,10 @@ static void close_clocks(const struct stats_ticket *t, const struct stats_clock_
         int64_t end, d = v[i].close_deadline, e, settled = d;
         enum clock_status st;
 
-        if (i > 0 && v[i].close_deadline == v[i - 1].close_deadline) {
+        if (i > 0 && v[i].close_deadline == v[i - 1].close_deadline && !reopened_at(t, v[i].at)) {
             continue;
         }
-        while (j < n && v[j].close_deadline == v[i].close_deadline) {
+        while (j < n && v[j].close_deadline == v[i].close_deadline && !reopened_at(t, v[j].at)) {
             j++;
         }
         end = j < n ? v[j].at : 0;

@@ -296,10 +296,10 @@ enum stats_outcome {
 
 /* Why an event was dismissed (events.dismiss_reason). */
 enum stats_reason {
-    STATS_REASON_IRRELEVANT = 0,   /* 与我无关: noise */
+    STATS_REASON_IRRELEVANT = 0,   /* 与本地无关: noise */
     STATS_REASON_DUPLICATE = 1,    /* 重复 */
     STATS_REASON_FALSE_ALARM = 2,  /* 误报: noise */
-    STATS_REASON_OUT_OF_SCOPE = 3, /* 不属管辖 */
+    STATS_REASON_OUT_OF_SCOPE = 3, /* 超出职责范围 */
     STATS_REASON_OTHER = 4,        /* 其他 (an unknown stored reason reads as this) */
 };
 #define STATS_REASON_COUNT 5
@@ -336,7 +336,7 @@ struct stats_judge_tally {
     size_t judged;                            /* first decision in the window */
     size_t by_outcome[STATS_OUTCOME_COUNT];   /* sums to judged */
     size_t by_reason[STATS_REASON_COUNT];     /* sums to by_outcome[DISMISSED] */
-    size_t noise;                             /* 误报 + 与我无关 */
+    size_t noise;                             /* 误报 + 与本地无关 */
 };
 
 /* One rule group's row: its key (owned; STATS_NO_RULE_GROUP for none) and its tally. */

@@ -25,7 +25,8 @@ extern const struct stats_term stats_band_terms[STATS_BAND_COUNT];
 /*
  * 研判 (stats_judge.h): outcomes "assigned", "merged", "watching", "dismissed" (交办, 并入,
  * 持续关注, 不予处置; the events.outcome values) and dismissal reasons "irrelevant",
- * "duplicate", "false_alarm", "out_of_scope", "other" (与我无关, 重复, 误报, 不属管辖, 其他).
+ * "duplicate", "false_alarm", "out_of_scope", "other" with the labels of the one table of
+ * tickets and events (yq_labels.h: 与本地无关, 重复, 误报, 超出职责范围, 其他).
  */
 extern const struct stats_term stats_outcome_terms[STATS_OUTCOME_COUNT];
 extern const struct stats_term stats_reason_terms[STATS_REASON_COUNT];

@@ -143,6 +143,16 @@ const char *stats_fmt_dur(int64_t s, size_t n, char *buf, size_t len)
     return buf;
 }
 
+const char *stats_fmt_minutes(int64_t s, char *buf, size_t len)
+{
+    /* tenths of a minute = 6 s; half up means towards +infinity, also below zero */
+    int64_t t = s >= 0 ? (s + 3) / 6 : -((-s + 2) / 6);
+    int64_t a = t < 0 ? -t : t;
+
+    snprintf(buf, len, "%s%lld.%lld", t < 0 ? "-" : "", (long long)(a / 10), (long long)(a % 10));
+    return buf;
+}
+
 const char *stats_fmt_period(const struct stats_report *r, char *buf, size_t len)
 {
     if (r->period == STATS_PERIOD_MONTH) {

@@ -62,6 +62,11 @@ const char *stats_fmt_pct(size_t num, size_t den, char *buf, size_t len);
 int64_t stats_pct_tenths(size_t num, size_t den);
 /* "3小时05分" / "42分" (seconds floored to minutes) into buf; "—" when n is 0. */
 const char *stats_fmt_dur(int64_t s, size_t n, char *buf, size_t len);
+/*
+ * "39.5": s seconds in minutes with one decimal, rounded half up like every figure of a report
+ * (2355 s = 39.25 min -> "39.3"; -15 s -> "-0.2"), by integer arithmetic (the CSV's minutes).
+ */
+const char *stats_fmt_minutes(int64_t s, char *buf, size_t len);
 /* "2024年3月" / "2024年" */
 const char *stats_fmt_period(const struct stats_report *r, char *buf, size_t len);
 

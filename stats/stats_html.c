@@ -256,9 +256,11 @@ static void judge_section(struct stats_out *b, const struct stats_report *r)
     for (int i = 0; i < STATS_OUTCOME_COUNT; i++) {
         stats_out_addf(b, "<th rowspan=\"2\">%s</th>", stats_outcome_terms[i].label);
     }
-    stats_out_addf(b, "<th colspan=\"%d\">不予处置理由</th><th rowspan=\"2\">误报或与我无关"
-                      "</th><th rowspan=\"2\">噪声率</th><th rowspan=\"2\">精确率</th></tr><tr>",
-                   STATS_REASON_COUNT);
+    stats_out_addf(b,
+                   "<th colspan=\"%d\">不予处置理由</th><th rowspan=\"2\">%s或%s"
+                   "</th><th rowspan=\"2\">噪声率</th><th rowspan=\"2\">精确率</th></tr><tr>",
+                   STATS_REASON_COUNT, stats_reason_terms[STATS_REASON_FALSE_ALARM].label,
+                   stats_reason_terms[STATS_REASON_IRRELEVANT].label);
     for (int i = 0; i < STATS_REASON_COUNT; i++) {
         stats_out_addf(b, "<th>%s</th>", stats_reason_terms[i].label);
     }

@@ -1,7 +1,7 @@
 /*
  * The 研判 figures of the monthly report (issue #13, docs/desk.md, docs/statistics.md "研判"):
  * how fast the duty officer decided the events of the 研判 inbox, what was decided, and per
- * rule group how many of its events were judged noise (误报 or 与我无关), so the office can see
+ * rule group how many of its events were judged noise (误报 or 与本地无关), so the office can see
  * which rules make noise. Computed without SQL from struct stats_event records (stats.h holds
  * them and the figures' types, struct stats_judge; stats_load.h reads the events from the
  * ticket store's events and event_log, schema 9 on).

@@ -393,8 +393,10 @@ static void put_judge_bulletin(struct stats_out *b, const struct stats_report *r
                    t->by_outcome[STATS_OUTCOME_ASSIGNED], t->by_outcome[STATS_OUTCOME_MERGED],
                    t->by_outcome[STATS_OUTCOME_WATCHING], t->by_outcome[STATS_OUTCOME_DISMISSED]);
     if (t->noise > 0) {
-        stats_out_addf(b, "（其中误报%zu件、与我无关%zu件，噪声率",
+        stats_out_addf(b, "（其中%s%zu件、%s%zu件，噪声率",
+                       stats_reason_terms[STATS_REASON_FALSE_ALARM].label,
                        t->by_reason[STATS_REASON_FALSE_ALARM],
+                       stats_reason_terms[STATS_REASON_IRRELEVANT].label,
                        t->by_reason[STATS_REASON_IRRELEVANT]);
         put_pct(b, t->noise, t->judged);
         stats_out_adds(b, "）");
@@ -515,6 +517,20 @@ static void csv_field(struct stats_out *b, const char *s)
     stats_out_csv(b, s);
 }
 
+/* ",n,median,P90,mean" of s in minutes (stats_fmt_minutes()), or ",0,,," without a sample. */
+static void csv_summary(struct stats_out *b, const struct stats_summary *s)
+{
+    char m[3][32];
+
+    if (!s->n) {
+        stats_out_adds(b, ",0,,,");
+        return;
+    }
+    stats_out_addf(b, ",%zu,%s,%s,%s", s->n, stats_fmt_minutes(s->median_s, m[0], sizeof(m[0])),
+                   stats_fmt_minutes(s->p90_s, m[1], sizeof(m[1])),
+                   stats_fmt_minutes(s->mean_s, m[2], sizeof(m[2])));
+}
+
 static void csv_row(struct stats_out *b, const char *dim, const struct stats_row *r)
 {
     char p1[32], p2[32];
@@ -531,15 +547,9 @@ static void csv_row(struct stats_out *b, const char *dim, const struct stats_row
                           stats_fmt_pct(stats_met(c), c->due, p2, sizeof(p2)));
     }
     stats_out_addf(b, ",%zu", r->overdue_tickets);
-    const struct stats_summary *ss[3] = {&r->mtta, &r->ttr, &r->ttc};
-    for (int i = 0; i < 3; i++) {
-        if (ss[i]->n) {
-            stats_out_addf(b, ",%zu,%.1f,%.1f,%.1f", ss[i]->n, (double)ss[i]->median_s / 60.0,
-                              (double)ss[i]->p90_s / 60.0, (double)ss[i]->mean_s / 60.0);
-        } else {
-            stats_out_adds(b, ",0,,,");
-        }
-    }
+    csv_summary(b, &r->mtta);
+    csv_summary(b, &r->ttr);
+    csv_summary(b, &r->ttc);
     stats_out_addf(b, ",%zu,%zu", r->settled_unacknowledged, r->unacknowledged_at_end);
     stats_out_adds(b, "\r\n");
 }
@@ -571,11 +581,10 @@ static void csv_judge_row(struct stats_out *b, const char *dim, const char *key,
     } else {
         stats_out_adds(b, ",,,,,,,,,,,,"); /* the 12 columns of a tally */
     }
-    if (s && s->n) {
-        stats_out_addf(b, ",%zu,%.1f,%.1f,%.1f", s->n, (double)s->median_s / 60.0,
-                       (double)s->p90_s / 60.0, (double)s->mean_s / 60.0);
+    if (s) {
+        csv_summary(b, s);
     } else {
-        stats_out_adds(b, s ? ",0,,," : ",,,,");
+        stats_out_adds(b, ",,,,");
     }
     stats_out_adds(b, "\r\n");
 }
@@ -687,8 +696,10 @@ static void put_judge_text(struct stats_out *b, const struct stats_report *r)
     }
     for (size_t i = 0; i < j->n_groups; i++) {
         const struct stats_judge_tally *t = &j->groups[i].tally;
-        stats_out_addf(b, "  规则分组 %s：研判 %zu 件，误报或与我无关 %zu 件，噪声率 %s\n",
-                       j->groups[i].key, t->judged, t->noise,
+        stats_out_addf(b, "  规则分组 %s：研判 %zu 件，%s或%s %zu 件，噪声率 %s\n",
+                       j->groups[i].key, t->judged,
+                       stats_reason_terms[STATS_REASON_FALSE_ALARM].label,
+                       stats_reason_terms[STATS_REASON_IRRELEVANT].label, t->noise,
                        stats_fmt_pct(t->noise, t->judged, d1, sizeof(d1)));
     }
 }

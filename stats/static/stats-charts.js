@@ -72,21 +72,25 @@
     }, charts);
 
     // 研判 (issue #13): per rule group, the events judged by outcome, dismissals split into
-    // noise (误报, 与我无关) and the other reasons; drawn only when the report has the figures.
+    // noise (误报, 与本地无关: the labels the report carries) and the other reasons; drawn only
+    // when the report has the figures.
     var judging = data.judging;
     if (judging && judging.available) {
       var groups = judging.rule_groups || [];
-      var count = function (list, name) {
+      var entry = function (list, name) {
         for (var i = 0; i < list.length; i++) {
-          if (list[i].name === name) { return list[i].count; }
+          if (list[i].name === name) { return list[i]; }
         }
-        return 0;
+        return {};
       };
+      var count = function (list, name) { return entry(list, name).count || 0; };
+      var reason = function (name) { return entry(judging.dismissed_by_reason || [], name).label || name; };
       var series = ['assigned', 'merged', 'watching'].map(function (name, i) {
         return { name: judging.by_outcome[i].label, type: 'bar', stack: 'outcome',
                  data: groups.map(function (g) { return count(g.by_outcome, name); }) };
       });
-      series.push({ name: '不予处置（误报、与我无关）', type: 'bar', stack: 'outcome',
+      series.push({ name: '不予处置（' + reason('false_alarm') + '、' + reason('irrelevant') + '）',
+                    type: 'bar', stack: 'outcome',
                     itemStyle: { color: '#b71c1c' },
                     data: groups.map(function (g) { return g.noise; }) });
       series.push({ name: '不予处置（其他理由）', type: 'bar', stack: 'outcome',

@@ -7,8 +7,10 @@
 #ifndef FEED_FIXTURE_H
 #define FEED_FIXTURE_H
 
+#include <iconv.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "feed_date.h"
@@ -29,6 +31,27 @@ static inline struct feed *ffx_parse(const struct feed_input *in)
     assert_int_equal(rc, 0);
     assert_non_null(f);
     return f;
+}
+
+/*
+ * utf8 (NUL-terminated) converted to enc with iconv: new buffer (free()), *len bytes. Fails
+ * the running test when the text cannot be written in enc.
+ */
+static inline char *ffx_encode(const char *utf8, const char *enc, size_t *len)
+{
+    size_t in_left = strlen(utf8), cap = in_left * 4 + 16, out_left = cap;
+    char *out = malloc(cap), *op = out, *ip = (char *)utf8;
+    iconv_t cd = iconv_open(enc, "UTF-8");
+
+    assert_non_null(out);
+    assert_true(cd != (iconv_t)-1);
+    if (iconv(cd, &ip, &in_left, &op, &out_left) == (size_t)-1) {
+        print_error("test text cannot be written in %s\n", enc);
+        fail();
+    }
+    iconv_close(cd);
+    *len = cap - out_left;
+    return out;
 }
 
 /* t as RFC 3339 UTC in buf (32 bytes); returns buf. */

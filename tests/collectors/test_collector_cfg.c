@@ -16,6 +16,7 @@
 #include "source_run.h"
 #include "yq_err.h"
 #include "yq_health.h"
+#include "yq_item.h"
 #include "yq_buf.h"
 #include "yq_banned.h"
 
@@ -69,6 +70,9 @@ static void test_full_config(void **state)
     assert_int_equal(cfg.collector.parse_queue_bytes, 16 * 1024 * 1024);
     assert_int_equal(cfg.collector.body_memory_bytes, 0); /* 0 = 2 x max_body_bytes */
     assert_int_equal(cfg.collector.weibo_first_crawl_window_ms, 24LL * 3600 * 1000);
+    /* the item's text cap is the default (it was 1 MiB, twice what an item holds) */
+    assert_int_equal(cfg.collector.max_text_bytes, 524288);
+    assert_int_equal(cfg.collector.max_text_bytes, YQ_ITEM_MAX_TEXT_BYTES);
     assert_int_equal(cfg.n_sources, 3);
     assert_string_equal(cfg.sources[0].id, "people-politics");
     assert_string_equal(cfg.sources[0].kind, "rss");
@@ -90,6 +94,14 @@ static void test_full_config(void **state)
     assert_int_equal(cfg.collector.weibo_first_crawl_window_ms, 0); /* 0 = no baseline */
     assert_int_not_equal(
         collector_config_set(&cfg, "collector.parse_threads=0", err, sizeof(err)), 0);
+    /* no more text than an item holds, from --set as from the file */
+    assert_int_equal(
+        collector_config_set(&cfg, "collector.max_text_bytes=524289", err, sizeof(err)),
+        ERR_INVALID);
+    assert_int_equal(cfg.collector.max_text_bytes, 524288);
+    assert_int_equal(collector_config_set(&cfg, "collector.max_text_bytes=64K", err, sizeof(err)),
+                     0);
+    assert_int_equal(cfg.collector.max_text_bytes, 65536);
     assert_int_equal(collector_config_set(&cfg, "collector.max_per_host=4", err, sizeof(err)), 0);
     assert_int_equal(cfg.collector.max_per_host, 4);
     assert_int_equal(collector_config_set(&cfg, "kafka.items_topic=test.items", err, sizeof(err)),
@@ -125,14 +137,16 @@ static void test_bad_configs(void **state)
     static const struct bad_case cases[] = {
         {"sources:\n  - id: a\n    url: http://x.example/\n    colour: red\n",
          "sources.yaml:4: unknown key 'colour'"},
-        {"collector:\n  max_bodybytes: 1M\n", "sources.yaml:2: unknown key 'collector.max_bodybytes'"},
+        {"collector:\n  max_bodybytes: 1M\n",
+         "sources.yaml:2: unknown key 'collector.max_bodybytes'"},
         {"nope: 1\n", "unknown key 'nope'"},
         {"sources:\n  - url: http://x.example/\n", "needs 'id'"},
         {"sources:\n  - id: a\n", "needs an http(s) 'url'"},
         {"sources:\n  - id: a\n    url: ftp://x.example/\n", "needs an http(s) 'url'"},
         {"sources:\n  - id: a\n    url: http://x/\n  - id: a\n    url: http://y/\n",
          "sources.yaml:4: duplicate source id 'a'"},
-        {"sources:\n  - id: a\n    url: http://x/\n    kind: telegram\n", "unknown kind 'telegram'"},
+        {"sources:\n  - id: a\n    url: http://x/\n    kind: telegram\n",
+         "unknown kind 'telegram'"},
         {"sources:\n  - id: a\n    url: http://x/\n    interval: 500ms\n", "interval"},
         {"sources:\n  - id: a b\n    url: http://x/\n", "no spaces"},
         {"sources: 3\n", "'sources' must be a list"},
@@ -141,6 +155,12 @@ static void test_bad_configs(void **state)
         {"collector:\n  max_body_bytes: 2M\n  body_memory_bytes: 1M\n",
          "collector.body_memory_bytes (1048576) must be at least collector.max_body_bytes "
          "(2097152)"},
+        /* the config cannot promise more text than an item holds (512 KiB) */
+        {"collector:\n  max_text_bytes: 1M\n",
+         "sources.yaml:2: key 'collector.max_text_bytes': bad value '1M' (bound for one item's "
+         "extracted text; at most the item's text cap (512 KiB), range 1024..524288)"},
+        {"collector:\n  max_text_bytes: 524289\n",
+         "sources.yaml:2: key 'collector.max_text_bytes': bad value '524289'"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

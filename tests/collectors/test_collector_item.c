@@ -211,6 +211,120 @@ static void test_id_without_guid_or_link_ignores_request_date(void **state)
     }
 }
 
+/* title and HTML text (UTF-8) written into a one-entry feed of format fmt (0 RSS, 1 Atom, 2 JSON)
+ */
+static char *one_entry_feed(int fmt, const char *title, const char *text)
+{
+    static const char *const head[] = {
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>",
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><title type=\"html\">",
+        "{\"version\":\"https://jsonfeed.org/version/"
+        "1.1\",\"title\":\"t\",\"items\":[{\"title\":\""};
+    static const char *const mid[] = {"</title><description>", "</title><summary type=\"html\">",
+                                      "\",\"content_html\":\""};
+    static const char *const tail[] = {"</description></item></channel></rss>",
+                                       "</summary></entry></feed>", "\"}]}"};
+    const char *parts[] = {head[fmt], title, mid[fmt], text, tail[fmt]};
+    char *out = malloc(4096);
+    size_t o = 0;
+
+    assert_non_null(out);
+    for (size_t p = 0; p < 5; p++) {
+        for (const char *c = parts[p]; *c; c++) {
+            char esc[8] = "";
+            if (p % 2 == 1 && fmt < 2) { /* XML: the text of an element */
+                snprintf(esc, sizeof(esc), "%s",
+                         *c == '&'   ? "&amp;"
+                         : *c == '<' ? "&lt;"
+                         : *c == '>' ? "&gt;"
+                                     : "");
+            } else if (p % 2 == 1 && ((unsigned char)*c < 0x20 || *c == '"' || *c == '\\')) {
+                snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)(unsigned char)*c); /* JSON */
+            }
+            if (esc[0]) {
+                memcpy(out + o, esc, strlen(esc));
+                o += strlen(esc);
+            } else {
+                out[o++] = *c;
+            }
+            assert_true(o < 4000);
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/*
+ * An entry with neither guid nor link that a site re-renders with other white space (U+3000,
+ * NBSP, tabs, CR/LF, runs of spaces, line breaks of <p>/<br>), zero-width characters (U+200B,
+ * U+FEFF), full-width digits or entity forms of them keeps its id, in RSS, Atom and JSON Feed
+ * alike: the id is sha1 of the folded title + "\n" + folded text. A real character changed
+ * (3 for 2, 告 for 知, 時 for 时) is another entry. The item keeps its text as it came.
+ */
+static void test_id_without_guid_or_link_folds_white_space(void **state)
+{
+    static const struct {
+        const char *title, *text;
+    } same[] = {
+        {"安康 停水通知", "明日 停水 2小时 请储水"},
+        {"安康\u3000停水通知", "明日\u3000停水\u3000"
+                               "2小时\u3000请储水"},
+        {" 安康\t停水通知 ", "<p>明日&nbsp;停水&#160;2小时</p>\r\n<p>请储水</p>"},
+        {"安康&#12288;停水通知", "\t明日 \r\n 停水   2小时\n\n请储水 "},
+        {"安康 \u200B停水通知", "明日&#8203; 停水 \uFF12小时\uFEFF 请储水"},
+        {"安康\u00A0停水通知\u200B", "明日<br>停水 2小时<br/>请储水&#x200B;"},
+        {"安康&#x3000;&#x3000;停水通知", "明日&#x2028;停水\u2029"
+                                         "2小时\xC2\x85请储水"},
+    };
+    static const struct {
+        const char *title, *text;
+    } other[] = {
+        {"安康 停水通知", "明日 停水 3小时 请储水"},
+        {"安康 停水通告", "明日 停水 2小时 请储水"},
+        {"安康 停水通知", "明日 停水 2小時 请储水"},
+        {"安康 停水通知", "明日停水 2小时 请储水"},
+    };
+    char id[FEED_ITEM_ID_LEN];
+    struct yq_item item;
+
+    (void)state;
+    for (int fmt = 0; fmt < 3; fmt++) {
+        for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+            char *body = one_entry_feed(fmt, same[i].title, same[i].text);
+            struct feed *f = parse_str(body);
+
+            assert_int_equal(f->n_entries, 1);
+            assert_int_equal(feed_item_id(&f->entries[0], id, sizeof(id)), 0);
+            if (strcmp(id, "rss:cf347bd03d8a362492abb28848aa2debf552d73e") != 0) {
+                print_error("format %d variant %zu: %s\n", fmt, i, id);
+            }
+            /* sha1("安康 停水通知\n明日 停水 2小时 请储水") */
+            assert_string_equal(id, "rss:cf347bd03d8a362492abb28848aa2debf552d73e");
+            if (i == 1) {
+                /* only the id input is folded: the item's title and text are as they came */
+                assert_int_equal(
+                    feed_item_from_entry(f, &f->entries[0], "s", NULL, 1772352000, 0, &item), 0);
+                assert_string_equal(item.id, id);
+                assert_string_equal(item.title, "安康\u3000停水通知");
+                assert_string_equal(item.text, "明日\u3000停水\u3000"
+                                               "2小时\u3000请储水");
+                yq_item_release(&item);
+            }
+            feed_free(f);
+            free(body);
+        }
+        for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+            char *body = one_entry_feed(fmt, other[i].title, other[i].text);
+            struct feed *f = parse_str(body);
+
+            assert_int_equal(feed_item_id(&f->entries[0], id, sizeof(id)), 0);
+            assert_string_not_equal(id, "rss:cf347bd03d8a362492abb28848aa2debf552d73e");
+            feed_free(f);
+            free(body);
+        }
+    }
+}
+
 static void test_id_stable_across_polls(void **state)
 {
     /* same items, different order, changed titles and an added item: ids follow the guid */
@@ -254,10 +368,29 @@ static void test_url_normalize(void **state)
         {"https://mp.weixin.qq.com/s?__biz=MjM5NzM0MjcyMQ==&mid=2650091036&idx=2&sn=ca35"
          "&chksm=beda&token=1682840778&lang=zh_CN#rd",
          "https://mp.weixin.qq.com/s?__biz=MjM5NzM0MjcyMQ==&mid=2650091036&idx=2&sn=ca35"},
-        {"https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw", "https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw"},
+        {"https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw",
+         "https://mp.weixin.qq.com/s/Yc8WAfJt5xVcYbA2D29Ncw"},
         {"http://example.com/only-utm?utm_medium=rss", "http://example.com/only-utm"},
         {" /relative/path ", "/relative/path"},
         {"mailto:a@example.com", "mailto:a@example.com"},
+        /* field review */
+        /* an IDN host and its punycode form are one URL */
+        {"http://新华网.中国/politics/a.htm", "http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm"},
+        {"http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm",
+         "http://xn--xkrr14bows.xn--fiqs8s/politics/a.htm"},
+        {"https://例子.中国:443/a?x=1#top", "https://xn--fsqu00a.xn--fiqs8s/a?x=1"},
+        /* trackers go, content parameters stay (FC-013 keeps from=rss) */
+        {"https://news.example.cn/a?id=7&utm_source=wx&fbclid=AbC&from=rss&gclid=1&spm=a.b",
+         "https://news.example.cn/a?id=7&from=rss"},
+        {"https://news.example.cn/a?mc_cid=1&mc_eid=2&_hsenc=3&_hsmi=4&msclkid=5&yclid=6",
+         "https://news.example.cn/a"},
+        /* a raw Chinese path and query, and escapes in either case, are one URL */
+        {"http://www.example.cn/新闻/1.html?q=汉江 水位",
+         "http://www.example.cn/%E6%96%B0%E9%97%BB/"
+         "1.html?q=%E6%B1%89%E6%B1%9F%20%E6%B0%B4%E4%BD%8D"},
+        {"http://www.example.cn/%e6%96%b0%e9%97%bb/1.html?q=%e6%b1%89",
+         "http://www.example.cn/%E6%96%B0%E9%97%BB/1.html?q=%E6%B1%89"},
+        {"http://www.example.cn/a/100%.html", "http://www.example.cn/a/100%25.html"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -537,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_id_from_normalised_link),
         cmocka_unit_test(test_id_from_title_and_text),
         cmocka_unit_test(test_id_without_guid_or_link_ignores_request_date),
+        cmocka_unit_test(test_id_without_guid_or_link_folds_white_space),
         cmocka_unit_test(test_id_stable_across_polls),
         cmocka_unit_test(test_url_normalize),
         cmocka_unit_test(test_item_from_entry_and_json),

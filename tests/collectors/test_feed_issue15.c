@@ -44,29 +44,11 @@ static struct feed *parse_url(const char *body, const char *url, const char *con
     return ffx_parse(&in);
 }
 
-/* utf8 (NUL-terminated) converted to enc with iconv: new buffer, *len bytes. */
-static char *encode(const char *utf8, const char *enc, size_t *len)
-{
-    size_t in_left = strlen(utf8), cap = in_left * 4 + 16, out_left = cap;
-    char *out = malloc(cap), *op = out, *ip = (char *)utf8;
-    iconv_t cd = iconv_open(enc, "UTF-8");
-
-    assert_non_null(out);
-    assert_true(cd != (iconv_t)-1);
-    if (iconv(cd, &ip, &in_left, &op, &out_left) == (size_t)-1) {
-        print_error("test text cannot be written in %s\n", enc);
-        fail();
-    }
-    iconv_close(cd);
-    *len = cap - out_left;
-    return out;
-}
-
-/* utf8 (NUL-terminated) written in enc (encode()), parsed with content_type (may be NULL) */
+/* utf8 (NUL-terminated) written in enc (ffx_encode()), parsed with content_type (may be NULL) */
 static struct feed *parse_encoded(const char *utf8, const char *enc, const char *content_type)
 {
     size_t len;
-    char *body = encode(utf8, enc, &len);
+    char *body = ffx_encode(utf8, enc, &len);
     struct feed *f = parse_buf(body, len, content_type);
 
     free(body);
@@ -276,7 +258,7 @@ static void test_utf16_utf32_with_and_without_bom(void **state)
     for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
         for (int k = 0; k < 2; k++) {
             size_t len, blen;
-            char *enc = encode(k ? json : xml, wide[i].iconv_name, &len);
+            char *enc = ffx_encode(k ? json : xml, wide[i].iconv_name, &len);
             char *body = wide[i].bom ? prepend(wide[i].bom, wide[i].bom_len, enc, len, &blen)
                                      : prepend("", 0, enc, len, &blen);
             struct feed *f = parse_buf(body, blen, NULL);
@@ -825,11 +807,12 @@ static void test_cli_parse_reports_encoding(void **state)
     int fd, status;
 
     (void)state;
-    body = encode("<rss version=\"2.0\"><channel><title>臺北市政府新聞稿</title><item><title>"
-                  "臺北市政府宣布新的交通管制措施</title><link>item/1</link><pubDate>Sun Jul 15 "
-                  "01:16:00 +0800 2012</pubDate><description>市民朋友請多加利用大眾運輸工具，並注意"
-                  "行車安全，謝謝大家的配合。</description></item></channel></rss>",
-                  "BIG5", &len);
+    body = ffx_encode(
+        "<rss version=\"2.0\"><channel><title>臺北市政府新聞稿</title><item><title>"
+        "臺北市政府宣布新的交通管制措施</title><link>item/1</link><pubDate>Sun Jul 15 "
+        "01:16:00 +0800 2012</pubDate><description>市民朋友請多加利用大眾運輸工具，並注意"
+        "行車安全，謝謝大家的配合。</description></item></channel></rss>",
+        "BIG5", &len);
     fd = mkstemp(path);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, body, len), (ssize_t)len);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "db_fixture.h"
 #include "yq_db.h"
 #include "yq_departments.h"
@@ -599,6 +600,76 @@ static void test_issue_16_invalid_text_is_a_data_error(void **state)
     assert_int_equal(scalar(e->db, "SELECT count(*) FROM words"), pg ? 0 : 1);
 }
 
+/*
+ * yq_json_array() (yq_db.h) gives the same text on both backends for every kind of stored
+ * value: an array as it is (the quick plain-strings form and the checked one: escapes,
+ * numbers, objects), NULL and '' as [], and a corrupt text as [] with one warning naming the
+ * column and never the value (PostgreSQL's server WARNING through the layer's notice receiver).
+ * On PostgreSQL the function comes from YQ_DB_JSON_ARRAY_PG_DDL, as a migration creates it.
+ */
+static void test_json_array_same_on_both(void **state)
+{
+    static const struct {
+        const char *text; /* NULL: SQL NULL */
+        const char *want;
+        int warns;
+    } cases[] = {
+        {NULL, "[]", 0},
+        {"", "[]", 0},
+        {"[]", "[]", 0},
+        {"[\"市公安局\",\"市水利局\"]", "[\"市公安局\",\"市水利局\"]", 0},
+        {" [ \"市公安局\" , \"b\" ] ", " [ \"市公安局\" , \"b\" ] ", 0},
+        {"[\"a\\\"b\",\"\\u5e02\"]", "[\"a\\\"b\",\"\\u5e02\"]", 0},
+        {"[1,{\"x\":[2.5,null]},true]", "[1,{\"x\":[2.5,null]},true]", 0},
+        {"市公安局", "[]", 1},
+        {"{\"a\":\"市公安局\"}", "[]", 1},
+        {"\"市公安局\"", "[]", 1},
+        {"[\"市公安局\"", "[]", 1},
+        {"[\"市公安局\"] x", "[]", 1},
+        {"[\"\\u0000\"]", "[]", 1},
+        {"[\"\\ud800\"]", "[]", 1},
+        {"5", "[]", 1},
+    };
+    struct env *e = *state;
+
+    if (db_fixture_pg()) {
+        exec_ok(e->db, YQ_DB_JSON_ARRAY_PG_DDL);
+    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct yq_stmt *st = NULL;
+        char path[] = "/tmp/test_db_json_XXXXXX", log[2048] = "", got[256] = "";
+        int fd = mkstemp(path), saved, rc;
+        const char *warn;
+
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(yq_stmt_prepare(e->db, "SELECT yq_json_array(?1, 'co_departments')", &st),
+                         YQ_DB_OK);
+        if (cases[i].text) {
+            yq_stmt_bind_text(st, 1, cases[i].text);
+        } else {
+            yq_stmt_bind_null(st, 1);
+        }
+        saved = capture_begin(STDERR_FILENO, path);
+        rc = yq_stmt_step(st);
+        if (rc == YQ_DB_ROW) {
+            snprintf(got, sizeof(got), "%s", yq_stmt_column_text(st, 0));
+        }
+        yq_stmt_finalize(st);
+        capture_end(STDERR_FILENO, saved, path, log, sizeof(log));
+        unlink(path);
+        if (rc != YQ_DB_ROW || strcmp(got, cases[i].want) != 0) {
+            fail_msg("case %zu: rc %d, got '%s', want '%s' (%s)", i, rc, got, cases[i].want,
+                     yq_db_errmsg(e->db));
+        }
+        warn = strstr(log, "stored json column corrupt column=co_departments");
+        if (cases[i].warns ? !warn || strstr(warn + 1, "stored json column corrupt") : !!warn) {
+            fail_msg("case %zu: want %d warnings, log: %s", i, cases[i].warns, log);
+        }
+        assert_null(strstr(log, "市公安局"));
+    }
+}
+
 static void count_trace(void *arg, const char *sql)
 {
     (void)sql;
@@ -903,6 +974,7 @@ int main(void)
         cmocka_unit_test(test_issue_16_redact_every_password_shape),
         cmocka_unit_test(test_issue_16_connect_message_keeps_no_password),
         FX(test_issue_16_invalid_text_is_a_data_error),
+        FX(test_json_array_same_on_both),
         FX(test_deferred_statements),
         FX(test_issue_16_session_ended_mid_pipeline),
         FX(test_plan_per_call),

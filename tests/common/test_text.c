@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "yq_text.h"
@@ -70,12 +71,51 @@ static void test_printable_and_controls(void **state)
                         "gpj\xef\xbf\xbd" "exe");
 }
 
+/* yq_text_fold(): NFKC, Cf and default-ignorables dropped, White_Space runs one space, trimmed */
+static void test_fold(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"a b", "a b"},
+        {" \t\r\n a \u3000\u00A0 b\n", "a b"}, /* runs and ends */
+        {"a\u2028b\u2029c\xC2\x85"
+         "d\u2003e\u202F"
+         "f",
+         "a b c d e f"}, /* Zl, Zp, NEL, Zs */
+        {"a\u200Bb\uFEFFc\u00AD"
+         "d\u2060e",
+         "abcde"},                                            /* Cf dropped, no space made */
+        {"a \u200B b", "a b"},                                /* one run around a Cf */
+        {"\uFF37\uFF49\uFF26\uFF49 \uFF15\uFF27", "WiFi 5G"}, /* NFKC; case is kept */
+        {"e\xCC\x81", "\xC3\xA9"},                            /* composed */
+        {"關於", "關於"},                                     /* script is kept */
+        {"a\xFF"
+         "b",
+         "a\uFFFD"
+         "b"}, /* an invalid byte */
+        {" \u3000\u200B\t", ""},
+        {"", ""},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out = NULL;
+        assert_int_equal(yq_text_fold(cases[i].in, &out), 0);
+        if (strcmp(out, cases[i].want) != 0) {
+            print_error("case %zu: '%s'\n", i, out);
+        }
+        assert_string_equal(out, cases[i].want);
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_width_counts_columns_not_bytes),
         cmocka_unit_test(test_pad_to_display_width),
         cmocka_unit_test(test_printable_and_controls),
+        cmocka_unit_test(test_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

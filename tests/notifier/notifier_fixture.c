@@ -1,4 +1,5 @@
 #include "notifier_fixture.h"
+#include "capture.h"
 #include "db_fixture.h"
 
 #include <setjmp.h>
@@ -298,5 +299,56 @@ void notifier_apply_ok(struct ticket_store *store, const struct ticket_action *a
     if (ticket_flow_apply(store, a, now, res, err, sizeof(err)) != 0) {
         fail_msg("%s on %s: %s (store: %s)", ticket_action_name(a->kind), a->number, err,
                  ticket_store_errmsg(store));
+    }
+}
+
+/* How many times needle occurs in hay. */
+static int occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
+void notifier_each_corrupt_json(struct ticket_store *store, const char *set_sql, const char *name,
+                                const char *column, int warnings,
+                                void (*read_fn)(struct ticket_store *store, void *ctx, char *got,
+                                                size_t len),
+                                void *ctx, const char *want)
+{
+    /* what comes before and after name: not JSON, an object, a string, a cut array */
+    static const char *const shapes[][2] = {
+        {"", ""}, {"{\"a\":\"", "\"}"}, {"\"", "\""}, {"[\"", "\""}};
+    char needle[128];
+
+    snprintf(needle, sizeof(needle), "stored json column corrupt column=%s", column);
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        char text[256], path[] = "/tmp/notifier_corrupt_XXXXXX", log[8192] = "", got[512] = "";
+        struct yq_stmt *st = NULL;
+        int fd = mkstemp(path), saved, n_warnings;
+
+        snprintf(text, sizeof(text), "%s%s%s", shapes[i][0], name, shapes[i][1]);
+        assert_int_equal(yq_stmt_prepare(ticket_store_db(store), set_sql, &st), YQ_DB_OK);
+        yq_stmt_bind_text(st, 1, text);
+        assert_int_equal(yq_stmt_step(st), YQ_DB_DONE);
+        yq_stmt_finalize(st);
+        assert_true(fd >= 0);
+        close(fd);
+        saved = capture_begin(STDERR_FILENO, path);
+        read_fn(store, ctx, got, sizeof(got));
+        capture_end(STDERR_FILENO, saved, path, log, sizeof(log));
+        unlink(path);
+        if (strcmp(got, want) != 0) {
+            fail_msg("stored %s: read %s, want %s", text, got, want);
+        }
+        n_warnings = occurrences(log, needle);
+        if (warnings >= 0 ? n_warnings != warnings : n_warnings < 1) {
+            fail_msg("stored %s: %d warnings for column %s, want %d; log: %s", text, n_warnings,
+                     column, warnings, log);
+        }
+        assert_null(strstr(log, name)); /* never the value */
     }
 }

@@ -122,6 +122,22 @@ char *notifier_rows_text(struct ticket_store *store, const char *sql, const char
                          const char *rowsep);
 
 /*
+ * A corrupt stored JSON array column (a hand edit, a bad restore) must read as [] with one
+ * warning in every reader, C and SQL filters alike, on both databases. For each corrupt text
+ * naming name (not JSON, a JSON object and a JSON string holding it, a cut array): store it with
+ * set_sql (one text parameter ?1) on store, call read_fn(store, ctx, got, len) with stderr
+ * captured, then require got == want, exactly warnings lines "stored json column corrupt
+ * column=<column>" (-1: at least one) in what it logged, and name nowhere in it. read_fn writes
+ * what the readers gave (and any error code) as text into got; it must not assert (its
+ * failure message would go to the captured stderr).
+ */
+void notifier_each_corrupt_json(struct ticket_store *store, const char *set_sql, const char *name,
+                                const char *column, int warnings,
+                                void (*read_fn)(struct ticket_store *store, void *ctx, char *got,
+                                                size_t len),
+                                void *ctx, const char *want);
+
+/*
  * Parse the routes file text yaml (NUL-terminated; "channels", "duty_officer"...) into r
  * (release with notify_routes_release() whatever the result), secrets relative to no
  * directory. The YAML itself must load. Returns notify_routes_parse()'s code, its reason in

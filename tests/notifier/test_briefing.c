@@ -32,9 +32,11 @@
 #include "briefing.h"
 #include "briefing_html.h"
 #include "capture.h"
+#include "db_fixture.h"
 #include "event_flow.h"
 #include "notifier_fixture.h"
 #include "reports_cli.h"
+#include "sqlite_fixture.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 
@@ -612,6 +614,131 @@ static void test_event_reports_and_visibility(void **state)
     assert_int_equal(briefing_report_get(f->store, 12345, NULL, &html, NULL), ERR_NOT_FOUND);
 }
 
+/*
+ * ctx: the struct fx. The briefing of 2026-12-05's rule groups as "key:items:events;..." and
+ * the event reports on E2 listed for and visible to 市生态环境局 and 市自然资源局 (E2's ticket
+ * lead) as "|eco:N:V|nat:N:V" ("err N" for a failure), without asserting
+ * (notifier_each_corrupt_json()).
+ */
+static void read_groups_and_visibility(struct ticket_store *store, void *ctx, char *got, size_t len)
+{
+    static const char *const depts[][2] = {{"eco", "市生态环境局"}, {"nat", "市自然资源局"}};
+    struct fx *f = ctx;
+    struct briefing b;
+    int64_t s, e;
+    char err_line[256] = "";
+    size_t used = 0;
+    int err;
+
+    briefing_period_of_day(day_1205(), 8, &s, &e);
+    err = briefing_gather(store, NULL, s, e, e + 60, &b, err_line, sizeof(err_line));
+    if (err) {
+        used += (size_t)snprintf(got, len, "err %d", err);
+    }
+    for (size_t i = 0; !err && i < b.n_groups && used < len; i++) {
+        used += (size_t)snprintf(got + used, len - used, "%s%s:%lld:%lld", i ? ";" : "",
+                                 b.groups[i].key, (long long)b.groups[i].items,
+                                 (long long)b.groups[i].events);
+    }
+    if (!err) {
+        briefing_release(&b);
+    }
+    for (size_t i = 0; i < 2 && used < len; i++) {
+        struct briefing_report *v = NULL;
+        size_t n = 0;
+        bool seen = false;
+
+        err = briefing_reports_list(store, "event", depts[i][1], 10, &v, &n);
+        briefing_reports_free(v, err ? 0 : n);
+        if (!err) {
+            err = briefing_event_visible(store, f->ev[2], depts[i][1], &seen);
+        }
+        if (err) {
+            used += (size_t)snprintf(got + used, len - used, "|%s:err %d", depts[i][0], err);
+        } else {
+            used += (size_t)snprintf(got + used, len - used, "|%s:%zu:%d", depts[i][0], n, seen);
+        }
+    }
+}
+
+/*
+ * The briefing's rule groups (event_items and events rule_groups) and the reports' department
+ * visibility (tickets.co_departments) read stored JSON arrays in SQL: a corrupt one failed the
+ * briefing and the report list on PostgreSQL, failed the briefing on SQLite too when not JSON,
+ * and made an object's or a string's value a group or a co-handling department there. Now it
+ * is none, with a warning, on both databases.
+ */
+static void test_corrupt_json_columns_are_empty(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = 0;
+    char err[256] = "", got[512];
+
+    assert_int_equal(briefing_event_create(f->store, NULL, f->ev[2], "duty1",
+                                           notifier_ts("2026-12-05T09:00:00+08:00"), &id, err,
+                                           sizeof(err)),
+                     0);
+    /* as stored: E2's ticket co-handled by 市生态环境局 too */
+    exec_sql(f->store, "UPDATE tickets SET co_departments = '[\"市生态环境局\"]' WHERE id = "
+                       "(SELECT ticket_id FROM events WHERE event_key = 'ev-new')");
+    read_groups_and_visibility(f->store, f, got, sizeof(got));
+    assert_string_equal(got, "征地拆迁:2:1;环境污染:1:1;（无规则组）:1:1|eco:1:1|nat:1:1");
+    /* E2's items in no group (E2 itself still 征地拆迁); then E2 in none either */
+    notifier_each_corrupt_json(f->store,
+                               "UPDATE event_items SET rule_groups = ?1 WHERE item_id LIKE "
+                               "'rss:e2%'",
+                               "征地拆迁", "rule_groups", -1, read_groups_and_visibility, f,
+                               "（无规则组）:3:1;环境污染:1:1;征地拆迁:0:1|eco:1:1|nat:1:1");
+    notifier_each_corrupt_json(f->store,
+                               "UPDATE events SET rule_groups = ?1 WHERE event_key = 'ev-new'",
+                               "征地拆迁", "rule_groups", -1, read_groups_and_visibility, f,
+                               "（无规则组）:3:2;环境污染:1:1|eco:1:1|nat:1:1");
+    /* the ticket co-handled by no one: 市生态环境局 no longer sees the 专报, its lead does */
+    notifier_each_corrupt_json(f->store,
+                               "UPDATE tickets SET co_departments = ?1 WHERE id = (SELECT "
+                               "ticket_id FROM events WHERE event_key = 'ev-new')",
+                               "市生态环境局", "co_departments", -1, read_groups_and_visibility, f,
+                               "（无规则组）:3:2;环境污染:1:1|eco:0:0|nat:1:1");
+}
+
+/*
+ * A briefing or 专报 whose commit fails (a full disk, sqlite_fixture_disk_full()) says why: the
+ * notifier logged "briefing failed err='i/o error' reason=''" (the COMMIT's reason never
+ * reached errbuf). SQLite only.
+ */
+static void test_failed_commit_names_its_reason(void **state)
+{
+    struct notifier_tmp_store t;
+    struct ticket_store_cfg cfg;
+    struct ticket_store *store = NULL;
+    char location[320], err[256] = "";
+    int64_t id = -1;
+    bool created = true;
+
+    (void)state;
+    DB_FIXTURE_SQLITE_ONLY();
+    notifier_tmp_store_create(&t, "briefing.db");
+    snprintf(location, sizeof(location), "file:%s?vfs=yq_full_disk", t.path);
+    cfg = t.cfg;
+    cfg.path = location;
+    sqlite_fixture_disk_full(false); /* registers the VFS */
+    if (ticket_store_open(&cfg, &store, err, sizeof(err)) != 0) {
+        fail_msg("open %s: %s", location, err);
+    }
+    sqlite_fixture_disk_full(true);
+    assert_int_equal(briefing_daily_ensure(store, NULL, day_1205(), "duty1",
+                                           notifier_ts("2026-12-05T09:00:00+08:00"), &id, &created,
+                                           err, sizeof(err)),
+                     ERR_IO);
+    sqlite_fixture_disk_full(false);
+    assert_string_equal(err, "briefing commit: database or disk is full (rc=13)");
+    assert_int_equal(id, 0);
+    assert_false(created);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM reports"), 0);
+    ticket_store_free(store);
+    notifier_tmp_store_remove(&t);
+}
+
 static void test_cfg_channels(void **state)
 {
     static const char yaml[] = "channels:\n"
@@ -894,6 +1021,7 @@ int main(void)
         cmocka_unit_test(test_period),
         cmocka_unit_test(test_cfg_channels),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_failed_commit_names_its_reason),
         FX(test_counts),
         FX(test_sources_and_archive),
         FX(test_archive_counts),
@@ -903,6 +1031,7 @@ int main(void)
         FX(test_catch_up),
         FX(test_event_reports_and_visibility),
         FX(test_issue_12_lists_past_16),
+        FX(test_corrupt_json_columns_are_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,16 +26,18 @@
 #include <unistd.h>
 #include "yq_db.h"
 
+#include "capture.h"
 #include "channel.h"
 #include "delivery.h"
+#include "notifier_fixture.h"
 #include "notify_cfg.h"
 #include "outbox.h"
 #include "redis_fixture.h"
-#include "notifier_fixture.h"
 #include "test_alerts.h"
 #include "test_expect.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
+#include "workcal.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -616,6 +618,52 @@ static void intake_at(struct ticket_store *s, const char *key, const char *item,
     yq_alert_release(&a);
 }
 
+/* What one periodic pass of w at its clock writes to stderr, into out (len bytes). */
+static void pass_stderr(struct world *w, char *out, size_t len)
+{
+    char path[] = "/tmp/yq-delivery-err-XXXXXX";
+    struct delivery_stats st;
+    int fd = mkstemp(path), saved;
+
+    assert_true(fd >= 0);
+    close(fd);
+    saved = capture_begin(STDERR_FILENO, path);
+    assert_int_equal(delivery_run_once(w->d, &st), 0);
+    capture_end(STDERR_FILENO, saved, path, out, len);
+    unlink(path);
+}
+
+/*
+ * A year without a calendar file is said, also when it is next year: in December a 15
+ * working-day 办结 clock started now runs into January, whose days would be counted Monday..
+ * Friday (2027's 元旦 as a working day). The periodic pass warns once per such year; the
+ * 2026 file alone covers a clock started in November.
+ */
+static void test_warns_once_for_a_year_without_calendar(void **state)
+{
+    struct world w;
+    struct workcal *cal = workcal_new();
+    char err[4096] = "";
+
+    (void)state;
+    assert_non_null(cal);
+    assert_int_equal(workcal_load_dir(cal, YQ_SOURCE_DIR "/config/calendar", err, sizeof(err)), 0);
+    world_open(&w, "channels: {}\n", "");
+    w.policy.clock = NULL; /* the default clocks: 办结 15 working days */
+    w.policy.cal = cal;
+    pass_stderr(&w, err, sizeof(err)); /* 2026-11-30 10:00: ends 2026-12-22 00:00 */
+    assert_null(strstr(err, "no holiday calendar"));
+    w.clk.ms = notifier_ts("2026-12-14T09:00:00+08:00") * 1000; /* ends 2027-01-05 00:00 */
+    pass_stderr(&w, err, sizeof(err));
+    assert_non_null(strstr(err, "no holiday calendar for year=2027"));
+    assert_non_null(strstr(err, "add 2027.yaml"));
+    w.clk.ms += 3600 * 1000;
+    pass_stderr(&w, err, sizeof(err));
+    assert_null(strstr(err, "no holiday calendar")); /* once */
+    world_close(&w);
+    workcal_free(cal);
+}
+
 static void test_worker_retries_with_backoff_and_delivers_once(void **state)
 {
     struct receiver *rx = *state;
@@ -666,7 +714,7 @@ static void test_worker_retries_with_backoff_and_delivers_once(void **state)
 
 /*
  * Issue #13: the periodic pass reminds the duty officer once of an event still waiting for
- * 研判 at its deadline (30 min after detection for level III under the default policy); a
+ * 研判 past its deadline (30 min after detection for level III under the default policy); a
  * level III event opens no ticket and notifies nobody before.
  */
 static void test_issue_13_judge_deadline_reminder_in_the_periodic_pass(void **state)
@@ -689,8 +737,11 @@ static void test_issue_13_judge_deadline_reminder_in_the_periodic_pass(void **st
     w.clk.ms += 30 * 60000 - 2000; /* 2 s before the deadline */
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(rx_count(rx), 0);
+    w.clk.ms += 2000; /* the deadline's own second is still in time */
+    assert_int_equal(delivery_run_once(w.d, &st), 0);
+    assert_int_equal(rx_count(rx), 0);
     rx_script(rx, 200, "{}", 0);
-    w.clk.ms += 2000; /* the deadline: the escalation interval (1 s) has passed too */
+    w.clk.ms += 1000; /* past it: the escalation interval (1 s) has passed too */
     assert_int_equal(delivery_run_once(w.d, &st), 0);
     assert_int_equal(st.delivered, 1);
     assert_int_equal(rx_count(rx), 1);
@@ -1328,6 +1379,7 @@ int main(void)
         cmocka_unit_test(test_fc_030_dingtalk_sign_per_request),
         cmocka_unit_test(test_fc_032_robot_answers_are_classified_from_the_body),
         cmocka_unit_test(test_classification_edges),
+        cmocka_unit_test(test_warns_once_for_a_year_without_calendar),
         FX(test_worker_retries_with_backoff_and_delivers_once),
         FX(test_worker_robot_errors_rate_limit_and_config),
         FX(test_issue_13_judge_deadline_reminder_in_the_periodic_pass),

@@ -28,6 +28,7 @@
 #include "ticket_flow.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
+#include "tickets_cli.h"
 #include "yq_alert.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
@@ -628,23 +629,30 @@ static void test_merge_moves_items_and_heat(void **state)
 
 /* --- the 研判 reminder --------------------------------------------------------------------- */
 
+static const char *judge_flags(struct notifier_env *e, int64_t id, int64_t now, char *buf,
+                               size_t len);
+
 static void test_judge_reminder_once(void **state)
 {
     struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:j", "wb:j", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in b = {"ev:k", "wb:k", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
-    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z"), j_id;
     char buf[256];
     int n = -1;
 
     assert_int_equal(take(e, &a, t0, &res), 0);
+    j_id = res.event_id;
     assert_int_equal(take(e, &b, t0, &res), 0);
     assert_int_equal(event_dismiss(e->store, res.event_id, &duty, "duplicate", NULL, -1, t0 + 60),
                      0);
-    assert_int_equal(event_flow_remind_judge(e->store, t0 + 30 * MIN - 1, &n), 0);
-    assert_int_equal(n, 0);
+    /* the deadline's own second is still in time (as for every clock): reminded after it */
     assert_int_equal(event_flow_remind_judge(e->store, t0 + 30 * MIN, &n), 0);
+    assert_int_equal(n, 0);
+    assert_string_equal(judge_flags(e, j_id, t0 + 30 * MIN, buf, sizeof(buf)), "1:0");
+    assert_string_equal(judge_flags(e, j_id, t0 + 30 * MIN + 1, buf, sizeof(buf)), "1:1");
+    assert_int_equal(event_flow_remind_judge(e->store, t0 + 30 * MIN + 1, &n), 0);
     assert_int_equal(n, 1); /* the dismissed one is judged */
     assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 1);
     assert_string_equal(text(e, buf, sizeof(buf),
@@ -653,11 +661,70 @@ static void test_judge_reminder_once(void **state)
                         "judge_overdue|duty-hook|duty|1");
     assert_non_null(strstr(text(e, buf, sizeof(buf), "SELECT subject FROM outbox"), "研判超时"));
     assert_int_equal(count(e, "SELECT judge_reminded_at FROM events WHERE event_key = 'ev:j'"),
-                     t0 + 30 * MIN);
+                     t0 + 30 * MIN + 1);
     assert_int_equal(event_flow_remind_judge(e->store, t0 + 5 * HOUR, &n), 0);
     assert_int_equal(n, 0); /* never twice */
     assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 1);
     assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'judge_reminded'"), 1);
+}
+
+/*
+ * The inbox's totals (state all) for the rule groups 生态环境 and 城市管理, the source kind
+ * weibo and no filter, as "a,b,c,d" ("err N" for a failed page), without asserting
+ * (notifier_each_corrupt_json()).
+ */
+static void read_inbox_totals(struct ticket_store *store, void *ctx, char *got, size_t len)
+{
+    static const struct {
+        const char *group, *kind;
+    } filters[] = {{"生态环境", NULL}, {"城市管理", NULL}, {NULL, "weibo"}, {NULL, NULL}};
+    size_t used = 0;
+
+    (void)ctx;
+    for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]) && used < len; i++) {
+        struct event_inbox_query q = {
+            .state = "all", .group = filters[i].group, .source_kind = filters[i].kind, .max = 100};
+        json_t *page = NULL;
+        int err = event_read_inbox(store, &q, notifier_ts("2026-11-29T09:00:00Z"), &page);
+
+        used += (size_t)snprintf(got + used, len - used, "%s", i ? "," : "");
+        if (err) {
+            used += (size_t)snprintf(got + used, len - used, "err %d", err);
+        } else {
+            used += (size_t)snprintf(got + used, len - used, "%lld",
+                                     (long long)json_integer_value(json_object_get(page, "total")));
+        }
+        json_decref(page);
+    }
+}
+
+/*
+ * The inbox's group and source-kind filters read the events' stored JSON arrays in SQL: a
+ * corrupt one failed the page on PostgreSQL, failed it on SQLite too when not JSON, and an
+ * object's or a string's value counted as a group there. Now it is no group or kind (one
+ * warning per reading), on both databases, and the other event still matches.
+ */
+static void test_corrupt_rule_groups_and_source_kinds_match_nothing(void **state)
+{
+    struct notifier_env *e = *state;
+    struct alert_in a = {"ev:g1", "wb:g1", "IV", "2026-11-29T08:00:00Z", "生态环境", -1, 0, 0,
+                         NULL};
+    struct alert_in b = {"ev:g2", "wb:g2", "IV", "2026-11-29T08:00:00Z", "城市管理", -1, 0, 0,
+                         NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z");
+    char got[128];
+
+    assert_int_equal(take(e, &a, t0, NULL), 0);
+    assert_int_equal(take(e, &b, t0, NULL), 0);
+    read_inbox_totals(e->store, NULL, got, sizeof(got));
+    assert_string_equal(got, "1,1,2,2"); /* as taken in */
+    /* ev:g1 in no group (ev:g2 still in its own); then of no source kind either */
+    notifier_each_corrupt_json(e->store,
+                               "UPDATE events SET rule_groups = ?1 WHERE event_key = 'ev:g1'",
+                               "生态环境", "rule_groups", -1, read_inbox_totals, NULL, "0,1,2,2");
+    notifier_each_corrupt_json(e->store,
+                               "UPDATE events SET source_kinds = ?1 WHERE event_key = 'ev:g1'",
+                               "weibo", "source_kinds", -1, read_inbox_totals, NULL, "0,1,1,2");
 }
 
 /* The inbox's awaits_judgement and judge_overdue of event id at now, as "awaits:overdue". */
@@ -874,6 +941,50 @@ static void test_item_sentiment_and_negative_count(void **state)
     yq_sentiment_free(lex);
 }
 
+/* A store, a notifier config naming it (with the routes above) and a scratch file, for the CLI. */
+struct cli_env {
+    char dir[64], db[128], conf[128], out_path[160];
+    struct notifier_env e;
+};
+
+/* Make c's directory, config and store; the default desk policy: III and IV wait. */
+static void cli_env_open(struct cli_env *c)
+{
+    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
+    char cal[128], err[256] = "";
+    FILE *f;
+
+    memset(c, 0, sizeof(*c));
+    snprintf(c->dir, sizeof(c->dir), "/tmp/yq-events-cli-XXXXXX");
+    assert_non_null(mkdtemp(c->dir));
+    snprintf(c->db, sizeof(c->db), "%s/tickets.db", c->dir);
+    snprintf(c->conf, sizeof(c->conf), "%s/notifier.yaml", c->dir);
+    snprintf(c->out_path, sizeof(c->out_path), "%s/out.txt", c->dir);
+    snprintf(cal, sizeof(cal), "%s/calendar", c->dir);
+    assert_int_equal(mkdir(cal, 0700), 0);
+    f = fopen(c->conf, "w");
+    assert_non_null(f);
+    fprintf(f, "store:\n  path: %s\nclocks:\n  calendar_dir: %s\n", c->db, cal);
+    fputs(routes_yaml, f);
+    fclose(f);
+    cfg.path = c->db;
+    assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
+    assert_int_equal(ticket_store_open(&cfg, &c->e.store, err, sizeof(err)), 0);
+    assert_int_equal(notifier_routes_load(&c->e.routes, routes_yaml, err, sizeof(err)), 0);
+    c->e.policy.routes = &c->e.routes;
+    ticket_store_set_policy(c->e.store, &c->e.policy);
+}
+
+/* Close c's store and remove its directory. */
+static void cli_env_close(struct cli_env *c)
+{
+    char cmd[128];
+
+    notifier_env_close(&c->e);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /*
  * `yuqingctl events`: list the inbox, hand one over, dismiss one, refuse a bad reason; a 交办
  * whose config reaches nobody concerned is refused as `yuqingctl tickets assign` is, unless
@@ -881,42 +992,21 @@ static void test_item_sentiment_and_negative_count(void **state)
  */
 static void test_events_cli(void **state)
 {
-    struct ticket_store_cfg cfg = {.busy_timeout_ms = 2000};
     struct alert_in a = {"ev:cli1", "wb:cli1", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0,
                          NULL};
     struct alert_in b = {"ev:cli2", "wb:cli2", "IV", "2026-11-29T08:10:00Z", NULL, -1, 0, 0, NULL};
     struct alert_in d = {"ev:cli3", "wb:cli3", "IV", "2026-11-29T08:20:00Z", NULL, -1, 0, 0, NULL};
-    char dir[64], db[128], conf[128], out_path[160], out[8192], buf[256], shipped[512];
-    struct notifier_env e;
-    FILE *c;
+    char out[8192], buf[256], shipped[512];
+    struct cli_env ce;
+    char *const conf = ce.conf, *const db = ce.db, *const out_path = ce.out_path;
+    struct notifier_env *const e = &ce.e;
     int saved;
 
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/yq-events-cli-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(db, sizeof(db), "%s/tickets.db", dir);
-    snprintf(conf, sizeof(conf), "%s/notifier.yaml", dir);
-    snprintf(out_path, sizeof(out_path), "%s/out.txt", dir);
-    snprintf(buf, sizeof(buf), "%s/calendar", dir);
-    assert_int_equal(mkdir(buf, 0700), 0);
-    c = fopen(conf, "w");
-    assert_non_null(c);
-    fprintf(c, "store:\n  path: %s\nclocks:\n  calendar_dir: %s/calendar\n", db, dir);
-    fputs(routes_yaml, c);
-    fclose(c);
-    cfg.path = db;
-    {
-        char err[256] = "";
-        memset(&e, 0, sizeof(e));
-        assert_int_equal(ticket_store_init(&cfg, NULL, err, sizeof(err)), 0);
-        assert_int_equal(ticket_store_open(&cfg, &e.store, err, sizeof(err)), 0);
-        assert_int_equal(notifier_routes_load(&e.routes, routes_yaml, err, sizeof(err)), 0);
-        e.policy.routes = &e.routes; /* the default desk policy: III and IV wait */
-        ticket_store_set_policy(e.store, &e.policy);
-    }
-    assert_int_equal(take(&e, &a, 100, NULL), 0);
-    assert_int_equal(take(&e, &b, 100, NULL), 0);
-    assert_int_equal(take(&e, &d, 100, NULL), 0);
+    cli_env_open(&ce);
+    assert_int_equal(take(e, &a, 100, NULL), 0);
+    assert_int_equal(take(e, &b, 100, NULL), 0);
+    assert_int_equal(take(e, &d, 100, NULL), 0);
     {
         char *list[] = {"events", "list", "--config", conf, NULL};
         saved = capture_begin(STDOUT_FILENO, out_path);
@@ -974,10 +1064,10 @@ static void test_events_cli(void **state)
         assert_int_equal(events_cli_main(9, far_co), 2);
         capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
         assert_non_null(strstr(out, "中没有能通知到“市水利局”的渠道"));
-        assert_int_equal(count(&e, "SELECT count(*) FROM tickets"), 0);
-        assert_int_equal(count(&e, "SELECT count(*) FROM outbox"), 0);
-        assert_int_equal(count(&e, "SELECT count(*) FROM event_log WHERE action = 'assign'"), 0);
-        assert_string_equal(text(&e, buf, sizeof(buf), "SELECT state FROM events WHERE id = 1"),
+        assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 0);
+        assert_int_equal(count(e, "SELECT count(*) FROM outbox"), 0);
+        assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'assign'"), 0);
+        assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events WHERE id = 1"),
                             "pending");
     }
     {
@@ -1018,18 +1108,118 @@ static void test_events_cli(void **state)
         assert_non_null(strstr(out, "事件 3 已交办：交办单 YQ-2026-11-0002"));
     }
     assert_string_equal(
-        rows(&e, buf, sizeof(buf), ",", "SELECT state || ':' || judged_by FROM events ORDER BY id"),
+        rows(e, buf, sizeof(buf), ",", "SELECT state || ':' || judged_by FROM events ORDER BY id"),
         "assigned:王值班,dismissed:李值班,assigned:赵值班");
     /* the lead, the co-handling liaison and the duty officer of event 1; none of event 3 */
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
-    assert_int_equal(count(&e, "SELECT count(*) FROM outbox WHERE ticket_id = (SELECT ticket_id "
-                               "FROM events WHERE id = 3)"),
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE kind = 'created'"), 3);
+    assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE ticket_id = (SELECT ticket_id "
+                              "FROM events WHERE id = 3)"),
                      0);
-    assert_string_equal(text(&e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
+    assert_string_equal(text(e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = 2"),
                         "false_alarm");
-    notifier_env_close(&e);
-    snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
-    assert_int_equal(system(buf), 0);
+    cli_env_close(&ce);
+}
+
+/* Run cli (a yuqingctl subcommand's main) on argv (NULL-ended) with fd captured into out. */
+static int run_cli(int (*cli)(int, char **), char **argv, int fd, const char *path, char *out,
+                   size_t len)
+{
+    int argc = 0, saved, rc;
+
+    while (argv[argc]) {
+        argc++;
+    }
+    saved = capture_begin(fd, path);
+    rc = cli(argc, argv);
+    capture_end(fd, saved, path, out, len);
+    return rc;
+}
+
+/*
+ * Issue #11: one label per dismiss reason for tickets and 研判 events (与本地无关 was 与我无关
+ * for events, 超出职责范围 was 不属管辖). For every reason of the one table, an event dismissed
+ * with `yuqingctl events` and its ticket dismissed with `yuqingctl tickets`, each given the
+ * label, print the table's label, as the event's JSON does (dismiss_reason_label); a refused
+ * reason lists the same labels; the desk's former labels are still read.
+ */
+static void test_issue_11_one_dismiss_label_for_tickets_and_events(void **state)
+{
+    const struct yq_label *reasons;
+    size_t n_reasons;
+    char out[8192], buf[256], want[256], ticket[64], id_a[16], id_b[16];
+    struct cli_env ce;
+    char *const conf = ce.conf, *const path = ce.out_path;
+    struct notifier_env *const e = &ce.e;
+
+    (void)state;
+    reasons = yq_label_table(YQ_LABEL_DISMISS_REASON, &n_reasons);
+    assert_int_equal(n_reasons, 5);
+    cli_env_open(&ce);
+    {
+        /* a refused reason names the table's labels */
+        char *bad[] = {"events", "dismiss", "1", "--reason", "无聊", "--config", conf, NULL};
+        assert_int_equal(run_cli(events_cli_main, bad, STDERR_FILENO, path, out, sizeof(out)), 2);
+        assert_string_equal(out,
+                            "yuqingctl events: --reason 须为 与本地无关、重复、误报、超出职责范围、"
+                            "其他 (irrelevant, duplicate, false_alarm, out_of_scope, other)\n");
+    }
+    for (size_t i = 0; i < n_reasons; i++) {
+        struct alert_in a = {NULL, NULL, "IV", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
+        char key[32], item[32];
+        char *note = strcmp(reasons[i].code, "other") == 0 ? "见说明" : "";
+        char *ev_dismiss[] = {"events", "dismiss", id_a,   "--reason", (char *)reasons[i].label,
+                              "--note", note,      "--by", "李值班",   "--config",
+                              conf,     NULL};
+        char *ev_show[] = {"events", "show", id_a, "--config", conf, NULL};
+        char *assign[] = {"events", "assign", id_b,       "--lead", "市自然资源局",
+                          "--by",   "王值班", "--config", conf,     NULL};
+        char *tk_dismiss[] = {"tickets", "dismiss", ticket, "--reason", (char *)reasons[i].label,
+                              "--note",  note,      "--as", "李值班",   "--config",
+                              conf,      NULL};
+        char *tk_show[] = {"tickets", "show", ticket, "--config", conf, NULL};
+
+        for (int k = 0; k < 2; k++) {
+            snprintf(key, sizeof(key), "ev:lbl%zu%c", i, "ab"[k]);
+            snprintf(item, sizeof(item), "wb:lbl%zu%c", i, "ab"[k]);
+            a.key = key;
+            a.item = item;
+            assert_int_equal(take(e, &a, 100, NULL), 0);
+            snprintf(k ? id_b : id_a, sizeof(id_a), "%lld",
+                     (long long)count(e, "SELECT id FROM events WHERE event_key = '%s'", key));
+        }
+        /* the event: dismissed by its label, shown with it */
+        assert_int_equal(
+            run_cli(events_cli_main, ev_dismiss, STDOUT_FILENO, path, out, sizeof(out)), 0);
+        snprintf(want, sizeof(want), "事件 %s 不予处置（%s）\n", id_a, reasons[i].label);
+        assert_string_equal(out, want);
+        assert_string_equal(
+            text(e, buf, sizeof(buf), "SELECT dismiss_reason FROM events WHERE id = %s", id_a),
+            reasons[i].code);
+        assert_int_equal(run_cli(events_cli_main, ev_show, STDOUT_FILENO, path, out, sizeof(out)),
+                         0);
+        snprintf(want, sizeof(want), "不予处置原因 %s\n", reasons[i].label);
+        assert_non_null(strstr(out, want));
+        /* the ticket of the other event: the same label in, the same label out */
+        assert_int_equal(run_cli(events_cli_main, assign, STDOUT_FILENO, path, out, sizeof(out)),
+                         0);
+        text(e, ticket, sizeof(ticket),
+             "SELECT t.number FROM tickets t JOIN events v ON v.ticket_id = t.id WHERE v.id = %s",
+             id_b);
+        assert_int_equal(
+            run_cli(tickets_cli_main, tk_dismiss, STDOUT_FILENO, path, out, sizeof(out)), 0);
+        assert_int_equal(run_cli(tickets_cli_main, tk_show, STDOUT_FILENO, path, out, sizeof(out)),
+                         0);
+        assert_non_null(strstr(out, want));
+        assert_string_equal(text(e, buf, sizeof(buf),
+                                 "SELECT dismiss_reason FROM tickets WHERE number = '%s'", ticket),
+                            reasons[i].code);
+    }
+    /* the desk's former labels are still read, and never shown */
+    assert_string_equal(yq_label_code(YQ_LABEL_DISMISS_REASON, "与我无关"), "irrelevant");
+    assert_string_equal(yq_label_code(YQ_LABEL_DISMISS_REASON, "不属管辖"), "out_of_scope");
+    assert_string_equal(yq_label(YQ_LABEL_DISMISS_REASON, "irrelevant"), "与本地无关");
+    assert_false(yq_label_known_code(YQ_LABEL_DISMISS_REASON, "与我无关"));
+    cli_env_close(&ce);
 }
 
 /*
@@ -1183,10 +1373,12 @@ int main(void)
         cmocka_unit_test(test_silence_stops_new_events_only),
         cmocka_unit_test(test_item_sentiment_and_negative_count),
         cmocka_unit_test(test_more_serious_alert_raises_the_event),
+        cmocka_unit_test(test_corrupt_rule_groups_and_source_kinds_match_nothing),
     };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_rule_groups_and_parse),
         cmocka_unit_test(test_events_cli),
+        cmocka_unit_test(test_issue_11_one_dismiss_label_for_tickets_and_events),
         cmocka_unit_test(test_events_cli_bad_commands_before_store),
         cmocka_unit_test(test_state_names_and_labels),
     };

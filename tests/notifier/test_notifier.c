@@ -18,6 +18,7 @@
 #include "db_fixture.h"
 #include "notifier.h"
 #include "notifier_fixture.h"
+#include "sqlite_fixture.h"
 #include "test_alerts.h"
 #include "test_connect.h"
 #include "yq_banned.h"
@@ -603,6 +604,43 @@ static void read_only_location(const struct mock_env *e, char *out, size_t len)
     }
 }
 
+static const struct test_raw_case healthz_down = {
+    "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 503};
+
+/*
+ * Initialise e's store with one alert waiting, then start a notifier on it at location (the
+ * same store, opened so that it cannot write) and run its loop in *th: the store is down from
+ * the start (store_up 0, /healthz 503), the alert is taken and retried in place, stored
+ * nowhere, its offset not committed. e's store path is location on return (the caller keeps
+ * the old one). Returns the notifier's metrics; ctx->n is the notifier.
+ */
+static struct notifier_metrics *start_on_unwritable_store(struct mock_env *e, char *location,
+                                                          struct run_ctx *ctx, pthread_t *th)
+{
+    char err[512] = "", buf[4096];
+    struct notifier_metrics *m;
+
+    produce(e->producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
+    assert_int_equal(rd_kafka_flush(e->producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    assert_int_equal(ticket_store_init(&e->cfg.store, NULL, err, sizeof(err)), 0);
+    e->cfg.store.path = location;
+    memset(ctx, 0, sizeof(*ctx));
+    if (notifier_open(&e->cfg, &ctx->n, err, sizeof(err)) != 0) {
+        fail_msg("notifier_open on '%s': %s", location, err);
+    }
+    m = notifier_metrics(ctx->n);
+    assert_int_equal(atomic_load(&m->store_up.up), 0); /* before any batch */
+    test_raw_cases(notifier_http_port(ctx->n), &healthz_down, 1, "notifier", 60);
+    assert_int_equal(pthread_create(th, NULL, run_thread, ctx), 0);
+    wait_for(&m->intake_retries, 2, 60000);
+    assert_true(get(&m->intake_retries) >= 2);
+    assert_int_equal(get(&m->alerts_consumed), 1);
+    assert_int_equal(get(&m->tickets_created), 0);
+    assert_int_equal(atomic_load(&m->store_up.up), 0);
+    assert_int_equal(committed_offset(e->bootstraps, "yuqing.alerts"), RD_KAFKA_OFFSET_INVALID);
+    return m;
+}
+
 /*
  * The outside review: on a store it cannot write the notifier started and said "store down"
  * only after its first failed batch. A write probe at start-up says so at once (/healthz 503,
@@ -615,34 +653,14 @@ static void test_unwritable_store_is_down_from_start(void **state)
     struct mock_env e;
     struct run_ctx ctx;
     pthread_t th;
-    char err[512] = "", buf[4096], ro[512], *rw;
-    static const struct test_raw_case healthz_down = {
-        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 503};
+    char err[512] = "", ro[512], *rw;
     struct notifier_metrics *m;
 
     (void)state;
     mock_env_start(&e, extra, 2);
-    produce(e.producer, "yuqing.alerts", "ev:aaaa", test_alert_json(&base, buf, sizeof(buf)));
-    assert_int_equal(rd_kafka_flush(e.producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-    assert_int_equal(ticket_store_init(&e.cfg.store, NULL, err, sizeof(err)), 0);
     read_only_location(&e, ro, sizeof(ro));
     rw = e.cfg.store.path;
-    e.cfg.store.path = ro;
-
-    memset(&ctx, 0, sizeof(ctx));
-    if (notifier_open(&e.cfg, &ctx.n, err, sizeof(err)) != 0) {
-        fail_msg("notifier_open on a read-only store: %s", err);
-    }
-    m = notifier_metrics(ctx.n);
-    assert_int_equal(atomic_load(&m->store_up.up), 0); /* before any batch */
-    test_raw_cases(notifier_http_port(ctx.n), &healthz_down, 1, "notifier", 60);
-    assert_int_equal(pthread_create(&th, NULL, run_thread, &ctx), 0);
-    wait_for(&m->intake_retries, 2, 60000);
-    assert_true(get(&m->intake_retries) >= 2);
-    assert_int_equal(get(&m->alerts_consumed), 1);
-    assert_int_equal(get(&m->tickets_created), 0);
-    assert_int_equal(atomic_load(&m->store_up.up), 0);
-    assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), RD_KAFKA_OFFSET_INVALID);
+    start_on_unwritable_store(&e, ro, &ctx, &th);
     ctx.stop = 1;
     assert_int_equal(pthread_join(th, NULL), 0);
     notifier_free(ctx.n);
@@ -667,6 +685,58 @@ static void test_unwritable_store_is_down_from_start(void **state)
     mock_env_stop(&e);
 }
 
+/*
+ * docs/status.md: the write probe wrote nothing, so a full disk was found only by the first
+ * batch that failed. Now it writes: on a full disk (sqlite_fixture_disk_full(): a write that
+ * would make a file longer fails with SQLITE_FULL, as ENOSPC) the notifier starts with the
+ * store down (store_up 0: /healthz 503), the alert it takes is stored nowhere and its offset
+ * not committed; when space returns the held batch is stored, committed and the store is up.
+ * Idle, a disk that fills is found by the probe the loop repeats (down) and so is its return
+ * (up), with no batch to tell. SQLite only (PostgreSQL's disk is the server's).
+ */
+static void test_full_disk_is_down_at_start_and_while_idle(void **state)
+{
+    const char *extra[] = {"consumer.retry_initial_ms=20", "kafka.session_timeout_ms=6000"};
+    struct mock_env e;
+    struct run_ctx ctx;
+    pthread_t th;
+    char full[512], *plain;
+    struct notifier_metrics *m;
+
+    (void)state;
+    DB_FIXTURE_SQLITE_ONLY();
+    mock_env_start(&e, extra, 2);
+    snprintf(full, sizeof(full), "file:%s?vfs=yq_full_disk", e.t.path);
+    plain = e.cfg.store.path;
+    sqlite_fixture_disk_full(true); /* ticket_store_init() writes through the plain path */
+    m = start_on_unwritable_store(&e, full, &ctx, &th);
+
+    /* space returns: the held batch is stored and committed */
+    sqlite_fixture_disk_full(false);
+    wait_for(&m->tickets_created, 1, 60000);
+    assert_int_equal(get(&m->tickets_created), 1);
+    for (int64_t until = yq_time_mono_ms() + 60000; /* a hang guard */
+         committed_offset(e.bootstraps, "yuqing.alerts") != 1 && yq_time_mono_ms() < until;) {
+        pause_20ms();
+    }
+    assert_int_equal(committed_offset(e.bootstraps, "yuqing.alerts"), 1);
+    assert_int_equal(atomic_load(&m->store_up.up), 1);
+
+    /* idle: the disk fills and empties again; only the probe can tell */
+    sqlite_fixture_disk_full(true);
+    wait_state(&m->store_up.up, 0, 60000);
+    assert_int_equal(atomic_load(&m->store_up.up), 0);
+    test_raw_cases(notifier_http_port(ctx.n), &healthz_down, 1, "notifier", 60);
+    sqlite_fixture_disk_full(false);
+    wait_state(&m->store_up.up, 1, 60000);
+    assert_int_equal(atomic_load(&m->store_up.up), 1);
+    ctx.stop = 1;
+    assert_int_equal(pthread_join(th, NULL), 0);
+    notifier_free(ctx.n);
+    e.cfg.store.path = plain;
+    mock_env_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_notifier_dependencies_on_mock_cluster),
         cmocka_unit_test(test_sources_topic_on_mock_cluster),
         cmocka_unit_test(test_unwritable_store_is_down_from_start),
+        cmocka_unit_test(test_full_disk_is_down_at_start_and_while_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -535,6 +535,51 @@ static void test_no_proposal_for_other_departments_early_posts_or_low_scores(voi
     assert_int_equal(notifier_count(store, "SELECT count(*) FROM response_proposals"), 1);
 }
 
+/*
+ * ctx: an int counting the posts taken. Take one more 市教育局 post like the answer (a new item
+ * id each time) and give "take=<code> proposals=<n>" (n: proposals for 市教育局's posts),
+ * without asserting (notifier_each_corrupt_json()).
+ */
+static void read_co_handler_post(struct ticket_store *store, void *ctx, char *got, size_t len)
+{
+    int *n_posts = ctx;
+    char item_id[32];
+    struct spec post = answer;
+    int err;
+
+    snprintf(item_id, sizeof(item_id), "wx:fabu:co:%d", ++*n_posts);
+    post.item_id = item_id;
+    post.department = "市教育局";
+    err = take(store, &post, T("2026-11-30T05:11:00Z"), NULL);
+    snprintf(got, len, "take=%d proposals=%lld", err,
+             (long long)notifier_count(store, "SELECT count(*) FROM response_proposals r JOIN "
+                                              "official_posts p ON p.id = r.post_id WHERE "
+                                              "p.department = '市教育局'"));
+}
+
+/*
+ * A co-handling department's post answers the ticket; with a corrupt stored co_departments the
+ * post's intake failed on PostgreSQL (the proposal query's cast threw: the post was retried
+ * for ever) and, on SQLite, a JSON object's or string's value counted as a co-handling
+ * department. Now the ticket has none (a warning each time): the post is taken, no proposal.
+ */
+static void test_corrupt_co_departments_propose_nothing(void **state)
+{
+    struct ticket_store *store = *state;
+    int n_posts = 0;
+    char got[128];
+
+    assert_int_equal(take(store, &complaint, T("2026-11-30T02:00:00Z"), NULL), 0);
+    assert_int_equal(yq_db_exec_raw(ticket_store_db(store),
+                                    "UPDATE tickets SET co_departments = '[\"市教育局\"]'"),
+                     YQ_DB_OK);
+    read_co_handler_post(store, &n_posts, got, sizeof(got));
+    assert_string_equal(got, "take=0 proposals=1"); /* as stored: 市教育局 co-handles it */
+    notifier_each_corrupt_json(store, "UPDATE tickets SET co_departments = ?1", "市教育局",
+                               "co_departments", -1, read_co_handler_post, &n_posts,
+                               "take=0 proposals=1");
+}
+
 static void test_office_department_posts_meet_every_ticket(void **state)
 {
     struct ticket_store *store = *state;
@@ -1086,6 +1131,7 @@ int main(void)
         FX(test_proposal_when_ticket_is_created_after_post),
         FX(test_handover_proposes_for_the_new_department),
         FX(test_no_proposal_for_other_departments_early_posts_or_low_scores),
+        FX(test_corrupt_co_departments_propose_nothing),
         FX(test_office_department_posts_meet_every_ticket),
         FX(test_issue_12_post_proposes_for_20_tickets),
         FX(test_confirm_on_open_ticket_acks_and_stops_the_clock),

@@ -495,8 +495,11 @@ static void test_escalation_with_injected_clock(void **state)
                                     "SELECT count(*) FROM outbox WHERE kind = 'remind' AND "
                                     "channel = 'zrzy-liaison'"),
                      1);
-    /* at 1 h: 督办 to head and duty officer; ack_overdue set */
+    /* at 1 h the 签收 is still on time; a second later: 督办 to head and duty officer,
+     * ack_overdue set */
     assert_int_equal(ticket_flow_escalate(e->store, t0 + 3600, &st), 0);
+    assert_int_equal(st.reminders + st.supervisions, 0);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3601, &st), 0);
     assert_int_equal(st.supervisions, 1);
     assert_int_equal(st.notifications, 2);
     assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
@@ -894,6 +897,162 @@ static void test_set_level_recomputes_deadlines_and_liaison_closes(void **state)
     assert_string_equal(res.to_state, "closed");
 }
 
+/* The flags (ack, response, press, close overdue) of the ticket number, as "a r p c". */
+static void overdue_flags(struct notifier_env *e, const char *number, char out[16])
+{
+    struct ticket t;
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
+    snprintf(out, 16, "%d %d %d %d", t.ack_overdue, t.response_overdue, t.press_overdue,
+             t.close_overdue);
+    ticket_release(&t);
+}
+
+/*
+ * A clock's overdue flag belongs to the deadline it was raised for: a re-grading that moves the
+ * deadline (II -> III: 5 h -> 48 h, no press clock), a 转办 and a reopening (new 签收 and 办结
+ * clocks) start clocks that are not overdue, and the queue, the API and the CLI ("!", 已超时)
+ * must not show them so. Level III ticket detected Mon 2026-11-30 09:00.
+ */
+static void test_overdue_flag_follows_the_current_deadline(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket_escalation_stats st;
+    struct ticket_action a;
+    struct ticket t;
+    char number[32], flags[16], err[256] = "";
+    int64_t t0 = notifier_ts(base.matched_at);
+
+    new_ticket(e, "ev:flag-level", number);
+    assert_int_equal(act(e, TICKET_ACT_ACK, number, t0 + 600, err, sizeof(err)), 0);
+    a = (struct ticket_action){.kind = TICKET_ACT_SET_LEVEL,
+                               .number = number,
+                               .actor = "值班员",
+                               .role = "duty_officer",
+                               .level = YQ_LEVEL_II};
+    notifier_apply_ok(e->store, &a, t0 + 1200, NULL);
+    /* 5 h and 24 h from detection have passed: 督办 of both, flags set */
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 25 * 3600, &st), 0);
+    assert_int_equal(st.supervisions, 2);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "0 1 1 0");
+    /* back to III at 25 h: 回应 by detection + 48 h (not passed), no press clock */
+    a.level = YQ_LEVEL_III;
+    notifier_apply_ok(e->store, &a, t0 + 25 * 3600 + 60, NULL);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
+    assert_int_equal(t.response_deadline, t0 + 48 * 3600);
+    assert_int_equal(t.press_deadline, 0);
+    ticket_release(&t);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "0 0 0 0");
+    {
+        struct ticket_filter f = {.state = "active", .department = NULL, .overdue_only = true};
+        struct ticket_list l;
+        assert_int_equal(ticket_store_list(e->store, &f, 100, &l), 0);
+        assert_int_equal(l.n, 0);
+        ticket_list_release(&l);
+    }
+    /* the 48 h deadline passes: its own 督办 and the flag again */
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 48 * 3600 + 1, &st), 0);
+    assert_int_equal(st.supervisions, 1);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "0 1 0 0");
+    /* I <-> II keep the same 5 h / 24 h deadlines: a flag raised for them stays */
+    new_ticket(e, "ev:flag-same", number);
+    a.number = number;
+    a.level = YQ_LEVEL_II;
+    notifier_apply_ok(e->store, &a, t0 + 60, NULL);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 5 * 3600 + 1, &st), 0);
+    a.level = YQ_LEVEL_I;
+    notifier_apply_ok(e->store, &a, t0 + 5 * 3600 + 60, NULL);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "1 1 0 0");
+    /* III and back to II: the 5 h deadline comes back with its 督办, which is not repeated */
+    a.level = YQ_LEVEL_III;
+    notifier_apply_ok(e->store, &a, t0 + 5 * 3600 + 120, NULL);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "1 0 0 0");
+    a.level = YQ_LEVEL_II;
+    notifier_apply_ok(e->store, &a, t0 + 5 * 3600 + 180, NULL);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "1 1 0 0");
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 5 * 3600 + 240, &st), 0);
+    assert_int_equal(st.supervisions, 0);
+
+    /* 转办: the new department's 签收 clock runs from the handover, not overdue */
+    new_ticket(e, "ev:flag-assign", number);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3600 + 1, &st), 0);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "1 0 0 0");
+    assert_int_equal(act(e, TICKET_ACT_RETURN, number, t0 + 7200, err, sizeof(err)), 0);
+    assert_int_equal(act(e, TICKET_ACT_ASSIGN, number, t0 + 9000, err, sizeof(err)), 0);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "0 0 0 0");
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 9000 + 3600 + 1, &st), 0);
+    assert_int_equal(st.supervisions, 1);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "1 0 0 0");
+
+    /* reopening: new 签收 and 办结 clocks, not overdue (the 回应 clock keeps its flag) */
+    new_ticket(e, "ev:flag-reopen", number);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3600 + 1, &st), 0);
+    drive_to(e, number, "closed", t0 + 7200);
+    a = (struct ticket_action){
+        .kind = TICKET_ACT_REOPEN, .number = number, .actor = "值班员", .role = "duty_officer"};
+    notifier_apply_ok(e->store, &a, t0 + 10800, NULL);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "0 0 0 0");
+    /* and the reopening by a changed item after closure (intake, FC-036) */
+    new_ticket(e, "ev:flag-item", number);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3600 + 1, &st), 0);
+    drive_to(e, number, "closed", t0 + 7200);
+    {
+        struct test_alert_spec s = base;
+        struct ticket_intake_result res;
+        s.event_key = "ev:flag-item";
+        s.item_id = "rss:flag-item-2";
+        intake_spec(e, &s, t0 + 10800, &res);
+        assert_true(res.reopened);
+    }
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "0 0 0 0");
+}
+
+/*
+ * The deadline instant itself is on time (docs/statistics.md: met_at <= deadline; the API's
+ * 超时完成 is met_at > deadline; the pages count 已超时 from left < 0): 督办 and the overdue
+ * flag come only after it. Ack deadline of the III ticket: detection + 1 h.
+ */
+static void test_deadline_instant_is_on_time_for_escalation(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket_escalation_stats st;
+    char number[32], flags[16], err[256] = "";
+    int64_t t0 = notifier_ts(base.matched_at);
+    json_t *d = NULL;
+
+    new_ticket(e, "ev:instant", number);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3600, &st), 0);
+    assert_int_equal(st.supervisions, 0);
+    assert_int_equal(st.reminders, 1); /* the 48 min 催办, seen late */
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "0 0 0 0");
+    /* 签收 at that very second: on time */
+    assert_int_equal(act(e, TICKET_ACT_ACK, number, t0 + 3600, err, sizeof(err)), 0);
+    assert_int_equal(ticket_api_detail(e->store, number, &d), 0);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(d, "clocks"), 0), "state_label")),
+                        "已完成");
+    json_decref(d);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3601, &st), 0);
+    assert_int_equal(st.supervisions, 0);
+    /* one second after its deadline an unanswered clock is overdue */
+    new_ticket(e, "ev:instant2", number);
+    assert_int_equal(ticket_flow_escalate(e->store, t0 + 3601, &st), 0);
+    assert_int_equal(st.supervisions, 1);
+    overdue_flags(e, number, flags);
+    assert_string_equal(flags, "1 0 0 0");
+}
+
 /* Issue #11: one label table per kind; one list of dismiss reasons, the one ticket_flow takes. */
 static void test_issue_11_label_tables(void **state)
 {
@@ -1263,6 +1422,8 @@ int main(void)
         cmocka_unit_test(test_set_level_to_same_level_refused),
         cmocka_unit_test(test_issue_11_display_fields_and_settled_clocks),
         cmocka_unit_test(test_corrupt_stored_columns_still_list_show_and_notify),
+        cmocka_unit_test(test_overdue_flag_follows_the_current_deadline),
+        cmocka_unit_test(test_deadline_instant_is_on_time_for_escalation),
     };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),

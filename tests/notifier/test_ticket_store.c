@@ -1441,6 +1441,30 @@ static void test_issue_16_ids_increase_after_explicit_ids(void **state)
 }
 
 /*
+ * The write probe writes (docs/status.md: it wrote nothing): each call commits one more count
+ * on store_probe's one row (migration 16), and touches neither tickets nor the schema version;
+ * on both databases.
+ */
+static void test_write_probe_commits_its_own_row(void **state)
+{
+    struct ticket_store *store = *state;
+    int64_t versions = notifier_count(store, "SELECT count(*) FROM schema_version");
+
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM store_probe"), 0);
+    assert_int_equal(ticket_store_write_probe(store), 0);
+    assert_int_equal(notifier_count(store, "SELECT writes FROM store_probe WHERE id = 1"), 1);
+    assert_int_equal(ticket_store_write_probe(store), 0);
+    assert_int_equal(ticket_store_write_probe(store), 0);
+    assert_int_equal(notifier_count(store, "SELECT writes FROM store_probe WHERE id = 1"), 3);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM store_probe"), 1);
+    assert_false(yq_db_in_transaction(ticket_store_db(store))); /* committed, not left open */
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM tickets"), 0);
+    assert_int_equal(notifier_count(store, "SELECT count(*) FROM schema_version"), versions);
+    assert_int_equal(notifier_count(store, "SELECT max(version) FROM schema_version"),
+                     TICKET_STORE_SCHEMA_VERSION);
+}
+
+/*
  * FX(test): test with a fixture of its own: notifier_memory_store_setup() before it,
  * notifier_memory_store_teardown() after it
  */
@@ -1478,6 +1502,7 @@ int main(void)
         FX(test_issue_16_append_only_tables),
         FX(test_issue_16_clock_history_triggers),
         FX(test_issue_16_ids_increase_after_explicit_ids),
+        FX(test_write_probe_commits_its_own_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

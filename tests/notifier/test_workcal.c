@@ -73,6 +73,26 @@ static void test_2026_working_days(void **state)
         {"2026-10-10", true, "调休 Saturday"},
         {"2026-10-11", false, "ordinary Sunday"},
         {"2026-12-31", true, "Thursday"},
+        /* every day of each holiday off, the next day back at work (the 2025-11-04 notice) */
+        {"2026-02-16", false, "春节 (Mon)"},
+        {"2026-02-22", false, "春节 (Sun)"},
+        {"2026-04-04", false, "清明 (Sat)"},
+        {"2026-04-05", false, "清明 (Sun)"},
+        {"2026-04-07", true, "after 清明 (Tue)"},
+        {"2026-05-02", false, "劳动节 (Sat)"},
+        {"2026-05-04", false, "劳动节 (Mon)"},
+        {"2026-05-10", false, "ordinary Sunday after the 调休 Saturday"},
+        {"2026-06-20", false, "端午 (Sat)"},
+        {"2026-06-21", false, "端午 (Sun)"},
+        {"2026-06-22", true, "after 端午 (Mon)"},
+        {"2026-09-19", false, "ordinary Saturday before the 调休 Sunday"},
+        {"2026-09-26", false, "中秋 (Sat)"},
+        {"2026-09-27", false, "中秋 (Sun)"},
+        {"2026-09-28", true, "after 中秋 (Mon)"},
+        {"2026-10-02", false, "国庆 (Fri)"},
+        {"2026-10-05", false, "国庆 (Mon)"},
+        {"2026-10-06", false, "国庆 (Tue)"},
+        {"2026-10-09", true, "after 国庆 (Fri)"},
     };
     struct workcal *cal = load_2026();
 
@@ -116,6 +136,18 @@ static void test_working_day_arithmetic(void **state)
         {"2026-12-31T16:30:00Z", 1, "2027-01-05T00:00:00+08:00", true},
         /* 元旦 2026: Wed 12-31-2025 + 1 = Sun 01-04 (调休) */
         {"2025-12-31T10:00:00+08:00", 1, "2026-01-05T00:00:00+08:00", true},
+        /* counted from a holiday: 国庆 10-03 (Sat, off) + 5 = 8, 9, 10 (调休), 12, 13 */
+        {"2026-10-03T15:00:00+08:00", 5, "2026-10-14T00:00:00+08:00", true},
+        /* counted from a 调休 working day: its own day does not count either */
+        {"2026-02-14T10:00:00+08:00", 1, "2026-02-25T00:00:00+08:00", true},
+        {"2026-05-09T10:00:00+08:00", 1, "2026-05-12T00:00:00+08:00", true},
+        /* the first and the last second of a day are that day: 24:00 is the next day's 00:00 */
+        {"2026-11-30T00:00:00+08:00", 1, "2026-12-02T00:00:00+08:00", true},
+        {"2026-11-30T23:59:59+08:00", 1, "2026-12-02T00:00:00+08:00", true},
+        {"2026-12-01T00:00:00+08:00", 1, "2026-12-03T00:00:00+08:00", true},
+        /* 清明 (04-04..06, Sat..Mon, no 调休) and 端午 (06-19 Fri..21) */
+        {"2026-04-03T17:00:00+08:00", 1, "2026-04-08T00:00:00+08:00", true},
+        {"2026-06-18T17:00:00+08:00", 1, "2026-06-23T00:00:00+08:00", true},
         /* no calendar: 国庆 counts as working days */
         {"2026-09-30T10:00:00+08:00", 5, "2026-10-08T00:00:00+08:00", false},
     };
@@ -167,6 +199,16 @@ static void test_deadlines_per_level_with_calendar(void **state)
     assert_int_equal(d.close, notifier_ts("2026-10-09T00:00:00+08:00"));
     ticket_clock_deadlines(&cfg, cal, YQ_LEVEL_IV, t0, t0, &d);
     assert_int_equal(d.response, notifier_ts("2026-10-11T00:00:00+08:00")); /* 8, 9, 10 (调休) */
+    /* hour clocks across midnight, the month and the year in Beijing time (UTC+8, no DST):
+       I detected 2026-12-31 22:00 (14:00Z) */
+    t0 = notifier_ts("2026-12-31T22:00:00+08:00");
+    ticket_clock_deadlines(NULL, cal, YQ_LEVEL_I, t0, t0 + 1800, &d);
+    assert_int_equal(d.ack, notifier_ts("2026-12-31T23:30:00+08:00"));
+    assert_int_equal(d.response, notifier_ts("2027-01-01T03:00:00+08:00"));
+    assert_int_equal(d.press, notifier_ts("2027-01-01T22:00:00+08:00"));
+    ticket_clock_deadlines(NULL, cal, YQ_LEVEL_III, notifier_ts("2026-11-30T23:30:00+08:00"), 0,
+                           &d);
+    assert_int_equal(d.response, notifier_ts("2026-12-02T23:30:00+08:00"));
     workcal_free(cal);
 }
 
@@ -180,10 +222,47 @@ static void test_escalation_stages(void **state)
                      TICKET_ESC_NONE);
     assert_int_equal(ticket_clock_stage(start, deadline, 80, start + 4 * 3600), TICKET_ESC_REMIND);
     assert_int_equal(ticket_clock_stage(start, deadline, 80, deadline - 1), TICKET_ESC_REMIND);
-    assert_int_equal(ticket_clock_stage(start, deadline, 80, deadline), TICKET_ESC_SUPERVISE);
+    /* the deadline's own second is on time (met_at <= deadline): 督办 only after it */
+    assert_int_equal(ticket_clock_stage(start, deadline, 80, deadline), TICKET_ESC_REMIND);
+    assert_int_equal(ticket_clock_stage(start, deadline, 80, deadline + 1), TICKET_ESC_SUPERVISE);
     assert_int_equal(ticket_clock_stage(start, deadline, 50, start + 9000), TICKET_ESC_REMIND);
     assert_int_equal(ticket_clock_stage(start, 0, 80, deadline + 1), TICKET_ESC_NONE);
     assert_int_equal(ticket_clock_remind_at(start, start - 5, 80), start);
+}
+
+/*
+ * Which year a working-day clock counts without a calendar file (the notifier warns about it):
+ * none while the clock stays in 2026; 2027 for a clock started in mid-December (办结 15 working
+ * days from Mon 12-14 ends 24:00 of 2027-01-04, counting 元旦 01-01 as a working day); a clock that
+ * ends at exactly 2027-01-01 00:00 (24:00 of 12-31) stays in 2026.
+ */
+static void test_uncovered_year_of_a_clock(void **state)
+{
+    struct workcal *cal = load_2026();
+    struct ticket_clock_cfg cfg = *ticket_clock_defaults();
+
+    (void)state;
+    assert_int_equal(
+        ticket_clock_uncovered_year(NULL, cal, notifier_ts("2026-11-30T10:00:00+08:00")), 0);
+    assert_int_equal(
+        ticket_clock_uncovered_year(NULL, cal, notifier_ts("2026-12-14T09:00:00+08:00")), 2027);
+    /* Thu 12-10 + 15: 11, 14-18, 21-25, 28-31 -> 24:00 of 12-31 = 2027-01-01 00:00 */
+    assert_int_equal(workcal_add_working_days(cal, notifier_ts("2026-12-10T09:00:00+08:00"), 15),
+                     notifier_ts("2027-01-01T00:00:00+08:00"));
+    assert_int_equal(
+        ticket_clock_uncovered_year(NULL, cal, notifier_ts("2026-12-10T09:00:00+08:00")), 0);
+    assert_int_equal(
+        ticket_clock_uncovered_year(NULL, cal, notifier_ts("2026-12-11T09:00:00+08:00")), 2027);
+    /* the longer of the two working-day clocks counts */
+    cfg.close_working_days = 1;
+    cfg.response_iv_working_days = 30;
+    assert_int_equal(
+        ticket_clock_uncovered_year(&cfg, cal, notifier_ts("2026-12-01T09:00:00+08:00")), 2027);
+    /* no calendar at all: this year already */
+    assert_int_equal(
+        ticket_clock_uncovered_year(NULL, NULL, notifier_ts("2026-03-02T09:00:00+08:00")), 2026);
+    assert_int_equal(workcal_first_uncovered_year(cal, 100, 100), 0);
+    workcal_free(cal);
 }
 
 /* A year without holidays (weekends only) loads: found by fuzz_workcal (qsort of no dates). */
@@ -287,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_working_day_arithmetic),
         cmocka_unit_test(test_deadlines_per_level_with_calendar),
         cmocka_unit_test(test_escalation_stages),
+        cmocka_unit_test(test_uncovered_year_of_a_clock),
         cmocka_unit_test(test_bad_calendars_are_refused),
         cmocka_unit_test(test_year_without_holidays),
         cmocka_unit_test(test_quiet_hours),

@@ -85,10 +85,12 @@ try {
     await page.waitForSelector('#chart-judging[data-rendered="1"] canvas', { timeout: 60000 });
     const got = await page.evaluate(() => {
       const o = echarts.getInstanceByDom(document.getElementById('chart-judging')).getOption();
-      return { groups: o.yAxis[0].data, noise: o.series[3].data };
+      return { groups: o.yAxis[0].data, noise: o.series[3].data, noiseName: o.series[3].name };
     });
     assert(JSON.stringify(got.groups) === '["疫情防控","安全生产"]', `groups ${got.groups}`);
     assert(JSON.stringify(got.noise) === '[1,1]', `noise ${got.noise}`);
+    // issue #11: the reasons by the one table of tickets and events
+    assert(got.noiseName === '不予处置（误报、与本地无关）', `noise series ${got.noiseName}`);
   });
   await check('identity and bulletin are shown', async () => {
     const identity = await page.textContent('#identity');

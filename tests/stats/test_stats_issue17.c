@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "stats.h"
 #include "stats_defs.h"
+#include "stats_render.h"
 #include "stats_test_fixture.h"
 #include "yq_time.h"
 
@@ -500,6 +502,217 @@ static void test_issue_17_signatures(void **state)
              ";ack:on_time@" DEPT_A ";response:missed@" DEPT_A ";response_48h:missed@" DEPT_A "\n");
 }
 
+/* ------------------------------------------------------------- field review */
+
+/* A level III ticket of A detected at det, 签收 by det + 1 h, 回应 by det + 48 h (办结 in 2027). */
+static struct stats_ticket field_ticket(const char *number, const char *det)
+{
+    return (struct stats_ticket){.number = number,
+                                 .title = "汉滨区征地补偿",
+                                 .level = YQ_LEVEL_III,
+                                 .department = DEPT_A,
+                                 .source = "rss-ankang",
+                                 .rule_id = "land-compensation",
+                                 .detected_at = bj(det),
+                                 .assigned_at = bj(det),
+                                 .ack_deadline = bj(det) + H,
+                                 .response_deadline = bj(det) + 48 * H,
+                                 .close_deadline = bj("2027-02-01 00:00")};
+}
+
+/*
+ * t is acknowledged at ack_at and answered on channel at answer_at (entered then): its one
+ * response in resp and its two state changes in ch, both the caller's storage.
+ */
+static void field_answer(struct stats_ticket *t, struct stats_response *resp,
+                         struct stats_state_change ch[2], int64_t ack_at, int64_t answer_at,
+                         const char *channel)
+{
+    *resp = (struct stats_response){answer_at, channel, answer_at};
+    ch[0] = (struct stats_state_change){ack_at, TICKET_STATE_ACKNOWLEDGED};
+    ch[1] = (struct stats_state_change){answer_at, TICKET_STATE_RESPONDED};
+    t->acknowledged_at = ack_at;
+    t->responded_at = answer_at;
+    t->responses = resp;
+    t->n_responses = 1;
+    t->changes = ch;
+    t->n_changes = 2;
+}
+
+/*
+ * The field cases of the monthly figures: a ticket detected 2026-11-30 23:30 (15:30Z) belongs
+ * to November and is carried into December, where its 48 h clock settles; the identity holds
+ * in both months; a 签收 and a response at the deadline's very second are on time; the
+ * durations of 0, 1 and 2 tickets (nearest rank: the median of two is the lower, P90 the
+ * upper; the mean rounded half up).
+ */
+static void test_field_month_edges_and_small_samples(void **state)
+{
+    struct stats_ticket t[2];
+    struct stats_response resp[2];
+    struct stats_state_change ch[2][2];
+    struct stats_report *r;
+    (void)state;
+
+    t[0] = field_ticket("YQ-2026-11-0001", "2026-11-30 23:30");
+    /* 签收 12-01 00:30 and 回应 12-02 23:30: each at its deadline */
+    field_answer(&t[0], &resp[0], ch[0], t[0].ack_deadline, t[0].response_deadline, "政务微博");
+    t[1] = field_ticket("YQ-2026-12-0001", "2026-12-07 09:00");
+    /* 签收 after 20 min 15 s = 20.25 min (a half in the CSV's tenths of a minute) */
+    field_answer(&t[1], &resp[1], ch[1], bj("2026-12-07 09:20") + 15, bj("2026-12-07 12:00"),
+                 "网站");
+
+    /* November (cut-off 12-01 00:00): 新交办 1, 结转下月 1; its clocks are December's */
+    r = month(t, 1, 2026, 11, "2027-01-10 00:00", NULL);
+    assert_int_equal(r->total.detected, 1);
+    assert_int_equal(r->cohort.detected, 1);
+    assert_int_equal(r->total.carried_in + r->total.added, 1);
+    assert_int_equal(r->total.carried_out, 1);
+    assert_int_equal(r->total.clocks[STATS_CLOCK_ACK].due, 0);
+    assert_int_equal(r->total.mtta.n, 0); /* no sample: n 0, the writers print — */
+    assert_int_equal(r->total.ttr.n, 0);
+    stats_report_free(r);
+    /* December with one ticket: carried in, both clocks on time at their deadline's second */
+    r = month(t, 1, 2026, 12, "2027-01-10 00:00", NULL);
+    assert_int_equal(r->total.detected, 0);
+    assert_int_equal(r->total.carried_in, 1);
+    assert_int_equal(r->total.carried_out, 1);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_ACK], 1, 1, 0, 0, 0, 0);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE_48H], 1, 1, 0, 0, 0, 0);
+    assert_int_equal(r->total.overdue_tickets, 0);
+    assert_int_equal(r->total.mtta.n, 1);
+    assert_int_equal(r->total.mtta.median_s, H);
+    assert_int_equal(r->total.mtta.p90_s, H);
+    assert_int_equal(r->total.mtta.mean_s, H);
+    assert_int_equal(r->total.ttr.n, 1);
+    assert_int_equal(r->total.ttr.median_s, 48 * H);
+    stats_report_free(r);
+    /* December with two: 1215 s and 3600 s; 3 h and 48 h */
+    r = month(t, 2, 2026, 12, "2027-01-10 00:00", NULL);
+    assert_int_equal(r->total.carried_in + r->total.added,
+                     r->total.closed + r->total.dismissed + r->total.carried_out);
+    assert_int_equal(r->total.mtta.n, 2);
+    assert_int_equal(r->total.mtta.median_s, 1215);
+    assert_int_equal(r->total.mtta.p90_s, H);
+    assert_int_equal(r->total.mtta.mean_s, 2408); /* 2407.5 half up */
+    {
+        /* the CSV's minutes are rounded half up too: 20.25 -> 20.3 (not the 20.2 of %.1f) */
+        char *csv = NULL;
+        assert_int_equal(stats_render(r, STATS_FORMAT_CSV, NULL, &csv, NULL), 0);
+        assert_non_null(strstr(csv, ",2,20.3,60.0,40.1,2,180.0,2880.0,1530.0,0,,,"));
+        free(csv);
+    }
+    assert_int_equal(r->total.ttr.median_s, 3 * H);
+    assert_int_equal(r->total.ttr.p90_s, 48 * H);
+    assert_int_equal(r->total.ttr.mean_s, (3 + 48) * H / 2);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE], 2, 2, 0, 0, 0, 0);
+    stats_report_free(r);
+    /*
+     * An hour clock ending at midnight: level I detected 11-30 19:00, 5 h 权威信息 by 12-01
+     * 00:00 (24 h 新闻发布会 by 12-01 19:00), answered (and entered) at 00:00:00 exactly: on
+     * time, November's (the month whose cut-off it is); December has no 5 h clock of it, and
+     * its missed press conference.
+     */
+    {
+        struct stats_ticket u = field_ticket("YQ-2026-11-0002", "2026-11-30 19:00");
+        struct stats_response ur;
+        struct stats_state_change uc[2];
+        u.level = YQ_LEVEL_I;
+        u.response_deadline = bj("2026-12-01 00:00");
+        u.press_deadline = bj("2026-12-01 19:00");
+        field_answer(&u, &ur, uc, bj("2026-11-30 19:10"), u.response_deadline, "权威发布");
+        r = month(&u, 1, 2026, 11, "2027-01-10 00:00", NULL);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_INFO_5H], 1, 1, 0, 0, 0, 0);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_RESPONSE], 1, 1, 0, 0, 0, 0);
+        assert_int_equal(r->total.ttr.median_s, 5 * H);
+        /* the count of public responses is by the window [start, end): 00:00 is December's */
+        assert_int_equal(r->responses, 0);
+        stats_report_free(r);
+        r = month(&u, 1, 2026, 12, "2027-01-10 00:00", NULL);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_INFO_5H], 0, 0, 0, 0, 0, 0);
+        stats_fx_tally(&r->total.clocks[STATS_CLOCK_PRESS_24H], 1, 0, 0, 1, 0, 0);
+        assert_int_equal(r->responses, 1);
+        stats_report_free(r);
+    }
+    /* the mean of 1 s and 2 s is 1.5 s: 2 (half up) */
+    {
+        int64_t v[2] = {2, 1};
+        struct stats_summary s;
+        stats_summarise(v, 2, &s);
+        assert_int_equal(s.median_s, 1);
+        assert_int_equal(s.p90_s, 2);
+        assert_int_equal(s.mean_s, 2);
+    }
+}
+
+/*
+ * A ticket reopened twice on one day gets the same 办结 deadline twice (24:00 of the 15th
+ * working day after that day): still two cycles, two 办结 clocks. IV of A detected Mon 10-12
+ * 10:00 (办结 by 11-03 00:00), answered 10-13 09:00 and closed 10:00; reopened Tue 10-20 09:00
+ * (办结 by 11-11 00:00: 21-23, 26-30, 11-02..06, 09, 10), closed 11:00; reopened 14:00 (the
+ * same 11-11 00:00) and never closed. October: 2 办结 clocks on time; November: the third
+ * missed at its deadline (before, it was taken for the second one, met at 11:00).
+ */
+static void test_field_two_reopenings_in_one_day(void **state)
+{
+    struct stats_clock_set sets[3];
+    struct stats_state_change ch[7];
+    struct stats_response resp = {bj("2026-10-13 09:00"), "网站", bj("2026-10-13 09:00")};
+    struct stats_ticket t = field_ticket("YQ-2026-10-0009", "2026-10-12 10:00");
+    struct stats_report *r;
+    (void)state;
+
+    t.level = YQ_LEVEL_IV;
+    t.response_deadline = bj("2026-10-20 00:00");
+    t.close_deadline = bj("2026-11-11 00:00");
+    sets[0] = (struct stats_clock_set){bj("2026-10-12 10:00"),
+                                       DEPT_A,
+                                       YQ_LEVEL_IV,
+                                       bj("2026-10-12 10:00"),
+                                       bj("2026-10-12 11:00"),
+                                       t.response_deadline,
+                                       0,
+                                       bj("2026-11-03 00:00")};
+    sets[1] = sets[0];
+    sets[1].at = sets[1].assigned_at = bj("2026-10-20 09:00");
+    sets[1].ack_deadline = bj("2026-10-20 10:00");
+    sets[1].close_deadline = bj("2026-11-11 00:00");
+    sets[2] = sets[1];
+    sets[2].at = sets[2].assigned_at = bj("2026-10-20 14:00");
+    sets[2].ack_deadline = bj("2026-10-20 15:00");
+    ch[0] = (struct stats_state_change){bj("2026-10-12 10:30"), TICKET_STATE_ACKNOWLEDGED};
+    ch[1] = (struct stats_state_change){bj("2026-10-13 09:00"), TICKET_STATE_RESPONDED};
+    ch[2] = (struct stats_state_change){bj("2026-10-13 10:00"), TICKET_STATE_CLOSED};
+    ch[3] = (struct stats_state_change){bj("2026-10-20 09:00"), TICKET_STATE_OPEN};
+    ch[4] = (struct stats_state_change){bj("2026-10-20 11:00"), TICKET_STATE_CLOSED};
+    ch[5] = (struct stats_state_change){bj("2026-10-20 14:00"), TICKET_STATE_OPEN};
+    ch[6] = (struct stats_state_change){bj("2026-10-20 14:30"), TICKET_STATE_ACKNOWLEDGED};
+    t.assigned_at = sets[2].assigned_at;
+    t.ack_deadline = sets[2].ack_deadline;
+    t.acknowledged_at = ch[6].at;
+    t.responded_at = resp.at;
+    t.responses = &resp;
+    t.n_responses = 1;
+    t.changes = ch;
+    t.n_changes = 7;
+    t.clock_sets = sets;
+    t.n_clock_sets = 3;
+
+    r = month(&t, 1, 2026, 10, "2026-12-10 00:00", NULL);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_CLOSE], 2, 2, 0, 0, 0, 0);
+    assert_int_equal(r->total.ttc.n, 2);
+    assert_int_equal(r->total.ttc.median_s, 2 * H); /* 09:00 -> 11:00 */
+    assert_int_equal(r->total.ttc.p90_s, 24 * H);   /* 10-12 10:00 -> 10-13 10:00 */
+    assert_int_equal(r->total.carried_out, 1);
+    stats_report_free(r);
+    r = month(&t, 1, 2026, 11, "2026-12-10 00:00", NULL);
+    stats_fx_tally(&r->total.clocks[STATS_CLOCK_CLOSE], 1, 0, 0, 1, 0, 0);
+    assert_int_equal(r->total.overdue_tickets, 1);
+    assert_int_equal(r->n_overdue, 1);
+    assert_int_equal(r->overdue[0].deadline, bj("2026-11-11 00:00"));
+    stats_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +724,8 @@ int main(void)
         cmocka_unit_test(test_issue_17_reassigned),
         cmocka_unit_test(test_issue_17_boundaries),
         cmocka_unit_test(test_issue_17_signatures),
+        cmocka_unit_test(test_field_month_edges_and_small_samples),
+        cmocka_unit_test(test_field_two_reopenings_in_one_day),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,14 +20,16 @@
 #include "db_fixture.h"
 #include "sqlite_fixture.h"
 #include "stats.h"
+#include "stats_defs.h"
 #include "stats_judge.h"
 #include "stats_load.h"
 #include "stats_render.h"
 #include "ticket_store.h"
-#include "yq_err.h"
-#include "yq_time.h"
 #include "yq_banned.h"
 #include "yq_db.h"
+#include "yq_err.h"
+#include "yq_labels.h"
+#include "yq_time.h"
 
 static int64_t bj(const char *s)
 {
@@ -128,11 +130,11 @@ static void log_row(struct env *e, const char *key, const char *at, const char *
  * detection unless said):
  *   E1  03-02 09:00 -> 09:10 交办            [安全生产]                 10 min
  *   E2  03-03 10:00 -> 10:25 误报            [安全生产, 环境保护]       25 min
- *   E3  03-05 14:00 -> 14:05 与我无关        [环境保护]                  5 min
+ *   E3  03-05 14:00 -> 14:05 与本地无关      [环境保护]                  5 min
  *   E4  03-08 20:00 -> 21:00 并入            [安全生产]                 60 min
  *   E5  03-10 08:00 -> 08:40 持续关注        []  (（无规则组）)         40 min
  *   E6  03-12 11:00 -> 11:15 重复            [环境保护]                 15 min
- *   E7  03-15 16:00 -> 18:00 不属管辖        [教育]                    120 min
+ *   E7  03-15 16:00 -> 18:00 超出职责范围    [教育]                    120 min
  *   E8  03-20 09:00 -> 09:20 其他            [教育]                     20 min
  *   E9  03-31 23:50 -> 04-01 00:00 交办      [教育]   (April: pending at March's end)
  *   E10 02-28 23:00 -> 03-01 00:00 交办      [安全生产] (March: its first instant)  60 min
@@ -244,7 +246,7 @@ static void test_worked_example_march(void **state)
     assert_int_equal(j->total.by_reason[STATS_REASON_FALSE_ALARM], 1);
     assert_int_equal(j->total.by_reason[STATS_REASON_OUT_OF_SCOPE], 1);
     assert_int_equal(j->total.by_reason[STATS_REASON_OTHER], 1);
-    assert_int_equal(j->total.noise, 2); /* E2 误报, E3 与我无关 (not the spike E15) */
+    assert_int_equal(j->total.noise, 2); /* E2 误报, E3 与本地无关 (not the spike E15) */
     assert_int_equal(stats_judge_noise_tenths(&j->total), 200);
     assert_int_equal(stats_judge_precision_tenths(&j->total), 800);
 
@@ -282,7 +284,7 @@ static void test_worked_example_march(void **state)
     assert_int_equal(g->tally.noise, 1);
     assert_int_equal(stats_judge_noise_tenths(&g->tally), 200);
     assert_int_equal(stats_judge_precision_tenths(&g->tally), 800);
-    g = group_of(j, "环境保护"); /* E2 误报, E3 与我无关, E6 重复 */
+    g = group_of(j, "环境保护"); /* E2 误报, E3 与本地无关, E6 重复 */
     assert_int_equal(g->tally.judged, 3);
     assert_int_equal(g->tally.noise, 2);
     assert_int_equal(g->tally.by_reason[STATS_REASON_DUPLICATE], 1);
@@ -396,14 +398,18 @@ static void test_formats(void **state)
     has(s, "\"awaiting_confirmation\": 1");
     has(s, "{\n    \"name\": \"false_alarm\",\n    \"label\": \"误报\",\n    \"count\": 1\n   }");
     has(s, "\"term\": \"规则噪声率\"");
+    /* the definitions name the reasons by the one table of tickets and events (issue #11) */
+    has(s, "不予处置按理由分列：与本地无关、重复、误报、超出职责范围、其他。");
+    has(s, "以“误报”或“与本地无关”不予处置的件数占比为噪声率");
     /* the 通报 sentence */
-    has(s, "本月研判预警事件10件（含确认交办待确认事件1件），研判用时中位数25分，90%在2小时00分以内；"
-           "交办3件、并入1件、持续关注1件、不予处置5件（其中误报1件、与我无关1件，噪声率20.0%）；"
-           "另研判突增预警1件。截至统计截止，待研判3件（其中超过研判时限1件）、交办待确认1件。");
+    has(s,
+        "本月研判预警事件10件（含确认交办待确认事件1件），研判用时中位数25分，90%在2小时00分以内；"
+        "交办3件、并入1件、持续关注1件、不予处置5件（其中误报1件、与本地无关1件，噪声率20.0%）；"
+        "另研判突增预警1件。截至统计截止，待研判3件（其中超过研判时限1件）、交办待确认1件。");
     free(s);
 
     s = render(e->path, STATS_FORMAT_CSV);
-    has(s, "\r\n\r\n研判维度,分组,研判件数,交办,并入,持续关注,不予处置,不予处置-与我无关,");
+    has(s, "\r\n\r\n研判维度,分组,研判件数,交办,并入,持续关注,不予处置,不予处置-与本地无关,");
     has(s, "合计,预警事件,10,3,1,1,5,1,1,1,1,1,2,20.0%,80.0%,9,25.0,120.0,39.5\r\n");
     has(s, "交办待确认,确认交办,1,,,,,,,,,,,,,1,30.0,30.0,30.0\r\n");
     has(s, "规则分组,环境保护,3,0,0,0,3,1,1,1,0,0,2,66.7%,33.3%,,,,\r\n");
@@ -416,12 +422,14 @@ static void test_formats(void **state)
     has(s, "<div class=\"chart\" id=\"chart-judging\"></div>");
     has(s, "<tr><th scope=\"row\">环境保护</th><td class=\"n\">3</td>");
     has(s, "<td class=\"n\">66.7%</td><td class=\"n\">33.3%</td>");
+    has(s, "<th rowspan=\"2\">误报或与本地无关</th>");
+    has(s, "<th>与本地无关</th><th>重复</th><th>误报</th><th>超出职责范围</th><th>其他</th>");
     has(s, "<dt>研判用时</dt>");
     free(s);
 
     s = render(e->path, STATS_FORMAT_TEXT);
     has(s, "预警事件 10 件（其中确认交办待确认 1 件）：交办 3，并入 1，持续关注 1，不予处置 5");
-    has(s, "规则分组 环境保护：研判 3 件，误报或与我无关 2 件，噪声率 66.7%");
+    has(s, "规则分组 环境保护：研判 3 件，误报或与本地无关 2 件，噪声率 66.7%");
     free(s);
 }
 
@@ -460,6 +468,28 @@ static void test_store_before_schema_9(void **state)
     free(s);
 }
 
+/*
+ * Issue #11: the reports name the dismiss reasons by the one table of tickets and events
+ * (yq_labels: 与本地无关, 超出职责范围; the reports said 与我无关, 不属管辖), every reason, in the
+ * table's order.
+ */
+static void test_issue_11_reasons_by_the_one_table(void **state)
+{
+    size_t n = 0;
+    const struct yq_label *t = yq_label_table(YQ_LABEL_DISMISS_REASON, &n);
+
+    (void)state;
+    assert_int_equal(n, STATS_REASON_COUNT);
+    for (int i = 0; i < STATS_REASON_COUNT; i++) {
+        assert_string_equal(stats_reason_terms[i].name, t[i].code);
+        assert_string_equal(stats_reason_terms[i].label, t[i].label);
+        assert_string_equal(stats_reason_terms[i].label,
+                            yq_label(YQ_LABEL_DISMISS_REASON, stats_reason_terms[i].name));
+    }
+    assert_string_equal(stats_reason_terms[STATS_REASON_IRRELEVANT].label, "与本地无关");
+    assert_string_equal(stats_reason_terms[STATS_REASON_OUT_OF_SCOPE].label, "超出职责范围");
+}
+
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */
 #define FX(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -470,6 +500,7 @@ int main(void)
         FX(test_month_boundaries_and_cutoff),
         FX(test_formats),
         FX(test_store_before_schema_9),
+        cmocka_unit_test(test_issue_11_reasons_by_the_one_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -386,7 +386,7 @@ static void file_has(const char *path, const char *const *want, const char *abse
 
 /*
  * Three events of the 研判 inbox in February 2026 (issue #13; the figures themselves are
- * test_stats_judge.c's): 疫情防控 交办 after 20 min and 误报 after 10 min, 安全生产 与我无关.
+ * test_stats_judge.c's): 疫情防控 交办 after 20 min and 误报 after 10 min, 安全生产 与本地无关.
  * They give the HTML report's 研判 chart (tests/stats/browser_stats.mjs) bars to draw.
  */
 static void add_events(struct stats_fixture_env *e)

@@ -751,6 +751,9 @@ await check('duty officer opens the statistics page and the three charts render'
   const jd = data.judging;
   assert(jd, 'judging in the JSON');
   if (jd.available) {
+    // issue #11: the noise column names the reasons by the one table of tickets and events
+    const heads = await page.$$eval('#s-judging tr.total td', (tds) => tds.map((t) => t.dataset.label));
+    eq(heads[6], '噪声（误报+与本地无关）', '研判 noise column');
     const jt = await page.$$eval('#s-judging tr.total td', (tds) => tds.map((t) => t.textContent));
     eq([jt[0], jt[1], jt[7]].join(), ['合计', String(jd.judged), jd.noise_pct === null ? '—' : `${jd.noise_pct.toFixed(1)}%`].join(),
       '研判 total row');
@@ -1179,6 +1182,9 @@ await check('不予处置 with a reason; 其他 needs a note', async () => {
   const form = `${card} form.panel`;
   const offered = await page.$$eval(`${form} select[name="reason"] option`, (os) => os.map((o) => o.value));
   eq(offered.join(), 'irrelevant,duplicate,false_alarm,out_of_scope,other', 'the reasons');
+  // issue #11: an event's reasons carry the tickets' labels (one table)
+  const offeredLabels = await page.$$eval(`${form} select[name="reason"] option`, (os) => os.map((o) => o.textContent));
+  eq(offeredLabels.join(), '与本地无关,重复,误报,超出职责范围,其他', 'the event\'s reason labels');
   await page.selectOption(`${form} select[name="reason"]`, 'other');
   assert(await page.$eval(`${form} textarea[name="note"]`, (t) => t.required), 'note required for 其他');
   await page.$eval(`${form} textarea[name="note"]`, (t) => { t.required = false; });

@@ -730,6 +730,13 @@ static void test_actions_and_their_errors(void **state)
     json_decref(
         act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"irrelevant\"}", 409, "state_not_allowed"));
     json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"other\"}", 400, "reason_invalid"));
+    /* issue #11: the refusal names the one table of tickets and events (与本地无关, 超出职责范围)
+     */
+    v = act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"无聊\"}", 400, "reason_invalid");
+    assert_string_equal(json_string_value(json_object_get(v, "message")),
+                        "请选择不予处置原因（与本地无关、重复、误报、超出职责范围或其他；"
+                        "其他须填写说明）");
+    json_decref(v);
     json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"irrelevant\",\"version\":99}", 409,
                     "version_changed"));
     json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"irrelevant\",\"version\":\"0\"}",

@@ -1156,11 +1156,14 @@ function annualFigures(data) {
 }
 
 // The 研判 figures (issue #13, docs/statistics.md): time to 研判, outcomes and, per rule group,
-// the share judged 误报 or 与我无关 (噪声率) and the rule's precision.
+// the share judged 误报 or 与本地无关 (噪声率) and the rule's precision. The reasons' labels
+// are the report's (the one dismiss-reason table of tickets and events).
 function judgingSection(j) {
   if (!j || !j.available) return [el('p', { class: 'summary' }, (j && j.note) || '无研判数据。')];
   const count = (list, name) => ((list || []).find((o) => o.name === name) || {}).count || 0;
-  const heads = ['规则分组', '已研判', '交办', '并入', '持续关注', '不予处置', '噪声（误报+与我无关）', '噪声率', '精确率'];
+  const reason = (name) => ((j.dismissed_by_reason || []).find((o) => o.name === name) || {}).label || name;
+  const heads = ['规则分组', '已研判', '交办', '并入', '持续关注', '不予处置',
+    `噪声（${reason('false_alarm')}+${reason('irrelevant')}）`, '噪声率', '精确率'];
   const row = (key, t, cls) => el('tr', { class: cls }, [
     el('td', { 'data-label': heads[0], class: 'key' }, key),
     numCell(heads[1], t.judged),

@@ -27,14 +27,13 @@ function agoText(iso) {
   return Number.isNaN(t) ? '—' : `${fmtSpan(serverNow() - t)}前`;
 }
 
-// The dismiss reasons of an event: the server's table (event_dismiss_reasons when the server
-// has a separate one, else the tickets' dismiss_reasons: the same codes).
+// The dismiss reasons of an event: the server's one table of tickets and events alike
+// (dismiss_reasons, common/yq_labels).
 function eventDismissReasons() {
-  const own = labelList('event_dismiss_reasons');
-  return own.length ? own : labelList('dismiss_reasons');
+  return labelList('dismiss_reasons');
 }
 function dismissReasonText(code, shown) {
-  return labelOf('event_dismiss_reasons', code, shown) || labelOf('dismiss_reasons', code) || code || '';
+  return labelOf('dismiss_reasons', code, shown) || code || '';
 }
 
 function levelOptions() {
