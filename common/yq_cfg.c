@@ -666,6 +666,24 @@ void cfg_release(const struct cfg_key *keys, void *base)
     }
 }
 
+int cfg_own_strings(const struct cfg_key *keys, void *base)
+{
+    int err = 0;
+
+    for (const struct cfg_key *k = keys; k->name; k++) {
+        void *dst = (char *)base + k->offset;
+        if (k->type == CFG_STRING && *(char **)dst) {
+            char *copy = err ? NULL : strdup(*(char **)dst);
+            err = err ? err : (copy ? 0 : ERR_NOMEM);
+            *(char **)dst = copy;
+        } else if (k->type == CFG_SECTION || k->type == CFG_GROUP) {
+            int e = cfg_own_strings(k->sub, dst);
+            err = err ? err : e;
+        }
+    }
+    return err;
+}
+
 static void print_yaml_string(FILE *out, const char *s)
 {
     fputc('"', out);

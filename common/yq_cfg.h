@@ -180,6 +180,15 @@ int cfg_set_all(const struct cfg_key *keys, void *base, const char *const *sets,
 void cfg_release(const struct cfg_key *keys, void *base);
 
 /*
+ * Make base own its strings: every CFG_STRING field of base (recursively through sections and
+ * groups), which points at a string owned elsewhere (e.g. a struct copied by value), is
+ * replaced by a new copy, so base can outlive the struct it was copied from and is freed by
+ * cfg_release(). CFG_EXTERNAL fields are the caller's. Returns 0, or ERR_NOMEM: base then
+ * owns the copies made so far and NULL in the rest (cfg_release() frees them).
+ */
+int cfg_own_strings(const struct cfg_key *keys, void *base);
+
+/*
  * Print base as YAML (indent spaces per level), each key with its help as a comment. URLs in
  * string values are printed with their secrets replaced by "***" (yq_redact_url_secrets()).
  */

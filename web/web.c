@@ -614,6 +614,13 @@ struct web *web_new(const struct web_cfg *cfg, const char *db_path,
         return NULL;
     }
     w->locks_init = true;
+    /* the web keeps its own copies: a caller's configuration may be released after web_new() */
+    w->cfg_owned = true;
+    if (cfg_own_strings(web_cfg_keys, &w->cfg) != 0) {
+        snprintf(errbuf, errlen, "web: out of memory");
+        web_free(w);
+        return NULL;
+    }
     {
         pthread_condattr_t ca;
         bool ok = pthread_condattr_init(&ca) == 0;
@@ -677,6 +684,9 @@ void web_free(struct web *w)
         pthread_mutex_destroy(&w->archive_lock);
         pthread_mutex_destroy(&w->gc_lock);
         pthread_mutex_destroy(&w->redis_lock);
+    }
+    if (w->cfg_owned) {
+        cfg_release(web_cfg_keys, &w->cfg);
     }
     free(w->db_path);
     free(w);

@@ -49,9 +49,9 @@ struct web;
 /*
  * Open the web layer's connection to the database at db_path (the ticket store's file; the
  * web_ tables are created there), and the Redis handle when enabled.
- * cfg: copied (strings are borrowed and must outlive the web). ops: borrowed, must outlive
- * the web; may be NULL (ticket routes answer 503). errbuf: one line on failure.
- * Returns a new web (web_free()) or NULL.
+ * cfg: copied with its strings (the caller may release it after the call). ops: borrowed, must
+ * outlive the web; may be NULL (ticket routes answer 503). errbuf: one line on failure. Returns a
+ * new web (web_free()) or NULL.
  */
 struct web *web_new(const struct web_cfg *cfg, const char *db_path,
                     const struct web_ticket_ops *ops, void *ops_ctx, char *errbuf, size_t errlen);

@@ -46,6 +46,7 @@ struct web {
     struct rule_set *rules; /* cached current rule set (or NULL), guarded by redis_lock */
     struct rules_pointer rules_ptr; /* the version and epoch it was loaded for, same lock */
     bool locks_init;
+    bool cfg_owned; /* cfg's strings are the web's own copies (cfg_own_strings()) */
     /* The connection guard (web_guard.c): open connections and the watchdog. */
     pthread_mutex_t guard_lock;
     pthread_cond_t guard_cond; /* CLOCK_MONOTONIC */

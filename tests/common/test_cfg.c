@@ -79,6 +79,27 @@ static void test_defaults_and_values(void **state)
     assert_null(o.name);
 }
 
+/* A struct copied by value owns its strings after cfg_own_strings(): the source may go. */
+static void test_own_strings_survive_the_source(void **state)
+{
+    struct outer o, copy;
+    char err[256] = "";
+    (void)state;
+    assert_int_equal(load("name: 安康\nnet:\n  host: yq.ankang.example\n", &o, err, sizeof(err)),
+                     0);
+    copy = o;
+    assert_int_equal(cfg_own_strings(outer_keys, &copy), 0);
+    assert_ptr_not_equal(copy.name, o.name);
+    assert_ptr_not_equal(copy.net.host, o.net.host);
+    cfg_release(outer_keys, &o); /* the sanitizer build sees any use of the freed source */
+    assert_string_equal(copy.name, "安康");
+    assert_string_equal(copy.net.host, "yq.ankang.example");
+    assert_int_equal(copy.net.port, 6379);
+    cfg_release(outer_keys, &copy);
+    assert_null(copy.name);
+    assert_null(copy.net.host);
+}
+
 static void test_errors_name_file_line_and_key(void **state)
 {
     static const struct {
@@ -591,6 +612,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_values),
+        cmocka_unit_test(test_own_strings_survive_the_source),
         cmocka_unit_test(test_errors_name_file_line_and_key),
         cmocka_unit_test(test_issue_12_group_keys_reach_the_struct),
         cmocka_unit_test(test_issue_12_group_keys_are_checked_like_the_others),
