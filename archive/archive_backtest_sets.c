@@ -10,6 +10,7 @@
 
 #include "norm.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 
 /* --- one match for both sets ---------------------------------------------------------- */
@@ -106,7 +107,7 @@ int backtest_combined_build(struct backtest_combined *run)
             n_extra++;
         }
     }
-    if (!(ctext = json_dumps(dj, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+    if (!(ctext = yq_json_dumps(dj, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
         goto done;
     }
     rc = rule_set_decode(ctext, strlen(ctext), &run->comb, err, sizeof(err));

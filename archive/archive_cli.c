@@ -13,6 +13,7 @@
 #include "yq_cli.h"
 #include "yq_db.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -209,7 +210,7 @@ static int cmd_status(const struct archive_cli_opts *o)
         }
     }
     if (rc == 0 && o->json) {
-        char *text = json_dumps(st, JSON_COMPACT);
+        char *text = yq_json_dumps(st, JSON_COMPACT);
         rc = text ? 0 : 1;
         if (text) {
             printf("%s\n", text);

@@ -10,6 +10,7 @@
 #include "rule_expr.h"
 #include "rules.h"
 #include "yq_array.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -148,7 +149,7 @@ static int build_rule_set(struct archive_query *q, char *errbuf, size_t errlen)
     json_t *doc = json_pack("{s:i, s:[{s:s, s:s, s:s, s:s, s:s, s:s}]}", "version", 0, "rules",
                             "id", QUERY_RULE_ID, "name", "检索", "department", "-", "level", "IV",
                             "scope", "all", "expr", q->text);
-    char *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    char *json = doc ? yq_json_dumps(doc, JSON_COMPACT) : NULL;
     char why[512] = "";
     int err;
 

@@ -12,6 +12,7 @@
 #include "rules_cli.h"
 #include "rules_digest.h"
 #include "rules_store.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
@@ -329,7 +330,7 @@ int backtest_cli_main(int argc, char **argv)
         /* the record that the operator has seen this set's report (the push gate) */
         json_t *j = NULL;
         char *text = NULL;
-        if (backtest_report_json(&rep, false, &j) == 0 && (text = json_dumps(j, JSON_COMPACT))) {
+        if (backtest_report_json(&rep, false, &j) == 0 && (text = yq_json_dumps(j, JSON_COMPACT))) {
             rc = rules_backtest_record_put(r, rep.draft_digest, text, RULES_BACKTEST_TTL_S, err,
                                            sizeof(err));
         } else {

@@ -695,10 +695,11 @@ static bool chinese_names(const char *s, char *out, size_t len)
     return changed;
 }
 
-/* UTC seconds of w after range checks. */
+/* UTC seconds of w after range checks (a writable instant: yq_time_writable()). */
 static int when_to_utc(const struct when *w, int64_t *out, const char **precision_out)
 {
     int sec = w->sec;
+    int64_t t;
 
     /* February 29 only in leap years: "29 Feb 2026" is no date, not March 1 */
     if (w->mon < 1 || w->mon > 12 || w->day < 1 ||
@@ -709,8 +710,12 @@ static int when_to_utc(const struct when *w, int64_t *out, const char **precisio
     if (sec == 60) {
         sec = 59;
     }
-    *out = yq_time_days_from_civil(w->year, (unsigned)w->mon, (unsigned)w->day) * 86400 +
-           w->h * 3600 + w->mi * 60 + sec - (int64_t)w->offset_min * 60;
+    t = yq_time_days_from_civil(w->year, (unsigned)w->mon, (unsigned)w->day) * 86400 + w->h * 3600 +
+        w->mi * 60 + sec - (int64_t)w->offset_min * 60;
+    if (!yq_time_writable(t)) {
+        return ERR_PARSE; /* a zone west of UTC on 9999-12-31: the item could not say it */
+    }
+    *out = t;
     if (precision_out) {
         *precision_out = w->precision;
     }

@@ -1,7 +1,7 @@
 /*
  * Functions banned in this project (after git's banned.h): they overflow buffers, keep hidden
  * state or hide errors. Every project .c file includes it after all other headers.
- * Use snprintf, checked strtol/strtoul, gmtime_r/localtime_r instead.
+ * Use snprintf, checked strtol/strtoul, gmtime_r/localtime_r, yq_json_dumps() instead.
  */
 #ifndef YQ_BANNED_H
 #define YQ_BANNED_H
@@ -22,5 +22,8 @@
 #define localtime(t) BANNED(localtime)
 #undef atoi
 #define atoi(x) BANNED(atoi)
+/* json_dumps() may cut a key out after a failed allocation: yq_json_dumps() (yq_json.h) */
+#undef json_dumps
+#define json_dumps(v, flags) BANNED(json_dumps)
 
 #endif

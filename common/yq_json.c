@@ -1,8 +1,10 @@
 #include "yq_json.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_banned.h"
@@ -10,9 +12,38 @@
 /* The one loading policy of wire messages and stored columns (see yq_json.h). */
 #define YQ_JSON_LOAD_FLAGS JSON_REJECT_DUPLICATES
 
+/* json_dump_callback()'s sink: a buffer whose first failed append fails every later one. */
+struct dump_sink {
+    struct yq_buf buf;
+    int err;
+};
+
+static int dump_to_sink(const char *chunk, size_t n, void *data)
+{
+    struct dump_sink *s = data;
+
+    if (!s->err) {
+        s->err = yq_buf_add(&s->buf, chunk, n);
+    }
+    return s->err ? -1 : 0;
+}
+
+char *yq_json_dumps(const json_t *v, size_t flags)
+{
+    struct dump_sink s = {.err = 0};
+    char *text = NULL;
+
+    yq_buf_init(&s.buf, SIZE_MAX - 1);
+    if (v && json_dump_callback(v, dump_to_sink, &s, flags) == 0 && s.err == 0) {
+        text = yq_buf_steal(&s.buf, NULL);
+    }
+    yq_buf_release(&s.buf);
+    return text;
+}
+
 int yq_json_dump(json_t *obj, size_t flags, char **out, size_t *out_len)
 {
-    char *text = obj ? json_dumps(obj, flags) : NULL;
+    char *text = yq_json_dumps(obj, flags);
 
     json_decref(obj);
     *out = text;

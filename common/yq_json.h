@@ -13,7 +13,19 @@
 #include <jansson.h>
 
 /*
- * Dump obj as JSON text with jansson's flags (JSON_COMPACT, JSON_PRESERVE_ORDER...).
+ * json_dumps() that never returns damaged text: v (borrowed; NULL gives NULL) as JSON with
+ * jansson's flags. jansson (2.14, and upstream since) ignores a failed write of an object key
+ * and goes on, so after one failed allocation json_dumps() can return text with a key cut out
+ * ({"schema":1,":"x",...}, or "":"x", which a reader takes for a missing field); here the first
+ * failed write fails the dump. json_dumps() itself is banned (yq_banned.h).
+ * Returns new NUL-terminated text (free()), or NULL when out of memory or when jansson refuses
+ * v (not an array or object without JSON_ENCODE_ANY, a reference cycle). Thread-safe.
+ */
+char *yq_json_dumps(const json_t *v, size_t flags);
+
+/*
+ * Dump obj as JSON text with jansson's flags (JSON_COMPACT, JSON_PRESERVE_ORDER...) through
+ * yq_json_dumps().
  * obj: takes ownership (released on every path); NULL (a failed build) is ERR_NOMEM.
  * out: new NUL-terminated text (free()); out_len (may be NULL) gets its length in bytes.
  * Returns 0 or ERR_NOMEM. Thread-safe.

@@ -59,6 +59,7 @@ int yq_source_event_encode(const struct yq_source_event *ev, char **out, size_t 
     json_t *obj;
     int rc = 0;
 
+    *out = NULL; /* on every error too: a caller may free() it either way */
     if (!ev->source_id || !ev->source_id[0] || (unsigned)ev->reason >= YQ_BLIND_REASON_COUNT ||
         (!ev->open && ev->ended_at < ev->started_at)) {
         return ERR_INVALID;

@@ -72,9 +72,9 @@ struct yq_source_event {
 };
 
 /*
- * Encode ev (borrowed) as compact JSON: out gets a new NUL-terminated string (free()),
- * out_len its length (may be NULL). Returns 0, ERR_INVALID (no source_id, reason out of range,
- * a close ending before it started) or ERR_NOMEM.
+ * Encode ev (borrowed) as compact JSON: out gets a new NUL-terminated string (free()), NULL on
+ * every error; out_len its length (may be NULL). Returns 0, ERR_INVALID (no source_id, reason
+ * out of range, a close ending before it started) or ERR_NOMEM.
  */
 int yq_source_event_encode(const struct yq_source_event *ev, char **out, size_t *out_len);
 

@@ -111,7 +111,7 @@ static int digits(const char **p, int n, int *out)
 int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0;
-    int64_t offset = YQ_SHANGHAI_OFFSET_S;
+    int64_t offset = YQ_SHANGHAI_OFFSET_S, t;
     const char *precision = "day";
     const char *p = s;
 
@@ -181,8 +181,12 @@ int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out)
     if (sec == 60) {
         sec = 59; /* leap second: clamp, as time_t cannot hold it */
     }
-    *out = yq_time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-           sec - offset;
+    t = yq_time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
+        offset;
+    if (!yq_time_writable(t)) {
+        return ERR_PARSE; /* hour 24 or a zone past year 9999 or before year 0 */
+    }
+    *out = t;
     if (precision_out) {
         *precision_out = precision;
     }

@@ -6,6 +6,7 @@
 #ifndef YQ_TIME_H
 #define YQ_TIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,8 +37,23 @@ int64_t yq_time_stamp_ms(int64_t at);
 int64_t yq_time_mono_ms(void);
 
 /*
+ * The instants RFC 3339 can write, UTC seconds: 0000-01-01T00:00:00Z .. 9999-12-31T23:59:59Z
+ * (four-digit years). yq_time_parse_iso() and the collector's feed dates refuse any other, so
+ * that every time a decoder accepts is one its encoder writes back (yq_time_format_utc()
+ * writes "10000-01-01T..." for the next second, which nothing reads).
+ */
+#define YQ_TIME_MIN INT64_C(-62167219200)
+#define YQ_TIME_MAX INT64_C(253402300799)
+
+/* True when YQ_TIME_MIN <= t <= YQ_TIME_MAX. Thread-safe. */
+static inline bool yq_time_writable(int64_t t)
+{
+    return t >= YQ_TIME_MIN && t <= YQ_TIME_MAX;
+}
+
+/*
  * Write t as RFC 3339 UTC ("YYYY-MM-DDTHH:MM:SSZ") into buf (at least 21 bytes; 32 is safe).
- * Returns buf.
+ * Only a yq_time_writable() t reads back. Returns buf.
  */
 char *yq_time_format_utc(int64_t t, char *buf, size_t len);
 
@@ -48,7 +64,8 @@ char *yq_time_format_shanghai(int64_t t, char *buf, size_t len);
  * Parse RFC 3339 / ISO 8601 "YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|+HH:MM|+HHMM]" (a space may
  * replace T). A value without a zone is Asia/Shanghai wall-clock time.
  * out: seconds since the epoch. precision_out (may be NULL): "day", "minute" or "second"
- * (static strings). Returns 0 or ERR_PARSE.
+ * (static strings). Returns 0 or ERR_PARSE (also for an instant outside YQ_TIME_MIN ..
+ * YQ_TIME_MAX: "9999-12-31T24:00:00Z", "0000-01-01" in Shanghai).
  */
 int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out);
 

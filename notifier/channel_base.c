@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
@@ -220,7 +221,7 @@ int channel_request_json(struct channel_request *req, json_t *root)
     if (!root) {
         return ERR_NOMEM;
     }
-    req->body = json_dumps(root, JSON_COMPACT);
+    req->body = yq_json_dumps(root, JSON_COMPACT);
     json_decref(root);
     return req->body ? 0 : ERR_NOMEM;
 }

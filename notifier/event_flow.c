@@ -369,7 +369,7 @@ static char *co_json(const char *lead, const char *const *co, size_t n_co)
             json_array_append_new(arr, json_string(co[i]));
         }
     }
-    text = json_dumps(arr, JSON_COMPACT);
+    text = yq_json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     return text;
 }
@@ -624,7 +624,7 @@ static char *json_list_union(const char *column, const char *a, const char *b)
         }
     }
     if (out) {
-        text = json_dumps(out, JSON_COMPACT);
+        text = yq_json_dumps(out, JSON_COMPACT);
     }
     json_decref(out);
     json_decref(all[0]);

@@ -144,7 +144,7 @@ static char *json_union(const char *existing, const char *column, const char *co
             json_array_append_new(arr, json_string(add[i]));
         }
     }
-    text = json_dumps(arr, JSON_COMPACT);
+    text = yq_json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     return text;
 }

@@ -372,7 +372,7 @@ static char *found_json(const struct event_view *e, const bool *found)
             return NULL;
         }
     }
-    s = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+    s = arr ? yq_json_dumps(arr, JSON_COMPACT) : NULL;
     json_decref(arr);
     return s;
 }
@@ -499,7 +499,7 @@ static char *office_json(const struct response_cfg *cfg)
             return NULL;
         }
     }
-    s = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+    s = arr ? yq_json_dumps(arr, JSON_COMPACT) : NULL;
     json_decref(arr);
     return s;
 }

@@ -779,7 +779,7 @@ static char *rule_ids_json(const struct yq_alert *a)
         }
     }
     if (arr) {
-        s = json_dumps(arr, JSON_COMPACT);
+        s = yq_json_dumps(arr, JSON_COMPACT);
     }
     json_decref(arr);
     return s;

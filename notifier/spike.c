@@ -13,6 +13,7 @@
 #include "outbox.h"
 #include "ticket_store_int.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 
 #define HOUR_S 3600
@@ -376,7 +377,7 @@ static char *spike_json(const char *scope, const char *key, int64_t h, int64_t c
     json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:f, s:f, s:I}", "scope", scope, "key", key, "hour",
                           (json_int_t)h, "count", (json_int_t)count, "baseline", baseline, "factor",
                           (double)factor_percent / 100.0, "min_count", (json_int_t)min_count);
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
+    char *s = yq_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 
     json_decref(o);
     return s;
@@ -422,7 +423,7 @@ static int raise_group(struct ticket_store *store, const struct spike_cfg *cfg, 
         return err;
     }
     g = json_pack("[s]", c->key);
-    groups = g ? json_dumps(g, JSON_COMPACT) : NULL;
+    groups = g ? yq_json_dumps(g, JSON_COMPACT) : NULL;
     json_decref(g);
     json = spike_json("group", c->key, h, c->count, baseline, cfg->group_factor_percent,
                       cfg->group_min_count);

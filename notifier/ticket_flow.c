@@ -11,6 +11,7 @@
 #include "ticket_clock.h"
 #include "ticket_store_int.h"
 #include "ticket_text.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -272,7 +273,7 @@ static char *co_json(const struct ticket_action *act)
             json_array_append_new(arr, json_string(d));
         }
     }
-    s = json_dumps(arr, JSON_COMPACT);
+    s = yq_json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     return s;
 }

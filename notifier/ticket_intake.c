@@ -15,6 +15,7 @@
 #include "ticket_intake.h"
 #include "ticket_intake_int.h"
 #include "ticket_store_int.h"
+#include "yq_json.h"
 #include "yq_utf8.h"
 #include "yq_labels.h"
 #include "yq_banned.h"
@@ -111,8 +112,8 @@ static int make_match_json(const struct yq_alert *alert, char **ids_out, char **
     if (rc) {
         goto nomem;
     }
-    *ids_out = json_dumps(ids, JSON_COMPACT);
-    *matches_out = json_dumps(matches, JSON_COMPACT);
+    *ids_out = yq_json_dumps(ids, JSON_COMPACT);
+    *matches_out = yq_json_dumps(matches, JSON_COMPACT);
     json_decref(ids);
     json_decref(matches);
     if (!*ids_out || !*matches_out) {
@@ -308,7 +309,7 @@ char *intake_co_departments(const struct yq_alert *alert)
             continue;
         }
     }
-    text = json_dumps(arr, JSON_COMPACT);
+    text = yq_json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     return text;
 }

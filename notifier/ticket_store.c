@@ -15,6 +15,7 @@
 
 #include "store_json.h"
 #include "yq_array.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -1941,7 +1942,7 @@ int ticket_store_list_items_of(struct ticket_store *store, const struct ticket_l
             ids = NULL;
         }
     }
-    ids_text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
+    ids_text = ids ? yq_json_dumps(ids, JSON_COMPACT) : NULL;
     json_decref(ids);
     if (!ids_text) {
         return ERR_NOMEM;

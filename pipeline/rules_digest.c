@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -80,7 +81,7 @@ int rule_set_digest(const struct rule_set *rs, char out[RULES_DIGEST_HEX_LEN + 1
         sort_array(doc, "places", str_cmp) || sort_array(doc, "rules", rule_cmp)) {
         goto done;
     }
-    canon = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    canon = yq_json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     if (!canon) {
         goto done;
     }
@@ -137,7 +138,7 @@ int rules_forced_push_record(struct yq_redis *r, int64_t version, const char *di
     redisReply *reply = NULL;
     int rc = ERR_NOMEM;
 
-    text = v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    text = v ? yq_json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (text) {
         reply = yq_redis_command(r, "HSET %s %" PRId64 " %s", RULES_KEY_FORCED, version, text);
         rc = reply && reply->type == REDIS_REPLY_INTEGER ? 0 : ERR_RETRY;

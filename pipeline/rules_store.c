@@ -66,7 +66,7 @@ int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed
         json_object_set_new(h, "pushed_by", json_string(pushed_by ? pushed_by : "")) ||
         json_object_set_new(h, "rules", json_integer((json_int_t)rs->n_rules)) ||
         json_object_set_new(h, "source", json_string(rs->source ? rs->source : "")) ||
-        !(hist = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        !(hist = yq_json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
         snprintf(errbuf, errlen, "out of memory encoding the history entry");
         goto done;
     }

@@ -15,6 +15,7 @@
 #include "stats_judge.h"
 #include "stats_write.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -303,7 +304,7 @@ int stats_write_html(const struct stats_report *r, const struct stats_render_opt
         return err;
     }
     /* percentages as 66.7, not 66.700000000000003 */
-    json = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json = yq_json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(j);
     if (!json || stats_bulletin(r, &bulletin)) {
         free(json);

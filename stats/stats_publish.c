@@ -14,6 +14,7 @@
 #include "stats_judge.h"
 #include "stats_load.h"
 #include "stats_render.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_db.h"
@@ -292,7 +293,7 @@ int stats_publish(struct yq_db *db, const struct stats_opts *opts, const char *b
     if (!err && (err = render_all(r, asset_base, fmt)) != 0) {
         snprintf(errbuf, errlen, "cannot render the report: %s", yq_strerror(err));
     }
-    if (!err && !(tickets = json_dumps(sigs, JSON_COMPACT | JSON_SORT_KEYS))) {
+    if (!err && !(tickets = yq_json_dumps(sigs, JSON_COMPACT | JSON_SORT_KEYS))) {
         err = ERR_NOMEM;
     }
     if (!err && !(err = yq_db_exec(db, "BEGIN IMMEDIATE", "publish begin", errbuf, errlen))) {
@@ -803,7 +804,7 @@ static int json_with(const char *in, const char *k1, json_t *v1, const char *k2,
         err = ERR_NOMEM;
     }
     v1 = v2 = NULL;
-    if (!err && !(*out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
+    if (!err && !(*out = yq_json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
         err = ERR_NOMEM;
     }
     if (!err && out_len) {

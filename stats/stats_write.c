@@ -13,6 +13,7 @@
 #include "stats_blind.h"
 #include "stats_judge.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -860,7 +861,7 @@ int stats_write_json(const struct stats_report *r, const struct stats_render_opt
         return err;
     }
     /* percentages as 66.7, not 66.700000000000003 */
-    s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(15));
+    s = yq_json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(15));
     json_decref(j);
     if (!s) {
         return ERR_NOMEM;

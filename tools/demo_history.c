@@ -21,6 +21,7 @@
 #include "yq_array.h"
 #include "yq_cli.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_log.h"
 #include "yq_sentiment.h"
 #include "yq_store_location.h"
@@ -279,7 +280,7 @@ static char *alert_json(const struct plan *p, long n, const char *title)
     if (!j) {
         return NULL;
     }
-    s = json_dumps(j, JSON_COMPACT);
+    s = yq_json_dumps(j, JSON_COMPACT);
     json_decref(j);
     return s;
 }

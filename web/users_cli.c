@@ -11,6 +11,7 @@
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_json.h"
 #include "yq_store_location.h"
 #include "yq_text.h"
 #include "yq_time.h"
@@ -199,7 +200,7 @@ static int cmd_change(const struct users_opts *o, struct web_auth *a, int disabl
 
 static int print_json(json_t *v)
 {
-    char *s = json_dumps(v, JSON_INDENT(2));
+    char *s = yq_json_dumps(v, JSON_INDENT(2));
     json_decref(v);
     if (!s) {
         return 1;

@@ -119,7 +119,7 @@ static int build_draft(const struct rule_set *live, const struct rule_set *file,
         json_object_set_new(d, "pushed_at", json_null()) ||
         json_object_set_new(d, "pushed_by", json_null()) ||
         json_object_set_new(d, "source", json_null()) ||
-        !(dtext = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        !(dtext = yq_json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
         goto done;
     }
     rc = rule_set_decode(dtext, strlen(dtext), out, errbuf, errlen);
@@ -162,7 +162,7 @@ static bool record(struct web *w, const struct backtest_report *rep)
     if (rep->items_scanned == 0) {
         return false;
     }
-    if (backtest_report_json(rep, false, &j) == 0 && (text = json_dumps(j, JSON_COMPACT))) {
+    if (backtest_report_json(rep, false, &j) == 0 && (text = yq_json_dumps(j, JSON_COMPACT))) {
         pthread_mutex_lock(&w->redis_lock);
         rc = rules_backtest_record_put(w->redis, rep->draft_digest, text, RULES_BACKTEST_TTL_S, err,
                                        sizeof(err));

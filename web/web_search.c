@@ -25,6 +25,7 @@
 #include "rules.h"
 #include "web_reply.h"
 #include "web_text.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
@@ -532,7 +533,7 @@ static enum MHD_Result saved_create(struct web_call *call)
         json_decref(body);
         return reply_query_error(call, err, why);
     }
-    fjson = json_dumps(filters ? filters : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+    fjson = yq_json_dumps(filters ? filters : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
     if (!fjson || strlen(fjson) > SAVED_FILTERS_MAX_BYTES) {
         free(fjson);
         json_decref(body);

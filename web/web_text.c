@@ -7,11 +7,12 @@
 
 #include "yq_err.h"
 #include "yq_html.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 
 char *web_json_dumps(const json_t *v)
 {
-    char *raw = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *raw = yq_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     size_t n = 0, len;
     char *out, *o;
 

@@ -473,6 +473,12 @@ static void test_dates(void **state)
         {"Mon, 06 Apr 2020 08:28:46 XYZ", NULL, NULL},
         {"Mon, 36 Apr 2020 08:28:46 +0800", NULL, NULL},
         {"2020-13-01", NULL, NULL},
+        /* past the last instant RFC 3339 can write the item's encoding would not decode */
+        {"Fri, 31 Dec 9999 23:59:59 GMT", "9999-12-31T23:59:59Z", "second"},
+        {"Fri, 31 Dec 9999 23:00:00 -0100", NULL, NULL},
+        {"Fri, 31 Dec 9999 23:00:00 -1200", NULL, NULL},
+        {"9999-12-31T24:00:00Z", NULL, NULL},
+        {"Mon, 01 Jan 0001 00:00:00 +1400", "0000-12-31T10:00:00Z", "second"},
     };
     (void)state;
     ffx_check_dates(cases, sizeof(cases) / sizeof(cases[0]));

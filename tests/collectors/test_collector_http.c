@@ -31,6 +31,7 @@
 #include "feed_item.h"
 #include "feed_sha1.h"
 #include "item_producer.h"
+#include "yq_json.h"
 #include "yq_metrics_http.h"
 #include "poller.h"
 #include "redis_fixture.h"
@@ -712,8 +713,8 @@ static void test_fc_005_weibo_states_through_the_poller(void **state)
     free(raw);
     json_array_foreach(json_object_get(in, "responses"), i, resp) {
         const json_t *b = json_object_get(resp, "body");
-        fc005_bodies[i] = json_is_string(b) ? strdup(json_string_value(b))
-                                            : json_dumps(b, JSON_COMPACT);
+        fc005_bodies[i] =
+            json_is_string(b) ? strdup(json_string_value(b)) : yq_json_dumps(b, JSON_COMPACT);
         fc005_status[i] = (unsigned)json_integer_value(json_object_get(resp, "status"));
         fc005_ctype[i] = json_string_value(
             json_object_get(json_object_get(resp, "headers"), "Content-Type"));
@@ -761,8 +762,8 @@ static void test_fc_001_long_text_cycle_and_retry(void **state)
     SHARED_READ_OR_SKIP("cases/inputs/FC-001.json", &raw, &len);
     in = json_loadb(raw, len, 0, NULL);
     free(raw);
-    fc001_page = json_dumps(json_object_get(in, "timeline_getIndex"), JSON_COMPACT);
-    fc001_extend = json_dumps(json_object_get(in, "statuses_extend_4990000000000123"),
+    fc001_page = yq_json_dumps(json_object_get(in, "timeline_getIndex"), JSON_COMPACT);
+    fc001_extend = yq_json_dumps(json_object_get(in, "statuses_extend_4990000000000123"),
                               JSON_COMPACT);
     full = json_string_value(json_object_get(
         json_object_get(json_object_get(in, "statuses_extend_4990000000000123"), "data"),
@@ -1157,7 +1158,7 @@ static void test_issue_10_weibo_first_crawl_baseline(void **state)
     assert_true(n_cards >= 6);
     snprintf(fresh, sizeof(fresh), "%s", set_post(cards, 0, NULL, "刚刚", false));
     snprintf(old, sizeof(old), "%s", set_post(cards, 1, NULL, NULL, false));
-    bl_page = json_dumps(in, JSON_COMPACT);
+    bl_page = yq_json_dumps(in, JSON_COMPACT);
     fresh_server(baseline_route, NULL);
     snprintf(src, sizeof(src), "  - id: wbb\n    kind: weibo_user\n    uid: \"1\"\n"
                                "    max_pages: 1\n");
@@ -1188,7 +1189,7 @@ static void test_issue_10_weibo_first_crawl_baseline(void **state)
     set_post(cards, 3, "4999000000000002", "06-01", true);
     set_post(cards, 4, "4999000000000003", "刚刚", true);
     free(bl_page);
-    bl_page = json_dumps(in, JSON_COMPACT);
+    bl_page = yq_json_dumps(in, JSON_COMPACT);
     assert_int_equal(once(&cfg), 0);
     assert_true(in_recent(recent, "4999000000000001"));
     assert_false(in_recent(recent, "4999000000000002"));

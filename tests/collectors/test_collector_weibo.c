@@ -17,6 +17,7 @@
 #include "shared_input.h"
 #include "weibo.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -32,7 +33,7 @@ static const struct weibo_ctx ctx = {
 
 static char *dump(const json_t *v)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *s = yq_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     assert_non_null(s);
     return s;
 }

@@ -1,7 +1,8 @@
 /*
- * Allocation failures in the common parsers (c-style.md §8): item and alert JSON, YAML config
- * documents and table-driven filling. Every allocation in turn fails (once, and from then on);
- * each call must return 0 or ERR_NOMEM, leave nothing behind on failure and never crash.
+ * Allocation failures in the common parsers (c-style.md §8): item and alert JSON, source events
+ * (issue #15, both ways) and the JSON text every encoder ends with, YAML config documents and
+ * table-driven filling. Every allocation in turn fails (once, and from then on); each call must
+ * return 0 or ERR_NOMEM, leave nothing behind on failure and never crash.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_item.h"
+#include "yq_json.h"
+#include "yq_source_event.h"
 #include "yq_banned.h"
 
 static const char item_json[] =
@@ -182,6 +185,154 @@ static void test_alert_decode(void **state)
 
     (void)state;
     assert_true(alloc_fail_run(&c) > 10);
+}
+
+/* ---- yq_source_event_decode / yq_source_event_encode (issue #15) ---- */
+
+static const char source_event_json[] =
+    "{\"schema\":1,\"source_id\":\"weibo-ankang\",\"source_name\":\"安康发布\","
+    "\"source_kind\":\"weibo_user\",\"department\":\"安康市委网信办\",\"event\":\"close\","
+    "\"reason\":\"walled\",\"started_at\":\"2026-12-05T01:00:00Z\","
+    "\"ended_at\":\"2026-12-05T03:00:00Z\",\"at\":\"2026-12-05T03:00:05Z\","
+    "\"detail\":\"HTTP 432\",\"renew\":\"更新 cookie_file\"}";
+
+struct source_event_arg {
+    struct yq_source_event ev;
+    char *json; /* the encoding of ev (encode case) */
+    size_t len;
+    char err[256];
+};
+
+static int source_event_decode_run(void *p)
+{
+    struct source_event_arg *a = p;
+
+    a->err[0] = '\0';
+    memset(&a->ev, 0xA5, sizeof(a->ev)); /* the callee must zero it */
+    return yq_source_event_decode(source_event_json, strlen(source_event_json), &a->ev, a->err,
+                                  sizeof(a->err));
+}
+
+static void source_event_decode_check(void *p, int rc, bool injected)
+{
+    static const struct yq_source_event zero;
+    struct source_event_arg *a = p;
+
+    assert_ok_or_nomem("yq_source_event_decode", rc, injected, a->err);
+    if (rc != 0) {
+        assert_memory_equal(&a->ev, &zero, sizeof(zero)); /* nothing to free, no 0xA5 left */
+        return;
+    }
+    if (!lib_may_have_dropped_bytes()) {
+        assert_string_equal(a->ev.source_id, "weibo-ankang");
+        assert_string_equal(a->ev.department, "安康市委网信办");
+        assert_string_equal(a->ev.renew, "更新 cookie_file");
+    }
+    assert_false(a->ev.open);
+    assert_int_equal(a->ev.reason, YQ_BLIND_WALLED);
+    assert_int_equal(a->ev.ended_at, 1796439600);
+    yq_source_event_release(&a->ev);
+}
+
+static void test_source_event_decode(void **state)
+{
+    struct source_event_arg a;
+    struct alloc_fail_case c = {"yq_source_event_decode", source_event_decode_run,
+                                source_event_decode_check, &a, 0};
+
+    (void)state;
+    assert_true(alloc_fail_run(&c) > 6);
+}
+
+static int source_event_encode_run(void *p)
+{
+    struct source_event_arg *a = p;
+
+    a->json = (char *)a; /* not NULL: the callee must set it on every path */
+    a->len = 0;
+    return yq_source_event_encode(&a->ev, &a->json, &a->len);
+}
+
+static void source_event_encode_check(void *p, int rc, bool injected)
+{
+    struct source_event_arg *a = p;
+
+    assert_ok_or_nomem("yq_source_event_encode", rc, injected, "");
+    if (rc != 0) {
+        assert_null(a->json);
+        return;
+    }
+    assert_int_equal(a->len, strlen(source_event_json));
+    assert_string_equal(a->json, source_event_json); /* same fields, same order */
+    free(a->json);
+}
+
+static void test_source_event_encode(void **state)
+{
+    struct source_event_arg a;
+    struct alloc_fail_case c = {"yq_source_event_encode", source_event_encode_run,
+                                source_event_encode_check, &a, 0};
+
+    (void)state;
+    assert_int_equal(yq_source_event_decode(source_event_json, strlen(source_event_json), &a.ev,
+                                            a.err, sizeof(a.err)),
+                     0);
+    assert_true(alloc_fail_run(&c) > 10);
+    yq_source_event_release(&a.ev);
+}
+
+/* ---- yq_json_dumps: every encoder's last step ---- */
+
+struct dumps_arg {
+    json_t *v;
+    size_t flags;
+    char *want; /* the clean run's text */
+    char *text;
+};
+
+static int dumps_run(void *p)
+{
+    struct dumps_arg *a = p;
+
+    a->text = yq_json_dumps(a->v, a->flags);
+    return a->text ? 0 : ERR_NOMEM;
+}
+
+/* jansson's json_dumps() cut a key after a failed write ({"schema":1,":"x"...}): never again */
+static void dumps_check(void *p, int rc, bool injected)
+{
+    struct dumps_arg *a = p;
+
+    assert_ok_or_nomem("yq_json_dumps", rc, injected, "");
+    if (rc != 0) {
+        return;
+    }
+    if (!a->want) {
+        a->want = a->text; /* the clean run */
+        return;
+    }
+    assert_string_equal(a->text, a->want);
+    free(a->text);
+}
+
+static void test_json_dumps_never_cuts_a_key(void **state)
+{
+    static const size_t flags[] = {JSON_COMPACT | JSON_PRESERVE_ORDER,
+                                   JSON_COMPACT | JSON_SORT_KEYS, JSON_INDENT(2)};
+    json_error_t jerr;
+    json_t *v = json_loads(alert_json, 0, &jerr);
+
+    (void)state;
+    assert_non_null(v);
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        struct dumps_arg a = {.v = v, .flags = flags[i]};
+        struct alloc_fail_case c = {"yq_json_dumps", dumps_run, dumps_check, &a, 0};
+
+        assert_true(alloc_fail_run(&c) > 2);
+        assert_non_null(strstr(a.want, "\"event_key\""));
+        free(a.want);
+    }
+    json_decref(v);
 }
 
 /* ---- cfg_doc_load + cfg_fill ---- */
@@ -352,6 +503,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_item_decode),
         cmocka_unit_test(test_alert_decode),
+        cmocka_unit_test(test_source_event_decode),
+        cmocka_unit_test(test_source_event_encode),
+        cmocka_unit_test(test_json_dumps_never_cuts_a_key),
         cmocka_unit_test(test_cfg_load_fill),
         cmocka_unit_test(test_cfg_list_each),
     };

@@ -102,6 +102,13 @@ static void test_item_decode_rejects_bad_input(void **state)
         {"{\"schema\":1,\"id\":\"a\",\"source\":\"rss\",\"source_id\":\"s\","
          "\"published_at\":\"yesterday\"}",
          "published_at"},
+        /* year 10000 in UTC: the encoder could not write it back (found by fuzz_source_event) */
+        {"{\"schema\":1,\"id\":\"a\",\"source\":\"rss\",\"source_id\":\"s\","
+         "\"published_at\":\"9999-12-31T24:00:00Z\"}",
+         "'published_at' is not RFC 3339"},
+        {"{\"schema\":1,\"id\":\"a\",\"source\":\"rss\",\"source_id\":\"s\","
+         "\"fetched_at\":\"9999-12-31T23:00:00-01:00\"}",
+         "'fetched_at' is not RFC 3339"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -362,9 +369,66 @@ static void test_time_parse_iso_zones(void **state)
     }
     int64_t t;
     assert_int_equal(yq_time_parse_iso("2024-13-05", &t, NULL), ERR_PARSE);
+    /* the edges of what yq_time_format_utc() can write (four-digit years) and one past each */
+    assert_int_equal(yq_time_parse_iso("9999-12-31T23:59:59Z", &t, NULL), 0);
+    assert_int_equal(t, YQ_TIME_MAX);
+    assert_int_equal(yq_time_parse_iso("0000-01-01T00:00:00Z", &t, NULL), 0);
+    assert_int_equal(t, YQ_TIME_MIN);
+    assert_int_equal(yq_time_parse_iso("9999-12-31T24:00:00Z", &t, NULL), ERR_PARSE);
+    assert_int_equal(yq_time_parse_iso("9999-12-31T23:59:59-00:01", &t, NULL), ERR_PARSE);
+    assert_int_equal(yq_time_parse_iso("0000-01-01T00:00:00+00:01", &t, NULL), ERR_PARSE);
+    assert_int_equal(yq_time_parse_iso("0000-01-01", &t, NULL), ERR_PARSE); /* Shanghai */
     assert_int_equal(yq_time_parse_iso("2024-03-05T14:30:00 CST", &t, NULL), ERR_PARSE);
     char buf[32];
     assert_string_equal(yq_time_format_shanghai(1709620200, buf, sizeof(buf)), "2024-03-05 14:30");
+}
+
+/*
+ * Every time yq_time_parse_iso() accepts is one yq_time_format_utc() writes back as the same
+ * instant (the codecs' decode(encode(x)) fixed point rests on it): the edges of the four-digit
+ * years, the zones and hour 24 that push past them, a leap second.
+ */
+static void test_time_parse_iso_accepts_only_what_format_writes(void **state)
+{
+    static const char *const texts[] = {
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59+00:01",
+        "9999-12-31T23:59:60Z",
+        "9999-12-31T24:00:00Z",
+        "9999-12-31T23:59:59-23:59",
+        "9999-12-31",
+        "9999-12-31T23:59",
+        "0000-01-01T00:00:00Z",
+        "0000-01-01T00:00:00-00:01",
+        "0000-01-01T00:00:00+23:59",
+        "0000-01-01",
+        "0000-01-01T08:00:00",
+        "1970-01-01T00:00:00Z",
+        "2026-12-05T24:00:00+08:00",
+    };
+    int accepted = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        int64_t t, back;
+        char buf[40];
+
+        if (yq_time_parse_iso(texts[i], &t, NULL) != 0) {
+            continue;
+        }
+        accepted++;
+        assert_true(yq_time_writable(t));
+        yq_time_format_utc(t, buf, sizeof(buf));
+        if (yq_time_parse_iso(buf, &back, NULL) != 0 || back != t) {
+            fail_msg("'%s' parsed to %lld, written as '%s', which does not read back", texts[i],
+                     (long long)t, buf);
+        }
+    }
+    assert_int_equal(accepted, 10); /* the 4 that leave 0000..9999 in UTC are refused */
+    assert_true(yq_time_writable(YQ_TIME_MIN));
+    assert_true(yq_time_writable(YQ_TIME_MAX));
+    assert_false(yq_time_writable(YQ_TIME_MIN - 1));
+    assert_false(yq_time_writable(YQ_TIME_MAX + 1));
 }
 
 /* Issue #10: a 1.2 MB title and a 3 MB text are cut to their limits, never split a character,
@@ -647,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_alert_rules_unverified),
         cmocka_unit_test(test_level_names),
         cmocka_unit_test(test_time_parse_iso_zones),
+        cmocka_unit_test(test_time_parse_iso_accepts_only_what_format_writes),
         cmocka_unit_test(test_time_civil_from_days_round_trip),
         cmocka_unit_test(test_issue_10_fields_bounded_and_marked),
         cmocka_unit_test(test_issue_10_escaped_text_cut_to_fit),

@@ -20,7 +20,7 @@
 /* The compact text of v, compared with want. */
 static void is(const json_t *v, const char *want)
 {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = yq_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     assert_non_null(text);
     assert_string_equal(text, want);
     free(text);

@@ -251,6 +251,42 @@ static void test_implausible_times_are_refused(void **state)
     yq_source_event_release(&ev);
 }
 
+/*
+ * Found by fuzz_source_event: an "at" past 9999-12-31T23:59:59Z (hour 24, or a zone west of
+ * UTC) decoded, and its encoding ("10000-01-01T...") did not decode again. Such times are
+ * refused as not RFC 3339; the last instant that can be written round-trips.
+ */
+static void test_fuzz_time_past_year_9999_is_refused(void **state)
+{
+    struct yq_source_event ev, back;
+    char err[256] = "", *json = NULL;
+    size_t len = 0;
+    const char *last = EV_HEAD "\"event\":\"open\",\"started_at\":\"9999-12-31T23:59:59Z\","
+                               "\"at\":\"9999-12-31T23:59:59Z\"}";
+
+    (void)state;
+    expect_refused(EV_HEAD "\"event\":\"open\",\"started_at\":\"2026-12-05T01:00:00Z\","
+                           "\"at\":\"9999-12-31T24:00:00Z\"}",
+                   "'at' must be an RFC 3339 time");
+    expect_refused(EV_HEAD "\"event\":\"open\",\"started_at\":\"2026-12-05T01:00:00Z\","
+                           "\"at\":\"9999-12-31T23:00:00-01:00\"}",
+                   "'at' must be an RFC 3339 time");
+    expect_refused(EV_HEAD
+                   "\"event\":\"close\",\"started_at\":\"9999-12-31T23:00:00Z\","
+                   "\"ended_at\":\"9999-12-31T23:59:59-00:01\",\"at\":\"9999-12-31T23:00:00Z\"}",
+                   "'ended_at' must be an RFC 3339 time");
+    assert_int_equal(yq_source_event_decode(last, strlen(last), &ev, err, sizeof(err)), 0);
+    assert_int_equal(ev.at, INT64_C(253402300799));
+    assert_int_equal(yq_source_event_encode(&ev, &json, &len), 0);
+    assert_non_null(strstr(json, "\"at\":\"9999-12-31T23:59:59Z\""));
+    assert_int_equal(yq_source_event_decode(json, len, &back, err, sizeof(err)), 0);
+    assert_int_equal(back.at, ev.at);
+    assert_int_equal(back.started_at, ev.started_at);
+    yq_source_event_release(&back);
+    yq_source_event_release(&ev);
+    free(json);
+}
+
 static void test_hostile_bytes_never_crash(void **state)
 {
     static char huge[1 << 20];
@@ -294,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_long_text_cut_at_a_character_boundary),
         cmocka_unit_test(test_hostile_json_is_refused_with_a_reason),
         cmocka_unit_test(test_implausible_times_are_refused),
+        cmocka_unit_test(test_fuzz_time_past_year_9999_is_refused),
         cmocka_unit_test(test_hostile_bytes_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

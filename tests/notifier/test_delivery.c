@@ -38,6 +38,7 @@
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "workcal.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -453,7 +454,7 @@ static void test_fc_032_robot_answers_are_classified_from_the_body(void **state)
     {
         long status = (long)json_integer_value(json_object_get(r, "http_status"));
         json_t *b = json_object_get(r, "body");
-        char *body = json_is_string(b) ? strdup(json_string_value(b)) : json_dumps(b, 0);
+        char *body = json_is_string(b) ? strdup(json_string_value(b)) : yq_json_dumps(b, 0);
         enum channel_type type = robot_type(json_string_value(json_object_get(r, "robot")));
         enum channel_outcome o = channel_classify(type, status, body, strlen(body), NULL);
         struct notify_channel ch;

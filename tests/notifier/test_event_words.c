@@ -14,6 +14,7 @@
 #include "ticket_store_int.h"
 #include "yq_err.h"
 #include "test_segment_fixture.h"
+#include "yq_json.h"
 
 /* The result as compact JSON (new string). */
 static char *top_json(const char *const *texts, size_t n, size_t max)
@@ -23,7 +24,7 @@ static char *top_json(const char *const *texts, size_t n, size_t max)
 
     assert_int_equal(event_words_top(test_seg, texts, n, max, &out), 0);
     assert_non_null(out);
-    s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    s = yq_json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(out);
     assert_non_null(s);
     return s;
@@ -174,7 +175,7 @@ static void test_hostile_input(void **state)
         assert_non_null(w);
         assert_true(strlen(w) <= EVENT_WORDS_MAX_WORD_BYTES);
     }
-    s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    s = yq_json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_string_equal(s, "[{\"word\":\"补偿\",\"count\":3},{\"word\":\"拖欠\",\"count\":2},"
                            "{\"word\":\"alert\",\"count\":1},{\"word\":\"script\",\"count\":1},"
                            "{\"word\":\"征地\",\"count\":1}]");
@@ -203,7 +204,7 @@ static void test_words_of_an_event_in_the_store(void **state)
                      "(8, 'c', '紫阳县医院排长队', '医院挂号难', 3, 3);"),
         YQ_DB_OK);
     assert_int_equal(event_words_for_event(store, test_seg, 7, 4, &out), 0);
-    s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    s = yq_json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_string_equal(s, "[{\"word\":\"征地\",\"count\":2},{\"word\":\"补偿\",\"count\":2},"
                            "{\"word\":\"反映\",\"count\":1},{\"word\":\"拆迁\",\"count\":1}]");
     free(s);

@@ -29,6 +29,7 @@
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_item.h"
+#include "yq_json.h"
 #include "yq_time.h"
 
 /* 2026-11-29T08:00:00Z in ms: the intake time of the tests (matched_at of TEST_ALERT_LAND). */
@@ -56,7 +57,7 @@ static char *alert_text(char *buf, size_t len, const char *key, const char *item
     if (matched) {
         json_object_set_new(obj, "matched_at_ms", json_loads(matched, JSON_DECODE_ANY, NULL));
     }
-    out = json_dumps(obj, JSON_COMPACT);
+    out = yq_json_dumps(obj, JSON_COMPACT);
     json_decref(obj);
     assert_non_null(out);
     assert_true(strlen(out) < len);

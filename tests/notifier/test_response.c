@@ -24,6 +24,7 @@
 #include "ticket_api.h"
 #include "ticket_text.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_utf8.h"
 
 #define EPS 1e-9
@@ -94,7 +95,7 @@ static int make_alert(const struct spec *s, struct yq_alert *out, char *err, siz
     if (s->simhash) {
         json_object_set_new(a, "simhash", json_string(s->simhash));
     }
-    text = json_dumps(a, JSON_COMPACT);
+    text = yq_json_dumps(a, JSON_COMPACT);
     json_decref(a);
     rc = yq_alert_decode(text, strlen(text), out, err, errlen);
     free(text);

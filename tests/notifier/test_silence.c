@@ -24,6 +24,7 @@
 #include "ticket_store_int.h"
 #include "yq_alert.h"
 #include "yq_err.h"
+#include "yq_json.h"
 
 /* 2026-12-05 09:00 Beijing time. */
 #define T0 ((int64_t)1796432400)
@@ -82,7 +83,7 @@ static void alert_of(const struct spec *s, struct yq_alert *a)
                      "rules_version", 3, "matched_at", "2026-12-05T01:00:00Z", "score", 42.0,
                      "level", "III", "department", "市人社局", "matches", matches, "item", item);
     assert_non_null(root);
-    buf = json_dumps(root, JSON_COMPACT);
+    buf = yq_json_dumps(root, JSON_COMPACT);
     json_decref(root);
     assert_non_null(buf);
     if (yq_alert_decode(buf, strlen(buf), a, err, sizeof(err)) != 0) {

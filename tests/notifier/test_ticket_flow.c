@@ -26,6 +26,7 @@
 #include "ticket_flow.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -601,7 +602,7 @@ static void test_fc_036_edited_post_after_close_reopens_once(void **state)
             char alert[4096], key[128], err[256], iso[32];
             const char *item_id = json_string_value(json_object_get(ev, "item_id"));
             json_t *text_v = json_object_get(ev, "text");
-            char *text_json = json_dumps(text_v, JSON_ENCODE_ANY);
+            char *text_json = yq_json_dumps(text_v, JSON_ENCODE_ANY);
             struct yq_alert a;
             snprintf(key, sizeof(key), "ev:%s", item_id);
             snprintf(

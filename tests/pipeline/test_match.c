@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_json.h"
 #include "yq_banned.h"
 
 static const char rules_yaml[] =
@@ -425,7 +426,7 @@ static struct rule_set *case_rules(const json_t *rules)
                                                          expr)),
                          0);
     }
-    json = json_dumps(set, JSON_COMPACT);
+    json = yq_json_dumps(set, JSON_COMPACT);
     assert_non_null(json);
     if (rule_set_decode(json, strlen(json), &rs, err, sizeof(err)) != 0) {
         fail_msg("case rules: %s", err);
@@ -595,7 +596,7 @@ static void test_semantics_table(void **state)
         const struct sem_case *sc = &sem_cases[c];
         json_t *set = json_pack("{s:i,s:[{s:s,s:s,s:s,s:s}]}", "version", 1, "rules", "id", "r",
                                 "name", "n", "department", "d", "expr", sc->expr);
-        char *json = json_dumps(set, JSON_COMPACT), err[512] = "", got[512];
+        char *json = yq_json_dumps(set, JSON_COMPACT), err[512] = "", got[512];
         struct rule_set *rs = NULL;
 
         if (rule_set_decode(json, strlen(json), &rs, err, sizeof(err)) != 0) {

@@ -26,6 +26,7 @@
 #include "web.h"
 #include "web_auth.h"
 #include "web_fixture.h"
+#include "yq_json.h"
 #include "yq_redis.h"
 #include "yq_time.h"
 
@@ -153,7 +154,7 @@ static char *body_of(const char *yaml, json_int_t days)
 {
     json_t *b = json_pack("{s:s, s:I, s:s}", "yaml", yaml, "since_days", days, "file",
                           "land.yaml");
-    char *s = json_dumps(b, JSON_COMPACT);
+    char *s = yq_json_dumps(b, JSON_COMPACT);
     json_decref(b);
     return s;
 }

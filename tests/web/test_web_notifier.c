@@ -34,6 +34,7 @@
 #include "web_notifier_ops.h"
 #include "yq_alert.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 
 #define DEPT_A "市自然资源局"
@@ -440,7 +441,7 @@ static void test_fc033_hostile_item_through_real_store(void **state)
         now, /* recent: an item years old opens no ticket (issue #11) */
         "published_precision", "second", "fetched_at", now);
     assert_non_null(spec);
-    text = json_dumps(spec, JSON_COMPACT);
+    text = yq_json_dumps(spec, JSON_COMPACT);
     json_decref(spec);
     assert_non_null(text);
     intake_json(f, text, &res);

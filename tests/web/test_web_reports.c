@@ -35,6 +35,7 @@
 #include "web_notifier_ops.h"
 #include "yq_alert.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 
 #define DEPT_A "市自然资源局"
@@ -226,13 +227,13 @@ static void test_daily_and_list(void **state)
     /* bad and future days */
     json_decref(post(f, &duty, "/api/reports/daily", "{\"day\":\"2026-13-01\"}", 400));
     v = post(f, &duty, "/api/reports/daily", "{\"day\":\"2999-01-01\"}", 400);
-    text = json_dumps(v, 0);
+    text = yq_json_dumps(v, 0);
     assert_non_null(strstr(text, "尚未结束"));
     free(text);
     json_decref(v);
     /* a day more than 366 days ago: its own reason, and no row */
     v = post(f, &duty, "/api/reports/daily", "{\"day\":\"1970-01-02\"}", 400);
-    text = json_dumps(v, 0);
+    text = yq_json_dumps(v, 0);
     assert_non_null(strstr(text, "只能生成 366 天以内的日报，该日过早"));
     assert_null(strstr(text, "尚未结束"));
     free(text);

@@ -14,6 +14,7 @@
 #include "web_notifier_ops.h"
 #include "yq_alert.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_time.h"
 
 const struct web_ticket_ops *const ticket_fixture_ops = &web_notifier_ops;
@@ -207,7 +208,7 @@ static int add_item(struct ticket_fixture *tf, json_t *spec, json_t *item, const
         sget(item, "author", sget(spec, "author", "")), "published_at", published,
         "published_precision", "second", "fetched_at",
         yq_time_format_utc(fetched_at, fetched, sizeof(fetched)));
-    buf = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
+    buf = alert ? yq_json_dumps(alert, JSON_COMPACT) : NULL;
     json_decref(alert);
     if (!buf) {
         return ERR_INVALID;

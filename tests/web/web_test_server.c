@@ -33,6 +33,7 @@
 #include "web_notifier_ctx.h"
 #include "yq_alert.h"
 #include "yq_err.h"
+#include "yq_json.h"
 #include "yq_sentiment.h"
 #include "workcal.h"
 #include "yq_log.h"
@@ -223,7 +224,7 @@ static int seed_intake(struct ticket_store *store, const struct seed_event *e,
                   "author", it->author, "published_at", published, "published_precision", "second",
                   "fetched_at", matched, "metrics", "reposts", (json_int_t)it->reposts, "comments",
                   (json_int_t)it->comments, "likes", (json_int_t)it->likes, "region", it->region);
-    buf = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
+    buf = alert ? yq_json_dumps(alert, JSON_COMPACT) : NULL;
     json_decref(alert);
     if (!buf) {
         return ERR_NOMEM;
@@ -351,7 +352,7 @@ static int seed_desk(struct ticket_fixture *ft, char **out)
         json_object_set_new(events, seed_events[i].name, json_integer(ids[i]));
     }
     json_object_set_new(answer, "events", events);
-    *out = json_dumps(answer, JSON_COMPACT);
+    *out = yq_json_dumps(answer, JSON_COMPACT);
     json_decref(answer);
     return *out ? 0 : ERR_NOMEM;
 }
