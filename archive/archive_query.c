@@ -11,10 +11,10 @@
 #include "rules.h"
 #include "yq_array.h"
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* The one rule a query compiles to (its id shows nowhere but in the matcher's messages). */
 #define QUERY_RULE_ID "search"

@@ -13,12 +13,12 @@
 #include "rules_digest.h"
 #include "rules_store.h"
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_text.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define PROG "yuqingctl rules backtest"
 

@@ -15,10 +15,10 @@
 #include "feed_format.h"
 #include "feed_prep.h"
 #include "feed_xml_errors.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 #define FEED_XML_OPTIONS                                                                       \
     (XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |         \

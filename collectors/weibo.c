@@ -11,9 +11,9 @@
 #include "feed_date.h"
 #include "feed_text.h"
 #include "yq_array.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define WEIBO_TITLE_MAX_CP 60
 #define WEIBO_MAX_POSTS 1000

@@ -6,6 +6,13 @@
 #ifndef YQ_BANNED_H
 #define YQ_BANNED_H
 
+/* the declarations of what is banned, before the macros rename them (any include order) */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #define BANNED(func) sorry_##func##_is_a_banned_function
 
 #undef strcpy

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /*
  * Store value (borrowed from argv) in the field of opt (a row with a value) in out; *now is

@@ -12,10 +12,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define TRACK_TABLE "schema_version"
 

@@ -39,12 +39,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_hash.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* The type OIDs of pg_type.h that matter here. */
 #define OID_BOOL 16

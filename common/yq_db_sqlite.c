@@ -12,12 +12,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_hash.h"
 #include "yq_json.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define H(db) ((sqlite3 *)(db)->impl)
 #define S(st) ((sqlite3_stmt *)(st)->impl)

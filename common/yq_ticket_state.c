@@ -2,9 +2,9 @@
 
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
+#include "yq_banned.h"
 
 static const char *const state_names[TICKET_STATE_COUNT] = {
     [TICKET_STATE_OPEN] = TICKET_STATE_NAME_OPEN,

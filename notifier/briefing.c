@@ -19,7 +19,6 @@
 #include "store_json.h"
 #include "ticket_store_int.h"
 #include "yq_array.h"
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
@@ -27,6 +26,7 @@
 #include "yq_redis.h"
 #include "yq_db.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define CFG_KEYS_OF briefing_cfg
 const struct cfg_key briefing_cfg_keys[] = {

@@ -12,9 +12,9 @@
 
 #include "ticket_store_int.h"
 #include "yq_array.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
+#include "yq_banned.h"
 
 struct eg {
     struct ticket_store *store;

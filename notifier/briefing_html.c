@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "stats_fmt.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* Width and height of a volume bar chart (SVG user units = CSS px on screen). */
 #define BAR_W 10

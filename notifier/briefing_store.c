@@ -13,11 +13,11 @@
 #include "store_json.h"
 #include "ticket_store_int.h"
 #include "yq_array.h"
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* Where the stored HTML finds the statistics' stylesheet (the web serves it there). */
 #define REPORT_ASSET_BASE "/static/stats/"

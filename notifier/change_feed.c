@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "yq_banned.h"
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 #define FEED_POLL_MS 250         /* the longest wait for a notification: bounds stop latency */
 #define FEED_BACKOFF_MIN_MS 250  /* first wait before reconnecting */

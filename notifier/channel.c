@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 /* Every channel; one row each. Order: as listed in messages (channel_type_names()). */
 static const struct channel_ops *const registry[] = {

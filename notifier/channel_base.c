@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
+#include "yq_banned.h"
 
 long channel_answer_code(const char *body, size_t len, const char *const *keys, bool *has)
 {

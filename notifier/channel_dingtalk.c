@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 int channel_dingtalk_url(const char *base, const char *token, const char *secret, int64_t ts_ms,
                          char **out)

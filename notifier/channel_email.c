@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 struct reader {
     const char *data;

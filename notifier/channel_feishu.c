@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 int channel_feishu_sign(const char *secret, int64_t ts_s, char *out, size_t len)
 {

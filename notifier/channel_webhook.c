@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 /* "sha256=" and the hex HMAC of ts "." body; new string or NULL. */
 static char *webhook_signature(const char *secret, const char *ts, const char *body)

@@ -8,8 +8,8 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 static int wecom_build(const struct notify_channel *ch, const struct outbox_msg *msg,
                        const char *text, int64_t now_ms, struct channel_request *req)

@@ -17,11 +17,11 @@
 #include "outbox.h"
 #include "ticket_flow.h"
 #include "yq_hash.h"
-#include "yq_banned.h"
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define MAX_SHRINK 6
 #define ROBOT_RATE_PAUSE_MS 60000

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 #define CFG_KEYS_OF desk_policy
 const struct cfg_key desk_policy_cfg_keys[] = {

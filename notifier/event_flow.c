@@ -13,12 +13,12 @@
 #include "outbox.h"
 #include "ticket_intake.h"
 #include "ticket_store_int.h"
-#include "yq_banned.h"
 #include "yq_departments.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 #define ACTOR_MAX_BYTES 64
 #define DEPT_MAX_BYTES 100

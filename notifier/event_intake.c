@@ -19,12 +19,12 @@
 #include "ticket_intake.h"
 #include "ticket_intake_int.h"
 #include "ticket_store_int.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_log.h"
 #include "yq_sentiment.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* --- events: the 研判 inbox (issue #13, docs/desk.md) ----------------------------------- */
 

@@ -12,12 +12,12 @@
 #include "ticket_api.h"
 #include "ticket_store_int.h"
 #include "yq_alert.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_sentiment.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* The event columns every EVENT JSON is read from (read_event() knows their order). */
 #define EVENT_COLUMNS                                                                              \

@@ -11,7 +11,6 @@
 #include "event_flow.h"
 #include "notifier.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
 #include "yq_err.h"
@@ -19,6 +18,7 @@
 #include "yq_proc.h"
 #include "yq_text.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 static const char usage[] =
     "usage: yuqingctl events COMMAND [ARGS] [--config FILE] [--db PATH] [--by NAME] [--role R]\n"

@@ -17,13 +17,13 @@
 #include "web_notifier_ops.h"
 #include "workcal.h"
 #include "yq_alert.h"
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_metrics_http.h"
 #include "yq_err.h"
 #include "yq_health.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* Without the web UI (web.enabled false): connections one client address may hold. */
 #define HTTP_API_MONITOR_PER_IP_CONNECTIONS 8

@@ -8,10 +8,10 @@
 #include <stdio.h>
 
 #include "notifier.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_proc.h"
+#include "yq_banned.h"
 
 static const char usage[] =
     "usage: yuqing-notifier [--config FILE] [--set KEY=VALUE]... [--print-config]\n"

@@ -12,12 +12,12 @@
 #include "web.h"
 #include "yq_sentiment.h"
 #include "yq_alert.h"
-#include "yq_banned.h"
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_store_location.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define CFG_KEYS_OF notifier_consumer_cfg
 static const struct cfg_key consumer_cfg_keys[] = {

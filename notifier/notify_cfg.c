@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define CFG_KEYS_OF notify_cfg
 const struct cfg_key notify_cfg_keys[] = {

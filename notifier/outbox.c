@@ -8,12 +8,12 @@
 
 #include "notify_cfg.h"
 #include "ticket_store_int.h"
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define MAX_TARGETS 64
 

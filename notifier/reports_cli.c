@@ -10,7 +10,6 @@
 #include "notifier.h"
 #include "stats_render.h"
 #include "ticket_store_int.h"
-#include "yq_banned.h"
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -18,6 +17,7 @@
 #include "yq_proc.h"
 #include "yq_text.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define PROG "yuqingctl reports"
 #define STORED_CSS "href=\"/static/stats/stats-report.css\""

@@ -10,9 +10,9 @@
 
 #include "event.h"
 #include "norm.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_utf8.h"
+#include "yq_banned.h"
 
 #define CFG_KEYS_OF response_cfg
 const struct cfg_key response_cfg_keys[] = {

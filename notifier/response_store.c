@@ -15,7 +15,6 @@
 #include "ticket_store_int.h"
 #include "ticket_text.h"
 #include "yq_array.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_json.h"
@@ -23,6 +22,7 @@
 #include "yq_log.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
+#include "yq_banned.h"
 
 /* What is read of a ticket's event for scoring (raw rows; distinct). */
 #define VIEW_MAX_TERMS 256

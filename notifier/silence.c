@@ -10,12 +10,12 @@
 
 #include "norm.h"
 #include "ticket_store_int.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_log.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
+#include "yq_banned.h"
 
 /* The kinds: enum value - 1 indexes the SQL names (silences.match_kind). */
 static const char *const kind_names[] = {"rule", "group", "source", "account", "term"};

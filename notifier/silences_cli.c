@@ -11,12 +11,12 @@
 #include "notifier.h"
 #include "silence.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define PROG "yuqingctl silences"
 

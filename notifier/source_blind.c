@@ -8,13 +8,13 @@
 
 #include "outbox.h"
 #include "ticket_store_int.h"
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_text.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* The longest notice text (bytes): the event's texts are each at most 1 KiB. */
 #define NOTICE_MAX_BYTES (16 * 1024)

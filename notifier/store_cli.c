@@ -11,10 +11,10 @@
 #include "store_migrate.h"
 #include "ticket_store.h"
 #include "yq_cfg.h"
-#include "yq_banned.h"
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_proc.h"
+#include "yq_banned.h"
 
 static const char usage[] =
     "usage: yuqingctl store init [--config FILE] [--db PATH] [--set KEY=VALUE]\n"

@@ -10,11 +10,11 @@
 #include "ticket_clock.h"
 #include "ticket_flow.h"
 #include "ticket_store_int.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define MAX_ITEMS 200
 

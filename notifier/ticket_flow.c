@@ -12,11 +12,11 @@
 #include "ticket_store_int.h"
 #include "ticket_text.h"
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define ACTOR_MAX_BYTES 64
 #define NOTE_MAX_BYTES 2000

@@ -11,11 +11,11 @@
 #include "yq_db.h"
 
 #include "ticket_store_int.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define HCOL(i, type, field) TICKET_STORE_COL(struct ticket_held, i, type, field)
 

@@ -18,10 +18,10 @@
 #include "yq_json.h"
 #include "yq_utf8.h"
 #include "yq_labels.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* Bounds on what one alert may put in a row: feed text is untrusted. */
 #define TITLE_MAX_CP 200

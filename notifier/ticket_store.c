@@ -16,7 +16,6 @@
 #include "store_json.h"
 #include "yq_array.h"
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
@@ -24,6 +23,7 @@
 #include "yq_time.h"
 
 #include "web_auth.h" /* migration 8: the web accounts share this file's track */
+#include "yq_banned.h"
 
 #define CFG_KEYS_OF ticket_store_cfg
 const struct cfg_key ticket_store_cfg_keys[] = {

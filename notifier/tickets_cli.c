@@ -13,7 +13,6 @@
 #include "ticket_api.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_cli.h"
 #include "yq_departments.h"
 #include "yq_err.h"
@@ -21,6 +20,7 @@
 #include "yq_proc.h"
 #include "yq_text.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 static const char usage[] =
     "usage: yuqingctl tickets COMMAND [ARGS] [--config FILE] [--db PATH] [--as NAME] [--role R]\n"

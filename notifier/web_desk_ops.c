@@ -9,12 +9,12 @@
 #include "event_words.h"
 #include "silence.h"
 #include "web_notifier_ctx.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_segment.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 static int ops_inbox_list(void *ctx, const struct web_inbox_query *q, json_t **out)
 {

@@ -11,9 +11,9 @@
 #include "web_desk_ops.h"
 #include "web_source_ops.h"
 #include "web_report_ops.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /*
  * GET /api/tickets: one page in two statements under the lock, whatever the filters

@@ -8,9 +8,9 @@
 #include "briefing.h"
 #include "ticket_store_int.h"
 #include "web_notifier_ctx.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* The row JSON of web_types.h (new reference or NULL). */
 static json_t *row_json(const struct briefing_report *r)

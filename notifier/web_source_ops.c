@@ -5,8 +5,8 @@
 
 #include "source_blind.h"
 #include "web_notifier_ctx.h"
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 /* The windows of [since, until) on the reader handle; *list filled (released by the caller). */
 static int read_windows(struct web_notifier_ctx *x, const char *source_id, int64_t since,

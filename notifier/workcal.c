@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "yq_array.h"
-#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define WORKCAL_MAX_FILE_BYTES (256 * 1024)
 #define WORKCAL_MAX_FILES 64

@@ -13,8 +13,8 @@
 #include "yq_fs.h"
 #include "yq_json.h"
 #include "yq_log.h"
-#include "yq_banned.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /*
  * KEYS[1] = current pointer, KEYS[2] = history list, KEYS[3] = epoch.

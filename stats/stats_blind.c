@@ -7,9 +7,9 @@
 #include "yq_array.h"
 #include "yq_db.h"
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_labels.h"
+#include "yq_banned.h"
 
 /* The most windows one report reads (a source failing and recovering every minute for a year
  * is about half of it); past it the load fails rather than report a cut annex. */

@@ -15,11 +15,11 @@
 #include "stats_load.h"
 #include "stats_render.h"
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_db.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
+#include "yq_banned.h"
 
 /* The additive figures of a row compared after publication: JSON name, Chinese label. */
 static const struct stats_term row_figures[] = {

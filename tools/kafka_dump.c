@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "yq_banned.h"
 #include "yq_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 static const char kafka_dump_usage[] =
     "usage: yuqingctl kafka-dump --bootstrap HOST:PORT --topic NAME [--timeout-ms N] [--values]\n";

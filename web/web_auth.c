@@ -6,11 +6,11 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_db.h"
 #include "yq_store_location.h"
+#include "yq_banned.h"
 
 #define CFG_KEYS_OF web_auth_cfg
 const struct cfg_key web_auth_cfg_keys[] = {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 int web_password_check(const char *password, const char *username, char *errbuf, size_t errlen)
 {

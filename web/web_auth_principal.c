@@ -10,8 +10,8 @@
 #include <string.h>
 #include "yq_db.h"
 
-#include "yq_banned.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 /* A new random token: base64url (no padding) of 32 bytes into out (WEB_TOKEN_LEN + 1). */
 void web_auth_token_new(char *out)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 const char *web_role_name(enum web_role role)
 {

@@ -6,9 +6,9 @@
 #include <string.h>
 #include "yq_db.h"
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 void web_session_csrf(const char *token, char *out)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 #include "yq_db.h"
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 /* Seconds key must still wait (0 = not locked); caller holds the lock. */
 static int throttle_wait_locked(struct web_auth *a, const char *key, int64_t now, int64_t *out)

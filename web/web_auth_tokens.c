@@ -6,9 +6,9 @@
 #include <string.h>
 #include "yq_db.h"
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 int web_token_create(struct web_auth *a, const char *username, const char *name, int64_t ttl_s,
                      int64_t now, char *token_out, size_t len, int64_t *id_out)

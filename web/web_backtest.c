@@ -25,10 +25,10 @@
 #include "rules_store.h"
 #include "web_guard.h"
 #include "web_reply.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 #define WEB_BACKTEST_MAX_DAYS 30
 #define WEB_BACKTEST_DEFAULT_DAYS 7

@@ -6,10 +6,10 @@
 #include <string.h>
 #include "yq_db.h"
 
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_log.h"
+#include "yq_banned.h"
 
 /* 0 when name exists in web_departments, ERR_INVALID when not (caller holds the lock). */
 int web_auth_department_exists_locked(struct web_auth *a, const char *name)

@@ -23,6 +23,7 @@
 #include "web_reply.h"
 #include "yq_err.h"
 #include "yq_hot.h"
+#include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_log.h"
 #include "yq_db.h"
@@ -256,7 +257,7 @@ json_t *web_intake_json(struct web *w)
 static ssize_t sse_intake(struct sse_state *s, char *buf, size_t max)
 {
     json_t *o = web_intake_json(s->w);
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    char *text = o ? yq_json_dumps(o, JSON_COMPACT) : NULL;
     char line[WEB_INTAKE_JSON_MAX + 32];
     ssize_t n = 0;
 

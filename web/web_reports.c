@@ -6,10 +6,10 @@
 
 #include "web_reply.h"
 #include "web_text.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define REPORTS_DEFAULT_LIMIT 50
 #define REPORTS_MAX_LIMIT 200

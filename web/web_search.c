@@ -26,7 +26,6 @@
 #include "web_reply.h"
 #include "web_text.h"
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_labels.h"
@@ -35,6 +34,7 @@
 #include "yq_text.h"
 #include "yq_time.h"
 #include "yq_utf8.h"
+#include "yq_banned.h"
 
 #define SAVED_MAX_PER_USER 100 /* saved searches of one user */
 #define SAVED_NAME_MAX_CP 64   /* code points of a saved search's name */

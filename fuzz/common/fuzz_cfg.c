@@ -16,9 +16,9 @@
 
 #include "fuzz_cfg_common.h"
 #include "fuzz_common.h"
-#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 struct group {
     char *addr;

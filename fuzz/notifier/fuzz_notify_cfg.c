@@ -16,9 +16,9 @@
 #include "fuzz_cfg_common.h"
 #include "fuzz_common.h"
 #include "notify_cfg.h"
-#include "yq_banned.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 struct top {
     struct notify_cfg notify;

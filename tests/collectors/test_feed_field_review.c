@@ -23,10 +23,10 @@
 #include "shared_input.h"
 #include "wechat.h"
 #include "weibo.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* 2026-12-04T08:00:00Z = 16:00 on Friday 4 December 2026 in Beijing */
 #define FETCHED_AT 1796371200

@@ -39,10 +39,10 @@
 #include "ticket_store.h"
 #include "workcal.h"
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* --- a scripted HTTP receiver ---------------------------------------------------------- */
 

@@ -19,10 +19,10 @@
 #include "test_connect.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_metrics_http.h"
+#include "yq_banned.h"
 
 /* Defaults, but every alert opens its ticket at intake (these tests are about tickets). */
 /* A tiny libcurl client: status, response headers and body of one request. */

@@ -17,10 +17,10 @@
 #include "test_alerts.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_item.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 static void test_issue_10_future_timestamp_first_post_is_fetch_time(void **state)
 {

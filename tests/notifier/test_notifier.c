@@ -21,10 +21,10 @@
 #include "sqlite_fixture.h"
 #include "test_alerts.h"
 #include "test_connect.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 static const struct test_alert_spec base = TEST_ALERT_LAND(
     "ev:aaaa", "rss:0001", "II", "2026-11-29T08:00:00Z", "2026-11-29T07:30:00Z", 42.0);

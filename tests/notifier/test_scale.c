@@ -26,9 +26,9 @@
 #include "notifier_metrics.h"
 #include "outbox.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_db.h"
 #include "yq_err.h"
+#include "yq_banned.h"
 
 #define NOW 1796000000LL /* 2026-11-30, seconds */
 

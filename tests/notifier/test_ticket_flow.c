@@ -27,11 +27,11 @@
 #include "ticket_intake.h"
 #include "ticket_store.h"
 #include "yq_json.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_labels.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* The routes of each test's env: duty -> duty-hook; 市自然资源局 liaison/head; 市应急管理局
  * liaison. */

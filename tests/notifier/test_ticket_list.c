@@ -21,9 +21,9 @@
 #include "ticket_flow.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 #define DEPT_A "市自然资源局"
 #define DEPT_B "市生态环境局"

@@ -23,9 +23,9 @@
 #include "ticket_held.h"
 #include "ticket_intake.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 /* The primary result code of sql on db (the store enables extended codes). */
 static int exec_rc(struct yq_db *db, const char *sql, const char **msg)

@@ -16,9 +16,9 @@
 #include "ticket_clock.h"
 #include "notifier_fixture.h"
 #include "workcal.h"
-#include "yq_banned.h"
 #include "yq_err.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 static int64_t day(const char *date)
 {

@@ -25,11 +25,11 @@
 #include "stats_load.h"
 #include "stats_render.h"
 #include "ticket_store.h"
-#include "yq_banned.h"
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_time.h"
+#include "yq_banned.h"
 
 static int64_t bj(const char *s)
 {
