@@ -617,15 +617,8 @@ int notifier_open(const struct notifier_cfg *cfg, struct notifier **out, char *e
     n->policy.briefing = &n->briefing;
     LOG_INFO("sentiment lexicon terms=%zu", yq_sentiment_n_terms(n->sentiment));
     ticket_store_set_policy(n->store, &n->policy);
-    {
-        /* this year, or the next one a working-day clock started today runs into */
-        int year = ticket_clock_uncovered_year(&cfg->clocks, cfg->cal, yq_time_now());
-        if (year) {
-            LOG_WARN("no holiday calendar for year=%d: working days skip weekends only "
-                     "(add %d.yaml to clocks.calendar_dir)",
-                     year, year);
-        }
-    }
+    /* a year without a holiday calendar is warned about by the delivery's first pass (at
+       start, then once per such year): one place, so the start-up does not say it twice */
     {
         struct http_api_cfg hc = cfg->http;
         hc.web = cfg->web.enabled ? &cfg->web : NULL;

@@ -264,6 +264,14 @@ await check('a state change without the CSRF token is refused', async () => {
   eq(await page.evaluate(() => document.cookie), '', 'cookie hidden from scripts');
 });
 
+await check('a clock is overdue from the second after its deadline, as the server counts', async () => {
+  const { page } = await session('liaison-a', 'liaison-password-a');
+  const cls = await page.evaluate(() => ['08:00:00.999Z', '08:00:01.000Z'].map(
+    (t) => clockText('2026-12-06T08:00:00Z', Date.parse('2026-12-06T' + t)).cls));
+  assert(cls[0] !== 'overdue', `deadline's own second: ${cls[0]}`);
+  eq(cls[1], 'overdue', 'one second after the deadline');
+});
+
 // ----------------------------------------------------------- issue #11
 
 // The server's code lists (GET /api/meta/labels), as the page gets them: {kind: [{code, label}]}.

@@ -146,13 +146,18 @@ function fmtSpan(ms) {
   return `${mm}分`;
 }
 
-// {text, cls, left} for a running clock's deadline (ms left: >= 0 remaining, < 0 overdue).
-function clockText(deadlineIso) {
-  const left = Date.parse(deadlineIso) - serverNow();
-  if (Number.isNaN(left)) return { text: '—', cls: 'done', left: Infinity };
-  if (left < 0) return { text: `已超时 ${fmtSpan(left)}`, cls: 'overdue', left };
-  const cls = left < 3600e3 ? 'urgent' : left < 6 * 3600e3 ? 'soon' : 'normal';
-  return { text: `剩余 ${fmtSpan(left)}`, cls, left };
+// {text, cls, left} for a running clock's deadline (ms left: > -1000 remaining, else overdue).
+// The deadline's own second is on time, as the server counts it (docs/tickets.md): overdue
+// from one second after it.
+function clockText(deadlineIso, nowMs = serverNow())
+{
+    const left = Date.parse(deadlineIso) - nowMs;
+    if (Number.isNaN(left))
+        return {text : '—', cls : 'done', left : Infinity};
+    if (left <= -1000)
+        return {text : `已超时 ${fmtSpan(left)}`, cls : 'overdue', left};
+    const cls = left < 3600e3 ? 'urgent' : left < 6 * 3600e3 ? 'soon' : 'normal';
+    return {text : `剩余 ${fmtSpan(left)}`, cls, left};
 }
 
 const URGENCY = { overdue: '', urgent: '紧急', soon: '临近', normal: '正常', done: '' }; // overdue text says 已超时
