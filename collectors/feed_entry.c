@@ -182,20 +182,10 @@ char *fb_inner_xml(struct feed_builder *b, const xmlNode *n)
     return s;
 }
 
-char *fb_plain(struct feed_builder *b, const char *s, bool html)
+/* A converter's answer (err, out) as fb_plain()/fb_title() give it: out, NULL when empty, or
+   NULL with b->err set when err. */
+static char *fb_text_result(struct feed_builder *b, int err, char *out)
 {
-    char *out = NULL;
-    int err;
-
-    if (!s) {
-        return NULL;
-    }
-    bool cut = false;
-    if (html && feed_text_looks_html(s)) {
-        err = feed_text_from_html_cut(s, strlen(s), b->text_max, &out, &cut);
-    } else {
-        err = feed_text_clean(s, &out);
-    }
     if (err) {
         if (!b->err) {
             b->err = err;
@@ -209,6 +199,23 @@ char *fb_plain(struct feed_builder *b, const char *s, bool html)
     return out;
 }
 
+char *fb_plain(struct feed_builder *b, const char *s, bool html)
+{
+    char *out = NULL;
+    bool cut = false;
+    int err;
+
+    if (!s) {
+        return NULL;
+    }
+    if (html && feed_text_looks_html(s)) {
+        err = feed_text_from_html_cut(s, strlen(s), b->text_max, &out, &cut);
+    } else {
+        err = feed_text_clean(s, &out);
+    }
+    return fb_text_result(b, err, out);
+}
+
 char *fb_title(struct feed_builder *b, const char *s)
 {
     char *out = NULL;
@@ -218,17 +225,7 @@ char *fb_title(struct feed_builder *b, const char *s)
         return NULL;
     }
     err = feed_text_title(s, b->text_max, &out);
-    if (err) {
-        if (!b->err) {
-            b->err = err;
-        }
-        return NULL;
-    }
-    if (out[0] == '\0') {
-        free(out);
-        return NULL;
-    }
-    return out;
+    return fb_text_result(b, err, out);
 }
 
 static bool has_xml_base(const xmlNode *n)
