@@ -135,7 +135,13 @@ static void test_feed_relative_and_unix_dates(void **state)
         "{\"id\":\"2\",\"url\":\"https://a.example.cn/2\",\"title\":\"毫秒\","
         "\"content_text\":\"x\",\"date_published\":1796378400123},"
         "{\"id\":\"3\",\"url\":\"https://a.example.cn/3\",\"title\":\"前\","
-        "\"content_text\":\"x\",\"date_published\":\"5分钟前\"}]}";
+        "\"content_text\":\"x\",\"date_published\":\"5分钟前\"},"
+        "{\"id\":\"4\",\"url\":\"https://a.example.cn/4\",\"title\":\"小数\","
+        "\"content_text\":\"x\",\"date_published\":1796378400.75},"
+        "{\"id\":\"5\",\"url\":\"https://a.example.cn/5\",\"title\":\"小数毫秒\","
+        "\"content_text\":\"x\",\"date_published\":1796378400123.5},"
+        "{\"id\":\"6\",\"url\":\"https://a.example.cn/6\",\"title\":\"大\","
+        "\"content_text\":\"x\",\"date_published\":1e300}]}";
     struct feed *f;
     char ts[32];
     (void)state;
@@ -147,13 +153,19 @@ static void test_feed_relative_and_unix_dates(void **state)
     feed_free(f);
 
     f = parse_at(json, strlen(json), NULL, "https://a.example.cn/feed.json", FETCHED_AT);
-    assert_int_equal(f->n_entries, 3);
+    assert_int_equal(f->n_entries, 6);
     assert_true(f->entries[0].has_published);
     assert_string_equal(ffx_utc(f->entries[0].published, ts), "2026-12-04T10:00:00Z");
     assert_true(f->entries[1].has_published);
     assert_string_equal(ffx_utc(f->entries[1].published, ts), "2026-12-04T10:00:00Z");
     assert_true(f->entries[2].has_published);
     assert_string_equal(ffx_utc(f->entries[2].published, ts), "2026-12-04T07:55:00Z");
+    /* fractional seconds and milliseconds are floored to the second (gave no date) */
+    assert_true(f->entries[3].has_published);
+    assert_string_equal(ffx_utc(f->entries[3].published, ts), "2026-12-04T10:00:00Z");
+    assert_true(f->entries[4].has_published);
+    assert_string_equal(ffx_utc(f->entries[4].published, ts), "2026-12-04T10:00:00Z");
+    assert_false(f->entries[5].has_published);
     feed_free(f);
 }
 
@@ -889,6 +901,11 @@ static void test_placeholder_dates_are_no_date(void **state)
     }
     assert_int_equal(feed_date_parse_at("1980-01-01T00:00:00Z", FETCHED_AT, &t, &prec), 0);
     assert_string_equal(ffx_utc(t, ts), "1980-01-01T00:00:00Z");
+    /* a date-only 1980-01-01 is Beijing midnight, still 1980 there (was refused) */
+    assert_int_equal(feed_date_parse_at("1980-01-01", FETCHED_AT, &t, &prec), 0);
+    assert_string_equal(ffx_utc(t, ts), "1979-12-31T16:00:00Z");
+    assert_int_equal(feed_date_parse_at("1979-12-31", FETCHED_AT, &t, &prec), ERR_PARSE);
+    assert_int_equal(feed_date_parse_at("1979-12-31T15:59:59Z", FETCHED_AT, &t, &prec), ERR_PARSE);
     {
         /* far ahead is kept as written and flagged; 1999 is an old date like any other */
         struct yq_item it;
