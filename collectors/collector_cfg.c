@@ -9,6 +9,7 @@
 
 #include "yq_err.h"
 #include "yq_item.h"
+#include "yq_log.h"
 #include "yq_banned.h"
 
 static const struct cfg_key collector_metrics_keys[] = YQ_METRICS_HTTP_CFG_KEYS("9101");
@@ -43,8 +44,9 @@ const struct cfg_key collector_cfg_keys[] = {
                "cap of the exponential backoff after failures"),
     CFG_MS_KEY(redis_retry_ms, "5s", 100, 600000,
                "after a Redis failure, Redis is not tried again for this long"),
-    CFG_SIZE_KEY(max_text_bytes, CFG_QUOTE(YQ_ITEM_MAX_TEXT_BYTES), 1024, YQ_ITEM_MAX_TEXT_BYTES,
-                 "bound for one item's extracted text; at most the item's text cap (512 KiB)"),
+    CFG_SIZE_KEY(max_text_bytes, CFG_QUOTE(YQ_ITEM_MAX_TEXT_BYTES), 1024, 67108864,
+                 "bound for one item's extracted text; above the item's text cap (512 KiB) the cap "
+                 "is used, with a warning at load"),
     CFG_STRING_KEY(weibo_api, "https://m.weibo.cn", "base URL of the m.weibo.cn container API"),
     CFG_STRING_KEY(weibo_user_agent,
                    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
@@ -516,6 +518,21 @@ static int load_sources(struct collector_config *cfg, struct cfg_doc *doc, yaml_
     return 0;
 }
 
+/*
+ * collector.max_text_bytes above the item's text cap is the cap: configurations written before
+ * 2026-12-06 hold values up to 64 MiB (1 MiB was the documented default), and an item cannot
+ * carry more text anyway. where names the file or "--set"; one warning when it is lowered.
+ */
+static void clamp_max_text_bytes(struct collector_cfg *c, const char *where)
+{
+    if (c->max_text_bytes > YQ_ITEM_MAX_TEXT_BYTES) {
+        LOG_WARN("config value above the item text cap lowered file='%s' "
+                 "key=collector.max_text_bytes value=%" PRId64 " used=%d",
+                 where, c->max_text_bytes, YQ_ITEM_MAX_TEXT_BYTES);
+        c->max_text_bytes = YQ_ITEM_MAX_TEXT_BYTES;
+    }
+}
+
 int collector_config_load(struct collector_config *cfg, const char *file, const char *text,
                           size_t text_len, char *errbuf, size_t errlen)
 {
@@ -533,6 +550,7 @@ int collector_config_load(struct collector_config *cfg, const char *file, const 
         err = ERR_INVALID;
     }
     if (!err) {
+        clamp_max_text_bytes(&cfg->collector, file);
         err = load_sources(cfg, &doc, cfg_map_get(&doc, cfg_doc_root(&doc), "sources"), errbuf,
                            errlen);
     }
@@ -546,7 +564,12 @@ int collector_config_load(struct collector_config *cfg, const char *file, const 
 int collector_config_set(struct collector_config *cfg, const char *assignment, char *errbuf,
                          size_t errlen)
 {
-    return cfg_set(collector_config_keys, cfg, assignment, errbuf, errlen);
+    int err = cfg_set(collector_config_keys, cfg, assignment, errbuf, errlen);
+
+    if (!err) {
+        clamp_max_text_bytes(&cfg->collector, "--set");
+    }
+    return err;
 }
 
 char *collector_weibo_url(const struct collector_config *cfg, const struct source_cfg *src)

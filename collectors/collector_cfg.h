@@ -119,7 +119,9 @@ extern const struct cfg_key source_cfg_keys[];       /* one element of "sources:
 
 /*
  * Load file (or, when text is non-NULL, text_len bytes of text named file) into cfg (caller
- * storage, zeroed by the callee). Fills defaults, then the file.
+ * storage, zeroed by the callee). Fills defaults, then the file. A collector.max_text_bytes
+ * above YQ_ITEM_MAX_TEXT_BYTES (up to 64 MiB is accepted) becomes that cap, with one
+ * LOG_WARN naming file, key and the value used.
  * Returns 0, ERR_NOT_FOUND, ERR_IO, ERR_PARSE (bad YAML), ERR_INVALID (unknown key, bad
  * value, body_memory_bytes below max_body_bytes, missing id/url, duplicate id, unknown kind,
  * a bad, reserved or repeated header name, a header value that is not text, is empty or
@@ -130,7 +132,10 @@ extern const struct cfg_key source_cfg_keys[];       /* one element of "sources:
 int collector_config_load(struct collector_config *cfg, const char *file, const char *text,
                           size_t text_len, char *errbuf, size_t errlen);
 
-/* Apply one "--set a.b=value" override (top-level table). Returns 0 or ERR_INVALID/NOMEM. */
+/*
+ * Apply one "--set a.b=value" override (top-level table); collector.max_text_bytes is lowered to
+ * the item's text cap as at load (warning with file '--set'). Returns 0 or ERR_INVALID/NOMEM.
+ */
 int collector_config_set(struct collector_config *cfg, const char *assignment, char *errbuf,
                          size_t errlen);
 

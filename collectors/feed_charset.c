@@ -288,16 +288,21 @@ static const struct dbcs_rows big5_rows = {0xA1, false, {{0xA1, 0xA3}, {0xA4, 0x
 
 /*
  * Whether the first len bytes of p read as Chinese in the charset of r: every byte sequence
- * is well formed in it and at least DBCS_CJK_SHARE percent of the bytes >= 0x80 are in
- * two-byte characters of its common rows. Latin text in windows-125x or ISO 8859 has isolated
- * high bytes (é, ü, ą between ASCII letters) that do not pair; Cyrillic lower case (0xE0-0xFF)
- * pairs only outside the common rows. A sequence cut by the end of the window (the body is
- * longer than what uchardet read) is not held against it.
+ * is well formed in it, at least DBCS_CJK_SHARE percent of the bytes >= 0x80 are in
+ * two-byte characters of its common rows (a Big5 pair with an ASCII trail counts its one high
+ * byte in both sums, so the share never passes 100%), and one of those characters has two
+ * bytes >= 0x80. Latin text in windows-125x or ISO 8859 has isolated high bytes (é, ü, ą
+ * between ASCII letters) that do not pair in GB18030; in Big5 they pair with the ASCII letter
+ * after them (°C, µm, ·L, Åsa are frequent Big5 hanzi), which alone is no evidence of Chinese:
+ * a Big5 text of three or more characters has one with a high trail byte all but always.
+ * Cyrillic lower case (0xE0-0xFF) pairs only outside the common rows. A sequence cut by the end of
+ * the window (the body is longer than what uchardet read) is not held against it.
  */
 #define DBCS_CJK_SHARE 80
 static bool reads_as_dbcs(const unsigned char *p, size_t len, const struct dbcs_rows *r)
 {
-    size_t high = 0, cjk = 0, i = 0;
+    size_t high = 0, cjk = 0, i = 0, w;
+    bool both_high = false;
 
     while (i < len) {
         unsigned char c = p[i], t;
@@ -326,16 +331,18 @@ static bool reads_as_dbcs(const unsigned char *p, size_t len, const struct dbcs_
         if (t < 0x40 || t == 0x7F || t == 0xFF || (t >= 0x80 && t < r->trail_hi_min)) {
             return false;
         }
-        high += t >= 0x80 ? 2 : 1;
+        w = t >= 0x80 ? 2 : 1; /* the pair's bytes >= 0x80, counted alike in both sums */
+        high += w;
         for (int k = 0; k < 2; k++) {
             if (c >= r->common[k][0] && c <= r->common[k][1] && t >= r->common_trail_min) {
-                cjk += 2;
+                cjk += w;
+                both_high = both_high || w == 2;
                 break;
             }
         }
         i += 2;
     }
-    return high > 0 && cjk * 100 >= high * DBCS_CJK_SHARE;
+    return both_high && cjk * 100 >= high * DBCS_CJK_SHARE;
 }
 
 static bool reads_as_gb18030(const unsigned char *p, size_t len)

@@ -39,12 +39,14 @@ int feed_date_parse_relative(const char *s, int64_t fetched_at, int64_t *out,
                              const char **precision);
 
 /*
- * Publication times before 1980-01-01T00:00:00Z are the placeholders CMSes write for an
- * empty date -- 0001-01-01 (.NET DateTime.MinValue), 1900-01-01 (SQL Server), 1970-01-01
- * (Unix 0, "1970-01-01 08:00:00" from PHP in Beijing) -- never a feed entry's real time.
- * Read as a date they made a new post look decades old, so it was never ticketed.
+ * Publication times before 1980-01-01 00:00 Beijing time (1979-12-31T16:00:00Z) are the
+ * placeholders CMSes write for an empty date -- 0001-01-01 (.NET DateTime.MinValue),
+ * 1900-01-01 (SQL Server), 1970-01-01 (Unix 0, "1970-01-01 08:00:00" from PHP in Beijing) --
+ * never a feed entry's real time. Read as a date they made a new post look decades old, so it
+ * was never ticketed. The bound is Beijing midnight because a date-only value is: "1980-01-01"
+ * is kept (with a bound at 00:00Z it was refused).
  */
-#define FEED_DATE_MIN_S 315532800
+#define FEED_DATE_MIN_S (315532800 - 8 * 3600)
 
 /*
  * feed_date_parse(), and when that fails and now > 0 (the fetch time, UTC seconds),

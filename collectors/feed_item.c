@@ -99,12 +99,13 @@ static bool ascii_host(char **host)
 }
 
 /*
- * url with its path, query and fragment in RFC 3986 form (new string in *out): bytes >= 0x80
- * (a Chinese path written raw), white space, controls and the characters RFC 3986 never
- * allows ("<>\"\\^`{|}") percent-encoded, and existing escapes in upper-case hex (§6.2.2.1),
- * so "/新闻/1.html", "/%e6%96%b0%e9%97%bb/1.html" and "/%E6%96%B0%E9%97%BB/1.html" are one
- * URL. The scheme and authority are copied as they are (an IDN host goes to punycode
- * apart). Returns 0 or ERR_NOMEM.
+ * url with the bytes of its path, query and fragment that a URL never holds raw percent-encoded
+ * in upper-case hex (new string in *out): bytes >= 0x80 (a Chinese path or query written raw),
+ * white space and controls. Everything else is copied as written, escapes in their own case,
+ * so a plain-ASCII link reaches curl exactly as before this step existed and keeps its
+ * canonical form and id, and "/新闻/1.html" becomes "/%E6%96%B0%E9%97%BB/1.html", one URL with
+ * the link written that way. The scheme and authority are copied as they are (an IDN host goes
+ * to punycode apart). Returns 0 or ERR_NOMEM.
  */
 static int percent_encode_rest(const char *url, char **out)
 {
@@ -121,13 +122,7 @@ static int percent_encode_rest(const char *url, char **out)
     err = yq_buf_add(&b, url, (size_t)(p - url));
     for (; *p && !err; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
-            char esc[3] = {'%', (char)toupper((unsigned char)p[1]),
-                           (char)toupper((unsigned char)p[2])};
-            err = yq_buf_add(&b, esc, 3);
-            p += 2;
-        } else if (c >= 0x80 || c <= 0x20 || c == 0x7F || c == '%' ||
-                   strchr("<>\"\\^`{|}", c)) { /* a '%' here starts no escape */
+        if (c >= 0x80 || c <= 0x20 || c == 0x7F) {
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
             err = yq_buf_add(&b, esc, 3);
         } else {
@@ -207,16 +202,10 @@ int feed_url_normalize(const char *url, char **out)
     if (curl_url_get(h, CURLUPART_URL, &full, CURLU_NO_DEFAULT_PORT) != CURLUE_OK) {
         goto keep;
     }
+    /* escapes as curl writes them (a query's in lower case): the ids in seen-sets, tickets and
+       the archive were computed from this form */
     *out = strdup(full);
     err = *out ? 0 : ERR_NOMEM;
-    for (char *c = *out; c && *c; c++) {
-        /* curl writes the escapes of a query it was given in lower case: RFC 3986 §6.2.2.1 */
-        if (c[0] == '%' && isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
-            c[1] = (char)toupper((unsigned char)c[1]);
-            c[2] = (char)toupper((unsigned char)c[2]);
-            c += 2;
-        }
-    }
     goto done;
 keep:
     err = 0;

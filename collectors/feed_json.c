@@ -65,7 +65,9 @@ static char *author_of(struct feed_builder *b, const json_t *obj)
 /*
  * A JSON Feed date: an RFC 3339 string (or any form feed_date_parse_at() reads), or -- as
  * bridges write it, against the spec -- a JSON number of Unix seconds, or milliseconds when
- * it is 1e11 or more (after 5138 as seconds: no feed date is).
+ * it is 1e11 or more (after 5138 as seconds: no feed date is); a fractional number
+ * (1733300000.5, as Python's time.time() writes) is floored to its second, and one of 1e15 or
+ * more (past any int64 conversion worth making) is no date.
  */
 static void take_date(struct feed_builder *b, const json_t *v, bool *has, int64_t *t,
                       const char **precision)
@@ -77,10 +79,16 @@ static void take_date(struct feed_builder *b, const json_t *v, bool *has, int64_
         *has = true;
         *t = when;
         *precision = p;
-    } else if (json_is_integer(v) && json_integer_value(v) > 0) {
-        json_int_t n = json_integer_value(v);
-        n = n >= 100000000000LL ? n / 1000 : n;
-        if (n >= FEED_DATE_MIN_S) { /* 0 and small numbers: placeholders */
+    } else if (json_is_number(v)) {
+        int64_t n = 0;
+        if (json_is_integer(v)) {
+            n = json_integer_value(v);
+            n = n >= 100000000000LL ? n / 1000 : n;
+        } else if (json_real_value(v) > 0 && json_real_value(v) < 1e15) {
+            double d = json_real_value(v);
+            n = (int64_t)(d >= 1e11 ? d / 1000 : d); /* positive: truncation is the floor */
+        }
+        if (n >= FEED_DATE_MIN_S) { /* 0, negative and small numbers: placeholders */
             *has = true;
             *t = n;
             *precision = "second";

@@ -302,21 +302,27 @@ static xmlChar *document_base(const struct feed_input *in)
 
 /*
  * sources.md §3 (people.com.cn): a date-only pubDate is often the day of the request, not of
- * the article, while the link's path carries the day it was published (/n1/2020/0823/...).
- * An entry whose publication time is a day or coarser (or absent) takes the day of its link's
- * path when it has one (feed_date_from_url_path()); a pubDate with a time of day is kept.
+ * the article, while the link's path carries the day it was published (/n1/2020/0823/... under
+ * pubDate 2020-08-25). An entry whose publication time is a day or coarser takes the day of its
+ * link's path (feed_date_from_url_path()) only as that small correction: when the path's day
+ * is at most LINK_DAY_MAX_BEFORE_S before that time (never after it, never after the fetch
+ * time fetched_at, UTC seconds, 0 = unknown). Any other date-shaped segment is an article id
+ * as likely as a date (zhihu.com/question/20190315); a pubDate with a time of day is kept, and
+ * an entry without one does not take the path's day.
  */
-static void date_from_link_path(struct feed *f)
+#define LINK_DAY_MAX_BEFORE_S (7 * 86400)
+static void date_from_link_path(struct feed *f, int64_t fetched_at)
 {
     for (size_t i = 0; i < f->n_entries; i++) {
         struct feed_entry *e = &f->entries[i];
         int64_t day;
-        bool coarse = !e->has_published ||
-                      (e->published_precision && (strcmp(e->published_precision, "day") == 0 ||
-                                                  strcmp(e->published_precision, "month") == 0 ||
-                                                  strcmp(e->published_precision, "year") == 0));
-        if (coarse && e->link && feed_date_from_url_path(e->link, &day) == 0) {
-            e->has_published = true;
+        bool coarse = e->has_published && e->published_precision &&
+                      (strcmp(e->published_precision, "day") == 0 ||
+                       strcmp(e->published_precision, "month") == 0 ||
+                       strcmp(e->published_precision, "year") == 0);
+        if (coarse && e->link && feed_date_from_url_path(e->link, &day) == 0 &&
+            day <= e->published && e->published - day <= LINK_DAY_MAX_BEFORE_S &&
+            (fetched_at <= 0 || day <= fetched_at)) {
             e->published = day;
             e->published_precision = "day";
         }
@@ -420,7 +426,7 @@ int feed_parse(const struct feed_input *in, struct feed **out, char *errbuf, siz
         set_err(errbuf, errlen, "%s", yq_strerror(err));
         goto done;
     }
-    date_from_link_path(f);
+    date_from_link_path(f, in->fetched_at);
     *out = f;
     f = NULL;
 done:

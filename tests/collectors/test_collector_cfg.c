@@ -8,16 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "capture.h"
 #include "collector_cfg.h"
 #include "fetch.h"
 #include "poller.h"
 #include "source_kind.h"
 #include "source_run.h"
+#include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_health.h"
 #include "yq_item.h"
-#include "yq_buf.h"
+#include "yq_log.h"
 #include "yq_banned.h"
 
 static int load(struct collector_config *cfg, const char *text, char *err, size_t errlen)
@@ -94,10 +97,9 @@ static void test_full_config(void **state)
     assert_int_equal(cfg.collector.weibo_first_crawl_window_ms, 0); /* 0 = no baseline */
     assert_int_not_equal(
         collector_config_set(&cfg, "collector.parse_threads=0", err, sizeof(err)), 0);
-    /* no more text than an item holds, from --set as from the file */
+    /* no more text than an item holds, from --set as from the file (test_old_max_text_bytes) */
     assert_int_equal(
-        collector_config_set(&cfg, "collector.max_text_bytes=524289", err, sizeof(err)),
-        ERR_INVALID);
+        collector_config_set(&cfg, "collector.max_text_bytes=524289", err, sizeof(err)), 0);
     assert_int_equal(cfg.collector.max_text_bytes, 524288);
     assert_int_equal(collector_config_set(&cfg, "collector.max_text_bytes=64K", err, sizeof(err)),
                      0);
@@ -155,12 +157,11 @@ static void test_bad_configs(void **state)
         {"collector:\n  max_body_bytes: 2M\n  body_memory_bytes: 1M\n",
          "collector.body_memory_bytes (1048576) must be at least collector.max_body_bytes "
          "(2097152)"},
-        /* the config cannot promise more text than an item holds (512 KiB) */
-        {"collector:\n  max_text_bytes: 1M\n",
-         "sources.yaml:2: key 'collector.max_text_bytes': bad value '1M' (bound for one item's "
-         "extracted text; at most the item's text cap (512 KiB), range 1024..524288)"},
-        {"collector:\n  max_text_bytes: 524289\n",
-         "sources.yaml:2: key 'collector.max_text_bytes': bad value '524289'"},
+        /* above the old maximum (64 MiB) is still refused (below the cap: clamped) */
+        {"collector:\n  max_text_bytes: 67108865\n",
+         "sources.yaml:2: key 'collector.max_text_bytes': bad value '67108865' (bound for one "
+         "item's extracted text; above the item's text cap (512 KiB) the cap is used, with a "
+         "warning at load, range 1024..67108864)"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -174,6 +175,57 @@ static void test_bad_configs(void **state)
         assert_non_null(strstr(err, cases[i].needle));
         collector_config_release(&cfg);
     }
+}
+
+/*
+ * collector.max_text_bytes as configurations before 2026-12-06 wrote it (1048576 was the
+ * documented default; up to 64 MiB was accepted) loads with the item's text cap and one
+ * warning naming the file, key and the value used (it stopped the collector); at or below the
+ * cap a value is taken as it is, without a warning.
+ */
+static void test_old_max_text_bytes(void **state)
+{
+    static const struct {
+        const char *text;
+        int64_t used;
+        const char *warning; /* NULL: none */
+    } cases[] = {
+        {"collector:\n  max_text_bytes: 1048576\n", 524288,
+         "config value above the item text cap lowered file='sources.yaml' "
+         "key=collector.max_text_bytes value=1048576 used=524288"},
+        {"collector:\n  max_text_bytes: 64M\n", 524288, "value=67108864 used=524288"},
+        {"collector:\n  max_text_bytes: 524289\n", 524288, "value=524289 used=524288"},
+        {"collector:\n  max_text_bytes: 524288\n", 524288, NULL},
+        {"collector:\n  max_text_bytes: 64K\n", 65536, NULL},
+        {"sources: []\n", 524288, NULL},
+    };
+    char path[] = "/tmp/test_collector_cfg_XXXXXX";
+    int fd = mkstemp(path);
+    (void)state;
+
+    assert_true(fd >= 0);
+    close(fd);
+    yq_log_init("collector", YQ_LOG_WARN);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct collector_config cfg;
+        char err[256] = "", out[1024] = "";
+        int saved = capture_begin(STDERR_FILENO, path);
+        int rc = load(&cfg, cases[i].text, err, sizeof(err));
+        capture_end(STDERR_FILENO, saved, path, out, sizeof(out));
+        assert_int_equal(rc, 0);
+        assert_int_equal(cfg.collector.max_text_bytes, cases[i].used);
+        if (cases[i].warning) {
+            if (!strstr(out, cases[i].warning)) {
+                print_error("stderr: %s\n", out);
+            }
+            assert_non_null(strstr(out, cases[i].warning));
+            assert_null(strstr(strstr(out, "\n") + 1, "max_text_bytes")); /* one warning */
+        } else {
+            assert_string_equal(out, "");
+        }
+        collector_config_release(&cfg);
+    }
+    unlink(path);
 }
 
 static void test_missing_file(void **state)
@@ -601,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_full_config),
         cmocka_unit_test(test_health_shapes),
         cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_old_max_text_bytes),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_next_due_keeps_a_phase),

@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed_fixture.h"
 #include "feed_item.h"
 #include "feed_parse.h"
+#include "file_fixture.h"
 #include "yq_err.h"
 #include "yq_item.h"
-#include "file_fixture.h"
 #include "yq_banned.h"
 
 static struct feed *parse_str(const char *body)
@@ -384,13 +385,15 @@ static void test_url_normalize(void **state)
          "https://news.example.cn/a?id=7&from=rss"},
         {"https://news.example.cn/a?mc_cid=1&mc_eid=2&_hsenc=3&_hsmi=4&msclkid=5&yclid=6",
          "https://news.example.cn/a"},
-        /* a raw Chinese path and query, and escapes in either case, are one URL */
+        /* a raw Chinese path and query are percent-encoded and then read as the link written
+           with upper-case escapes: curl writes a query's escapes in lower case */
         {"http://www.example.cn/新闻/1.html?q=汉江 水位",
          "http://www.example.cn/%E6%96%B0%E9%97%BB/"
-         "1.html?q=%E6%B1%89%E6%B1%9F%20%E6%B0%B4%E4%BD%8D"},
-        {"http://www.example.cn/%e6%96%b0%e9%97%bb/1.html?q=%e6%b1%89",
-         "http://www.example.cn/%E6%96%B0%E9%97%BB/1.html?q=%E6%B1%89"},
-        {"http://www.example.cn/a/100%.html", "http://www.example.cn/a/100%25.html"},
+         "1.html?q=%e6%b1%89%e6%b1%9f%20%e6%b0%b4%e4%bd%8d"},
+        /* a plain-ASCII link reaches curl as written (its id is older than this step) */
+        {"http://www.example.cn/%e6%96%b0%e9%97%bb/1.html?q=%E6%B1%89",
+         "http://www.example.cn/%e6%96%b0%e9%97%bb/1.html?q=%e6%b1%89"},
+        {"http://www.example.cn/a/100%.html", "http://www.example.cn/a/100%.html"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -399,6 +402,103 @@ static void test_url_normalize(void **state)
         assert_string_equal(out, cases[i].out);
         free(out);
     }
+}
+
+/*
+ * The ids of plain-ASCII links are a contract: Redis seen-sets, tickets and the archive hold
+ * them. Each expected id below was computed by the collector of commit c8ae440, before links
+ * were percent-encoded (yuqing-collector parse --format items --url
+ * https://base.example.cn/dir/feed.xml); upper-casing every escape gave ankang.gov.cn's
+ * ?kw=%E5%AE%89..., WeChat's __biz=...%3D%3D and ?t=%2F new ids. Links with "&" are written
+ * "&amp;" in the document. Only links the old code could not normalise (raw non-ASCII, IDN
+ * hosts, white space) and those carrying a click tracker it did not drop (fbclid, gclid ...)
+ * got new ids (collectors.md).
+ */
+static void test_ascii_link_ids_as_before_percent_encoding(void **state)
+{
+    static const struct {
+        const char *link, *id;
+    } cases[] = {
+        {"http://www.ankang.gov.cn/Content-2511234.html?kw=%E5%AE%89%E5%BA%B7",
+         "rss:ae5136a6da711cd06eef81b538c07bd8408de456"},
+        {"http://www.ankang.gov.cn/Content-2511234.html?kw=%e5%ae%89%e5%ba%b7",
+         "rss:ae5136a6da711cd06eef81b538c07bd8408de456"},
+        {"https://mp.weixin.qq.com/s?__biz=MzA5FAKE%3D%3D&mid=1&idx=1&sn=abc",
+         "rss:f3bfd761d8f091f1bb6135b137cdbe3cdc0f8569"},
+        {"https://mp.weixin.qq.com/s?__biz=MzA5FAKE%3d%3d&mid=1&idx=1&sn=abc&chksm=x#rd",
+         "rss:f3bfd761d8f091f1bb6135b137cdbe3cdc0f8569"},
+        {"https://a.example.cn/list?id=5&t=%2F", "rss:eeb4aa89f5256a023755eb2c239363126ecd9be3"},
+        {"https://a.example.cn/list?id=5&t=%2f", "rss:eeb4aa89f5256a023755eb2c239363126ecd9be3"},
+        {"https://a.example.cn/%E6%96%B0%E9%97%BB/1.html",
+         "rss:235e5d675932f874645c27056d30160c75aa770e"},
+        {"https://a.example.cn/%e6%96%b0%e9%97%bb/1.html",
+         "rss:a342c94abbf9c597819fdae198fce8e14053b2db"},
+        {"https://a.example.cn/%e6%96%b0%e9%97%bb/1.html?q=%E6%96%B0",
+         "rss:272f795b316be035bd4c739ad2992445f7efe708"},
+        {"https://A.Example.CN:443/a/b.html?x=1&y=2",
+         "rss:d72a9a5a2c7269326b7f384c49cf3abbd2b3e9e1"},
+        {"http://a.example.cn:80/a?x=1&y=%20z", "rss:4f33eb15401257c10dccc462423526bc367b1022"},
+        {"http://a.example.cn:8080/a?x=1#frag", "rss:14fb076680e3df23d913a98da5c8d4889e798220"},
+        {"https://a.example.cn/a?utm_source=x&id=3&spm=1.2",
+         "rss:d8c14f70ca507e7668594b619d33fce7026d0b87"},
+        {"https://a.example.cn/path%2Fwith%2fslash?x=%7e",
+         "rss:59a31d0fe701ed868bd2008b2d3d104a46894d05"},
+        {"https://a.example.cn/a+b?q=a+b&r=%2B", "rss:ae5a91209e6ecd70b7afd23374ccbe21d259de59"},
+        {"https://a.example.cn/a?q=100%25", "rss:2272486accef1b7f1538b01f298ee9f743933b1f"},
+        {"https://a.example.cn/~user/%7Euser", "rss:539f15275370a558786d24828b3f322385f45625"},
+        {"https://a.example.cn/a?x=%41%42", "rss:42ae9452c00fbb478b3a0d86ce8ea0aea8f59cf3"},
+        {"/n1/2026/1204/c1-1.html", "rss:f3c99f97366309e3356ad09e512ca1ecf9394a2e"},
+        {"../x/%e4%b8%ad.html?a=%E4", "rss:9945c77815ea7e61229451e0dd94f47a2dc082c0"},
+        {"https://a.example.cn/a?q=%E4%B8%AD&q2=%e4%b8%ad",
+         "rss:857061b567511c5ed1051633d37c89670eee3a6a"},
+        {"https://a.example.cn/a?x=[1]", "rss:f209692873f5d6d1e28416e00696aff6c2bde365"},
+        {"https://a.example.cn/a|b?x=^", "rss:c578c4a76109d534615e007f5f732172e44c05c8"},
+        {"https://a.example.cn/a?x=%zz", "rss:f9e44c27c1ecb10b01493f1644239ef82fab7966"},
+        {"https://a.example.cn/a?x=50%", "rss:c53433f2e8605924402c505681a11d58f774176b"},
+        {"HTTPS://A.EXAMPLE.CN/A?Q=%E4", "rss:6a806da8583842ef8a6249856542c585a1f09da9"},
+        {"https://user@a.example.cn/a?x=%3d", "rss:9ffe349a22ef2fffadfd49e5ee088a21d5dffae8"},
+        {"https://a.example.cn/a/./b/../c?x=%3d", "rss:b5b5a3f2596d0cb058eb7fcfd9b296e574a4df69"},
+        {"https://a.example.cn?x=%3d", "rss:b04a6f5f1e3215141e52b11f2b8b181c85bbd7f1"},
+        {"https://a.example.cn/a?", "rss:7c3d303a7227fa144f4372fe35e98190b6fa1326"},
+        {"https://a.example.cn/a?&&x=%3d&&", "rss:739cd7643cb8fd85799c40fdcb749988206d0f80"},
+        {"http://www.example.cn/%e6%96%b0%e9%97%bb/1.html?q=%e6%b1%89",
+         "rss:0e943d65de09b657d3fced659e22187bd97a06bf"},
+        {"http://www.example.cn/a/100%.html", "rss:e9e027820df3f1572e617dff146f0e0f156f1f27"},
+    };
+    size_t n = sizeof(cases) / sizeof(cases[0]), len = 0, cap = 16384;
+    char *doc = malloc(cap);
+    struct feed *f;
+    (void)state;
+
+    assert_non_null(doc);
+    len += (size_t)snprintf(doc, cap, "<rss version=\"2.0\"><channel><title>x</title>");
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)snprintf(doc + len, cap - len, "<item><title>t%zu</title><link>", i);
+        for (const char *c = cases[i].link; *c; c++) {
+            len += (size_t)snprintf(doc + len, cap - len, "%s",
+                                    *c == '&' ? "&amp;" : (char[2]){*c, 0});
+        }
+        len += (size_t)snprintf(doc + len, cap - len, "</link></item>");
+        assert_true(len < cap);
+    }
+    len += (size_t)snprintf(doc + len, cap - len, "</channel></rss>");
+    assert_true(len < cap);
+    {
+        struct feed_input in = {
+            .body = doc, .len = len, .base_url = "https://base.example.cn/dir/feed.xml"};
+        f = ffx_parse(&in);
+    }
+    assert_int_equal(f->n_entries, n);
+    for (size_t i = 0; i < n; i++) {
+        char id[FEED_ITEM_ID_LEN];
+        assert_int_equal(feed_item_id(&f->entries[i], id, sizeof(id)), 0);
+        if (strcmp(id, cases[i].id) != 0) {
+            print_error("link %s\n", cases[i].link);
+        }
+        assert_string_equal(id, cases[i].id);
+    }
+    feed_free(f);
+    free(doc);
 }
 
 static void test_item_from_entry_and_json(void **state)
@@ -673,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_id_without_guid_or_link_folds_white_space),
         cmocka_unit_test(test_id_stable_across_polls),
         cmocka_unit_test(test_url_normalize),
+        cmocka_unit_test(test_ascii_link_ids_as_before_percent_encoding),
         cmocka_unit_test(test_item_from_entry_and_json),
         cmocka_unit_test(test_issue_10_big_title_bounded),
         cmocka_unit_test(test_issue_10_big_description_cut_not_failed),

@@ -135,7 +135,13 @@ static void test_feed_relative_and_unix_dates(void **state)
         "{\"id\":\"2\",\"url\":\"https://a.example.cn/2\",\"title\":\"毫秒\","
         "\"content_text\":\"x\",\"date_published\":1796378400123},"
         "{\"id\":\"3\",\"url\":\"https://a.example.cn/3\",\"title\":\"前\","
-        "\"content_text\":\"x\",\"date_published\":\"5分钟前\"}]}";
+        "\"content_text\":\"x\",\"date_published\":\"5分钟前\"},"
+        "{\"id\":\"4\",\"url\":\"https://a.example.cn/4\",\"title\":\"小数\","
+        "\"content_text\":\"x\",\"date_published\":1796378400.75},"
+        "{\"id\":\"5\",\"url\":\"https://a.example.cn/5\",\"title\":\"小数毫秒\","
+        "\"content_text\":\"x\",\"date_published\":1796378400123.5},"
+        "{\"id\":\"6\",\"url\":\"https://a.example.cn/6\",\"title\":\"大\","
+        "\"content_text\":\"x\",\"date_published\":1e300}]}";
     struct feed *f;
     char ts[32];
     (void)state;
@@ -147,13 +153,19 @@ static void test_feed_relative_and_unix_dates(void **state)
     feed_free(f);
 
     f = parse_at(json, strlen(json), NULL, "https://a.example.cn/feed.json", FETCHED_AT);
-    assert_int_equal(f->n_entries, 3);
+    assert_int_equal(f->n_entries, 6);
     assert_true(f->entries[0].has_published);
     assert_string_equal(ffx_utc(f->entries[0].published, ts), "2026-12-04T10:00:00Z");
     assert_true(f->entries[1].has_published);
     assert_string_equal(ffx_utc(f->entries[1].published, ts), "2026-12-04T10:00:00Z");
     assert_true(f->entries[2].has_published);
     assert_string_equal(ffx_utc(f->entries[2].published, ts), "2026-12-04T07:55:00Z");
+    /* fractional seconds and milliseconds are floored to the second (gave no date) */
+    assert_true(f->entries[3].has_published);
+    assert_string_equal(ffx_utc(f->entries[3].published, ts), "2026-12-04T10:00:00Z");
+    assert_true(f->entries[4].has_published);
+    assert_string_equal(ffx_utc(f->entries[4].published, ts), "2026-12-04T10:00:00Z");
+    assert_false(f->entries[5].has_published);
     feed_free(f);
 }
 
@@ -391,6 +403,49 @@ static void test_big5_declared_and_undeclared(void **state)
     free(full);
 }
 
+/*
+ * Short undeclared windows-1252 titles whose high bytes stand before an ASCII letter: in Big5
+ * each such pair is a frequent hanzi (°C = 蚓), but alone they are no Chinese (were read as
+ * Big5: "Temp 25蚓 today", "25蚓 / 77蚌", "囊gstr闣 彎a"). uchardet's guess is kept, as
+ * before the Big5 check; on some of these it is itself another Latin code page.
+ */
+static void test_short_latin_is_not_big5(void **state)
+{
+    static const struct {
+        const char *title, *encoding, *read; /* read: the title as that encoding reads it */
+    } cases[] = {
+        {"Temp 25°C today", "windows-1252", "Temp 25°C today"},
+        {"25°C / 77°F", "windows-1252", "25°C / 77°F"},
+        {"Ångström Åsa", "iso-8859-1", "Ångström Åsa"},
+        {"Catalan l·Lí", "windows-1252", "Catalan l·Lí"},
+        {"ÂÃÄ", "windows-1252", "ÂÃÄ"},
+        {"Ærø Ålesund", "iso-8859-15", "Ærø Ålesund"},
+        /* uchardet's own misreadings (not CJK, as before) */
+        {"Grain 5µm wide", "ibm852", "Grain 5Ám wide"},
+        {"Àvila Ébano", "ibm852", "└vila ╔bano"},
+        {"Æsop Çedille", "mac-centraleurope", "∆sop «edille"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char doc[256];
+        size_t m;
+        char *s;
+        struct feed *f;
+        snprintf(doc, sizeof(doc),
+                 "<rss version=\"2.0\"><channel><item><title>%s</title>"
+                 "<link>http://a.example.eu/1</link></item></channel></rss>",
+                 cases[i].title);
+        s = ffx_encode(doc, "WINDOWS-1252", &m);
+        f = parse_at(s, m, NULL, NULL, 0);
+        free(s);
+        assert_non_null(f);
+        assert_string_equal(f->encoding_source, "detected");
+        assert_string_equal(f->encoding, cases[i].encoding);
+        assert_string_equal(f->entries[0].title, cases[i].read);
+        feed_free(f);
+    }
+}
+
 /* ---- the corpus, field by field ---- */
 
 /* One entry of a corpus file and the item fields read by hand from the file and sources.md. */
@@ -575,9 +630,43 @@ static void test_url_path_dates(void **state)
         assert_string_equal(ffx_utc(f->entries[0].published, ts), "2026-11-30T16:00:00Z");
         assert_string_equal(f->entries[0].published_precision, "day");
         feed_free(f);
-        f = rss_item("http://a.example.cn/n1/2026/1201/c1-1.html", "d", "");
-        assert_true(f->entries[0].has_published);
-        assert_string_equal(ffx_utc(f->entries[0].published, ts), "2026-11-30T16:00:00Z");
+    }
+}
+
+/*
+ * A date-shaped path segment corrects a date-only pubDate only when its day is at most 7 days
+ * before it and not after the fetch time (FETCHED_AT, 2026-12-04T08:00:00Z); otherwise it is an
+ * article id (was: zhihu's question 20190315 under pubDate 2026-12-05 dated 2019, held as old).
+ * Without a pubDate the path gives no date.
+ */
+static void test_link_path_date_is_a_small_correction(void **state)
+{
+    static const struct {
+        const char *link, *pub_date, *published; /* published: UTC, NULL: none */
+    } cases[] = {
+        {"https://www.zhihu.com/question/20190315", "2026-12-04", "2026-12-03T16:00:00Z"},
+        {"https://www.zhihu.com/question/20190315", "", NULL},
+        {"http://a.example.cn/n1/2026/1201/c1-1.html", "", NULL},
+        {"http://a.example.cn/n1/2026/1127/c1-1.html", "2026-12-04", "2026-11-26T16:00:00Z"},
+        {"http://a.example.cn/n1/2026/1126/c1-1.html", "2026-12-04", "2026-12-03T16:00:00Z"},
+        {"http://a.example.cn/n1/2026/1204/c1-1.html", "2026-12-02", "2026-12-01T16:00:00Z"},
+        {"http://a.example.cn/n1/2026/1204/c1-1.html", "2026-12-04", "2026-12-03T16:00:00Z"},
+        /* 2026-12-05 00:00 Beijing is after the fetch */
+        {"http://a.example.cn/n1/2026/1205/c1-1.html", "2026-12-06", "2026-12-05T16:00:00Z"},
+        {"http://a.example.cn/2020/1001/1.html", "Fri, 04 Dec 2026 10:00:00 +0800",
+         "2026-12-04T02:00:00Z"},
+    };
+    char ts[32];
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct feed *f = rss_item(cases[i].link, "d", cases[i].pub_date);
+        assert_int_equal(f->n_entries, 1);
+        if (!cases[i].published) {
+            assert_false(f->entries[0].has_published);
+        } else {
+            assert_true(f->entries[0].has_published);
+            assert_string_equal(ffx_utc(f->entries[0].published, ts), cases[i].published);
+        }
         feed_free(f);
     }
 }
@@ -812,6 +901,11 @@ static void test_placeholder_dates_are_no_date(void **state)
     }
     assert_int_equal(feed_date_parse_at("1980-01-01T00:00:00Z", FETCHED_AT, &t, &prec), 0);
     assert_string_equal(ffx_utc(t, ts), "1980-01-01T00:00:00Z");
+    /* a date-only 1980-01-01 is Beijing midnight, still 1980 there (was refused) */
+    assert_int_equal(feed_date_parse_at("1980-01-01", FETCHED_AT, &t, &prec), 0);
+    assert_string_equal(ffx_utc(t, ts), "1979-12-31T16:00:00Z");
+    assert_int_equal(feed_date_parse_at("1979-12-31", FETCHED_AT, &t, &prec), ERR_PARSE);
+    assert_int_equal(feed_date_parse_at("1979-12-31T15:59:59Z", FETCHED_AT, &t, &prec), ERR_PARSE);
     {
         /* far ahead is kept as written and flagged; 1999 is an old date like any other */
         struct yq_item it;
@@ -850,8 +944,10 @@ int main(void)
         cmocka_unit_test(test_lying_labels),
         cmocka_unit_test(test_mixed_invalid_bytes_keep_the_rest),
         cmocka_unit_test(test_big5_declared_and_undeclared),
+        cmocka_unit_test(test_short_latin_is_not_big5),
         cmocka_unit_test(test_corpus_items_by_hand),
         cmocka_unit_test(test_url_path_dates),
+        cmocka_unit_test(test_link_path_date_is_a_small_correction),
         cmocka_unit_test(test_titles_and_descriptions_as_text),
         cmocka_unit_test(test_weibo_text_markup),
         cmocka_unit_test(test_weibo_ids_and_reposts),
