@@ -4,11 +4,12 @@
  */
 #include "event_flow.h"
 
+#include "yq_db.h"
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "yq_db.h"
 
 #include "outbox.h"
 #include "ticket_intake.h"
@@ -210,18 +211,45 @@ static bool note_ok(const char *note)
 }
 
 /*
+ * ERR_INVALID, with its reason "code: 中文说明" (fmt) written into who's errbuf when it has
+ * one (who may be NULL): each refused argument its own code, as ticket_flow.c gives them.
+ */
+__attribute__((format(printf, 2, 3))) static int invalid(const struct event_actor *who,
+                                                         const char *fmt, ...)
+{
+    va_list ap;
+
+    if (who && who->errbuf && who->errlen > 0) {
+        va_start(ap, fmt);
+        vsnprintf(who->errbuf, who->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return ERR_INVALID;
+}
+
+/* 0, or ERR_INVALID (note_invalid) when note (what names it: 说明, 研判意见) is not note_ok(). */
+static int note_check(const struct event_actor *who, const char *what, const char *note)
+{
+    return note_ok(note) ? 0
+                         : invalid(who, "note_invalid: %s须为至多 %d 字节的文字（不含控制字符）",
+                                   what, EVENT_FLOW_NOTE_MAX_BYTES);
+}
+
+/*
  * Whether department may lead or co-handle: a registry (web_departments) that is not empty
  * must name it; else the routes' departments, when any are configured, must; else any
  * non-empty name. 0, ERR_INVALID or a store error.
  */
-static int department_known(struct ticket_store *store, const char *department)
+static int department_known(struct ticket_store *store, const struct event_actor *who,
+                            const char *department)
 {
     const struct notify_routes *routes = ticket_store_policy_or_default(store)->routes;
     struct yq_departments reg;
     int err;
 
     if (!department || !department[0] || !text_ok(department, DEPT_MAX_BYTES, false)) {
-        return ERR_INVALID;
+        return invalid(who, "department_required: 交办须选择牵头部门（1 至 %d 字节）",
+                       DEPT_MAX_BYTES);
     }
     err = yq_departments_read(store->db, &reg, NULL, 0);
     if (err) {
@@ -233,6 +261,9 @@ static int department_known(struct ticket_store *store, const char *department)
         err = notify_routes_department(routes, department) ? 0 : ERR_INVALID;
     }
     yq_departments_release(&reg);
+    if (err == ERR_INVALID) {
+        invalid(who, "department_unknown: 部门“%.100s”未登记（见部门名录或通知路由）", department);
+    }
     return err;
 }
 
@@ -248,8 +279,12 @@ static int act_begin(struct ticket_store *store, int64_t event_id,
     int err;
 
     memset(e, 0, sizeof(*e));
+    if (!who || !who->name || !who->name[0] || !text_ok(who->name, ACTOR_MAX_BYTES, false)) {
+        return invalid(who, "actor_invalid: 操作人须为 1 至 %d 字节的文字", ACTOR_MAX_BYTES);
+    }
     if (!actor_ok(who)) {
-        return ERR_INVALID;
+        return invalid(who, "role_not_allowed: %s无权研判事件（须为值班员或管理员）",
+                       yq_label(YQ_LABEL_ROLE, who->role ? who->role : ""));
     }
     err = ticket_store_begin(store, "event action begin");
     if (err) {
@@ -423,13 +458,19 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
     int64_t ticket_id = 0;
     int err;
 
-    if (level < YQ_LEVEL_I || level > YQ_LEVEL_IV || !note_ok(opinion) ||
-        n_co > MAX_CO_DEPARTMENTS || (n_co > 0 && !co)) {
+    if (level < YQ_LEVEL_I || level > YQ_LEVEL_IV) {
+        return invalid(who, "level_invalid: 级别须为 I、II、III 或 IV");
+    }
+    if (note_check(who, "研判意见", opinion)) {
         return ERR_INVALID;
     }
+    if (n_co > MAX_CO_DEPARTMENTS) {
+        return invalid(who, "too_many_co_departments: 协办部门至多 %d 个", MAX_CO_DEPARTMENTS);
+    }
     for (size_t i = 0; i < n_co; i++) {
-        if (!co[i]) {
-            return ERR_INVALID;
+        if (!co || !co[i]) {
+            return invalid(who, "co_department_invalid: 第 %zu 个协办部门不是有效的部门名称",
+                           i + 1);
         }
     }
     err = act_begin(store, event_id, who, BIT(EVENT_PENDING) | BIT(EVENT_WATCHING),
@@ -437,9 +478,9 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
     if (err) {
         return err;
     }
-    err = department_known(store, lead);
+    err = department_known(store, who, lead);
     for (size_t i = 0; !err && i < n_co; i++) {
-        err = department_known(store, co[i]);
+        err = department_known(store, who, co[i]);
     }
     if (err) {
         return act_end(store, &e, err);
@@ -524,7 +565,7 @@ int event_confirm(struct ticket_store *store, int64_t event_id, const struct eve
     struct ev e;
     int err;
 
-    if (!note_ok(opinion)) {
+    if (note_check(who, "研判意见", opinion)) {
         return ERR_INVALID;
     }
     err = act_begin(store, event_id, who, BIT(EVENT_AUTO_ASSIGNED), expect_version, &e);
@@ -808,8 +849,9 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
  * (made when missing), followed along merged_into. ERR_INVALID when the chain reaches
  * self_id (a merge into itself or into an event merged into it).
  */
-static int merge_target(struct ticket_store *store, int64_t self_id, int64_t target_event_id,
-                        int64_t target_ticket_id, int64_t now, struct ev *out)
+static int merge_target(struct ticket_store *store, const struct event_actor *who, int64_t self_id,
+                        int64_t target_event_id, int64_t target_ticket_id, int64_t now,
+                        struct ev *out)
 {
     int64_t id = target_event_id;
     int err = 0;
@@ -817,7 +859,7 @@ static int merge_target(struct ticket_store *store, int64_t self_id, int64_t tar
     memset(out, 0, sizeof(*out));
     if (id <= 0) {
         if (target_ticket_id <= 0) {
-            return ERR_INVALID;
+            return invalid(who, "target_required: 请选择要并入的事件或交办单");
         }
         err = ticket_intake_event_for_ticket(store, target_ticket_id, now, &id);
         if (err) {
@@ -827,7 +869,7 @@ static int merge_target(struct ticket_store *store, int64_t self_id, int64_t tar
     for (int hop = 0;; hop++) {
         if (id == self_id || hop > MERGE_MAX_HOPS) {
             ev_release(out);
-            return ERR_INVALID;
+            return invalid(who, "merge_cycle: 不能并入自身或已并入本事件的事件");
         }
         ev_release(out);
         err = ev_read(store, id, out);
@@ -861,15 +903,18 @@ int event_merge(struct ticket_store *store, int64_t event_id, const struct event
     char line[EVENT_FLOW_NOTE_MAX_BYTES + 200];
     int err;
 
-    if (!note_ok(note) || (target_event_id <= 0 && target_ticket_id <= 0)) {
+    if (note_check(who, "说明", note)) {
         return ERR_INVALID;
+    }
+    if (target_event_id <= 0 && target_ticket_id <= 0) {
+        return invalid(who, "target_required: 请选择要并入的事件或交办单");
     }
     err = act_begin(store, event_id, who, BIT(EVENT_PENDING) | BIT(EVENT_WATCHING),
                     expect_version, &e);
     if (err) {
         return err;
     }
-    err = merge_target(store, e.id, target_event_id, target_ticket_id, now, &dst);
+    err = merge_target(store, who, e.id, target_event_id, target_ticket_id, now, &dst);
     if (err) {
         return act_end(store, &e, err);
     }
@@ -927,9 +972,15 @@ int event_watch(struct ticket_store *store, int64_t event_id, const struct event
     char line[EVENT_FLOW_NOTE_MAX_BYTES + 200];
     int err;
 
-    if (!note_ok(note) || items < 0 || heat < 0 || quiet_s < 0 ||
-        (items == 0 && heat == 0 && quiet_s == 0)) {
+    if (note_check(who, "说明", note)) {
         return ERR_INVALID;
+    }
+    if (items < 0 || heat < 0 || quiet_s < 0) {
+        return invalid(who, "threshold_invalid: 持续关注的阈值（条数、热度、静默时长）不能为负");
+    }
+    if (items == 0 && heat == 0 && quiet_s == 0) {
+        return invalid(who,
+                       "threshold_required: 持续关注须至少设置一项阈值（条数、热度或静默时长）");
     }
     err = act_begin(store, event_id, who, BIT(EVENT_PENDING) | BIT(EVENT_WATCHING),
                     expect_version, &e);
@@ -964,21 +1015,22 @@ static void bind_dismiss(struct yq_stmt *st, const void *ctx)
 int event_dismiss(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
                   const char *reason, const char *note, int64_t expect_version, int64_t now)
 {
-    static const char *const reasons[] = {"irrelevant", "duplicate", "false_alarm",
-                                          "out_of_scope", "other"};
     struct dismiss_bind d;
     struct ev e;
     char line[EVENT_FLOW_NOTE_MAX_BYTES + 64];
     const char *code = NULL;
     int err;
 
-    for (size_t i = 0; reason && i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-        if (strcmp(reason, reasons[i]) == 0) {
-            code = reasons[i];
-        }
+    /* the one table of reasons (yq_labels; a code or its label): its static code is stored */
+    code = yq_label_code(YQ_LABEL_DISMISS_REASON, reason);
+    if (!code) {
+        return invalid(who, "reason_invalid: 不予处置原因须为" YQ_LABEL_DISMISS_REASONS_OR "之一");
     }
-    if (!code || !note_ok(note) || (strcmp(code, "other") == 0 && (!note || !note[0]))) {
+    if (note_check(who, "说明", note)) {
         return ERR_INVALID;
+    }
+    if (strcmp(code, "other") == 0 && (!note || !note[0])) {
+        return invalid(who, "note_required: 原因为“其他”时须填写说明");
     }
     err = act_begin(store, event_id, who, BIT(EVENT_PENDING) | BIT(EVENT_WATCHING),
                     expect_version, &e);

@@ -7,7 +7,8 @@
  * Errors (all functions): 0, ERR_NOT_FOUND (no such event or target), ERR_BAD_STATE (the event's
  * state does not allow the action, or expect_version does not match), ERR_INVALID (a bad
  * argument: unknown department or level, missing reason, a merge into itself or into an
- * event merged into it, a note over EVENT_FLOW_NOTE_MAX_BYTES), ERR_RETRY (database busy),
+ * event merged into it, a note over EVENT_FLOW_NOTE_MAX_BYTES; who->errbuf, when set, says
+ * which with its own code), ERR_RETRY (database busy),
  * ERR_IO, ERR_NOMEM. On failure nothing changes.
  */
 #ifndef NOTIFIER_EVENT_FLOW_H
@@ -55,6 +56,15 @@ bool event_state_awaits_judgement(enum event_state s);
 struct event_actor {
     const char *name;
     const char *role;
+    /*
+     * May be NULL: where an action that returns ERR_INVALID writes why, one line "code:
+     * 中文说明" (errlen bytes; yq_label_split_error()) with the codes of the ticket flow:
+     * actor_invalid, role_not_allowed, level_invalid, note_invalid, too_many_co_departments,
+     * co_department_invalid, department_required, department_unknown, target_required,
+     * merge_cycle, threshold_invalid, threshold_required, reason_invalid, note_required.
+     */
+    char *errbuf;
+    size_t errlen;
 };
 
 /*

@@ -631,6 +631,79 @@ static int add_sentiment(struct ticket_store *store, int64_t id, json_t *o)
     return loop_done(store, st, rc, "event sentiment");
 }
 
+/* The reason code of a 持续关注 resurfacing note (event_intake.c) and its detail into d. */
+static void resurfaced_text(const char *note, char *d, size_t len)
+{
+    long long a = 0, b = 0;
+
+    if (sscanf(note, "item_count %lld >= %lld", &a, &b) == 2) {
+        snprintf(d, len, "%s：信息 %lld 条（阈值 %lld 条）",
+                 yq_label(YQ_LABEL_RESURFACE_REASON, "items"), a, b);
+    } else if (sscanf(note, "heat %lld >= %lld", &a, &b) == 2) {
+        snprintf(d, len, "%s：热度 %lld（阈值 %lld）", yq_label(YQ_LABEL_RESURFACE_REASON, "heat"),
+                 a, b);
+    } else if (sscanf(note, "new item after %lld s quiet >= %lld s", &a, &b) == 2) {
+        snprintf(d, len, "%s：静默 %lld 秒后有新信息（阈值 %lld 秒）",
+                 yq_label(YQ_LABEL_RESURFACE_REASON, "quiet"), a, b);
+    } else {
+        snprintf(d, len, "%s", note);
+    }
+}
+
+json_t *event_read_log_text(const char *actor, const char *action, const char *note)
+{
+    char d[EVENT_FLOW_NOTE_MAX_BYTES + 600] = "", v1[600], v2[600];
+    long long items = 0, heat = 0, quiet_s = 0;
+    enum yq_level lv, lv2;
+    int n = 0;
+
+    action = action ? action : "";
+    note = note ? note : "";
+    if (strcmp(action, "created") == 0 && ticket_api_note_value(note, "level", v1, sizeof(v1))[0]) {
+        ticket_api_created_text(note, d, sizeof(d));
+    } else if (strcmp(action, "created") == 0) {
+        snprintf(d, sizeof(d), "由已有交办单生成"); /* an older notifier's ticket (no note) */
+    } else if (strcmp(action, "dismiss") == 0) {
+        /* "code" or "code：note" (event_flow.c) */
+        const char *rest = strstr(note, "：");
+        snprintf(v1, sizeof(v1), "%.*s", (int)(rest ? (size_t)(rest - note) : strlen(note)), note);
+        snprintf(d, sizeof(d), "原因 %s%s%s", yq_label(YQ_LABEL_DISMISS_REASON, v1),
+                 rest ? "；" : "", rest ? rest + strlen("：") : "");
+    } else if (strcmp(action, "watch") == 0 && sscanf(note, "items=%lld heat=%lld quiet_s=%lld%n",
+                                                      &items, &heat, &quiet_s, &n) == 3) {
+        /* "items=N heat=N quiet_s=N" then "；note" (event_flow.c); 0 is no threshold */
+        snprintf(d, sizeof(d), "重新研判条件：");
+        if (items > 0) {
+            snprintf(d + strlen(d), sizeof(d) - strlen(d), "信息达 %lld 条 ", items);
+        }
+        if (heat > 0) {
+            snprintf(d + strlen(d), sizeof(d) - strlen(d), "热度达 %lld ", heat);
+        }
+        if (quiet_s > 0) {
+            snprintf(d + strlen(d), sizeof(d) - strlen(d), "静默 %lld 秒后有新信息 ", quiet_s);
+        }
+        if (items <= 0 && heat <= 0 && quiet_s <= 0) {
+            snprintf(d + strlen(d), sizeof(d) - strlen(d), "有新信息 ");
+        }
+        d[strlen(d) - 1] = '\0';
+        snprintf(d + strlen(d), sizeof(d) - strlen(d), "%s", note + n);
+    } else if (strcmp(action, "resurfaced") == 0) {
+        resurfaced_text(note, d, sizeof(d));
+    } else if (strcmp(action, "level_raised") == 0 &&
+               sscanf(note, "level %15s -> %15s", v1, v2) == 2 && yq_level_parse(v1, &lv) == 0 &&
+               yq_level_parse(v2, &lv2) == 0) {
+        snprintf(d, sizeof(d), "级别由 %s %s 升为 %s %s", v1, yq_level_label(lv), v2,
+                 yq_level_label(lv2));
+    } else if (strcmp(action, "auto_assigned") == 0 &&
+               sscanf(note, "desk policy: level %15[^;]; ticket %500s", v1, v2) == 2 &&
+               yq_level_parse(v1, &lv) == 0) {
+        snprintf(d, sizeof(d), "按研判策略自动交办 %s（级别 %s %s）", v2, v1, yq_level_label(lv));
+    } else {
+        snprintf(d, sizeof(d), "%s", note); /* 交办, 确认交办, 并入, 研判超时: in Chinese */
+    }
+    return ticket_api_log_line(actor, yq_label(YQ_LABEL_EVENT_ACTION, action), d);
+}
+
 /* "log": the event's event_log, oldest first (bounded). */
 static int add_log(struct ticket_store *store, int64_t id, json_t *o)
 {
@@ -650,13 +723,15 @@ static int add_log(struct ticket_store *store, int64_t id, json_t *o)
     }
     while ((rc = yq_stmt_step(st)) == YQ_DB_ROW) {
         const char *action = yq_stmt_column_text(st, 3);
-        if (json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at",
-                                                 col_time(st, 0), "actor", col_str(st, 1),
-                                                 "actor_role", col_str(st, 2), "action",
-                                                 col_str(st, 3), "action_label",
-                                                 str(yq_label(YQ_LABEL_EVENT_ACTION, action)),
-                                                 "from_state", col_str(st, 4), "to_state",
-                                                 col_str(st, 5), "note", col_str(st, 6))) != 0) {
+        if (json_array_append_new(
+                arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at",
+                               col_time(st, 0), "actor", col_str(st, 1), "actor_role",
+                               col_str(st, 2), "action", col_str(st, 3), "action_label",
+                               str(yq_label(YQ_LABEL_EVENT_ACTION, action)), "from_state",
+                               col_str(st, 4), "to_state", col_str(st, 5), "note", col_str(st, 6),
+                               "text",
+                               event_read_log_text(yq_stmt_column_text(st, 1), action,
+                                                   yq_stmt_column_text(st, 6)))) != 0) {
             yq_stmt_finalize(st);
             return ERR_NOMEM;
         }

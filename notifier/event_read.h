@@ -72,13 +72,25 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
  * desc; at most EVENT_READ_MAX_ACCOUNTS; items without an author are left out),
  * "hot_words":[] (the caller fills it outside the store lock from event_read_texts() with
  * notifier/event_words.h), "sentiment_counts":{"negative","neutral","positive","unknown"},
- * "log":[{"at","actor","actor_role","action","action_label","from_state","to_state","note"}]
- * (oldest first), "merged":[{"id","title","item_count"}], and "ticket" (null without one) as
+ * "log":[{"at","actor","actor_role","action","action_label","from_state","to_state","note",
+ * "text"}] (oldest first; text from event_read_log_text(), note as stored),
+ * "merged":[{"id","title","item_count"}], and "ticket" (null without one) as
  * {"number","state","state_label","level","department","co_departments","version","clocks",
  * "log"} from ticket_api_detail(). Runs in one read transaction.
  * *out: new reference. Returns 0, ERR_NOT_FOUND, ERR_RETRY, ERR_IO or ERR_NOMEM.
  */
 int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_t **out);
+
+/*
+ * The display text of an event_log entry (docs/desk.md): "<actor> <action label>：<detail>"
+ * (ticket_api_log_line()), the stored note (borrowed; may be NULL) read into Chinese: 发现
+ * "级别 III 较大，D，来源 网站", 不予处置 "原因 误报；说明", 持续关注 "重新研判条件：信息达 N 条
+ * 热度达 N 静默 N 秒后有新信息；说明", 重新待研判 the resurface reason with its figures, 级别上调
+ * "级别由 III 较大 升为 II 重大", 自动交办 "按研判策略自动交办 NUMBER（级别 II 重大）"; the others
+ * (交办, 确认交办, 并入, 研判超时) are stored in Chinese and shown as they are. actor, action:
+ * borrowed, may be NULL. New reference (json string). Pure, thread-safe.
+ */
+json_t *event_read_log_text(const char *actor, const char *action, const char *note);
 
 /* The most item texts the hot words of an event page are counted from (the newest items). */
 #define EVENT_READ_MAX_WORD_TEXTS 1000

@@ -9,6 +9,7 @@
 #include "yq_db.h"
 
 #include "event_flow.h"
+#include "event_read.h"
 #include "notifier.h"
 #include "ticket_store.h"
 #include "yq_cfg.h"
@@ -106,8 +107,12 @@ static const char *shanghai(int64_t t, char *buf, size_t len)
     return t > 0 ? yq_time_format_shanghai(t, buf, len) : "-";
 }
 
-/* The message of an action's result code (the header's errors). */
-static int report(const char *action, int64_t id, int err)
+/*
+ * The message of an action's result code (the header's errors): an ERR_INVALID by the reason
+ * the flow wrote into who's errbuf, "说明（code）" as yuqingctl tickets says it. Returns the
+ * exit status: 2 for a bad value, else 1.
+ */
+static int report(const char *action, int64_t id, const struct event_actor *who, int err)
 {
     static const struct {
         int err;
@@ -115,18 +120,22 @@ static int report(const char *action, int64_t id, int err)
     } msgs[] = {
         {ERR_NOT_FOUND, "没有该事件或并入目标 (no such event or target)"},
         {ERR_BAD_STATE, "事件当前状态不允许此操作，或已被他人处理（版本不符） (state or version)"},
-        {ERR_INVALID, "参数有误：操作人（--by/--as，1 至 64 字节）、部门未登记、级别、"
-                      "原因（其他须说明）、并入自身或循环并入、角色须为 duty 或 admin (bad value)"},
+        {ERR_INVALID, "参数有误 (bad value)"},
         {ERR_RETRY, "数据库忙，请稍后再试 (database busy)"},
     };
     const char *text = "数据库错误 (store error)";
+    char code[64] = "";
 
     for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
         if (msgs[i].err == err) {
             text = msgs[i].text;
         }
     }
-    fprintf(stderr, "yuqingctl events: 事件 %lld 未%s：%s\n", (long long)id, action, text);
+    if (err == ERR_INVALID && who->errbuf && who->errbuf[0]) {
+        text = yq_label_split_error(who->errbuf, code, sizeof(code));
+    }
+    fprintf(stderr, "yuqingctl events: 事件 %lld 未%s：%s%s%s%s\n", (long long)id, action, text,
+            code[0] ? "（" : "", code, code[0] ? "）" : "");
     return err == ERR_INVALID ? 2 : 1;
 }
 
@@ -220,134 +229,88 @@ static int cmd_list(struct ticket_store *store, const struct opts *o)
     return 0;
 }
 
+/* An RFC 3339 time of the event JSON ("2026-12-05T10:15:00+08:00", Beijing) as "2026-12-05 10:15".
+ */
+static const char *bj_minute(const json_t *v, char *buf, size_t len)
+{
+    const char *t = json_string_value(v);
+
+    if (!t || strlen(t) < 16) {
+        return "-";
+    }
+    snprintf(buf, len, "%.10s %.5s", t, t + 11);
+    return buf;
+}
+
+/*
+ * show: the API's event JSON (event_read_detail(), GET /api/inbox/ID: one encoder), as is
+ * with --json, else its fields in Chinese with each log entry's display text.
+ */
 static int cmd_show(struct ticket_store *store, int64_t id, const struct opts *o)
 {
-    struct yq_db *db = ticket_store_db(store);
-    struct yq_stmt *st = NULL;
-    json_t *ev = NULL, *items = json_array(), *log = json_array();
+    json_t *ev = NULL, *v;
     char a[32], b[32];
-    int rc;
+    size_t i;
+    int err;
 
-    if (!items || !log ||
-        yq_stmt_prepare(db, "SELECT e.id, e.state, e.level, e.title, e.department, e.item_count, "
-                           "e.heat, e.detected_at, e.judge_deadline, e.version, "
-                           "coalesce(t.number, ''), e.outcome, e.dismiss_reason, e.opinion, "
-                           "coalesce(e.merged_into, 0), e.event_key FROM events e LEFT JOIN "
-                           "tickets t ON t.id = e.ticket_id WHERE e.id = ?", &st) != YQ_DB_OK) {
-        json_decref(items);
-        json_decref(log);
-        fprintf(stderr, "yuqingctl events: %s\n", yq_db_errmsg(db));
-        return 1;
-    }
-    yq_stmt_bind_int64(st, 1, id);
-    if (yq_stmt_step(st) == YQ_DB_ROW) {
-        const char *state = yq_stmt_column_text(st, 1);
-        ev = json_pack(
-            "{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "id",
-            (json_int_t)id, "state", state, "state_label", yq_label(YQ_LABEL_EVENT_STATE, state),
-            "level", yq_stmt_column_text(st, 2), "title",
-            yq_stmt_column_text(st, 3), "department",
-            yq_stmt_column_text(st, 4), "item_count",
-            (json_int_t)yq_stmt_column_int64(st, 5), "heat",
-            (json_int_t)yq_stmt_column_int64(st, 6), "detected_at",
-            shanghai(yq_stmt_column_int64(st, 7), a, sizeof(a)), "judge_deadline",
-            shanghai(yq_stmt_column_int64(st, 8), b, sizeof(b)), "version",
-            (json_int_t)yq_stmt_column_int64(st, 9), "ticket",
-            yq_stmt_column_text(st, 10), "outcome",
-            yq_stmt_column_text(st, 11), "dismiss_reason",
-            yq_stmt_column_text(st, 12), "opinion",
-            yq_stmt_column_text(st, 13), "merged_into",
-            (json_int_t)yq_stmt_column_int64(st, 14), "event_key",
-            yq_stmt_column_text(st, 15));
-    }
-    yq_stmt_finalize(st);
-    if (!ev) {
-        json_decref(items);
-        json_decref(log);
+    err = event_read_detail(store, id, yq_time_now(), &ev);
+    if (err == ERR_NOT_FOUND) {
         fprintf(stderr, "yuqingctl events: 没有事件 %lld (no such event)\n", (long long)id);
         return 1;
     }
-    if (yq_stmt_prepare(db, "SELECT matched_at, channel, author, title, url, heat FROM "
-                           "event_items WHERE event_id = ? ORDER BY matched_at, id LIMIT 500", &st) == YQ_DB_OK) {
-        yq_stmt_bind_int64(st, 1, id);
-        while (yq_stmt_step(st) == YQ_DB_ROW) {
-            json_array_append_new(
-                items, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "matched_at",
-                                 shanghai(yq_stmt_column_int64(st, 0), a, sizeof(a)), "channel",
-                                 yq_stmt_column_text(st, 1), "author",
-                                 yq_stmt_column_text(st, 2), "title",
-                                 yq_stmt_column_text(st, 3), "url",
-                                 yq_stmt_column_text(st, 4), "heat",
-                                 (json_int_t)yq_stmt_column_int64(st, 5)));
-        }
-        yq_stmt_finalize(st);
+    if (err) {
+        fprintf(stderr, "yuqingctl events: 读取事件 %lld 失败：%s\n", (long long)id,
+                yq_strerror(err));
+        return 1;
     }
-    if (yq_stmt_prepare(db, "SELECT at, actor, action, from_state, to_state, note FROM event_log "
-                           "WHERE event_id = ? ORDER BY id", &st) == YQ_DB_OK) {
-        yq_stmt_bind_int64(st, 1, id);
-        while (yq_stmt_step(st) == YQ_DB_ROW) {
-            const char *action = yq_stmt_column_text(st, 2);
-            json_array_append_new(
-                log, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "at",
-                               shanghai(yq_stmt_column_int64(st, 0), a, sizeof(a)), "actor",
-                               yq_stmt_column_text(st, 1), "action", action,
-                               "action_label", yq_label(YQ_LABEL_EVENT_ACTION, action), "from",
-                               yq_stmt_column_text(st, 3), "to",
-                               yq_stmt_column_text(st, 4), "note",
-                               yq_stmt_column_text(st, 5)));
-        }
-        yq_stmt_finalize(st);
-    }
-    json_object_set_new(ev, "items", items);
-    json_object_set_new(ev, "log", log);
-    rc = 0;
     if (o->common.json) {
         json_dumpf(ev, stdout, JSON_INDENT(1));
         fputc('\n', stdout);
-    } else {
-        size_t i;
-        json_t *v;
-#define S(k) json_string_value(json_object_get(ev, k))
+        json_decref(ev);
+        return 0;
+    }
+#define S(k)                                                                                       \
+    (json_string_value(json_object_get(ev, k)) ? json_string_value(json_object_get(ev, k)) : "")
 #define I(k) (long long)json_integer_value(json_object_get(ev, k))
-        printf("事件 %lld  %s\n级别 %s  状态 %s  预判主办 %s  信息 %lld 条  热度 %lld  版本 %lld\n"
-               "发现 %s  研判时限 %s\n",
-               I("id"), S("title"), S("level"), S("state_label"),
-               S("department")[0] ? S("department") : "（未定）", I("item_count"), I("heat"),
-               I("version"), S("detected_at"), S("judge_deadline"));
-        if (S("ticket")[0]) {
-            printf("交办单 %s\n", S("ticket"));
-        }
-        if (I("merged_into") > 0) {
-            printf("已并入事件 %lld\n", I("merged_into"));
-        }
-        if (S("dismiss_reason")[0]) {
-            printf("不予处置原因 %s\n", yq_label(YQ_LABEL_DISMISS_REASON, S("dismiss_reason")));
-        }
-        if (S("opinion")[0]) {
-            printf("研判意见 %s\n", S("opinion"));
-        }
-        printf("信息：\n");
-        json_array_foreach(items, i, v)
-        {
-            printf("  %s  %s  %s  热度 %lld  %s\n", json_string_value(json_object_get(v, "matched_at")),
-                   json_string_value(json_object_get(v, "channel")),
-                   json_string_value(json_object_get(v, "title")),
-                   (long long)json_integer_value(json_object_get(v, "heat")),
-                   json_string_value(json_object_get(v, "url")));
-        }
-        printf("记录：\n");
-        json_array_foreach(log, i, v)
-        {
-            printf("  %s  %s  %s  %s\n", json_string_value(json_object_get(v, "at")),
-                   json_string_value(json_object_get(v, "actor")),
-                   json_string_value(json_object_get(v, "action_label")),
-                   json_string_value(json_object_get(v, "note")));
-        }
+    printf("事件 %lld  %s\n级别 %s  状态 %s  预判主办 %s  信息 %lld 条  热度 %lld  版本 %lld\n"
+           "发现 %s  研判时限 %s\n",
+           I("id"), S("title"), S("level"), S("state_label"),
+           S("department")[0] ? S("department") : "（未定）", I("item_count"), I("heat"),
+           I("version"), bj_minute(json_object_get(ev, "detected_at"), a, sizeof(a)),
+           bj_minute(json_object_get(ev, "judge_deadline"), b, sizeof(b)));
+    v = json_object_get(json_object_get(ev, "ticket"), "number");
+    if (json_string_value(v)) {
+        printf("交办单 %s\n", json_string_value(v));
+    }
+    if (I("merged_into") > 0) {
+        printf("已并入事件 %lld\n", I("merged_into"));
+    }
+    if (S("dismiss_reason")[0]) {
+        printf("不予处置原因 %s\n", S("dismiss_reason_label")); /* as tickets show; the note: log */
+    }
+    if (S("opinion")[0]) {
+        printf("研判意见 %s\n", S("opinion"));
+    }
 #undef S
 #undef I
+    printf("信息（最新在前）：\n");
+    json_array_foreach(json_object_get(ev, "items"), i, v)
+    {
+        printf("  %s  %s  %s  热度 %lld  %s\n",
+               bj_minute(json_object_get(v, "matched_at"), a, sizeof(a)),
+               json_string_value(json_object_get(v, "channel")),
+               json_string_value(json_object_get(v, "title")),
+               (long long)json_integer_value(json_object_get(v, "heat")),
+               json_string_value(json_object_get(v, "url")));
+    }
+    printf("记录（北京时间）：\n");
+    json_array_foreach(json_object_get(ev, "log"), i, v)
+    {
+        printf("  %s  %s\n", bj_minute(json_object_get(v, "at"), a, sizeof(a)),
+               json_string_value(json_object_get(v, "text")));
     }
     json_decref(ev);
-    return rc;
+    return 0;
 }
 
 /* --- the actions --------------------------------------------------------------------------- */
@@ -408,7 +371,7 @@ static int act_assign(const struct act *a)
                        o->opinion ? o->opinion : "", a->version, yq_time_now(), NULL, number);
     free(co_copy);
     if (err) {
-        return report("交办", a->id, err);
+        return report("交办", a->id, &a->who, err);
     }
     printf("事件 %lld 已交办：交办单 %s（%s %s，牵头 %s）\n", (long long)a->id, number,
            yq_level_name(level), yq_level_label(level), o->lead);
@@ -419,7 +382,7 @@ static int act_confirm(const struct act *a)
 {
     int err = event_confirm(a->store, a->id, &a->who, a->o->opinion, a->version, yq_time_now());
     if (err) {
-        return report("确认交办", a->id, err);
+        return report("确认交办", a->id, &a->who, err);
     }
     printf("事件 %lld 已确认交办\n", (long long)a->id);
     return 0;
@@ -449,7 +412,7 @@ static int act_merge(const struct act *a)
     err = event_merge(a->store, a->id, &a->who, o->into_event.v, ticket_id, o->note, a->version,
                       yq_time_now());
     if (err) {
-        return report("并入", a->id, err);
+        return report("并入", a->id, &a->who, err);
     }
     snprintf(target, sizeof(target), "%ld", o->into_event.v);
     printf("事件 %lld 已并入%s %s\n", (long long)a->id, o->into_event.set ? "事件" : "交办单",
@@ -477,7 +440,7 @@ static int act_watch(const struct act *a)
     err = event_watch(a->store, a->id, &a->who, items, heat, quiet_ms / 1000, o->note,
                       a->version, yq_time_now());
     if (err) {
-        return report("持续关注", a->id, err);
+        return report("持续关注", a->id, &a->who, err);
     }
     printf("事件 %lld 持续关注（信息数 %lld、热度 %lld、沉寂 %lld 秒后有新信息时重新提醒；0 为不用）\n",
            (long long)a->id, (long long)items, (long long)heat, (long long)(quiet_ms / 1000));
@@ -497,7 +460,7 @@ static int act_dismiss(const struct act *a)
     }
     err = event_dismiss(a->store, a->id, &a->who, code, a->o->note, a->version, yq_time_now());
     if (err) {
-        return report("不予处置", a->id, err);
+        return report("不予处置", a->id, &a->who, err);
     }
     printf("事件 %lld 不予处置（%s）\n", (long long)a->id,
            yq_label(YQ_LABEL_DISMISS_REASON, code));
@@ -519,6 +482,7 @@ int events_cli_main(int argc, char **argv)
     struct notifier_cli_store cli;
     struct opts o;
     const char *words[2] = {NULL, NULL};
+    char errbuf[400] = "";
     int rc = 2, n = 0;
     int64_t id = 0;
 
@@ -560,6 +524,8 @@ int events_cli_main(int argc, char **argv)
                         .o = &o};
         a.who.name = notifier_cli_actor(&o.common);
         a.who.role = o.common.role ? o.common.role : "duty";
+        a.who.errbuf = errbuf;
+        a.who.errlen = sizeof(errbuf);
         if (o.version.set) {
             a.version = o.version.v;
         }

@@ -124,7 +124,7 @@ static json_t *clock_json(const struct ticket *t, const char *name, int64_t dead
 }
 
 /* The value of key in a log note "k1=v1 k2=v2 note=free text" into buf ("" when absent). */
-static const char *note_value(const char *note, const char *key, char *buf, size_t len)
+const char *ticket_api_note_value(const char *note, const char *key, char *buf, size_t len)
 {
     size_t klen = strlen(key);
     const char *p = note;
@@ -184,29 +184,20 @@ static json_t *log_text(const struct ticket_log_entry *e)
 {
     const char *note = e->note ? e->note : "";
     const char *a = e->action ? e->action : "";
-    const char *who = strcmp(e->actor, "system") == 0 ? "系统" : e->actor;
     char v1[600], v2[600], v3[2100], d[8192] = "", src[32];
     enum yq_level lv;
-    char *out = NULL;
-    json_t *j;
 
     if (strcmp(a, "created") == 0) {
-        note_value(note, "level", v1, sizeof(v1));
-        note_value(note, "department", v2, sizeof(v2));
-        note_value(note, "item_id", v3, sizeof(v3));
-        snprintf(d, sizeof(d), "级别 %s %s，%s%s%s", v1,
-                 yq_level_parse(v1, &lv) == 0 ? yq_level_label(lv) : "", v2[0] ? v2 : "待分派",
-                 item_source_label(v3, src, sizeof(src))[0] ? "，来源 " : "",
-                 item_source_label(v3, src, sizeof(src)));
+        ticket_api_created_text(note, d, sizeof(d));
         /* a ticket opened by 交办 from the 研判 inbox carries the officer's 研判意见 */
-        note_value(note, "note", v3, sizeof(v3));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
         if (v3[0]) {
             snprintf(d + strlen(d), sizeof(d) - strlen(d), "；研判意见：%s", v3);
         }
     } else if (strcmp(a, "assigned") == 0) {
-        note_value(note, "department", v1, sizeof(v1));
-        note_value(note, "co_departments", v2, sizeof(v2));
-        note_value(note, "note", v3, sizeof(v3));
+        ticket_api_note_value(note, "department", v1, sizeof(v1));
+        ticket_api_note_value(note, "co_departments", v2, sizeof(v2));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
         snprintf(d, sizeof(d), "主办 %s", v1);
         ticket_api_co_text(v2, "", v2, sizeof(v2));
         if (v2[0]) {
@@ -216,25 +207,25 @@ static json_t *log_text(const struct ticket_log_entry *e)
             snprintf(d + strlen(d), sizeof(d) - strlen(d), "；%s", v3);
         }
     } else if (strcmp(a, "responded") == 0) {
-        note_value(note, "channel", v1, sizeof(v1));
-        note_value(note, "url", v2, sizeof(v2));
-        note_value(note, "note", v3, sizeof(v3));
+        ticket_api_note_value(note, "channel", v1, sizeof(v1));
+        ticket_api_note_value(note, "url", v2, sizeof(v2));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
         snprintf(d, sizeof(d), "%s%s%s%s%s", v1, v2[0] ? " " : "", v2, v3[0] ? "；" : "", v3);
     } else if (strcmp(a, "dismissed") == 0) {
-        note_value(note, "reason", v1, sizeof(v1));
-        note_value(note, "note", v3, sizeof(v3));
+        ticket_api_note_value(note, "reason", v1, sizeof(v1));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
         snprintf(d, sizeof(d), "原因 %s%s%s", yq_label(YQ_LABEL_DISMISS_REASON, v1),
                  v3[0] ? "；" : "", v3);
     } else if (strcmp(a, "level_set") == 0) {
-        note_value(note, "level", v1, sizeof(v1));
-        note_value(note, "was", v2, sizeof(v2));
-        note_value(note, "note", v3, sizeof(v3));
+        ticket_api_note_value(note, "level", v1, sizeof(v1));
+        ticket_api_note_value(note, "was", v2, sizeof(v2));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
         snprintf(d, sizeof(d), "由 %s %s 调整为 %s %s%s%s", v2,
                  yq_level_parse(v2, &lv) == 0 ? yq_level_label(lv) : "", v1,
                  yq_level_parse(v1, &lv) == 0 ? yq_level_label(lv) : "", v3[0] ? "；" : "", v3);
     } else if (strcmp(a, "remind") == 0 || strcmp(a, "supervise") == 0) {
-        note_value(note, "clock", v1, sizeof(v1));
-        note_value(note, "deadline", v2, sizeof(v2));
+        ticket_api_note_value(note, "clock", v1, sizeof(v1));
+        ticket_api_note_value(note, "deadline", v2, sizeof(v2));
         snprintf(d, sizeof(d), "%s %s（北京时间）%s", yq_label(YQ_LABEL_CLOCK, v1), v2,
                  strcmp(a, "remind") == 0 ? "即将到期" : "已超时");
     } else if (strcmp(a, "item_added") == 0 || strcmp(a, "revision_added") == 0) {
@@ -245,13 +236,37 @@ static json_t *log_text(const struct ticket_log_entry *e)
     } else {
         snprintf(d, sizeof(d), "%s", note); /* 签收, 办结 (处置结果), 退回 (理由), 重新打开 */
     }
-    if (asprintf(&out, "%s %s%s%s", who, yq_label(YQ_LABEL_LOG_ACTION, a), d[0] ? "：" : "", d) <
-        0) {
+    return ticket_api_log_line(e->actor, yq_label(YQ_LABEL_LOG_ACTION, a), d);
+}
+
+json_t *ticket_api_log_line(const char *actor, const char *action_label, const char *detail)
+{
+    const char *who = actor && strcmp(actor, "system") == 0 ? "系统" : actor ? actor : "";
+    char *out = NULL;
+    json_t *j;
+
+    if (asprintf(&out, "%s %s%s%s", who, action_label, detail[0] ? "：" : "", detail) < 0) {
         return json_string("");
     }
     j = str(out);
     free(out);
     return j;
+}
+
+const char *ticket_api_created_text(const char *note, char *buf, size_t len)
+{
+    char level[16], department[600], item_id[600], src[32];
+    const char *kind;
+    enum yq_level lv;
+
+    ticket_api_note_value(note, "level", level, sizeof(level));
+    ticket_api_note_value(note, "department", department, sizeof(department));
+    ticket_api_note_value(note, "item_id", item_id, sizeof(item_id));
+    kind = item_source_label(item_id, src, sizeof(src));
+    snprintf(buf, len, "级别 %s %s，%s%s%s", level,
+             yq_level_parse(level, &lv) == 0 ? yq_level_label(lv) : "",
+             department[0] ? department : "待分派", kind[0] ? "，来源 " : "", kind);
+    return buf;
 }
 
 /* The distinct matched terms of an item's matches JSON (text, borrowed). New reference. */

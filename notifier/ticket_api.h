@@ -96,6 +96,28 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
  */
 const char *ticket_api_co_text(const char *co, const char *none, char *buf, size_t len);
 
+/*
+ * The value of key in a log note of "key=value" words (note, borrowed NUL-terminated; may be
+ * NULL) into buf (len bytes, NUL-terminated, cut to fit; "" without key). "note" and
+ * "deadline" run to the note's end, other values to the next space. Returns buf.
+ */
+const char *ticket_api_note_value(const char *note, const char *key, char *buf, size_t len);
+
+/*
+ * The detail of a 发现 (created) log note "level=II department=D item_id=rss:…" (borrowed) in
+ * Chinese into buf (len bytes, cut to fit): "级别 II 重大，D，来源 网站" (待分派 without a
+ * department; no 来源 without a kind prefix). Shared by the ticket and the 研判 event logs.
+ * Returns buf.
+ */
+const char *ticket_api_created_text(const char *note, char *buf, size_t len);
+
+/*
+ * A log entry's display text "<actor> <action_label>：<detail>" ("系统" for the actor
+ * "system"; no "：" when detail is ""), the "text" of the ticket and the 研判 event log
+ * entries. All borrowed NUL-terminated; actor may be NULL. New reference ("" on ERR_NOMEM).
+ */
+json_t *ticket_api_log_line(const char *actor, const char *action_label, const char *detail);
+
 /* The HTTP status for an error of ticket_api_act()/ticket_api_detail() (0 -> 200). */
 unsigned ticket_api_http_status(int err);
 

@@ -182,11 +182,6 @@ static int act_assign(struct act_call *a)
     }
     err = event_assign(a->store, a->id, a->who, lead, co, n_co, lv, opinion, a->version, a->now,
                        NULL, number);
-    if (err == ERR_INVALID) {
-        snprintf(a->errbuf, a->errlen,
-                 "assign_invalid: 交办参数无效：牵头部门须为已登记的部门，研判意见不超过 %d 字节",
-                 EVENT_FLOW_NOTE_MAX_BYTES);
-    }
     if (!err) {
         a->result = json_pack("{s:{s:s}}", "ticket", "number", number);
         err = a->result ? 0 : ERR_NOMEM;
@@ -202,10 +197,6 @@ static int act_confirm(struct act_call *a)
 
     if (!err) {
         err = event_confirm(a->store, a->id, a->who, opinion, a->version, a->now);
-    }
-    if (err == ERR_INVALID) {
-        snprintf(a->errbuf, a->errlen, "note_invalid: 研判意见不超过 %d 字节",
-                 EVENT_FLOW_NOTE_MAX_BYTES);
     }
     return err;
 }
@@ -237,11 +228,7 @@ static int act_merge(struct act_call *a)
         }
     }
     err = event_merge(a->store, a->id, a->who, into_event, ticket_id, note, a->version, a->now);
-    if (err == ERR_INVALID) {
-        snprintf(a->errbuf, a->errlen,
-                 "merge_invalid: 不能并入自身或已并入本事件的事件，说明不超过 %d 字节",
-                 EVENT_FLOW_NOTE_MAX_BYTES);
-    } else if (err == ERR_NOT_FOUND) {
+    if (err == ERR_NOT_FOUND) {
         snprintf(a->errbuf, a->errlen, "not_found: 事件或并入目标不存在");
     }
     return err;
@@ -259,32 +246,19 @@ static int act_watch(struct act_call *a)
         return err;
     }
     err = event_watch(a->store, a->id, a->who, items, heat, quiet_s, note, a->version, a->now);
-    if (err == ERR_INVALID) {
-        snprintf(a->errbuf, a->errlen,
-                 "threshold_required: 持续关注须至少设置一项阈值（条数、热度或静默时长），"
-                 "说明不超过 %d 字节",
-                 EVENT_FLOW_NOTE_MAX_BYTES);
-    }
     return err;
 }
 
 /* 不予处置: {"reason","note","version"}; reason a code or its label (误报). */
 static int act_dismiss(struct act_call *a)
 {
-    const char *reason, *note, *code;
+    const char *reason, *note;
     int err;
 
     if ((err = arg_text(a, "reason", "", &reason)) || (err = arg_text(a, "note", "", &note))) {
         return err;
     }
-    code = yq_label_code(YQ_LABEL_DISMISS_REASON, reason);
-    err = event_dismiss(a->store, a->id, a->who, code ? code : reason, note, a->version, a->now);
-    if (err == ERR_INVALID) {
-        snprintf(a->errbuf, a->errlen,
-                 "reason_invalid: 请选择不予处置原因（" YQ_LABEL_DISMISS_REASONS_OR "；"
-                 "其他须填写说明）");
-    }
-    return err;
+    return event_dismiss(a->store, a->id, a->who, reason, note, a->version, a->now);
 }
 
 /* The officer's actions: the web layer's names, their labels (for reasons) and runners. */
@@ -303,7 +277,8 @@ static int ops_inbox_act(void *ctx, int64_t id, const char *action, const struct
 {
     struct web_notifier_ctx *x = ctx;
     const struct desk_action *act = NULL;
-    struct event_actor who = {actor->username, actor->role}; /* duty_officer or admin */
+    /* duty_officer or admin; the flow writes an ERR_INVALID's reason (its code) into errbuf */
+    struct event_actor who = {actor->username, actor->role, errbuf, errlen};
     struct act_call a = {.id = id, .who = &who, .args = args, .errbuf = errbuf, .errlen = errlen};
     char state[24] = "", level[4] = "";
     int64_t version = 0;

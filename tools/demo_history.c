@@ -465,7 +465,7 @@ static int event_number(struct ticket_store *store, int64_t event_id, char *buf,
 static int judge(struct ticket_store *store, const struct actors *who, const struct plan *p,
                  int64_t event_id, int64_t merge_into, long *n_actions)
 {
-    const struct event_actor duty = {who->duty.username, "duty"};
+    const struct event_actor duty = {.name = who->duty.username, .role = "duty"};
     const char *what = "assign";
     int err = settle_before(store, p->judge);
 

@@ -109,7 +109,7 @@ static int setup(void **state)
     act(f, 1, TICKET_ACT_CLOSE, "2026-12-04T11:00:00+08:00");
     intake(f, 2, "ev-new", "rss:e2a", "II", "2026-12-04T12:00:00+08:00", HOSTILE_JSON);
     {
-        const struct event_actor duty = {"值班员张三", "duty_officer"};
+        const struct event_actor duty = {.name = "值班员张三", .role = "duty_officer"};
         assert_int_equal(event_confirm(f->store, f->ev[2], &duty, "请市自然资源局核实并回应",
                                        -1, notifier_ts("2026-12-04T12:10:00+08:00")),
                          0);

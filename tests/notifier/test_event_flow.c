@@ -135,7 +135,7 @@ static const char *rows(struct notifier_env *e, char *buf, size_t len, const cha
     return buf;
 }
 
-static const struct event_actor duty = {"王值班", "duty"};
+static const struct event_actor duty = {.name = "王值班", .role = "duty"};
 
 /* --- intake and policy -------------------------------------------------------------------- */
 
@@ -380,8 +380,8 @@ static void test_assign_rejections(void **state)
     struct notifier_env *e = *state;
     struct ticket_intake_result res;
     struct alert_in a = {"ev:x", "wb:x", "III", "2026-11-29T08:00:00Z", NULL, -1, 0, 0, NULL};
-    const struct event_actor liaison = {"李联络", "liaison"};
-    const struct event_actor nobody = {"", "duty"};
+    const struct event_actor liaison = {.name = "李联络", .role = "liaison"};
+    const struct event_actor nobody = {.name = "", .role = "duty"};
     const char *bad_co[] = {"市不存在局"};
     int64_t ev;
 
@@ -1087,13 +1087,19 @@ static void test_events_cli(void **state)
                           "--by",   "",        "--config", conf,       NULL};
         saved = capture_begin(STDERR_FILENO, out_path);
         assert_int_equal(events_cli_main(7, bad), 2);
-        assert_int_equal(events_cli_main(7, other), 2); /* 其他 needs a note */
         capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        /* 其他 without --note: the precise cause and the tickets' code, not a list of causes */
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(7, other), 2);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_string_equal(out, "yuqingctl events: 事件 2 未不予处置：原因为“其他”时须填写说明"
+                                 "（note_required）\n");
         /* an empty --by is refused by its name, not only by a list of other reasons */
         saved = capture_begin(STDERR_FILENO, out_path);
         assert_int_equal(events_cli_main(9, nobody), 2);
         capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
-        assert_non_null(strstr(out, "操作人（--by/--as，1 至 64 字节）"));
+        assert_string_equal(out, "yuqingctl events: 事件 2 未不予处置：操作人须为 1 至 64 "
+                                 "字节的文字（actor_invalid）\n");
         saved = capture_begin(STDOUT_FILENO, out_path);
         assert_int_equal(events_cli_main(9, ok), 0);
         capture_end(STDOUT_FILENO, saved, out_path, out, sizeof(out));

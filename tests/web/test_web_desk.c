@@ -729,13 +729,20 @@ static void test_actions_and_their_errors(void **state)
     /* refusals: state, version, arguments */
     json_decref(
         act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"irrelevant\"}", 409, "state_not_allowed"));
-    json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"other\"}", 400, "reason_invalid"));
+    /* each refused argument its own code and message, as the tickets' dismiss gives them: 其他
+       without a note is note_required, not reason_invalid */
+    v = act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"other\"}", 400, "note_required");
+    assert_string_equal(json_string_value(json_object_get(v, "message")),
+                        "原因为“其他”时须填写说明");
+    json_decref(v);
+    v = act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"其他\",\"note\":\"\"}", 400,
+            "note_required");
+    json_decref(v);
     /* issue #11: the refusal names the one table of tickets and events (与本地无关, 超出职责范围)
      */
     v = act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"无聊\"}", 400, "reason_invalid");
     assert_string_equal(json_string_value(json_object_get(v, "message")),
-                        "请选择不予处置原因（与本地无关、重复、误报、超出职责范围或其他；"
-                        "其他须填写说明）");
+                        "不予处置原因须为与本地无关、重复、误报、超出职责范围或其他之一");
     json_decref(v);
     json_decref(act(f, &cl, f->e[1], "dismiss", "{\"reason\":\"irrelevant\",\"version\":99}", 409,
                     "version_changed"));
@@ -755,7 +762,7 @@ static void test_actions_and_their_errors(void **state)
     /* 并入 */
     json_decref(act(f, &cl, f->e[1], "merge", "{}", 400, "target_required"));
     snprintf(body, sizeof(body), "{\"into_event\":%lld}", (long long)f->e[1]);
-    json_decref(act(f, &cl, f->e[1], "merge", body, 400, "merge_invalid"));
+    json_decref(act(f, &cl, f->e[1], "merge", body, 400, "merge_cycle"));
     json_decref(act(f, &cl, f->e[1], "merge", "{\"into_event\":999999}", 404, "not_found"));
     json_decref(
         act(f, &cl, f->e[1], "merge", "{\"into_ticket\":\"YQ-1900-01-0001\"}", 404, "not_found"));

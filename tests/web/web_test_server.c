@@ -281,7 +281,7 @@ static int64_t seed_event_id(struct ticket_store *store, const char *name)
 static int seed_desk(struct ticket_fixture *ft, char **out)
 {
     struct web_notifier_ctx *ctx = ticket_fixture_ctx(ft);
-    static const struct event_actor duty = {"duty1", "duty"};
+    static const struct event_actor duty = {.name = "duty1", .role = "duty"};
     static struct ticket_policy desk_default, fixture_policy;
     char err[256];
     static bool seeded;
