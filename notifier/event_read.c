@@ -631,19 +631,19 @@ static int add_sentiment(struct ticket_store *store, int64_t id, json_t *o)
     return loop_done(store, st, rc, "event sentiment");
 }
 
-/* The reason code of a 持续关注 resurfacing note (event_intake.c) and its detail into d. */
+/* A 重新提醒 note of event_intake.c ("item_count 30 >= 30", ...) in Chinese into d. */
 static void resurfaced_text(const char *note, char *d, size_t len)
 {
     long long a = 0, b = 0;
 
     if (sscanf(note, "item_count %lld >= %lld", &a, &b) == 2) {
-        snprintf(d, len, "%s：信息 %lld 条（阈值 %lld 条）",
+        snprintf(d, len, "%s（%lld 条，阈值 %lld 条）",
                  yq_label(YQ_LABEL_RESURFACE_REASON, "items"), a, b);
     } else if (sscanf(note, "heat %lld >= %lld", &a, &b) == 2) {
-        snprintf(d, len, "%s：热度 %lld（阈值 %lld）", yq_label(YQ_LABEL_RESURFACE_REASON, "heat"),
+        snprintf(d, len, "%s（热度 %lld，阈值 %lld）", yq_label(YQ_LABEL_RESURFACE_REASON, "heat"),
                  a, b);
     } else if (sscanf(note, "new item after %lld s quiet >= %lld s", &a, &b) == 2) {
-        snprintf(d, len, "%s：静默 %lld 秒后有新信息（阈值 %lld 秒）",
+        snprintf(d, len, "%s（沉寂 %lld 秒，阈值 %lld 秒）",
                  yq_label(YQ_LABEL_RESURFACE_REASON, "quiet"), a, b);
     } else {
         snprintf(d, len, "%s", note);
@@ -680,7 +680,7 @@ json_t *event_read_log_text(const char *actor, const char *action, const char *n
             snprintf(d + strlen(d), sizeof(d) - strlen(d), "热度达 %lld ", heat);
         }
         if (quiet_s > 0) {
-            snprintf(d + strlen(d), sizeof(d) - strlen(d), "静默 %lld 秒后有新信息 ", quiet_s);
+            snprintf(d + strlen(d), sizeof(d) - strlen(d), "沉寂 %lld 秒后有新信息 ", quiet_s);
         }
         if (items <= 0 && heat <= 0 && quiet_s <= 0) {
             snprintf(d + strlen(d), sizeof(d) - strlen(d), "有新信息 ");

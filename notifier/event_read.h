@@ -85,10 +85,10 @@ int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_
  * The display text of an event_log entry (docs/desk.md): "<actor> <action label>：<detail>"
  * (ticket_api_log_line()), the stored note (borrowed; may be NULL) read into Chinese: 发现
  * "级别 III 较大，D，来源 网站", 不予处置 "原因 误报；说明", 持续关注 "重新研判条件：信息达 N 条
- * 热度达 N 静默 N 秒后有新信息；说明", 重新待研判 the resurface reason with its figures, 级别上调
- * "级别由 III 较大 升为 II 重大", 自动交办 "按研判策略自动交办 NUMBER（级别 II 重大）"; the others
- * (交办, 确认交办, 并入, 研判超时) are stored in Chinese and shown as they are. actor, action:
- * borrowed, may be NULL. New reference (json string). Pure, thread-safe.
+ * 热度达 N 沉寂 N 秒后有新信息；说明", 重新提醒 "信息量达到阈值（30 条，阈值 30 条）", 级别升高
+ * "级别由 III 较大 升为 II 重大", 按规定直接交办 "按研判策略自动交办 NUMBER（级别 II 重大）"; the
+ * others (交办, 确认交办, 并入, 研判超时) are stored in Chinese and shown as they are. actor,
+ * action: borrowed, may be NULL. New reference (json string). Pure, thread-safe.
  */
 json_t *event_read_log_text(const char *actor, const char *action, const char *note);
 

@@ -34,6 +34,7 @@
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_sentiment.h"
+#include "yq_time.h"
 
 #define MIN 60
 #define HOUR 3600
@@ -1142,6 +1143,111 @@ static int run_cli(int (*cli)(int, char **), char **argv, int fd, const char *pa
 }
 
 /*
+ * The display text of every event_log action (event_read_log_text()): the stored note, kept as
+ * it is, read into Chinese by the one label table (codes and key=value notes never show).
+ */
+static void test_event_log_text_of_each_action(void **state)
+{
+    static const struct {
+        const char *actor, *action, *note, *want;
+    } cases[] = {
+        {"system", "created", "level=III department=市应急管理局 item_id=rss:feed1:abc",
+         "系统 发现：级别 III 较大，市应急管理局，来源 网站"},
+        {"system", "created", "level=II department= item_id=weibo:9",
+         "系统 发现：级别 II 重大，待分派，来源 微博"},
+        {"system", "created", "event of an existing ticket (created by an older notifier)",
+         "系统 发现：由已有交办单生成"},
+        {"cli", "dismiss", "false_alarm", "cli 不予处置：原因 误报"},
+        {"duty", "dismiss", "irrelevant：外地", "duty 不予处置：原因 与本地无关；外地"},
+        {"duty", "dismiss", "other：重复报送", "duty 不予处置：原因 其他；重复报送"},
+        {"王值班", "watch", "items=30 heat=0 quiet_s=3600；再看看",
+         "王值班 持续关注：重新研判条件：信息达 30 条 沉寂 3600 秒后有新信息；再看看"},
+        {"王值班", "watch", "items=0 heat=500 quiet_s=0",
+         "王值班 持续关注：重新研判条件：热度达 500"},
+        {"system", "resurfaced", "item_count 30 >= 30",
+         "系统 重新提醒：信息量达到阈值（30 条，阈值 30 条）"},
+        {"system", "resurfaced", "heat 612 >= 500",
+         "系统 重新提醒：热度达到阈值（热度 612，阈值 500）"},
+        {"system", "resurfaced", "new item after 7300 s quiet >= 7200 s",
+         "系统 重新提醒：沉寂后出现新信息（沉寂 7300 秒，阈值 7200 秒）"},
+        {"system", "level_raised", "level III -> II item_id=rss:f:1",
+         "系统 级别升高：级别由 III 较大 升为 II 重大"},
+        {"system", "auto_assigned", "desk policy: level II; ticket YQ-2026-12-0007",
+         "系统 按规定直接交办：按研判策略自动交办 YQ-2026-12-0007（级别 II 重大）"},
+        {"王值班", "assign", "YQ-2026-12-0008 → III 市应急管理局；研判意见：核实",
+         "王值班 交办：YQ-2026-12-0008 → III 市应急管理局；研判意见：核实"},
+        {"王值班", "confirm", "", "王值班 确认交办"},
+        {"王值班", "merge", "→ 事件 #3：2 条信息", "王值班 并入：→ 事件 #3：2 条信息"},
+        {"王值班", "merged_in", "← 事件 #4 并入：2 条信息",
+         "王值班 被并入：← 事件 #4 并入：2 条信息"},
+        {"system", "judge_reminded", "研判超时：已提醒值班室",
+         "系统 研判超时提醒：研判超时：已提醒值班室"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *t = event_read_log_text(cases[i].actor, cases[i].action, cases[i].note);
+        if (!json_is_string(t) || strcmp(json_string_value(t), cases[i].want) != 0) {
+            fail_msg("%s %s: %s, want %s", cases[i].action, cases[i].note,
+                     json_is_string(t) ? json_string_value(t) : "(none)", cases[i].want);
+        }
+        json_decref(t);
+    }
+}
+
+/*
+ * `yuqingctl events show --json` prints the API's event JSON (event_read_detail(), GET
+ * /api/inbox/ID): dismiss_reason_label, dismiss_note, outcome_label, log entries with RFC 3339
+ * "at", from_state/to_state and text (it printed its own shape: display "at", from/to).
+ */
+static void test_events_show_json_is_the_api_event(void **state)
+{
+    struct alert_in a = {"ev:json1", "weibo:json1", "IV", "2026-11-29T08:00:00Z", NULL, -1, 0,
+                         0,          NULL};
+    char out[65536], id[16];
+    struct cli_env ce;
+    char *const conf = ce.conf, *const path = ce.out_path;
+    json_t *cli, *api, *log, *last;
+    char *dismiss[] = {"events", "dismiss", id,       "--reason", "与本地无关", "--note",
+                       "外地",   "--by",    "李值班", "--config", conf,         NULL};
+    char *show[] = {"events", "show", id, "--json", "--config", conf, NULL};
+
+    (void)state;
+    cli_env_open(&ce);
+    assert_int_equal(take(&ce.e, &a, 100, NULL), 0);
+    snprintf(id, sizeof(id), "%lld",
+             (long long)count(&ce.e, "SELECT id FROM events WHERE event_key = 'ev:json1'"));
+    assert_int_equal(run_cli(events_cli_main, dismiss, STDOUT_FILENO, path, out, sizeof(out)), 0);
+    assert_int_equal(run_cli(events_cli_main, show, STDOUT_FILENO, path, out, sizeof(out)), 0);
+    cli = json_loads(out, 0, NULL);
+    assert_non_null(cli);
+    assert_int_equal(event_read_detail(ce.e.store, strtoll(id, NULL, 10), yq_time_now(), &api), 0);
+    /* one encoder: the same JSON (hot words are the web's, counted outside the store lock) */
+    assert_true(json_equal(cli, api));
+    assert_string_equal(json_string_value(json_object_get(cli, "dismiss_reason")), "irrelevant");
+    assert_string_equal(json_string_value(json_object_get(cli, "dismiss_reason_label")),
+                        "与本地无关");
+    assert_string_equal(json_string_value(json_object_get(cli, "dismiss_note")), "外地");
+    assert_string_equal(json_string_value(json_object_get(cli, "outcome_label")), "不予处置");
+    log = json_object_get(cli, "log");
+    assert_int_equal(json_array_size(log), 2);
+    last = json_array_get(log, 1);
+    assert_non_null(strstr(json_string_value(json_object_get(last, "at")), "+08:00"));
+    assert_int_equal(json_string_length(json_object_get(last, "at")), 25);
+    assert_string_equal(json_string_value(json_object_get(last, "from_state")), "pending");
+    assert_string_equal(json_string_value(json_object_get(last, "to_state")), "dismissed");
+    assert_null(json_object_get(last, "from"));
+    assert_string_equal(json_string_value(json_object_get(last, "note")), "irrelevant：外地");
+    assert_string_equal(json_string_value(json_object_get(last, "text")),
+                        "李值班 不予处置：原因 与本地无关；外地");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(log, 0), "text")),
+                        "系统 发现：级别 IV 一般，市自然资源局，来源 微博");
+    json_decref(cli);
+    json_decref(api);
+    cli_env_close(&ce);
+}
+
+/*
  * Issue #11: one label per dismiss reason for tickets and 研判 events (与本地无关 was 与我无关
  * for events, 超出职责范围 was 不属管辖). For every reason of the one table, an event dismissed
  * with `yuqingctl events` and its ticket dismissed with `yuqingctl tickets`, each given the
@@ -1205,6 +1311,12 @@ static void test_issue_11_one_dismiss_label_for_tickets_and_events(void **state)
                          0);
         snprintf(want, sizeof(want), "不予处置原因 %s\n", reasons[i].label);
         assert_non_null(strstr(out, want));
+        /* its log entry by the label too (was the stored code: "李值班  不予处置  false_alarm") */
+        snprintf(want, sizeof(want), " 李值班 不予处置：原因 %s%s%s\n", reasons[i].label,
+                 note[0] ? "；" : "", note);
+        assert_non_null(strstr(out, want));
+        assert_null(strstr(out, reasons[i].code));
+        snprintf(want, sizeof(want), "不予处置原因 %s\n", reasons[i].label);
         /* the ticket of the other event: the same label in, the same label out */
         assert_int_equal(run_cli(events_cli_main, assign, STDOUT_FILENO, path, out, sizeof(out)),
                          0);
@@ -1385,6 +1497,8 @@ int main(void)
         cmocka_unit_test(test_policy_rule_groups_and_parse),
         cmocka_unit_test(test_events_cli),
         cmocka_unit_test(test_issue_11_one_dismiss_label_for_tickets_and_events),
+        cmocka_unit_test(test_event_log_text_of_each_action),
+        cmocka_unit_test(test_events_show_json_is_the_api_event),
         cmocka_unit_test(test_events_cli_bad_commands_before_store),
         cmocka_unit_test(test_state_names_and_labels),
     };

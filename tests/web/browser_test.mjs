@@ -1204,10 +1204,13 @@ await check('不予处置 with a reason; 其他 needs a note', async () => {
   const r = await page.evaluate(async (id) => {
     const me = await (await fetch('/api/me')).json();
     const res = await fetch(`/api/inbox/${id}/dismiss`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: '{"reason":"other"}' });
-    return [res.status, (await res.json()).message];
+    const b = await res.json();
+    return [res.status, b.message, b.code];
   }, ev.metro);
   eq(r[0], 400, 'the API refuses 其他 without a note');
-  assert(/[\u4e00-\u9fff]/.test(r[1] || ''), `zh message: ${r[1]}`);
+  // the precise cause with the tickets' code (was reason_invalid and a list of every cause)
+  eq(r[2], 'note_required', 'the code of 其他 without a note');
+  eq(r[1], '原因为“其他”时须填写说明', 'the message of 其他 without a note');
   await page.selectOption(`${form} select[name="reason"]`, 'irrelevant');
   await page.fill(`${form} textarea[name="note"]`, '外地地铁新闻，与本市无关');
   await page.click(`${form} button[type=submit]`);
@@ -1221,6 +1224,12 @@ await check('不予处置 with a reason; 其他 needs a note', async () => {
   assert(reason.includes('外地地铁新闻') && !reason.includes('irrelevant'), `reason shown in words: ${reason}`);
   assert(await page.isVisible(`${evCard(ev.rumor)}[data-state="dismissed"]`), 'the seeded dismissed event');
   assert(await page.isVisible(`${evCard(ev.property_dup)}[data-state="merged"]`), 'the seeded merged event');
+  // the event page's log: the reason by its label, as tickets show it (was "：irrelevant：外地…")
+  await page.goto(`${base}/event?id=${ev.metro}`);
+  await page.waitForSelector('body[data-loaded] .event-detail');
+  const log = await page.textContent('#h-event-log + ol.log');
+  assert(log.includes('不予处置：原因 与本地无关；外地地铁新闻，与本市无关') && !log.includes('irrelevant'),
+    `the dismiss entry in words: ${log}`);
 });
 
 await check('the event page: charts, hot words, accounts, every item; hostile text stays text', async () => {
@@ -1282,6 +1291,10 @@ await check('the event page: charts, hot words, accounts, every item; hostile te
   // the log: the intake and the 并入 of the other thread
   const log = await page.textContent('#h-event-log + ol.log');
   assert(log.length > 0, 'the event log');
+  // each entry by the API's display text (the label table), never the stored key=value note
+  const shown = await page.$$eval('#h-event-log + ol.log li .text', (ls) => ls.map((l) => l.textContent));
+  eq(shown.join('|'), e.log.map((l) => l.text).join('|'), 'each log entry by its display text');
+  assert(!/level=|item_id=|department=/.test(log), `raw notes in the event log: ${log}`);
   eq(await page.$$eval('ul.merged li', (ls) => ls.length), 1, 'the merged event listed');
   // the same actions as the inbox
   assert(await page.isVisible('.event-detail button[data-action="assign"]'), 'assign on the event page');

@@ -721,6 +721,9 @@ static void test_actions_and_their_errors(void **state)
     assert_string_equal(json_string_value(json_object_get(t, "actor")), "duty1");
     assert_string_equal(json_string_value(json_object_get(t, "actor_role")), "duty_officer");
     assert_string_equal(json_string_value(json_object_get(t, "action_label")), "不予处置");
+    /* the entry's display text by the label table; the stored note stays the code */
+    assert_string_equal(json_string_value(json_object_get(t, "note")), "false_alarm");
+    assert_string_equal(json_string_value(json_object_get(t, "text")), "duty1 不予处置：原因 误报");
     assert_string_equal(ev_str(v, "dismiss_reason_label"), "误报");
     assert_string_equal(ev_str(v, "outcome_label"), "不予处置");
     json_decref(v);
