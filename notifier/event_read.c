@@ -661,8 +661,9 @@ json_t *event_read_log_text(const char *actor, const char *action, const char *n
     note = note ? note : "";
     if (strcmp(action, "created") == 0 && ticket_api_note_value(note, "level", v1, sizeof(v1))[0]) {
         ticket_api_created_text(note, d, sizeof(d));
-    } else if (strcmp(action, "created") == 0) {
-        snprintf(d, sizeof(d), "由已有交办单生成"); /* an older notifier's ticket (no note) */
+    } else if (strcmp(action, "created") == 0 &&
+               strncmp(note, "event of an existing ticket", 27) == 0) {
+        snprintf(d, sizeof(d), "由已有交办单生成"); /* an older notifier's ticket */
     } else if (strcmp(action, "dismiss") == 0) {
         /* "code" or "code：note" (event_flow.c) */
         const char *rest = strstr(note, "：");
@@ -699,7 +700,8 @@ json_t *event_read_log_text(const char *actor, const char *action, const char *n
                yq_level_parse(v1, &lv) == 0) {
         snprintf(d, sizeof(d), "按研判策略自动交办 %s（级别 %s %s）", v2, v1, yq_level_label(lv));
     } else {
-        snprintf(d, sizeof(d), "%s", note); /* 交办, 确认交办, 并入, 研判超时: in Chinese */
+        /* 交办, 确认交办, 并入, 研判超时, 突增 and a 突增 event's 发现 (its title): in Chinese */
+        snprintf(d, sizeof(d), "%s", note);
     }
     return ticket_api_log_line(actor, yq_label(YQ_LABEL_EVENT_ACTION, action), d);
 }

@@ -87,7 +87,8 @@ int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_
  * "级别 III 较大，D，来源 网站", 不予处置 "原因 误报；说明", 持续关注 "重新研判条件：信息达 N 条
  * 热度达 N 沉寂 N 秒后有新信息；说明", 重新提醒 "信息量达到阈值（30 条，阈值 30 条）", 级别升高
  * "级别由 III 较大 升为 II 重大", 按规定直接交办 "按研判策略自动交办 NUMBER（级别 II 重大）"; the
- * others (交办, 确认交办, 并入, 研判超时) are stored in Chinese and shown as they are. actor,
+ * others (交办, 确认交办, 并入, 研判超时, 突增, a 突增 event's 发现: its title) are stored in
+ * Chinese and shown as they are. actor,
  * action: borrowed, may be NULL. New reference (json string). Pure, thread-safe.
  */
 json_t *event_read_log_text(const char *actor, const char *action, const char *note);
