@@ -246,7 +246,7 @@ struct briefing_log {
     bool ticket;  /* from ticket_log (else event_log) */
     char *actor;
     char *action; /* the Chinese label of the action */
-    char *note;
+    char *note;   /* the note for a person (event_read_log_detail(), ticket_api_log_detail()) */
 };
 
 /* A key post (highest heat first). Strings owned. */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include "yq_db.h"
 
+#include "event_read.h"
+#include "ticket_api.h"
 #include "ticket_store_int.h"
 #include "yq_array.h"
 #include "yq_err.h"
@@ -203,6 +205,7 @@ static int read_posts(struct eg *g, struct briefing_event_report *r)
 static int read_log(struct eg *g, struct briefing_event_report *r, int64_t ticket)
 {
     struct yq_stmt *st = NULL;
+    char d[8192];
     int err, rc;
 
     r->log = calloc(BRIEFING_EVENT_MAX_LOG, sizeof(*r->log));
@@ -228,7 +231,11 @@ static int read_log(struct eg *g, struct briefing_event_report *r, int64_t ticke
         l->actor = dup_col(st, 2);
         l->action = label_dup(l->ticket ? YQ_LABEL_LOG_ACTION : YQ_LABEL_EVENT_ACTION,
                               a ? (const char *)a : "");
-        l->note = dup_col(st, 4);
+        /* the note for a person, as the event page and the ticket page show it (the stored
+           one carries codes and key=value words) */
+        l->note =
+            strdup(l->ticket ? ticket_api_log_detail(a, yq_stmt_column_text(st, 4), d, sizeof(d))
+                             : event_read_log_detail(a, yq_stmt_column_text(st, 4), d, sizeof(d)));
         if (!l->actor || !l->action || !l->note) {
             err = ERR_NOMEM;
             break;

@@ -650,60 +650,69 @@ static void resurfaced_text(const char *note, char *d, size_t len)
     }
 }
 
-json_t *event_read_log_text(const char *actor, const char *action, const char *note)
+const char *event_read_log_detail(const char *action, const char *note, char *d, size_t len)
 {
-    char d[EVENT_FLOW_NOTE_MAX_BYTES + 600] = "", v1[600], v2[600];
+    char v1[600], v2[600];
     long long items = 0, heat = 0, quiet_s = 0;
     enum yq_level lv, lv2;
     int n = 0;
 
     action = action ? action : "";
     note = note ? note : "";
+    d[0] = '\0';
     if (strcmp(action, "created") == 0 && ticket_api_note_value(note, "level", v1, sizeof(v1))[0]) {
-        ticket_api_created_text(note, d, sizeof(d));
+        ticket_api_created_text(note, d, len);
     } else if (strcmp(action, "created") == 0 &&
                strncmp(note, "event of an existing ticket", 27) == 0) {
-        snprintf(d, sizeof(d), "由已有交办单生成"); /* an older notifier's ticket */
+        snprintf(d, len, "由已有交办单生成"); /* an older notifier's ticket */
     } else if (strcmp(action, "dismiss") == 0) {
         /* "code" or "code：note" (event_flow.c) */
         const char *rest = strstr(note, "：");
         snprintf(v1, sizeof(v1), "%.*s", (int)(rest ? (size_t)(rest - note) : strlen(note)), note);
-        snprintf(d, sizeof(d), "原因 %s%s%s", yq_label(YQ_LABEL_DISMISS_REASON, v1),
-                 rest ? "；" : "", rest ? rest + strlen("：") : "");
+        snprintf(d, len, "原因 %s%s%s", yq_label(YQ_LABEL_DISMISS_REASON, v1), rest ? "；" : "",
+                 rest ? rest + strlen("：") : "");
     } else if (strcmp(action, "watch") == 0 && sscanf(note, "items=%lld heat=%lld quiet_s=%lld%n",
                                                       &items, &heat, &quiet_s, &n) == 3) {
         /* "items=N heat=N quiet_s=N" then "；note" (event_flow.c); 0 is no threshold */
-        snprintf(d, sizeof(d), "重新研判条件：");
+        snprintf(d, len, "重新研判条件：");
         if (items > 0) {
-            snprintf(d + strlen(d), sizeof(d) - strlen(d), "信息达 %lld 条 ", items);
+            snprintf(d + strlen(d), len - strlen(d), "信息达 %lld 条 ", items);
         }
         if (heat > 0) {
-            snprintf(d + strlen(d), sizeof(d) - strlen(d), "热度达 %lld ", heat);
+            snprintf(d + strlen(d), len - strlen(d), "热度达 %lld ", heat);
         }
         if (quiet_s > 0) {
-            snprintf(d + strlen(d), sizeof(d) - strlen(d), "沉寂 %lld 秒后有新信息 ", quiet_s);
+            snprintf(d + strlen(d), len - strlen(d), "沉寂 %lld 秒后有新信息 ", quiet_s);
         }
         if (items <= 0 && heat <= 0 && quiet_s <= 0) {
-            snprintf(d + strlen(d), sizeof(d) - strlen(d), "有新信息 ");
+            snprintf(d + strlen(d), len - strlen(d), "有新信息 ");
         }
         d[strlen(d) - 1] = '\0';
-        snprintf(d + strlen(d), sizeof(d) - strlen(d), "%s", note + n);
+        snprintf(d + strlen(d), len - strlen(d), "%s", note + n);
     } else if (strcmp(action, "resurfaced") == 0) {
-        resurfaced_text(note, d, sizeof(d));
+        resurfaced_text(note, d, len);
     } else if (strcmp(action, "level_raised") == 0 &&
                sscanf(note, "level %15s -> %15s", v1, v2) == 2 && yq_level_parse(v1, &lv) == 0 &&
                yq_level_parse(v2, &lv2) == 0) {
-        snprintf(d, sizeof(d), "级别由 %s %s 升为 %s %s", v1, yq_level_label(lv), v2,
+        snprintf(d, len, "级别由 %s %s 升为 %s %s", v1, yq_level_label(lv), v2,
                  yq_level_label(lv2));
     } else if (strcmp(action, "auto_assigned") == 0 &&
                sscanf(note, "desk policy: level %15[^;]; ticket %500s", v1, v2) == 2 &&
                yq_level_parse(v1, &lv) == 0) {
-        snprintf(d, sizeof(d), "按研判策略自动交办 %s（级别 %s %s）", v2, v1, yq_level_label(lv));
+        snprintf(d, len, "按研判策略自动交办 %s（级别 %s %s）", v2, v1, yq_level_label(lv));
     } else {
         /* 交办, 确认交办, 并入, 研判超时, 突增 and a 突增 event's 发现 (its title): in Chinese */
-        snprintf(d, sizeof(d), "%s", note);
+        snprintf(d, len, "%s", note);
     }
-    return ticket_api_log_line(actor, yq_label(YQ_LABEL_EVENT_ACTION, action), d);
+    return d;
+}
+
+json_t *event_read_log_text(const char *actor, const char *action, const char *note)
+{
+    char d[EVENT_FLOW_NOTE_MAX_BYTES + 600];
+
+    return ticket_api_log_line(actor, yq_label(YQ_LABEL_EVENT_ACTION, action),
+                               event_read_log_detail(action, note, d, sizeof(d)));
 }
 
 /* "log": the event's event_log, oldest first (bounded). */

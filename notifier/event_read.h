@@ -93,6 +93,12 @@ int event_read_detail(struct ticket_store *store, int64_t id, int64_t now, json_
  */
 json_t *event_read_log_text(const char *actor, const char *action, const char *note);
 
+/*
+ * The detail of that text (after "：") alone, into d (len bytes, cut to fit; at least
+ * EVENT_FLOW_NOTE_MAX_BYTES + 600 holds any): the 专报's 处置经过 (briefing_event.c). Returns d.
+ */
+const char *event_read_log_detail(const char *action, const char *note, char *d, size_t len);
+
 /* The most item texts the hot words of an event page are counted from (the newest items). */
 #define EVENT_READ_MAX_WORD_TEXTS 1000
 

@@ -176,67 +176,77 @@ const char *ticket_api_co_text(const char *co, const char *none, char *buf, size
     return buf;
 }
 
+const char *ticket_api_log_detail(const char *action, const char *note, char *d, size_t len)
+{
+    const char *a = action ? action : "";
+    char v1[600], v2[600], v3[2100], src[32];
+    enum yq_level lv;
+
+    note = note ? note : "";
+    d[0] = '\0';
+
+    if (strcmp(a, "created") == 0) {
+        ticket_api_created_text(note, d, len);
+        /* a ticket opened by 交办 from the 研判 inbox carries the officer's 研判意见 */
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
+        if (v3[0]) {
+            snprintf(d + strlen(d), len - strlen(d), "；研判意见：%s", v3);
+        }
+    } else if (strcmp(a, "assigned") == 0) {
+        ticket_api_note_value(note, "department", v1, sizeof(v1));
+        ticket_api_note_value(note, "co_departments", v2, sizeof(v2));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
+        snprintf(d, len, "主办 %s", v1);
+        ticket_api_co_text(v2, "", v2, sizeof(v2));
+        if (v2[0]) {
+            snprintf(d + strlen(d), len - strlen(d), "，协办 %s", v2);
+        }
+        if (v3[0]) {
+            snprintf(d + strlen(d), len - strlen(d), "；%s", v3);
+        }
+    } else if (strcmp(a, "responded") == 0) {
+        ticket_api_note_value(note, "channel", v1, sizeof(v1));
+        ticket_api_note_value(note, "url", v2, sizeof(v2));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
+        snprintf(d, len, "%s%s%s%s%s", v1, v2[0] ? " " : "", v2, v3[0] ? "；" : "", v3);
+    } else if (strcmp(a, "dismissed") == 0) {
+        ticket_api_note_value(note, "reason", v1, sizeof(v1));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
+        snprintf(d, len, "原因 %s%s%s", yq_label(YQ_LABEL_DISMISS_REASON, v1), v3[0] ? "；" : "",
+                 v3);
+    } else if (strcmp(a, "level_set") == 0) {
+        ticket_api_note_value(note, "level", v1, sizeof(v1));
+        ticket_api_note_value(note, "was", v2, sizeof(v2));
+        ticket_api_note_value(note, "note", v3, sizeof(v3));
+        snprintf(d, len, "由 %s %s 调整为 %s %s%s%s", v2,
+                 yq_level_parse(v2, &lv) == 0 ? yq_level_label(lv) : "", v1,
+                 yq_level_parse(v1, &lv) == 0 ? yq_level_label(lv) : "", v3[0] ? "；" : "", v3);
+    } else if (strcmp(a, "remind") == 0 || strcmp(a, "supervise") == 0) {
+        ticket_api_note_value(note, "clock", v1, sizeof(v1));
+        ticket_api_note_value(note, "deadline", v2, sizeof(v2));
+        snprintf(d, len, "%s %s（北京时间）%s", yq_label(YQ_LABEL_CLOCK, v1), v2,
+                 strcmp(a, "remind") == 0 ? "即将到期" : "已超时");
+    } else if (strcmp(a, "item_added") == 0 || strcmp(a, "revision_added") == 0) {
+        snprintf(d, len, "%s%s", item_source_label(note, src, sizeof(src))[0] ? "来源 " : "",
+                 item_source_label(note, src, sizeof(src)));
+    } else if (strcmp(a, "reopened") == 0 && strncmp(note, "changed after closure", 21) == 0) {
+        snprintf(d, len, "办结后原文有更新");
+    } else {
+        snprintf(d, len, "%s", note); /* 签收, 办结 (处置结果), 退回 (理由), 重新打开 */
+    }
+    return d;
+}
+
 /*
  * The log entry e in Chinese for a person: "<actor> <action label>：<details>", e.g.
  * "系统 交办：级别 II 重大，市应急管理局，来源 网站". New reference.
  */
 static json_t *log_text(const struct ticket_log_entry *e)
 {
-    const char *note = e->note ? e->note : "";
-    const char *a = e->action ? e->action : "";
-    char v1[600], v2[600], v3[2100], d[8192] = "", src[32];
-    enum yq_level lv;
+    char d[8192];
 
-    if (strcmp(a, "created") == 0) {
-        ticket_api_created_text(note, d, sizeof(d));
-        /* a ticket opened by 交办 from the 研判 inbox carries the officer's 研判意见 */
-        ticket_api_note_value(note, "note", v3, sizeof(v3));
-        if (v3[0]) {
-            snprintf(d + strlen(d), sizeof(d) - strlen(d), "；研判意见：%s", v3);
-        }
-    } else if (strcmp(a, "assigned") == 0) {
-        ticket_api_note_value(note, "department", v1, sizeof(v1));
-        ticket_api_note_value(note, "co_departments", v2, sizeof(v2));
-        ticket_api_note_value(note, "note", v3, sizeof(v3));
-        snprintf(d, sizeof(d), "主办 %s", v1);
-        ticket_api_co_text(v2, "", v2, sizeof(v2));
-        if (v2[0]) {
-            snprintf(d + strlen(d), sizeof(d) - strlen(d), "，协办 %s", v2);
-        }
-        if (v3[0]) {
-            snprintf(d + strlen(d), sizeof(d) - strlen(d), "；%s", v3);
-        }
-    } else if (strcmp(a, "responded") == 0) {
-        ticket_api_note_value(note, "channel", v1, sizeof(v1));
-        ticket_api_note_value(note, "url", v2, sizeof(v2));
-        ticket_api_note_value(note, "note", v3, sizeof(v3));
-        snprintf(d, sizeof(d), "%s%s%s%s%s", v1, v2[0] ? " " : "", v2, v3[0] ? "；" : "", v3);
-    } else if (strcmp(a, "dismissed") == 0) {
-        ticket_api_note_value(note, "reason", v1, sizeof(v1));
-        ticket_api_note_value(note, "note", v3, sizeof(v3));
-        snprintf(d, sizeof(d), "原因 %s%s%s", yq_label(YQ_LABEL_DISMISS_REASON, v1),
-                 v3[0] ? "；" : "", v3);
-    } else if (strcmp(a, "level_set") == 0) {
-        ticket_api_note_value(note, "level", v1, sizeof(v1));
-        ticket_api_note_value(note, "was", v2, sizeof(v2));
-        ticket_api_note_value(note, "note", v3, sizeof(v3));
-        snprintf(d, sizeof(d), "由 %s %s 调整为 %s %s%s%s", v2,
-                 yq_level_parse(v2, &lv) == 0 ? yq_level_label(lv) : "", v1,
-                 yq_level_parse(v1, &lv) == 0 ? yq_level_label(lv) : "", v3[0] ? "；" : "", v3);
-    } else if (strcmp(a, "remind") == 0 || strcmp(a, "supervise") == 0) {
-        ticket_api_note_value(note, "clock", v1, sizeof(v1));
-        ticket_api_note_value(note, "deadline", v2, sizeof(v2));
-        snprintf(d, sizeof(d), "%s %s（北京时间）%s", yq_label(YQ_LABEL_CLOCK, v1), v2,
-                 strcmp(a, "remind") == 0 ? "即将到期" : "已超时");
-    } else if (strcmp(a, "item_added") == 0 || strcmp(a, "revision_added") == 0) {
-        snprintf(d, sizeof(d), "%s%s", item_source_label(note, src, sizeof(src))[0] ? "来源 " : "",
-                 item_source_label(note, src, sizeof(src)));
-    } else if (strcmp(a, "reopened") == 0 && strncmp(note, "changed after closure", 21) == 0) {
-        snprintf(d, sizeof(d), "办结后原文有更新");
-    } else {
-        snprintf(d, sizeof(d), "%s", note); /* 签收, 办结 (处置结果), 退回 (理由), 重新打开 */
-    }
-    return ticket_api_log_line(e->actor, yq_label(YQ_LABEL_LOG_ACTION, a), d);
+    return ticket_api_log_line(e->actor, yq_label(YQ_LABEL_LOG_ACTION, e->action),
+                               ticket_api_log_detail(e->action, e->note, d, sizeof(d)));
 }
 
 json_t *ticket_api_log_line(const char *actor, const char *action_label, const char *detail)

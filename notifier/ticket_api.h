@@ -112,6 +112,13 @@ const char *ticket_api_note_value(const char *note, const char *key, char *buf, 
 const char *ticket_api_created_text(const char *note, char *buf, size_t len);
 
 /*
+ * The detail of a ticket_log entry for a person (the part after "：" of its "text"): the
+ * stored note (borrowed; may be NULL) of action (borrowed; may be NULL) read through the label
+ * tables, e.g. "原因 误报；说明" for dismissed. Into d (len bytes, cut to fit); returns d.
+ */
+const char *ticket_api_log_detail(const char *action, const char *note, char *d, size_t len);
+
+/*
  * A log entry's display text "<actor> <action_label>：<detail>" ("系统" for the actor
  * "system"; no "：" when detail is ""), the "text" of the ticket and the 研判 event log
  * entries. All borrowed NUL-terminated; actor may be NULL. New reference ("" on ERR_NOMEM).

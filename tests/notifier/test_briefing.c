@@ -468,6 +468,14 @@ static void test_event_report(void **state)
                 assert_true(r.log[i - 1].at <= r.log[i].at);
             }
             ev_row |= !r.log[i].ticket;
+            /* the notes for a person, as the event and ticket pages show them: no stored
+               key=value words (the 发现 rows were "level=IV department=… item_id=…") */
+            if (strstr(r.log[i].note, "level=") || strstr(r.log[i].note, "item_id=")) {
+                fail_msg("raw note in the 专报: %s %s", r.log[i].action, r.log[i].note);
+            }
+            if (!r.log[i].ticket && strcmp(r.log[i].action, "发现") == 0) {
+                assert_non_null(strstr(r.log[i].note, "级别 "));
+            }
             ack |= r.log[i].ticket && r.log[i].at == notifier_ts("2026-12-04T12:30:00+08:00");
             respond |= r.log[i].ticket && r.log[i].at == notifier_ts("2026-12-04T15:00:00+08:00");
         }
