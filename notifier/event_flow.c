@@ -4,12 +4,12 @@
  */
 #include "event_flow.h"
 
-#include "yq_db.h"
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "yq_db.h"
 
 #include "outbox.h"
 #include "ticket_intake.h"
