@@ -10,15 +10,16 @@
 #include "feed_item.h"
 #include "feed_parse.h"
 #include "item_producer.h"
-#include "yq_metrics_http.h"
 #include "poller.h"
 #include "store.h"
 #include "wechat.h"
 #include "weibo.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_health.h"
 #include "yq_log.h"
+#include "yq_metrics_http.h"
 #include "yq_proc.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -141,9 +142,7 @@ static int cmd_parse(int n, char **args)
         } else if (args[i][0] != '-' && !file) {
             file = args[i];
         } else {
-            fprintf(stderr, "yuqing-collector parse: unexpected argument '%s'\n%s", args[i],
-                    usage);
-            return 2;
+            return yq_cli_extra_argument("yuqing-collector parse", usage, args[i]);
         }
     }
     if (!file) {
@@ -152,9 +151,7 @@ static int cmd_parse(int n, char **args)
     }
     err = yq_fs_read_file(file, PARSE_MAX_FILE_BYTES, &body, &len);
     if (err) {
-        fprintf(stderr, "yuqing-collector parse: cannot read '%s': %s\n", file,
-                yq_strerror(err));
-        return 1;
+        return yq_cli_cannot_read("yuqing-collector parse", file, err);
     }
     if (strcmp(kind, "weibo") == 0) {
         err = print_weibo(body, len, fetched_at);
@@ -227,9 +224,7 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else {
-            fprintf(stderr, "yuqing-collector: unexpected argument '%s'\n%s", args.rest[i],
-                    usage);
-            return 2;
+            return yq_cli_extra_argument("yuqing-collector", usage, args.rest[i]);
         }
     }
     rc = collector_config_load(&cfg, args.config_path, NULL, 0, errbuf, sizeof(errbuf));

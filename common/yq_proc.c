@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_banned.h"
@@ -114,8 +115,7 @@ int yq_proc_service_main(const struct yq_proc_service *svc, int argc, char **arg
         return rc > 0 ? 0 : 2;
     }
     if (args.n_rest > 0) {
-        fprintf(stderr, "%s: unexpected argument '%s'\n%s", svc->name, args.rest[0], svc->usage);
-        return 2;
+        return yq_cli_extra_argument(svc->name, svc->usage, args.rest[0]);
     }
     if (svc->load(svc->cfg, &args, err, sizeof(err)) != 0) {
         LOG_ERR("config failed: %s", err);
