@@ -853,6 +853,19 @@ static bool expect_checked_version(struct web_call *call, const char *number, js
     return true;
 }
 
+/*
+ * The reply to POST /api/tickets/{number}/{word} or /api/inbox/{id}/{word} on an existing
+ * ticket or event when word (NUL-terminated, borrowed) is no action: 400 unknown_action naming
+ * it, as docs/api.md lists it (it was 404 not_found, the router answering before the flow).
+ */
+static enum MHD_Result reply_unknown_action(struct web_call *call, const char *word)
+{
+    char why[160];
+
+    snprintf(why, sizeof(why), "unknown_action: 未知的操作“%.40s”", word);
+    return web_reply_bad_request(call, why);
+}
+
 static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
 {
     const struct yq_label *action = NULL;
@@ -870,14 +883,12 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     memcpy(number, rest, n);
     number[n] = '\0';
     if (slash) {
+        /* an unknown word is answered once the ticket is known to exist and be visible */
         action = action_find(slash + 1);
-        if (!action) {
-            return web_reply_not_found(call);
-        }
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
             return web_reply_method_not_allowed(call);
         }
-        if (!web_action_allowed(call, action->code)) {
+        if (action && !web_action_allowed(call, action->code)) {
             return web_reply_forbidden(call);
         }
     } else if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
@@ -885,7 +896,8 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     }
     err = call->w->ops->get(call->w->ops_ctx, number, &t);
     if (err == ERR_NOT_FOUND) {
-        return web_reply_not_found(call);
+        snprintf(why, sizeof(why), "没有交办单 %s", number); /* as yuqingctl tickets says */
+        return web_reply_error(call, MHD_HTTP_NOT_FOUND, "not_found", why);
     }
     if (err) {
         return web_reply_store_error(call, err);
@@ -893,6 +905,10 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (!ticket_visible(&call->p, t)) {
         json_decref(t);
         return web_reply_forbidden(call);
+    }
+    if (slash && !action) {
+        json_decref(t);
+        return reply_unknown_action(call, slash + 1);
     }
     if (action && !department_may_act(call, t, action->code)) {
         json_decref(t);
@@ -1076,6 +1092,7 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
     if (web_parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest), 15, &id) != 0) {
         return web_reply_not_found(call);
     }
+    snprintf(why, sizeof(why), "没有事件 %lld", (long long)id); /* the reason it is 404 */
     if (!slash) {
         if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
             return web_reply_method_not_allowed(call);
@@ -1085,19 +1102,23 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
             json_decref(ev);
             return MHD_NO;
         }
-        return err ? desk_refusal(call, err, "事件不存在") : reply_with_now(call, MHD_HTTP_OK, ev);
+        return err ? desk_refusal(call, err, why) : reply_with_now(call, MHD_HTTP_OK, ev);
     }
     for (size_t i = 0; i < sizeof(inbox_actions) / sizeof(inbox_actions[0]); i++) {
         if (strcmp(slash + 1, inbox_actions[i]) == 0) {
             action = inbox_actions[i];
         }
     }
-    if (!action) {
-        return web_reply_not_found(call);
-    }
     if (!method_is(call, MHD_HTTP_METHOD_POST)) {
         return web_reply_method_not_allowed(call);
     }
+    if (!action) {
+        /* an unknown word on an existing event is unknown_action; on none, the 404 naming it */
+        err = desk->inbox_get(call->w->ops_ctx, id, &ev);
+        json_decref(ev);
+        return err ? desk_refusal(call, err, why) : reply_unknown_action(call, slash + 1);
+    }
+    why[0] = '\0';
     if (!desk->inbox_act) {
         return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
                                "研判操作未启用");
