@@ -552,6 +552,36 @@ static int parse_offset(const char *s, size_t *out)
     return 0;
 }
 
+/*
+ * A ?limit= of 1 or more (s: NUL-terminated, borrowed) read as at most max: a whole number of
+ * decimal digits above max, however many digits (past what an integer holds too), is max, as
+ * docs/api.md and limit_invalid's message say. Returns 0 with *out in 1..max, or ERR_INVALID
+ * (empty, a sign, a non-digit, or 0).
+ */
+static int parse_limit(const char *s, size_t max, size_t *out)
+{
+    size_t v = 0;
+    bool any = false;
+
+    if (!s[0]) {
+        return ERR_INVALID;
+    }
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            return ERR_INVALID;
+        }
+        any = any || *p != '0';
+        if (v <= max) {
+            v = v * 10 + (size_t)(*p - '0'); /* max is at most 100000: no overflow */
+        }
+    }
+    if (!any) {
+        return ERR_INVALID;
+    }
+    *out = v > max ? max : v;
+    return 0;
+}
+
 /* A text filter of a list request: ?name= (borrowed; NULL when absent or empty). */
 struct query_text {
     const char *name;
@@ -1060,11 +1090,11 @@ static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_o
         (problem = query_range(call, "since", &q.since, &q.until, &q.offset))) {
         return web_reply_bad_request(call, problem);
     }
-    if (arg(call, "limit") && (parse_offset(arg(call, "limit"), &limit) || limit == 0)) {
-        return web_reply_bad_request(
-            call, "limit_invalid: limit 须为正整数（超过 web.max_tickets 时按其计）");
-    }
-    if (limit > 0 && limit < q.max) {
+    if (arg(call, "limit")) {
+        if (parse_limit(arg(call, "limit"), q.max, &limit)) {
+            return web_reply_bad_request(
+                call, "limit_invalid: limit 须为正整数（超过 web.max_tickets 时按其计）");
+        }
         q.max = limit;
     }
     err = desk->inbox_list(call->w->ops_ctx, &q, &out);

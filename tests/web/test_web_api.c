@@ -860,6 +860,43 @@ static void test_issue_16_text_not_utf8_is_400(void **state)
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(r.body, "bad_json"));
     resp_release(&r);
+    /*
+     * a valid JSON object nested 6,000 deep is refused for its depth, said as such (it was
+     * "请求体必须是一个 JSON 对象（不可重复键）"); one within the depth is read as before
+     */
+    {
+        static const size_t depths[] = {6000, 2000};
+        for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++) {
+            size_t n = depths[d], len = 0;
+            char *deep = malloc(2 * n + 16);
+            json_t *v;
+
+            assert_non_null(deep);
+            memcpy(deep, "{\"reason\":", 10);
+            len = 10;
+            memset(deep + len, '[', n);
+            memset(deep + len + n, ']', n);
+            len += 2 * n;
+            memcpy(deep + len, "}", 2);
+            request(f, &cl, "POST", path, deep, NULL, &r);
+            free(deep);
+            v = json_loads(r.body, 0, NULL);
+            assert_non_null(v);
+            assert_int_equal(r.status, 400);
+            if (n > 2048) {
+                assert_string_equal(json_string_value(json_object_get(v, "error")), "bad_json");
+                assert_string_equal(json_string_value(json_object_get(v, "code")), "too_deep");
+                assert_string_equal(json_string_value(json_object_get(v, "message")),
+                                    "请求体 JSON 嵌套过深（至多 2048 层）");
+            } else {
+                /* read: the action refuses the value (a list is no reason) */
+                assert_string_not_equal(json_string_value(json_object_get(v, "code")), "too_deep");
+                assert_string_not_equal(json_string_value(json_object_get(v, "error")), "bad_json");
+            }
+            json_decref(v);
+            resp_release(&r);
+        }
+    }
     /* UTF-8 text is served as before */
     request(f, &cl, "GET", "/api/held-items?q=%E5%BE%81%E5%9C%B0", NULL, NULL, &r);
     assert_int_equal(r.status, 200);

@@ -302,6 +302,11 @@ static void test_inbox_order_and_filters(void **state)
     assert_int_equal(total, 3);
     assert_int_equal(inbox_ids(f, &cl, "/api/inbox?offset=10", ids, &total), 0);
     assert_int_equal(total, 3);
+    /* a limit above web.max_tickets is read as it, as limit_invalid's message says, also one
+     * past what an integer holds (it was refused) */
+    assert_int_equal(inbox_ids(f, &cl, "/api/inbox?limit=99999999999999999999", ids, &total), 3);
+    assert_int_equal(inbox_ids(f, &cl, "/api/inbox?limit=1000000001", ids, &total), 3);
+    assert_int_equal(inbox_ids(f, &cl, "/api/inbox?limit=0002", ids, &total), 2);
     /* counts follow the other filters */
     v = http_get_json(port, &cl, "/api/inbox?region=%E6%B1%89%E6%BB%A8%E5%8C%BA");
     counts = json_object_get(v, "counts");
@@ -328,6 +333,9 @@ static void test_inbox_order_and_filters(void **state)
         {"/api/inbox?limit=0", "limit_invalid"},
         {"/api/inbox?limit=x", "limit_invalid"},
         {"/api/inbox?limit=-5", "limit_invalid"},
+        {"/api/inbox?limit=+5", "limit_invalid"},
+        {"/api/inbox?limit=000", "limit_invalid"},
+        {"/api/inbox?limit=5x", "limit_invalid"},
         {"/api/inbox?from=2026-12-01T00:00:00Z", "param_unknown"}, /* the inbox reads since */
         {"/api/inbox?stat=pending", "param_unknown"},
         {"/api/silences?all=bogus", "all_invalid"},
