@@ -121,9 +121,10 @@ static int cmd_parse(int n, char **args)
     for (int i = 0; i < n; i++) {
         if (strcmp(args[i], "--fetched-at") == 0 && i + 1 < n) {
             if (yq_time_parse_iso(args[++i], &fetched_at, NULL) != 0) {
-                fprintf(stderr, "yuqing-collector parse: --fetched-at '%s' is not RFC 3339\n%s",
-                        args[i], usage);
-                return 2;
+                return yq_cli_usage_error("yuqing-collector parse", usage,
+                                          "选项 '--fetched-at' 的取值 '%s' 不是 RFC 3339 时间 (not "
+                                          "an RFC 3339 time)",
+                                          args[i]);
             }
         } else if ((strcmp(args[i], "--base-url") == 0 || strcmp(args[i], "--url") == 0) &&
                    i + 1 < n) {
@@ -146,8 +147,7 @@ static int cmd_parse(int n, char **args)
         }
     }
     if (!file) {
-        fprintf(stderr, "yuqing-collector parse: FILE is missing\n%s", usage);
-        return 2;
+        return yq_cli_usage_error("yuqing-collector parse", usage, "缺少 FILE (FILE is missing)");
     }
     err = yq_fs_read_file(file, PARSE_MAX_FILE_BYTES, &body, &len);
     if (err) {
@@ -219,9 +219,10 @@ int main(int argc, char **argv)
             once = true;
         } else if (strcmp(args.rest[i], "--shard") == 0 && i + 1 < args.n_rest) {
             if (poller_parse_shard(args.rest[++i], &popts) != 0) {
-                fprintf(stderr, "yuqing-collector: --shard wants I/N with 0 <= I < N <= 1024, "
-                        "not '%s'\n", args.rest[i]);
-                return 2;
+                return yq_cli_usage_error("yuqing-collector", NULL,
+                                          "选项 '--shard' 的取值 '%s' 须为 I/N，0 <= I < N <= 1024 "
+                                          "(--shard wants I/N with 0 <= I < N <= 1024)",
+                                          args.rest[i]);
             }
         } else {
             return yq_cli_extra_argument("yuqing-collector", usage, args.rest[i]);

@@ -13,6 +13,8 @@
 
 /* yq_cli_parse()'s and yq_cli_extra_argument()'s one wording */
 #define EXTRA_ARGUMENT "多余的参数 '%s' (unexpected argument)"
+/* yq_cli_parse()'s and yq_cli_missing_value()'s one wording */
+#define MISSING_VALUE "选项 '%s' 缺少取值 (needs a value)"
 
 /*
  * Store value (borrowed from argv) in the field of opt (a row with a value) in out; *now is
@@ -96,7 +98,7 @@ int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts
             *(bool *)(void *)((char *)out + opt->offset) = true;
         } else if (opt) {
             if (i + 1 >= argc) {
-                snprintf(errbuf, errlen, "选项 '%s' 缺少取值 (needs a value)", a);
+                snprintf(errbuf, errlen, MISSING_VALUE, a);
                 return ERR_INVALID;
             }
             if (store_value(opt, argv[++i], &now, out, errbuf, errlen) != 0) {
@@ -153,6 +155,11 @@ int yq_cli_unknown_command(const char *prog, const char *usage, const char *word
 int yq_cli_extra_argument(const char *prog, const char *usage, const char *word)
 {
     return yq_cli_usage_error(prog, usage, EXTRA_ARGUMENT, word);
+}
+
+int yq_cli_missing_value(const char *prog, const char *usage, const char *option)
+{
+    return yq_cli_usage_error(prog, usage, MISSING_VALUE, option);
 }
 
 int yq_cli_cannot_read(const char *prog, const char *path, int err)

@@ -141,6 +141,9 @@ int yq_cli_usage_error(const char *prog, const char *usage, const char *fmt, ...
  */
 int yq_cli_unknown_command(const char *prog, const char *usage, const char *word);
 int yq_cli_extra_argument(const char *prog, const char *usage, const char *word);
+/* The same for an option given last without its value: "PROG: 选项 '--config' 缺少取值 (needs a
+ * value)". */
+int yq_cli_missing_value(const char *prog, const char *usage, const char *option);
 
 /*
  * Say on stderr that a command could not read the file at path: "PROG: 无法读取 'PATH'（原因）

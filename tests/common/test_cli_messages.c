@@ -29,6 +29,14 @@ static const struct {
     {YQ_COLLECTOR_BIN, "parse /nonexistent.xml", 1,
      "yuqing-collector parse: 无法读取 '/nonexistent.xml'（文件不存在） (cannot read: not found)"},
     {YQ_NOTIFIER_BIN, "--bogus", 2, "yuqing-notifier: 多余的参数 '--bogus' (unexpected argument)"},
+    {YQ_COLLECTOR_BIN, "parse", 2, "yuqing-collector parse: 缺少 FILE (FILE is missing)"},
+    {YQ_COLLECTOR_BIN, "parse a.xml --fetched-at soon", 2,
+     "yuqing-collector parse: 选项 '--fetched-at' 的取值 'soon' 不是 RFC 3339 时间 (not an RFC "
+     "3339 "
+     "time)"},
+    {YQ_COLLECTOR_BIN, "--shard 3/2", 2,
+     "yuqing-collector: 选项 '--shard' 的取值 '3/2' 须为 I/N，0 <= I < N <= 1024 (--shard wants "
+     "I/N with 0 <= I < N <= 1024)"},
 };
 
 static void test_usage_errors_in_the_house_form(void **state)
