@@ -10,15 +10,16 @@
 #include "feed_item.h"
 #include "feed_parse.h"
 #include "item_producer.h"
-#include "yq_metrics_http.h"
 #include "poller.h"
 #include "store.h"
 #include "wechat.h"
 #include "weibo.h"
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_health.h"
 #include "yq_log.h"
+#include "yq_metrics_http.h"
 #include "yq_proc.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -120,9 +121,10 @@ static int cmd_parse(int n, char **args)
     for (int i = 0; i < n; i++) {
         if (strcmp(args[i], "--fetched-at") == 0 && i + 1 < n) {
             if (yq_time_parse_iso(args[++i], &fetched_at, NULL) != 0) {
-                fprintf(stderr, "yuqing-collector parse: --fetched-at '%s' is not RFC 3339\n%s",
-                        args[i], usage);
-                return 2;
+                return yq_cli_usage_error("yuqing-collector parse", usage,
+                                          "选项 '--fetched-at' 的取值 '%s' 不是 RFC 3339 时间 (not "
+                                          "an RFC 3339 time)",
+                                          args[i]);
             }
         } else if ((strcmp(args[i], "--base-url") == 0 || strcmp(args[i], "--url") == 0) &&
                    i + 1 < n) {
@@ -141,20 +143,15 @@ static int cmd_parse(int n, char **args)
         } else if (args[i][0] != '-' && !file) {
             file = args[i];
         } else {
-            fprintf(stderr, "yuqing-collector parse: unexpected argument '%s'\n%s", args[i],
-                    usage);
-            return 2;
+            return yq_cli_extra_argument("yuqing-collector parse", usage, args[i]);
         }
     }
     if (!file) {
-        fprintf(stderr, "yuqing-collector parse: FILE is missing\n%s", usage);
-        return 2;
+        return yq_cli_usage_error("yuqing-collector parse", usage, "缺少 FILE (FILE is missing)");
     }
     err = yq_fs_read_file(file, PARSE_MAX_FILE_BYTES, &body, &len);
     if (err) {
-        fprintf(stderr, "yuqing-collector parse: cannot read '%s': %s\n", file,
-                yq_strerror(err));
-        return 1;
+        return yq_cli_cannot_read("yuqing-collector parse", file, err);
     }
     if (strcmp(kind, "weibo") == 0) {
         err = print_weibo(body, len, fetched_at);
@@ -222,14 +219,13 @@ int main(int argc, char **argv)
             once = true;
         } else if (strcmp(args.rest[i], "--shard") == 0 && i + 1 < args.n_rest) {
             if (poller_parse_shard(args.rest[++i], &popts) != 0) {
-                fprintf(stderr, "yuqing-collector: --shard wants I/N with 0 <= I < N <= 1024, "
-                        "not '%s'\n", args.rest[i]);
-                return 2;
+                return yq_cli_usage_error("yuqing-collector", NULL,
+                                          "选项 '--shard' 的取值 '%s' 须为 I/N，0 <= I < N <= 1024 "
+                                          "(--shard wants I/N with 0 <= I < N <= 1024)",
+                                          args.rest[i]);
             }
         } else {
-            fprintf(stderr, "yuqing-collector: unexpected argument '%s'\n%s", args.rest[i],
-                    usage);
-            return 2;
+            return yq_cli_extra_argument("yuqing-collector", usage, args.rest[i]);
         }
     }
     rc = collector_config_load(&cfg, args.config_path, NULL, 0, errbuf, sizeof(errbuf));

@@ -11,6 +11,11 @@
 #include "yq_time.h"
 #include "yq_banned.h"
 
+/* yq_cli_parse()'s and yq_cli_extra_argument()'s one wording */
+#define EXTRA_ARGUMENT "多余的参数 '%s' (unexpected argument)"
+/* yq_cli_parse()'s and yq_cli_missing_value()'s one wording */
+#define MISSING_VALUE "选项 '%s' 缺少取值 (needs a value)"
+
 /*
  * Store value (borrowed from argv) in the field of opt (a row with a value) in out; *now is
  * read from the clock the first time a "Nd" / "Nh" time needs it (0: not yet). Returns 0 or
@@ -93,7 +98,7 @@ int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts
             *(bool *)(void *)((char *)out + opt->offset) = true;
         } else if (opt) {
             if (i + 1 >= argc) {
-                snprintf(errbuf, errlen, "选项 '%s' 缺少取值 (needs a value)", a);
+                snprintf(errbuf, errlen, MISSING_VALUE, a);
                 return ERR_INVALID;
             }
             if (store_value(opt, argv[++i], &now, out, errbuf, errlen) != 0) {
@@ -105,7 +110,7 @@ int yq_cli_parse(int argc, char **argv, int first, const struct yq_cli_opt *opts
         } else if (n_seen < n_words) {
             words[n_seen++] = a;
         } else {
-            snprintf(errbuf, errlen, "多余的参数 '%s' (unexpected argument)", a);
+            snprintf(errbuf, errlen, EXTRA_ARGUMENT, a);
             return ERR_INVALID;
         }
     }
@@ -140,6 +145,32 @@ int yq_cli_usage_error(const char *prog, const char *usage, const char *fmt, ...
         fputs(usage, stderr);
     }
     return YQ_CLI_EXIT_USAGE;
+}
+
+int yq_cli_unknown_command(const char *prog, const char *usage, const char *word)
+{
+    return yq_cli_usage_error(prog, usage, "未知命令 '%s' (unknown command)", word);
+}
+
+int yq_cli_extra_argument(const char *prog, const char *usage, const char *word)
+{
+    return yq_cli_usage_error(prog, usage, EXTRA_ARGUMENT, word);
+}
+
+int yq_cli_missing_value(const char *prog, const char *usage, const char *option)
+{
+    return yq_cli_usage_error(prog, usage, MISSING_VALUE, option);
+}
+
+int yq_cli_cannot_read(const char *prog, const char *path, int err)
+{
+    const char *why = err == ERR_NOT_FOUND ? "文件不存在"
+                      : err == ERR_TOO_BIG ? "文件过大"
+                                           : "读取出错";
+
+    fprintf(stderr, "%s: 无法读取 '%s'（%s） (cannot read: %s)\n", prog, path, why,
+            yq_strerror(err));
+    return 1;
 }
 
 void yq_cli_note_written(const char *path, const char *detail)

@@ -134,6 +134,26 @@ int yq_cli_usage_error(const char *prog, const char *usage, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * The house form of the usage errors every command (yuqingctl's and the services') says alike,
+ * by yq_cli_usage_error(): "PROG: 未知命令 'WORD' (unknown command)" and "PROG: 多余的参数 'WORD'
+ * (unexpected argument)", then usage (when not NULL). prog, usage, word: NUL-terminated,
+ * borrowed. Thread-safe (stdio only). Return YQ_CLI_EXIT_USAGE.
+ */
+int yq_cli_unknown_command(const char *prog, const char *usage, const char *word);
+int yq_cli_extra_argument(const char *prog, const char *usage, const char *word);
+/* The same for an option given last without its value: "PROG: 选项 '--config' 缺少取值 (needs a
+ * value)". */
+int yq_cli_missing_value(const char *prog, const char *usage, const char *option);
+
+/*
+ * Say on stderr that a command could not read the file at path: "PROG: 无法读取 'PATH'（原因）
+ * (cannot read: <yq_strerror(err)>)", the reason in Chinese for ERR_NOT_FOUND (文件不存在),
+ * ERR_TOO_BIG (文件过大) and others (读取出错). prog, path: NUL-terminated, borrowed.
+ * Thread-safe (stdio only). Returns 1, the exit code of a command whose input failed.
+ */
+int yq_cli_cannot_read(const char *prog, const char *path, int err);
+
+/*
  * Tell the user a yuqingctl command's --out file is written: one line "已写入 PATH" on stderr,
  * then "（DETAIL）" when detail is not NULL (stdout stays the command's output alone).
  * path and detail: NUL-terminated, borrowed. Thread-safe (stdio only).

@@ -190,6 +190,13 @@ int yq_metrics_http_target(const char *url, struct yq_http_target *out, const ch
     return ERR_PARSE;
 }
 
+size_t yq_metrics_http_bad_target_text(const char *why, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "bad request target: %s\n", why ? why : "not accepted");
+
+    return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
+
 const char *yq_metrics_http_request_host(struct MHD_Connection *c, const struct yq_http_target *t)
 {
     if (t->authority[0]) {
@@ -209,6 +216,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     const char *type = "text/plain; charset=utf-8";
     struct doc out = {NULL, 0};
     struct yq_http_target t;
+    const char *why = NULL;
+    char refusal[96];
     bool ok = true;
 
     (void)upload;
@@ -217,9 +226,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         *upload_size = 0; /* no route takes a body: drop it */
         return MHD_YES;
     }
-    if (!yq_metrics_http_host_ok(c, version) || yq_metrics_http_target(url, &t, NULL) != 0) {
-        /* any Host is answered, but one there must be, and a target of a form HTTP knows */
+    if (!yq_metrics_http_host_ok(c, version)) {
+        /* any Host is answered, but one there must be (HTTP/1.1) */
         status = MHD_HTTP_BAD_REQUEST;
+        ok = copy_doc(YQ_HTTP_BAD_HOST_TEXT, sizeof(YQ_HTTP_BAD_HOST_TEXT) - 1, &out);
+    } else if (yq_metrics_http_target(url, &t, &why) != 0) {
+        /* a target of a form HTTP knows: the body names what is wrong with it */
+        status = MHD_HTTP_BAD_REQUEST;
+        ok =
+            copy_doc(refusal, yq_metrics_http_bad_target_text(why, refusal, sizeof(refusal)), &out);
     } else if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
                strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         status = MHD_HTTP_METHOD_NOT_ALLOWED;

@@ -124,6 +124,18 @@ struct yq_http_target {
  */
 int yq_metrics_http_target(const char *url, struct yq_http_target *out, const char **why);
 
+/* The plain-text body of a 400 for a request without exactly one Host header (HTTP/1.1). */
+#define YQ_HTTP_BAD_HOST_TEXT "bad request: one Host header required\n"
+
+/*
+ * The plain-text body of a 400 for a target yq_metrics_http_target() refused, naming why
+ * (its static reason, may be NULL): "bad request target: scheme is not http\n". The stages'
+ * /healthz and /metrics and the notifier's (without the web UI) answer it. buf: len bytes
+ * (96 hold every reason), NUL-terminated on return. Returns the text's length in bytes (cut to
+ * len - 1). Thread-safe.
+ */
+size_t yq_metrics_http_bad_target_text(const char *why, char *buf, size_t len);
+
 /*
  * The host the request on c (borrowed) names, for every purpose (routing, the DNS-rebinding
  * check, the Origin comparison): t's authority when the target had the absolute form (RFC 9112

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_log.h"
 #include "yq_banned.h"
@@ -47,7 +48,7 @@ int yq_proc_parse_args(int argc, char **argv, const char *default_config, const 
         } else if (!options_done && (strcmp(a, "--config") == 0 || strcmp(a, "--set") == 0 ||
                                      strcmp(a, "--log-level") == 0)) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "%s: option '%s' needs a value\n%s", argv[0], a, usage);
+                (void)yq_cli_missing_value(argv[0], usage, a);
                 return ERR_INVALID;
             }
             const char *v = argv[++i];
@@ -55,14 +56,17 @@ int yq_proc_parse_args(int argc, char **argv, const char *default_config, const 
                 out->config_path = v;
             } else if (strcmp(a, "--set") == 0) {
                 if (out->n_sets >= YQ_PROC_MAX_SETS) {
-                    fprintf(stderr, "%s: too many --set options\n", argv[0]);
+                    fprintf(stderr, "%s: --set 至多给出 %d 次 (too many --set options)\n", argv[0],
+                            YQ_PROC_MAX_SETS);
                     return ERR_INVALID;
                 }
                 out->sets[out->n_sets++] = v;
             } else {
                 int level;
                 if (yq_log_level_parse(v, &level) != 0) {
-                    fprintf(stderr, "%s: --log-level must be err, warn, info or debug\n",
+                    fprintf(stderr,
+                            "%s: --log-level 须为 err、warn、info 或 debug (--log-level "
+                            "must be err, warn, info or debug)\n",
                             argv[0]);
                     return ERR_INVALID;
                 }
@@ -114,8 +118,7 @@ int yq_proc_service_main(const struct yq_proc_service *svc, int argc, char **arg
         return rc > 0 ? 0 : 2;
     }
     if (args.n_rest > 0) {
-        fprintf(stderr, "%s: unexpected argument '%s'\n%s", svc->name, args.rest[0], svc->usage);
-        return 2;
+        return yq_cli_extra_argument(svc->name, svc->usage, args.rest[0]);
     }
     if (svc->load(svc->cfg, &args, err, sizeof(err)) != 0) {
         LOG_ERR("config failed: %s", err);

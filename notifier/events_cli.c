@@ -11,6 +11,7 @@
 #include "event_flow.h"
 #include "event_read.h"
 #include "notifier.h"
+#include "ticket_flow.h"
 #include "ticket_store.h"
 #include "yq_cfg.h"
 #include "yq_cli.h"
@@ -330,7 +331,7 @@ static int act_assign(const struct act *a)
 {
     const struct opts *o = a->o;
     const char *co[16];
-    char *co_copy = NULL, number[32] = "";
+    char *co_copy = NULL, number[32] = "", why[400] = "";
     enum yq_level level = YQ_LEVEL_III;
     size_t n_co = 0;
     int err;
@@ -357,6 +358,19 @@ static int act_assign(const struct act *a)
     }
     if (yq_cli_split_list(o->co, &co_copy, co, 16, &n_co)) {
         return 1;
+    }
+    /* an unknown department is named before any channel is looked for (tickets assign's rule) */
+    err = ticket_flow_check_departments(a->store, o->lead, co, n_co, why, sizeof(why));
+    if (err) {
+        char code[64];
+        const char *msg = yq_label_split_error(why, code, sizeof(code));
+        free(co_copy);
+        if (err != ERR_INVALID) {
+            return report("交办", a->id, err);
+        }
+        fprintf(stderr, "yuqingctl events: 事件 %lld 未交办：%s（%s）\n", (long long)a->id, msg,
+                code);
+        return 2;
     }
     if (!o->no_notify) {
         /* 交办 tells the lead and co-handling liaisons: the rule of yuqingctl tickets assign */

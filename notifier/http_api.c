@@ -302,12 +302,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (!yq_metrics_http_host_ok(c, version)) {
         /* /healthz and /metrics answer any Host (monitoring), but HTTP/1.1 requires one */
-        return reply_text(c, MHD_HTTP_BAD_REQUEST, "bad request: one Host header required\n");
+        return reply_text(c, MHD_HTTP_BAD_REQUEST, YQ_HTTP_BAD_HOST_TEXT);
     }
     if (yq_metrics_http_target(url, &t, &why) != 0) {
         /* the shared reading of the target: origin form, or absolute form naming http */
+        char refusal[96];
         LOG_INFO("request refused method=%s reason='%s'", method, why);
-        return reply_text(c, MHD_HTTP_BAD_REQUEST, "bad request: request target not accepted\n");
+        (void)yq_metrics_http_bad_target_text(why, refusal, sizeof(refusal));
+        return reply_text(c, MHD_HTTP_BAD_REQUEST, refusal);
     }
     /*
      * Issue #10: the issue #2 page and JSON API (/, /api/tickets, POST actions taking the actor

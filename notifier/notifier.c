@@ -316,7 +316,7 @@ static int check_cmd(const char *prog, const char *usage, const struct notifier_
         }
         return 0;
     }
-    fprintf(stderr, "%s: 未知命令 '%s' (unknown command)\n%s", prog, words[0], usage);
+    (void)yq_cli_unknown_command(prog, usage, words[0]);
     return ERR_INVALID;
 }
 

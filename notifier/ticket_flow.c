@@ -391,6 +391,17 @@ static int department_registered(struct ticket_store *store, const char *departm
     return err;
 }
 
+int ticket_flow_check_departments(struct ticket_store *store, const char *lead,
+                                  const char *const *co, size_t n_co, char *errbuf, size_t errlen)
+{
+    int err = lead ? department_registered(store, lead, errbuf, errlen) : 0;
+
+    for (size_t i = 0; !err && i < n_co; i++) {
+        err = department_registered(store, co[i], errbuf, errlen);
+    }
+    return err;
+}
+
 /*
  * Whether act expects a version of t other than t's (expected_version when > 0 or
  * expect_version: a client's optimistic check, or the web layer's version of its department
@@ -486,10 +497,8 @@ static int apply_locked(struct ticket_store *store, const struct ticket_action *
         }
     }
     if (act->kind == TICKET_ACT_ASSIGN) {
-        err = department_registered(store, act->department, errbuf, errlen);
-        for (size_t i = 0; !err && i < act->n_co_departments; i++) {
-            err = department_registered(store, act->co_departments[i], errbuf, errlen);
-        }
+        err = ticket_flow_check_departments(store, act->department, act->co_departments,
+                                            act->n_co_departments, errbuf, errlen);
         if (err) {
             goto done;
         }

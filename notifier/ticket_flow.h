@@ -132,6 +132,17 @@ int ticket_flow_apply(struct ticket_store *store, const struct ticket_action *ac
                       struct ticket_action_result *out, char *errbuf, size_t errlen);
 
 /*
+ * The department check of ticket_flow_apply()'s assign: whether lead (NUL-terminated, may be
+ * NULL: not checked) and the n_co names of co (borrowed) are in the web UI's department
+ * registry (table web_departments; without one, or an empty one, every name is taken).
+ * The CLIs call it before they look for a channel, so an unknown name is named first.
+ * errbuf: on ERR_INVALID one line "department_unknown: 中文说明" (as ticket_flow_apply());
+ * may be NULL. Returns 0, ERR_INVALID (a name not registered) or a store error.
+ */
+int ticket_flow_check_departments(struct ticket_store *store, const char *lead,
+                                  const char *const *co, size_t n_co, char *errbuf, size_t errlen);
+
+/*
  * Split an errbuf of ticket_flow_apply() (NUL-terminated, borrowed; may be NULL) into its
  * machine code, copied into code (code_len bytes; "" when errbuf has none), and its message:
  * the returned pointer into errbuf after "code: " (errbuf itself when it has no code; "" for

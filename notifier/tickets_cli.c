@@ -412,6 +412,21 @@ static const char *unreached(struct ticket_store *store, const struct notify_rou
     return who;
 }
 
+/*
+ * Say on stderr that action was refused with err and ticket_flow_apply()'s errbuf line
+ * ("code: 中文说明", borrowed); returns the exit status: 2 for a bad value (unknown
+ * department, reason, channel, role ...), a usage error, else 1.
+ */
+static int refused(const char *action, int err, const char *errbuf)
+{
+    char code[64];
+    const char *msg = yq_label_split_error(errbuf, code, sizeof(code));
+
+    fprintf(stderr, "yuqingctl tickets: 未执行：%s%s%s%s (%s refused)\n", msg, code[0] ? "（" : "",
+            code, code[0] ? "）" : "", action);
+    return err == ERR_INVALID ? 2 : 1;
+}
+
 static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
                    const char *config_path, const char *action, const char *number,
                    const struct opts *o)
@@ -431,8 +446,7 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
         action = "reject_response";
     }
     if (ticket_action_parse(action, &act.kind)) {
-        fprintf(stderr, "yuqingctl tickets: 未知命令 '%s' (unknown command)\n%s", action, usage);
-        return 2;
+        return yq_cli_unknown_command("yuqingctl tickets", usage, action);
     }
     act.number = number;
     act.actor = notifier_cli_actor(&o->common);
@@ -451,6 +465,13 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
         act.co_departments = co;
         act.n_co_departments = n_co;
     }
+    if (act.kind == TICKET_ACT_ASSIGN &&
+        (err = ticket_flow_check_departments(store, act.department, co, n_co, errbuf,
+                                             sizeof(errbuf))) != 0) {
+        /* an unknown department is named before any channel is looked for */
+        free(co_copy);
+        return refused(action, err, errbuf);
+    }
     if (!o->no_notify) {
         char who_buf[256];
         const char *who = unreached(store, &cfg->routes, act.kind, number, o->act.department, co,
@@ -464,12 +485,7 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
     err = ticket_flow_apply(store, &act, yq_time_now(), &res, errbuf, sizeof(errbuf));
     free(co_copy);
     if (err) {
-        char code[64];
-        const char *msg = yq_label_split_error(errbuf, code, sizeof(code));
-        fprintf(stderr, "yuqingctl tickets: 未执行：%s%s%s%s (%s refused)\n", msg,
-                code[0] ? "（" : "", code, code[0] ? "）" : "", action);
-        /* a bad value (unknown department, reason, channel, role ...) is a usage error */
-        return err == ERR_INVALID ? 2 : 1;
+        return refused(action, err, errbuf);
     }
     /* issue #11: the states by their labels, in Chinese */
     printf("%s：%s → %s（版本 %lld，已排入 %d 条通知）\n", res.number,

@@ -542,8 +542,7 @@ static int cmd_test(const struct cli_opts *o, struct yq_redis *r)
         rc = yq_fs_read_file(o->arg, CLI_MAX_TEXT_BYTES, &text, &len);
     }
     if (rc) {
-        fprintf(stderr, PROG ": 无法读取 '%s' (cannot read: %s)\n", o->arg, yq_strerror(rc));
-        return 1;
+        return yq_cli_cannot_read(PROG, o->arg, rc);
     }
     if (o->dir) {
         rc = rule_set_load_dir(o->dir, &rs, err, sizeof(err));

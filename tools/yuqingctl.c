@@ -8,17 +8,18 @@
 #include "archive_cli.h"
 #include "backtest_cli.h"
 #include "demo_history.h"
+#include "events_cli.h"
 #include "kafka_dev.h"
 #include "kafka_dump.h"
+#include "reports_cli.h"
 #include "rules_cli.h"
 #include "silences_cli.h"
 #include "sources_cli.h"
 #include "stats_cli.h"
 #include "store_cli.h"
-#include "users_cli.h"
 #include "tickets_cli.h"
-#include "events_cli.h"
-#include "reports_cli.h"
+#include "users_cli.h"
+#include "yq_cli.h"
 #include "yq_log.h"
 #include "yq_proc.h"
 #include "yq_banned.h"
@@ -94,6 +95,5 @@ int main(int argc, char **argv)
             return subcommands[i].run(argc - 1, argv + 1);
         }
     }
-    fprintf(stderr, "yuqingctl: unknown command '%s'\n%s", argv[1], usage);
-    return 2;
+    return yq_cli_unknown_command("yuqingctl", usage, argv[1]);
 }

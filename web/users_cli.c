@@ -331,7 +331,7 @@ int users_cli_main(int argc, char **argv)
     } else if (strcmp(o.sub, "dept-list") == 0) {
         rc = web_department_list(a, &v) ? 1 : o.json ? print_json(v) : print_departments(v);
     } else {
-        rc = yq_cli_usage_error(PROG, usage, "未知命令 '%s' (unknown command)", o.sub);
+        rc = yq_cli_unknown_command(PROG, usage, o.sub);
     }
     web_auth_free(a);
     free(db);

@@ -490,6 +490,13 @@ enum MHD_Result web_handle(struct web *w, struct MHD_Connection *c, const char *
         json_t *v = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
         bool object = json_is_object(v);
         json_decref(v);
+        if (!v && json_error_code(&jerr) == json_error_stack_overflow) {
+            /* valid JSON may be refused for its depth alone: say so, not "not an object" */
+            char deep[96];
+            snprintf(deep, sizeof(deep), "too_deep: 请求体 JSON 嵌套过深（至多 %d 层）",
+                     JSON_PARSER_MAX_DEPTH);
+            return web_reply_error(&call, MHD_HTTP_BAD_REQUEST, "bad_json", deep);
+        }
         if (!object) {
             return web_reply_error(&call, MHD_HTTP_BAD_REQUEST, "bad_json",
                                    "请求体必须是一个 JSON 对象（不可重复键）");

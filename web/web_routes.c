@@ -552,6 +552,36 @@ static int parse_offset(const char *s, size_t *out)
     return 0;
 }
 
+/*
+ * A ?limit= of 1 or more (s: NUL-terminated, borrowed) read as at most max: a whole number of
+ * decimal digits above max, however many digits (past what an integer holds too), is max, as
+ * docs/api.md and limit_invalid's message say. Returns 0 with *out in 1..max, or ERR_INVALID
+ * (empty, a sign, a non-digit, or 0).
+ */
+static int parse_limit(const char *s, size_t max, size_t *out)
+{
+    size_t v = 0;
+    bool any = false;
+
+    if (!s[0]) {
+        return ERR_INVALID;
+    }
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            return ERR_INVALID;
+        }
+        any = any || *p != '0';
+        if (v <= max) {
+            v = v * 10 + (size_t)(*p - '0'); /* max is at most 100000: no overflow */
+        }
+    }
+    if (!any) {
+        return ERR_INVALID;
+    }
+    *out = v > max ? max : v;
+    return 0;
+}
+
 /* A text filter of a list request: ?name= (borrowed; NULL when absent or empty). */
 struct query_text {
     const char *name;
@@ -853,6 +883,19 @@ static bool expect_checked_version(struct web_call *call, const char *number, js
     return true;
 }
 
+/*
+ * The reply to POST /api/tickets/{number}/{word} or /api/inbox/{id}/{word} on an existing
+ * ticket or event when word (NUL-terminated, borrowed) is no action: 400 unknown_action naming
+ * it, as docs/api.md lists it (it was 404 not_found, the router answering before the flow).
+ */
+static enum MHD_Result reply_unknown_action(struct web_call *call, const char *word)
+{
+    char why[160];
+
+    snprintf(why, sizeof(why), "unknown_action: 未知的操作“%.40s”", word);
+    return web_reply_bad_request(call, why);
+}
+
 static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
 {
     const struct yq_label *action = NULL;
@@ -870,14 +913,12 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     memcpy(number, rest, n);
     number[n] = '\0';
     if (slash) {
+        /* an unknown word is answered once the ticket is known to exist and be visible */
         action = action_find(slash + 1);
-        if (!action) {
-            return web_reply_not_found(call);
-        }
         if (!method_is(call, MHD_HTTP_METHOD_POST)) {
             return web_reply_method_not_allowed(call);
         }
-        if (!web_action_allowed(call, action->code)) {
+        if (action && !web_action_allowed(call, action->code)) {
             return web_reply_forbidden(call);
         }
     } else if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
@@ -885,7 +926,8 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     }
     err = call->w->ops->get(call->w->ops_ctx, number, &t);
     if (err == ERR_NOT_FOUND) {
-        return web_reply_not_found(call);
+        snprintf(why, sizeof(why), "没有交办单 %s", number); /* as yuqingctl tickets says */
+        return web_reply_error(call, MHD_HTTP_NOT_FOUND, "not_found", why);
     }
     if (err) {
         return web_reply_store_error(call, err);
@@ -893,6 +935,10 @@ static enum MHD_Result ticket_route(struct web_call *call, const char *rest)
     if (!ticket_visible(&call->p, t)) {
         json_decref(t);
         return web_reply_forbidden(call);
+    }
+    if (slash && !action) {
+        json_decref(t);
+        return reply_unknown_action(call, slash + 1);
     }
     if (action && !department_may_act(call, t, action->code)) {
         json_decref(t);
@@ -1044,11 +1090,11 @@ static enum MHD_Result inbox_list(struct web_call *call, const struct web_desk_o
         (problem = query_range(call, "since", &q.since, &q.until, &q.offset))) {
         return web_reply_bad_request(call, problem);
     }
-    if (arg(call, "limit") && (parse_offset(arg(call, "limit"), &limit) || limit == 0)) {
-        return web_reply_bad_request(
-            call, "limit_invalid: limit 须为正整数（超过 web.max_tickets 时按其计）");
-    }
-    if (limit > 0 && limit < q.max) {
+    if (arg(call, "limit")) {
+        if (parse_limit(arg(call, "limit"), q.max, &limit)) {
+            return web_reply_bad_request(
+                call, "limit_invalid: limit 须为正整数（超过 web.max_tickets 时按其计）");
+        }
         q.max = limit;
     }
     err = desk->inbox_list(call->w->ops_ctx, &q, &out);
@@ -1076,6 +1122,7 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
     if (web_parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest), 15, &id) != 0) {
         return web_reply_not_found(call);
     }
+    snprintf(why, sizeof(why), "没有事件 %lld", (long long)id); /* the reason it is 404 */
     if (!slash) {
         if (!method_is(call, MHD_HTTP_METHOD_GET) && !method_is(call, MHD_HTTP_METHOD_HEAD)) {
             return web_reply_method_not_allowed(call);
@@ -1085,19 +1132,23 @@ static enum MHD_Result inbox_route(struct web_call *call, const struct web_desk_
             json_decref(ev);
             return MHD_NO;
         }
-        return err ? desk_refusal(call, err, "事件不存在") : reply_with_now(call, MHD_HTTP_OK, ev);
+        return err ? desk_refusal(call, err, why) : reply_with_now(call, MHD_HTTP_OK, ev);
     }
     for (size_t i = 0; i < sizeof(inbox_actions) / sizeof(inbox_actions[0]); i++) {
         if (strcmp(slash + 1, inbox_actions[i]) == 0) {
             action = inbox_actions[i];
         }
     }
-    if (!action) {
-        return web_reply_not_found(call);
-    }
     if (!method_is(call, MHD_HTTP_METHOD_POST)) {
         return web_reply_method_not_allowed(call);
     }
+    if (!action) {
+        /* an unknown word on an existing event is unknown_action; on none, the 404 naming it */
+        err = desk->inbox_get(call->w->ops_ctx, id, &ev);
+        json_decref(ev);
+        return err ? desk_refusal(call, err, why) : reply_unknown_action(call, slash + 1);
+    }
+    why[0] = '\0';
     if (!desk->inbox_act) {
         return web_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
                                "研判操作未启用");

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <microhttpd.h>
 
+#include "test_connect.h"
 #include "yq_buf.h"
 #include "yq_err.h"
 #include "yq_health.h"
@@ -229,6 +230,56 @@ static void test_request_target_forms(void **state)
     assert_int_equal(yq_metrics_http_target(longest, &t, NULL), ERR_PARSE);
 }
 
+/*
+ * The stages' /healthz and /metrics refuse a bad request in plain text naming the fault, as
+ * docs/api.md says (they answered 400 with an empty body): a target yq_metrics_http_target()
+ * refuses, with its reason, and an HTTP/1.1 request without a Host.
+ */
+static void test_bad_request_is_named_in_plain_text(void **state)
+{
+    static const struct {
+        const char *req;
+        const char *body;
+    } cases[] = {
+        {"GET https://127.0.0.1/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+         "bad request target: scheme is not http\n"},
+        {"GET http://a@127.0.0.1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+         "bad request target: userinfo in the authority\n"},
+        {"GET healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+         "bad request target: not a request target\n"},
+        {"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n",
+         "bad request: one Host header required\n"},
+    };
+    char err[256];
+    struct yq_metrics_http *h = yq_metrics_http_start("127.0.0.1", 0, err, sizeof(err));
+
+    (void)state;
+    assert_non_null(h);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char resp[2048];
+        size_t got = 0;
+        ssize_t n;
+        const char *body;
+        int fd = test_connect_from((unsigned)yq_metrics_http_port(h), "127.0.0.1", 10);
+
+        assert_int_equal(send(fd, cases[i].req, strlen(cases[i].req), MSG_NOSIGNAL),
+                         (ssize_t)strlen(cases[i].req));
+        while (got < sizeof(resp) - 1 &&
+               (n = recv(fd, resp + got, sizeof(resp) - 1 - got, 0)) > 0) {
+            got += (size_t)n;
+        }
+        resp[got] = '\0';
+        close(fd);
+        body = strstr(resp, "\r\n\r\n");
+        if (strncmp(resp, "HTTP/1.1 400 ", 13) != 0 || !body ||
+            strcmp(body + 4, cases[i].body) != 0 ||
+            !strstr(resp, "Content-Type: text/plain; charset=utf-8\r\n")) {
+            fail_msg("case %zu: '%s'", i, resp);
+        }
+    }
+    yq_metrics_http_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_same_bytes_as_the_hand_written_lines),
         cmocka_unit_test(test_security_headers),
         cmocka_unit_test(test_request_target_forms),
+        cmocka_unit_test(test_bad_request_is_named_in_plain_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

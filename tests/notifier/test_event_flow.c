@@ -1072,6 +1072,31 @@ static void test_events_cli(void **state)
                             "pending");
     }
     {
+        /*
+         * an unregistered lead or co-handling department is named first, exit 2, not a missing
+         * channel whose --no-notify only led to it (shipped config: channels {})
+         */
+        char *unknown[] = {"events",   "assign", "1",    "--lead", "不存在局",
+                           "--config", shipped,  "--db", db,       NULL};
+        char *unknown_co[] = {"events",       "assign", "1",        "--lead",
+                              "市自然资源局", "--co",   "不存在局", "--config",
+                              shipped,        "--db",   db,         NULL};
+        assert_int_equal(yq_db_exec_raw(ticket_store_db(e->store),
+                                        "INSERT INTO web_departments (name, head, created_at) "
+                                        "VALUES ('市自然资源局', '', 1), ('市应急管理局', '', 1)"),
+                         YQ_DB_OK);
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(9, unknown), 2);
+        assert_int_equal(events_cli_main(11, unknown_co), 2);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_string_equal(out,
+                            "yuqingctl events: 事件 1 未交办：部门“不存在局”未登记（请先在管理页"
+                            "或用 yuqingctl users dept-add 添加）（department_unknown）\n"
+                            "yuqingctl events: 事件 1 未交办：部门“不存在局”未登记（请先在管理页"
+                            "或用 yuqingctl users dept-add 添加）（department_unknown）\n");
+        assert_int_equal(count(e, "SELECT count(*) FROM tickets"), 0);
+    }
+    {
         char *assign[] = {"events", "assign", "1", "--lead", "市自然资源局", "--co", "市应急管理局",
                           "--opinion", "属实，请核查", "--by", "王值班", "--config", conf, NULL};
         saved = capture_begin(STDOUT_FILENO, out_path);

@@ -264,6 +264,24 @@ static void test_set_level_and_assign_against_the_registry(void **state)
     assert_int_equal(run(f, assign_known), 0);
     assert_int_equal(run(f, assign_unknown), 2); /* issue #11: a bad value exits 2 */
     assert_int_equal(scalar(f, "SELECT department = '市生态环境局' FROM tickets"), 1);
+    /*
+     * an unregistered lead or co-handling department is named first, not a missing channel
+     * (shipped config: channels {}) whose --no-notify only then led to the real fault
+     */
+    {
+        const char *const told[] = {"assign", f->number, "--department", "不存在局", NULL};
+        const char *const told_co[] = {
+            "assign", f->number, "--department", "市生态环境局", "--co", "不存在局", NULL};
+        const char *const want = "yuqingctl tickets: 未执行：部门“不存在局”未登记（请先在管理页或"
+                                 "用 yuqingctl users dept-add 添加）（department_unknown） "
+                                 "(assign refused)\n";
+        char err[1024];
+
+        assert_int_equal(run_fd(f, shipped_cfg(), STDERR_FILENO, told, err, sizeof(err)), 2);
+        assert_string_equal(err, want);
+        assert_int_equal(run_fd(f, shipped_cfg(), STDERR_FILENO, told_co, err, sizeof(err)), 2);
+        assert_string_equal(err, want);
+    }
 }
 
 /*

@@ -302,6 +302,11 @@ static void test_inbox_order_and_filters(void **state)
     assert_int_equal(total, 3);
     assert_int_equal(inbox_ids(f, &cl, "/api/inbox?offset=10", ids, &total), 0);
     assert_int_equal(total, 3);
+    /* a limit above web.max_tickets is read as it, as limit_invalid's message says, also one
+     * past what an integer holds (it was refused) */
+    assert_int_equal(inbox_ids(f, &cl, "/api/inbox?limit=99999999999999999999", ids, &total), 3);
+    assert_int_equal(inbox_ids(f, &cl, "/api/inbox?limit=1000000001", ids, &total), 3);
+    assert_int_equal(inbox_ids(f, &cl, "/api/inbox?limit=0002", ids, &total), 2);
     /* counts follow the other filters */
     v = http_get_json(port, &cl, "/api/inbox?region=%E6%B1%89%E6%BB%A8%E5%8C%BA");
     counts = json_object_get(v, "counts");
@@ -328,6 +333,9 @@ static void test_inbox_order_and_filters(void **state)
         {"/api/inbox?limit=0", "limit_invalid"},
         {"/api/inbox?limit=x", "limit_invalid"},
         {"/api/inbox?limit=-5", "limit_invalid"},
+        {"/api/inbox?limit=+5", "limit_invalid"},
+        {"/api/inbox?limit=000", "limit_invalid"},
+        {"/api/inbox?limit=5x", "limit_invalid"},
         {"/api/inbox?from=2026-12-01T00:00:00Z", "param_unknown"}, /* the inbox reads since */
         {"/api/inbox?stat=pending", "param_unknown"},
         {"/api/silences?all=bogus", "all_invalid"},
@@ -709,6 +717,31 @@ static void test_actions_and_their_errors(void **state)
 
     login(f, "duty1", "duty-password-1", &cl);
     json_decref(act(f, &cl, 999999, "dismiss", "{\"reason\":\"irrelevant\"}", 404, "not_found"));
+    /*
+     * an unknown action word: on an existing event 400 unknown_action naming it (docs/api.md;
+     * it was 404 not_found), on a missing one 404 naming the event
+     */
+    {
+        static const struct {
+            int64_t id; /* 0: f->e[1] */
+            const char *word;
+            long status;
+            const char *code, *message;
+        } unknown[] = {
+            {0, "frob", 400, "unknown_action", "未知的操作“frob”"},
+            {999999, "frob", 404, "not_found", "没有事件 999999"},
+            {999999, "dismiss", 404, "not_found", NULL}, /* the desk's own reason */
+        };
+        for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+            v = act(f, &cl, unknown[i].id ? unknown[i].id : f->e[1], unknown[i].word, "{}",
+                    unknown[i].status, unknown[i].code);
+            if (unknown[i].message) {
+                assert_string_equal(json_string_value(json_object_get(v, "message")),
+                                    unknown[i].message);
+            }
+            json_decref(v);
+        }
+    }
     /* 不予处置 with a label; the change marker of the event stream moves */
     assert_int_equal(web_notifier_ops.change_marker(&f->fx.ft->ctx, &m0), 0);
     v = act(f, &cl, f->e[2], "dismiss", "{\"reason\":\"误报\",\"version\":0}", 200, NULL);
