@@ -366,7 +366,7 @@ static int act_assign(const struct act *a)
         const char *msg = yq_label_split_error(why, code, sizeof(code));
         free(co_copy);
         if (err != ERR_INVALID) {
-            return report("交办", a->id, err);
+            return report("交办", a->id, &a->who, err);
         }
         fprintf(stderr, "yuqingctl events: 事件 %lld 未交办：%s（%s）\n", (long long)a->id, msg,
                 code);
