@@ -196,6 +196,41 @@ char *yq_text_printable(const char *s, char *buf, size_t len)
     return buf;
 }
 
+int yq_text_one_line(const char *s, char **out)
+{
+    size_t len = s ? strlen(s) : 0, o = 0, adv;
+    bool space = false;
+    char *c = malloc(3 * len + 1); /* one byte grows at most to U+FFFD's three */
+
+    *out = NULL;
+    if (!c) {
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < len; i += adv) {
+        utf8proc_int32_t cp = 0;
+        bool ok = char_ok(s + i, len - i, &adv);
+
+        if (!ok && adv > 1) {
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)adv, &cp);
+        } else if (!ok && (unsigned char)s[i] < 0x80) {
+            cp = (unsigned char)s[i];
+        }
+        if (!ok && ((cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == 0x2028 || cp == 0x2029)) {
+            if (!space) {
+                c[o++] = ' ';
+            }
+            space = true;
+            continue;
+        }
+        space = false;
+        memcpy(c + o, ok ? s + i : REPLACEMENT, ok ? adv : sizeof(REPLACEMENT) - 1);
+        o += ok ? adv : sizeof(REPLACEMENT) - 1;
+    }
+    c[o] = '\0';
+    *out = c;
+    return 0;
+}
+
 /* Unicode's White_Space property: the separators (Zs, Zl, Zp), TAB..CR and NEL (U+0085). */
 static bool is_white_space(utf8proc_int32_t cp)
 {

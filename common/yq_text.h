@@ -68,6 +68,16 @@ bool yq_text_has_control(const char *s);
 char *yq_text_printable(const char *s, char *buf, size_t len);
 
 /*
+ * s as one line of a notification (notifier/outbox.c): each run of white space that breaks or
+ * tabulates (TAB..CR, U+0085, U+2028, U+2029) becomes one ASCII space, every other character
+ * yq_text_has_control() counts and each invalid byte becomes U+FFFD, the rest is kept as it
+ * is, so feed text (a title, an excerpt, a department name) cannot add lines to a message or
+ * reorder it. s: NUL-terminated, borrowed; NULL reads as "". out: a new string (free()).
+ * Returns 0 or ERR_NOMEM. Thread-safe.
+ */
+int yq_text_one_line(const char *s, char **out);
+
+/*
  * s folded so that texts differing only in how a site rendered them compare equal (the id of a
  * feed entry without guid and link, collectors/feed_item.c): Unicode NFKC through utf8proc
  * (U+3000 and U+00A0 become ' ', full-width letters and digits half-width), format characters

@@ -141,8 +141,9 @@ char *channel_render(enum channel_type type, const struct outbox_msg *msg, size_
     return channel_fit_utf8(msg->body, max_bytes);
 }
 
-int channel_send(const struct notify_channel *ch, const struct outbox_msg *msg, int64_t now_ms,
-                 int64_t shrink, size_t max_response_bytes, struct channel_result *out)
+/* channel_send() of msg whose subject is one valid line already. */
+static int send_msg(const struct notify_channel *ch, const struct outbox_msg *msg, int64_t now_ms,
+                    int64_t shrink, size_t max_response_bytes, struct channel_result *out)
 {
     const struct channel_ops *ops = channel_ops_of(ch->type);
     size_t max_bytes = channel_max_bytes(ch);
@@ -163,6 +164,22 @@ int channel_send(const struct notify_channel *ch, const struct outbox_msg *msg, 
         return ops->send(ops, ch, msg, now_ms, max_bytes, max_response_bytes, out);
     }
     return channel_http_send(ops, ch, msg, now_ms, max_bytes, max_response_bytes, out);
+}
+
+int channel_send(const struct notify_channel *ch, const struct outbox_msg *msg, int64_t now_ms,
+                 int64_t shrink, size_t max_response_bytes, struct channel_result *out)
+{
+    /* every channel sends the subject as one valid line (a required DingTalk title, JSON) */
+    struct outbox_msg m = *msg;
+    int err;
+
+    m.subject = channel_subject(msg->subject);
+    if (!m.subject) {
+        return ERR_NOMEM;
+    }
+    err = send_msg(ch, &m, now_ms, shrink, max_response_bytes, out);
+    free(m.subject);
+    return err;
 }
 
 int channel_checks(const struct notify_channel *ch, struct yq_buf *out)

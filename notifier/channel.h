@@ -16,11 +16,17 @@
  *             secret, S "." body))
  *   email     SMTP via libcurl (smtp:// with STARTTLS required when a password is set, or
  *             smtps://), UTF-8 plain text, base64, Message-ID <idem_key@yuqing>   65536
+ *             Subject as RFC 2047 encoded-words (each <= 75 characters, whole characters)
  *
  * The rate limits are the robots' documented ones (WeCom and DingTalk 20 messages a minute per
  * robot; Feishu 100 a minute, 5 a second); the limits in bytes are measured in UTF-8 (FC-029).
  * Text longer than the limit is cut at a character boundary and ends with
- * CHANNEL_TRUNCATION_MARKER; the ticket number and link come first and survive the cut.
+ * CHANNEL_TRUNCATION_MARKER; the ticket number and link come first and survive the cut. Feishu's
+ * whole body must stay within 20000 bytes too (channel_ops.max_body_bytes).
+ *
+ * Feed text is never markup: WeCom/DingTalk markdown and Feishu text get the characters their
+ * robots read as links, tags or mentions in full-width form (channel_defuse()), all but the
+ * message's own link; the subject is one valid line (channel_subject()).
  *
  * Robots report failures in the JSON body, often with HTTP 200 (FC-032); see
  * channel_classify(). Nothing here logs: the caller logs the result line, which never holds
@@ -55,7 +61,8 @@
  *   Feishu:   0 ok; 9499 rate limit, 11232 frequency: retry; 19021 sign or timestamp,
  *             19022 IP, 19024 keyword, 19001/19002 bad hook: config.
  * HTTP 5xx, 408 and 429 are retried whatever the body says; other codes are permanent.
- * A 2xx webhook answer is delivered; 401/403 are config.
+ * A 2xx webhook answer is delivered; 401/403 and a redirect (3xx: never followed) are config;
+ * a robot answering 3xx, 401, 403 or 404 without its code is config too.
  */
 enum channel_outcome channel_classify(enum channel_type type, long http_status, const char *body,
                                       size_t len, long *code_out);
@@ -83,9 +90,10 @@ int channel_dingtalk_url(const char *base, const char *token, const char *secret
 int channel_feishu_sign(const char *secret, int64_t ts_s, char *out, size_t len);
 
 /*
- * Send msg through ch (both borrowed) now. now_ms: wall clock in ms (the injectable clock;
- * DingTalk/Feishu/webhook signatures use it). shrink: halve the length limit this many times
- * (after CHANNEL_TOO_LONG answers). max_response_bytes: answers are read up to this size.
+ * Send msg through ch (both borrowed) now; msg->subject goes out as channel_subject() makes
+ * it (one valid line, so a bad subject cannot fail the JSON). now_ms: wall clock in ms (the
+ * injectable clock; DingTalk/Feishu/webhook signatures use it). shrink: halve the length
+ * limit this many times (after CHANNEL_TOO_LONG answers). max_response_bytes: answers are read up to this size.
  * Blocks up to ch->timeout_ms. Returns 0 with out filled (whatever the outcome), or ERR_NOMEM.
  * Thread-safe (one curl easy handle per call); curl_global_init() must have run.
  */
@@ -101,7 +109,8 @@ int channel_send(const struct notify_channel *ch, const struct outbox_msg *msg, 
 
 /*
  * The RFC 5322 message of msg through e-mail channel ch (both borrowed) at now_ms: headers
- * (From, To, Subject as UTF-8 base64, Date, Message-ID <idem_key@yuqing>), then msg->body cut
+ * (From, To, Subject as channel_subject() in RFC 2047 base64 encoded-words of at most 40 UTF-8
+ * bytes each, folded, Date, Message-ID <idem_key@yuqing>), then msg->body cut
  * to max_bytes, in base64 lines of 76 characters. max_mail_bytes: the message's maximum
  * (CHANNEL_MAIL_MAX_BYTES in channel_send()). out: new string (free()) on success.
  * Returns 0, ERR_TOO_BIG (longer than max_mail_bytes; nothing returned) or ERR_NOMEM.

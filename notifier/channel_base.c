@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yq_json.h"
+#include "ticket_text.h"
 #include "yq_err.h"
+#include "yq_json.h"
+#include "yq_text.h"
 #include "yq_utf8.h"
 #include "yq_banned.h"
 
@@ -41,6 +43,11 @@ bool channel_status_retry(long http_status)
     return http_status >= 500 || http_status == 408 || http_status == 429 || http_status == 0;
 }
 
+bool channel_status_moved(long http_status)
+{
+    return http_status >= 300 && http_status < 400;
+}
+
 static bool in_codes(long code, const long *codes)
 {
     for (; *codes != 0; codes++) {
@@ -65,7 +72,8 @@ enum channel_outcome channel_robot_answer(const struct channel_robot_codes *code
     }
     if (!has_code) {
         /* a robot that answers without its code did not take the message */
-        if (http_status == 401 || http_status == 403 || http_status == 404) {
+        if (http_status == 401 || http_status == 403 || http_status == 404 ||
+            channel_status_moved(http_status)) {
             return CHANNEL_CONFIG;
         }
         return http_status >= 200 && http_status < 300 ? CHANNEL_RETRY : CHANNEL_PERMANENT;
@@ -118,7 +126,7 @@ enum channel_outcome channel_answer_by_status(long http_status, const char *body
     if (http_status >= 200 && http_status < 300) {
         return CHANNEL_DELIVERED;
     }
-    if (http_status == 401 || http_status == 403) {
+    if (http_status == 401 || http_status == 403 || channel_status_moved(http_status)) {
         return CHANNEL_CONFIG;
     }
     return http_status == 413 ? CHANNEL_TOO_LONG : CHANNEL_PERMANENT;
@@ -178,16 +186,80 @@ char *channel_fit_utf8(const char *text, size_t max_bytes)
     return out;
 }
 
-char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes)
+char *channel_defuse(const char *text, const char *chars, const char *keep)
 {
-    /* bold first line (number), the rest as lines; the link is in the body */
-    const char *nl = strchr(msg->body, '\n');
-    char *text = NULL, *out;
+    size_t len = strlen(text), keep_len = keep ? strlen(keep) : 0, o = 0;
+    char *out = malloc(3 * len + 1); /* an ASCII byte grows to at most three */
 
-    if (asprintf(&text, "**%.*s**\n%s", nl ? (int)(nl - msg->body) : (int)strlen(msg->body),
-                 msg->body, nl ? nl + 1 : "") < 0) {
+    if (!out) {
         return NULL;
     }
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)text[i];
+        if (keep_len && strncmp(text + i, keep, keep_len) == 0) {
+            memcpy(out + o, keep, keep_len);
+            o += keep_len;
+            i += keep_len;
+        } else if (c > 0x20 && c < 0x7f && strchr(chars, c)) {
+            /* U+FF01 + (c - '!'), in UTF-8 EF BC 81 .. EF BD 9E */
+            unsigned cp = 0xFF01u + (c - 0x21u);
+            out[o++] = (char)0xEF;
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+            i++;
+        } else {
+            out[o++] = text[i++];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *channel_subject(const char *subject)
+{
+    static const char more[] = "…";
+    char *line = NULL;
+    size_t cut = 0, n;
+    int32_t cp;
+
+    if (yq_text_one_line(subject, &line)) {
+        return NULL;
+    }
+    n = strlen(line);
+    if (ticket_text_blank(line)) {
+        free(line);
+        return strdup("舆情通知");
+    }
+    if (n <= CHANNEL_SUBJECT_MAX_BYTES) {
+        return line;
+    }
+    /* one line of valid UTF-8: every step is a whole character */
+    for (size_t i = 0; i < n;) {
+        size_t l = yq_utf8_seq(line + i, n - i, &cp);
+        if (i + l > CHANNEL_SUBJECT_MAX_BYTES - (sizeof(more) - 1)) {
+            break;
+        }
+        i += l;
+        cut = i;
+    }
+    memcpy(line + cut, more, sizeof(more));
+    return line;
+}
+
+char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes)
+{
+    /* bold first line (number), the rest as lines; the link is in the body and stays a URL;
+       everything else is text, never markup (channel_defuse()) */
+    char *body = channel_defuse(msg->body, CHANNEL_MARKDOWN_CHARS, msg->link);
+    const char *nl = body ? strchr(body, '\n') : NULL;
+    char *text = NULL, *out;
+
+    if (!body || asprintf(&text, "**%.*s**\n%s", nl ? (int)(nl - body) : (int)strlen(body), body,
+                          nl ? nl + 1 : "") < 0) {
+        free(body);
+        return NULL;
+    }
+    free(body);
     out = channel_fit_utf8(text, max_bytes);
     free(text);
     return out;
@@ -319,22 +391,50 @@ static enum channel_outcome read_answer(const struct channel_ops *ops, long http
     return channel_answer_by_status(http_status, body, len, code_out);
 }
 
-/* Build the request: Content-Type, then the channel's URL, body and its own headers. */
+/* Free req's parts and empty it. */
+static void request_release(struct channel_request *req)
+{
+    curl_slist_free_all(req->headers);
+    free(req->url);
+    free(req->body);
+    *req = (struct channel_request){NULL, NULL, NULL};
+}
+
+/*
+ * Build the request: Content-Type, then the channel's URL, body and its own headers. A body
+ * over ops->max_body_bytes is built again from a text cut in the body's proportion (at least
+ * by a sixteenth), until it fits or the text is down to 256 bytes (sent as it is then: the
+ * robot judges it).
+ */
 static int build_request(const struct channel_ops *ops, const struct notify_channel *ch,
                          const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
                          struct channel_request *req)
 {
-    char *text = ops->format ? ops->format(msg, max_bytes) : channel_fit_utf8(msg->body, max_bytes);
-    int err;
+    for (;;) {
+        char *text =
+            ops->format ? ops->format(msg, max_bytes) : channel_fit_utf8(msg->body, max_bytes);
+        size_t body_len, fit;
+        int err;
 
-    req->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
-    if (!text || !req->headers) {
+        req->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+        if (!text || !req->headers) {
+            free(text);
+            return ERR_NOMEM;
+        }
+        err = ops->build(ch, msg, text, now_ms, req);
         free(text);
-        return ERR_NOMEM;
+        if (err || !req->url || !req->body) {
+            return ERR_NOMEM;
+        }
+        body_len = strlen(req->body);
+        if (!ops->max_body_bytes || body_len <= ops->max_body_bytes || max_bytes <= 256) {
+            return 0;
+        }
+        fit = (size_t)((uint64_t)max_bytes * ops->max_body_bytes / body_len);
+        fit = fit < max_bytes - max_bytes / 16 ? fit : max_bytes - max_bytes / 16;
+        max_bytes = fit > 256 ? fit : 256;
+        request_release(req);
     }
-    err = ops->build(ch, msg, text, now_ms, req);
-    free(text);
-    return err || !req->url || !req->body ? ERR_NOMEM : 0;
 }
 
 int channel_http_send(const struct channel_ops *ops, const struct notify_channel *ch,
@@ -399,9 +499,7 @@ done:
     if (curl) {
         curl_easy_cleanup(curl);
     }
-    curl_slist_free_all(req.headers);
+    request_release(&req);
     yq_buf_release(&sink.buf);
-    free(req.url);
-    free(req.body);
     return err;
 }

@@ -39,6 +39,12 @@ long channel_answer_code(const char *body, size_t len, const char *const *keys, 
 /* true for the statuses every channel retries: none (0), 408, 429 and 5xx. */
 bool channel_status_retry(long http_status);
 
+/*
+ * true for a redirect (3xx): never followed (the message and its signature would go where the
+ * configuration never said), so the configured url is wrong: a configuration error.
+ */
+bool channel_status_moved(long http_status);
+
 /* A robot's answer codes: zero-terminated lists (0 itself means ok). */
 struct channel_robot_codes {
     const char *const *keys; /* where the code is, first present wins */
@@ -58,8 +64,36 @@ enum channel_outcome channel_robot_answer(const struct channel_robot_codes *code
 char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes);
 
 /*
+ * What a markdown robot reads as markup in text: links and images ([]), code (`), emphasis
+ * (*, _, ~), headings (#), quotes and HTML tags (<, >: <font>, WeCom's <@userid> mention),
+ * mentions (@: DingTalk's @mobile, @所有人) and escapes (\\).
+ */
+#define CHANNEL_MARKDOWN_CHARS "\\`*_[]<>#@~"
+
+/*
+ * A copy of text (NUL-terminated) with each ASCII character of chars replaced by its
+ * full-width form (U+FF01..U+FF5E: '[' -> '［', '<' -> '＜', '@' -> '＠'), which reads the same
+ * and means nothing to a robot's markup, except inside each occurrence of keep (may be NULL
+ * or ""; the message's link, which must stay a working URL). So feed text (a title holding
+ * "[点击](http://evil)", "<@all>" or "@所有人") can neither add a link nor mention anyone.
+ * New string (free()) or NULL on ERR_NOMEM.
+ */
+char *channel_defuse(const char *text, const char *chars, const char *keep);
+
+/* The longest subject sent (UTF-8 bytes, "…" included): a DingTalk title, a mail Subject. */
+#define CHANNEL_SUBJECT_MAX_BYTES 300
+
+/*
+ * subject (may be NULL) as one line of valid UTF-8 (yq_text_one_line()) of at most
+ * CHANNEL_SUBJECT_MAX_BYTES, cut at a character boundary and ended with "…" when longer;
+ * "舆情通知" when blank (a DingTalk markdown title is required). New string (free()) or NULL
+ * on ERR_NOMEM.
+ */
+char *channel_subject(const char *subject);
+
+/*
  * The answer of a channel without its own read_answer op: the HTTP status decides (2xx
- * delivered, 401/403 config, 413 too long, none/408/429/5xx retry); code_out (may be NULL)
+ * delivered, 3xx/401/403 config, 413 too long, none/408/429/5xx retry); code_out (may be NULL)
  * gets an "errcode" the body may carry, or -1.
  */
 enum channel_outcome channel_answer_by_status(long http_status, const char *body, size_t len,

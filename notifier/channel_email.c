@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "yq_err.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
 
 struct reader {
@@ -41,10 +42,49 @@ static char *b64(const char *s, size_t len)
     return out;
 }
 
+/*
+ * RFC 2047 bytes of UTF-8 per encoded-word: base64 makes 40 bytes 56 characters, so
+ * "=?UTF-8?B?" + 56 + "?=" is 68 (at most 75), and "Subject: " with the first word is 77.
+ */
+#define SUBJECT_WORD_BYTES 40
+
+/*
+ * Append the Subject header of subject (one line of valid UTF-8, channel_subject()) to mail:
+ * encoded-words of at most SUBJECT_WORD_BYTES bytes each, every one ending on a character
+ * boundary (a word decodes on its own), folded with CRLF SP. Returns 0, ERR_TOO_BIG or NOMEM.
+ */
+static int put_subject(struct yq_buf *mail, const char *subject)
+{
+    size_t n = strlen(subject);
+    int err = yq_buf_adds(mail, "Subject:");
+
+    for (size_t i = 0; !err && i < n;) {
+        size_t end = i;
+        char *word;
+        int32_t cp;
+        while (end < n) {
+            size_t l = yq_utf8_next(subject + end, n - end, &cp);
+            if (end + l - i > SUBJECT_WORD_BYTES) {
+                break;
+            }
+            end += l;
+        }
+        word = b64(subject + i, end - i);
+        if (!word) {
+            return ERR_NOMEM;
+        }
+        err = yq_buf_addf(mail, "%s=?UTF-8?B?%s?=", i ? "\r\n " : " ", word);
+        free(word);
+        i = end;
+    }
+    return err ? err : yq_buf_adds(mail, "\r\n");
+}
+
 int channel_email_message(const struct notify_channel *ch, const struct outbox_msg *msg,
                           int64_t now_ms, size_t max_bytes, size_t max_mail_bytes, char **out)
 {
-    char *text = channel_fit_utf8(msg->body, max_bytes), *subj = NULL, *body64 = NULL;
+    char *text = channel_fit_utf8(msg->body, max_bytes), *subj = channel_subject(msg->subject);
+    char *body64 = NULL;
     char date[64], id[320];
     time_t t = (time_t)(now_ms / 1000);
     struct yq_buf mail;
@@ -56,7 +96,6 @@ int channel_email_message(const struct notify_channel *ch, const struct outbox_m
     if (!text) {
         return ERR_NOMEM;
     }
-    subj = b64(msg->subject, strlen(msg->subject));
     body64 = b64(text, strlen(text));
     if (!subj || !body64) {
         goto done;
@@ -70,13 +109,18 @@ int channel_email_message(const struct notify_channel *ch, const struct outbox_m
             *p = '.';
         }
     }
-    /* header values come from config and our own text; CR/LF cannot reach them */
-    err = yq_buf_addf(&mail,
-                      "From: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\nDate: %s\r\n"
-                      "Message-ID: <%s@yuqing>\r\nX-Yuqing-Idempotency-Key: %s\r\n"
-                      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                      "Content-Transfer-Encoding: base64\r\n\r\n",
-                      ch->from, ch->to, subj, date, id, id);
+    /* from and to are refused with CR/LF (email_send()); the subject is encoded-words */
+    err = yq_buf_addf(&mail, "From: %s\r\nTo: %s\r\n", ch->from, ch->to);
+    if (!err) {
+        err = put_subject(&mail, subj);
+    }
+    if (!err) {
+        err = yq_buf_addf(&mail,
+                          "Date: %s\r\nMessage-ID: <%s@yuqing>\r\nX-Yuqing-Idempotency-Key: %s\r\n"
+                          "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                          "Content-Transfer-Encoding: base64\r\n\r\n",
+                          date, id, id);
+    }
     for (size_t i = 0, bl = strlen(body64); !err && i < bl; i += 76) {
         err = yq_buf_add(&mail, body64 + i, bl - i < 76 ? bl - i : 76);
         if (!err) {

@@ -26,6 +26,19 @@ int channel_feishu_sign(const char *secret, int64_t ts_s, char *out, size_t len)
     return err;
 }
 
+/* Feishu's text: the message as it is, but for <at user_id="..."> tags feed text could form. */
+static char *feishu_format(const struct outbox_msg *msg, size_t max_bytes)
+{
+    char *text = channel_defuse(msg->body, "<>", msg->link), *out;
+
+    if (!text) {
+        return NULL;
+    }
+    out = channel_fit_utf8(text, max_bytes);
+    free(text);
+    return out;
+}
+
 static int feishu_build(const struct notify_channel *ch, const struct outbox_msg *msg,
                         const char *text, int64_t now_ms, struct channel_request *req)
 {
@@ -85,9 +98,11 @@ static int feishu_checks(const struct notify_channel *ch, struct yq_buf *out)
 const struct channel_ops channel_feishu_ops = {
     .name = "feishu",
     .type = CHANNEL_FEISHU,
-    .max_bytes = 18000, /* the request body may not exceed 20 KB */
+    .max_bytes = 18000,      /* text, UTF-8 bytes */
+    .max_body_bytes = 20000, /* the request body may not exceed 20 KB */
     .rate_per_minute = 100,
     .needs_key_file = true,
+    .format = feishu_format,
     .build = feishu_build,
     .read_answer = feishu_answer,
     .checks = feishu_checks,

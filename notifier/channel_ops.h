@@ -61,6 +61,12 @@ struct channel_ops {
     const char *name;        /* the config's "type:" value, e.g. "wecom" */
     enum channel_type type;  /* the value ch->type holds */
     size_t max_bytes;        /* documented message limit in UTF-8 bytes (when ch->max_bytes 0) */
+    /*
+     * documented limit of the whole request body in bytes (0 = none): JSON escaping can make
+     * a body longer than its text ('"' -> '\"'), so the default send cuts the text further
+     * until the body fits
+     */
+    size_t max_body_bytes;
     int64_t rate_per_minute; /* documented messages per minute; 0 = no limit */
     bool needs_key_file;     /* config: key_file is required (robots: the key is in the URL) */
     /*
@@ -89,7 +95,7 @@ struct channel_ops {
                 size_t max_response_bytes, struct channel_result *out);
     /*
      * read_answer: judge an HTTP answer (channel_classify()'s contract). NULL: by the HTTP
-     * status alone (2xx delivered, 401/403 config, 413 too long, 5xx/408/429 retry).
+     * status alone (2xx delivered, 3xx/401/403 config, 413 too long, 5xx/408/429 retry).
      */
     enum channel_outcome (*read_answer)(long http_status, const char *body, size_t len,
                                         long *code_out);

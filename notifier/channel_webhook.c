@@ -78,7 +78,9 @@ static int webhook_checks(const struct notify_channel *ch, struct yq_buf *out)
     if (!err) {
         err = yq_buf_adds(out, "- 本机时钟是否准确（接收方可能校验 X-Yuqing-Timestamp）\n");
     }
-    return err ? err : yq_buf_adds(out, "- 接收方的鉴权设置（HTTP 401/403）与 url 是否正确\n");
+    return err ? err
+               : yq_buf_adds(out, "- 接收方的鉴权设置（HTTP 401/403）与 url 是否正确（HTTP "
+                                  "3xx：地址已迁移，不跟随跳转）\n");
 }
 
 const struct channel_ops channel_webhook_ops = {

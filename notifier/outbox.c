@@ -12,6 +12,7 @@
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_labels.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -90,11 +91,31 @@ static int put_time(struct yq_buf *out, const char *label, int64_t t)
     return 0;
 }
 
+/*
+ * Append label, s as one line (yq_text_one_line(): feed text and names cannot add lines that
+ * read as the message's own, e.g. a title holding "\n链接：http://evil") and end to b unless
+ * err is set. Returns the new err.
+ */
+static int put_line(int err, struct yq_buf *b, const char *label, const char *s, const char *end)
+{
+    char *line = NULL;
+
+    if (err) {
+        return err;
+    }
+    if (yq_text_one_line(s, &line)) {
+        return ERR_NOMEM;
+    }
+    err = yq_buf_addf(b, "%s%s%s", label, line, end);
+    free(line);
+    return err;
+}
+
 /* Compose subject and body; both new (free()). Returns 0, ERR_TOO_BIG or ERR_NOMEM. */
 static int compose(struct ticket_store *store, const struct ticket *t, const char *kind,
                    const char *detail, const char *link, char **subject, char **body)
 {
-    char *excerpt = NULL;
+    char *excerpt = NULL, *dept = NULL;
     json_t *co = yq_json_column_array(t->co_departments, "co_departments");
     struct yq_buf b;
     int err = 0;
@@ -102,9 +123,11 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
     *subject = NULL;
     *body = NULL;
     yq_buf_init(&b, OUTBOX_BODY_MAX_BYTES);
-    if (asprintf(subject, "【%s】%s %s %s %s", kind_label(kind), t->number, yq_level_name(t->level),
-                 yq_level_label(t->level), t->department[0] ? t->department : "待分派") < 0) {
+    if (yq_text_one_line(t->department, &dept) ||
+        asprintf(subject, "【%s】%s %s %s %s", kind_label(kind), t->number, yq_level_name(t->level),
+                 yq_level_label(t->level), dept[0] ? dept : "待分派") < 0) {
         *subject = NULL;
+        free(dept);
         json_decref(co);
         return ERR_NOMEM;
     }
@@ -114,21 +137,21 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
     if (link[0]) {
         PUT("链接：%s\n", link);
     }
-    PUT("标题：%s\n", t->title);
+    err = put_line(err, &b, "标题：", t->title, "\n");
     PUT("级别：%s %s　主办：%s", yq_level_name(t->level), yq_level_label(t->level),
-        t->department[0] ? t->department : "待分派（值班室）");
+        dept[0] ? dept : "待分派（值班室）");
     if (json_array_size(co) > 0) {
         size_t i;
         json_t *d;
         PUT("%s", "　协办：");
         json_array_foreach(co, i, d)
         {
-            PUT("%s%s", i ? "、" : "", json_string_value(d) ? json_string_value(d) : "");
+            err = put_line(err, &b, i ? "、" : "", json_string_value(d), "");
         }
     }
     PUT("%s", "\n");
     if (detail && detail[0]) {
-        PUT("说明：%s\n", detail);
+        err = put_line(err, &b, "说明：", detail, "\n");
     }
     /* a settled ticket's clocks have stopped: no deadline to meet */
     if (!ticket_state_settled(t->state)) {
@@ -146,10 +169,11 @@ static int compose(struct ticket_store *store, const struct ticket *t, const cha
         }
     }
     if (excerpt && excerpt[0]) {
-        PUT("摘要：%s\n", excerpt);
+        err = put_line(err, &b, "摘要：", excerpt, "\n");
     }
     json_decref(co);
     free(excerpt);
+    free(dept);
     return compose_end(&b, err, subject, body);
 }
 
@@ -307,9 +331,9 @@ static int compose_event(struct yq_stmt *ev, const char *kind, int64_t deadline,
     }
     PUT("【%s】待研判事件 #%lld 已过研判时限，请在值班台研判（交办、并入、持续关注或不予处置）。\n",
         kind_label(kind), (long long)yq_stmt_column_int64(ev, 0));
-    PUT("标题：%s\n", title ? title : "");
-    PUT("级别：%s %s　预判主办：%s\n", yq_level_name(lv), yq_level_label(lv),
-        dept && dept[0] ? dept : "（未定）");
+    err = put_line(err, &b, "标题：", title, "\n");
+    PUT("级别：%s %s　", yq_level_name(lv), yq_level_label(lv));
+    err = put_line(err, &b, "预判主办：", dept && dept[0] ? dept : "（未定）", "\n");
     PUT("信息：%lld 条　热度：%lld\n", (long long)yq_stmt_column_int64(ev, 4),
         (long long)yq_stmt_column_int64(ev, 5));
     if (!err) {

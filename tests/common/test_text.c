@@ -109,6 +109,42 @@ static void test_fold(void **state)
     }
 }
 
+/* Feed text as one line of a notification: breaks are spaces, other controls U+FFFD. */
+static void test_one_line(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"城区停水\n链接：http://evil/", "城区停水 链接：http://evil/"},
+        {"a\r\n\t b", "a  b"}, /* one run of breaks is one space; a real space stays */
+        {"a\u2028b\u2029c\xC2\x85"
+         "d",
+         "a b c d"},
+        {"a\x1B[31mb\x7F", "a\uFFFD[31mb\uFFFD"}, /* ESC, DEL */
+        {"a\u202Eb", "a\uFFFDb"},                 /* bidi override */
+        {"a\xFF"
+         "b",
+         "a\uFFFD"
+         "b"},
+        {"【交办】 [x](y) <@all>　全角", "【交办】 [x](y) <@all>　全角"}, /* the rest as it is */
+        {"", ""},
+    };
+    char *out = NULL;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(yq_text_one_line(cases[i].in, &out), 0);
+        if (strcmp(out, cases[i].want) != 0) {
+            print_error("case %zu: '%s'\n", i, out);
+        }
+        assert_string_equal(out, cases[i].want);
+        free(out);
+    }
+    assert_int_equal(yq_text_one_line(NULL, &out), 0);
+    assert_string_equal(out, "");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_pad_to_display_width),
         cmocka_unit_test(test_printable_and_controls),
         cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,10 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yq_db.h"
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +27,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "yq_db.h"
 
 #include "capture.h"
 #include "channel.h"
@@ -513,6 +515,275 @@ static void test_classification_edges(void **state)
                                "b");
         free(s);
     }
+}
+
+/* --- field review: hostile feed text and the vendors' rules -------------------------------- */
+
+/* The message of a ticket whose feed title tries every robot's markup and mentions. */
+#define HOSTILE_LINK "https://duty.example/ticket?number=YQ-2026-11-0042"
+#define HOSTILE_BODY                                                                                    \
+    "【交办】交办单 YQ-2026-11-0042\n链接：" HOSTILE_LINK "\n"                                          \
+    "标题：[点击](http://evil.example/) <@all> @所有人 <at user_id=\"all\">所有人</at> `x` " \
+    "**粗** # 标题 <font color=\"warning\">红</font>\n摘要：正文\n"
+
+/*
+ * Markdown robots (WeCom, DingTalk) and Feishu: feed text stays text. A title holding a link,
+ * a mention or markup neither links, mentions (<@all>, @所有人, <at>) nor changes the layout;
+ * the ticket's own link stays a working URL and the number line is the bold first line.
+ */
+static void test_hostile_text_is_never_markup_or_a_mention(void **state)
+{
+    static const enum channel_type types[] = {CHANNEL_WECOM, CHANNEL_DINGTALK, CHANNEL_FEISHU};
+    struct outbox_msg m = make_msg("【交办】YQ-2026-11-0042", HOSTILE_BODY);
+
+    (void)state;
+    m.link = (char *)HOSTILE_LINK;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        char *text = channel_render(types[i], &m, 4096);
+        assert_non_null(text);
+        assert_true(valid_utf8(text));
+        assert_non_null(strstr(text, "链接：" HOSTILE_LINK "\n"));
+        assert_null(strstr(text, "<@all>"));
+        assert_null(strstr(text, "<at user_id"));
+        assert_null(strstr(text, "<font"));
+        if (types[i] == CHANNEL_FEISHU) {
+            /* plain text: only the <at> tag means something; the rest reads as written */
+            assert_non_null(strstr(text, "＜at user_id=\"all\"＞所有人＜/at＞"));
+            assert_non_null(strstr(text, "[点击](http://evil.example/) ＜@all＞ @所有人"));
+        } else {
+            assert_non_null(strstr(text, "**【交办】交办单 YQ-2026-11-0042**\n"));
+            assert_null(strstr(text, "[点击]("));
+            assert_null(strstr(text, "@所有人"));
+            assert_null(strstr(text, "`"));
+            assert_null(strstr(text, "**粗**"));
+            assert_non_null(
+                strstr(text, "标题：［点击］(http://evil.example/) ＜＠all＞ ＠所有人 "
+                             "＜at user＿id=\"all\"＞所有人＜/at＞ ｀x｀ ＊＊粗＊＊ ＃ 标题"));
+        }
+        free(text);
+    }
+}
+
+/*
+ * Feishu: the request body may not exceed 20 KB. A text of 17 000 '"' fits the 18 000-byte
+ * text limit but doubles in JSON; the body is cut to 20 000 bytes, still valid JSON holding
+ * the number first and the truncation marker last.
+ */
+static void test_feishu_body_fits_20kb_whatever_the_escaping(void **state)
+{
+    struct receiver *rx = *state;
+    struct notify_channel ch;
+    struct channel_result r;
+    char url[128], *body = malloc(17100);
+    struct outbox_msg m;
+    json_t *root;
+    const char *text;
+
+    assert_non_null(body);
+    snprintf(body, 17100, "交办单 YQ-2026-11-0042\n");
+    memset(body + strlen(body), '"', 17000);
+    body[strlen("交办单 YQ-2026-11-0042\n") + 17000] = '\0';
+    m = make_msg("s", body);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/open-apis/bot/v2/hook", rx->port);
+    ch = make_channel(CHANNEL_FEISHU, url, "HOOK", "SECRET");
+    assert_int_equal(channel_send(&ch, &m, 1709704800000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_DELIVERED);
+    assert_int_equal(rx_count(rx), 1);
+    assert_true(strlen(rx->reqs[0].body) <= 20000);
+    assert_true(strlen(rx->reqs[0].body) > 15000); /* cut by the excess, not to nothing */
+    root = json_loads(rx->reqs[0].body, 0, NULL);
+    assert_non_null(root);
+    text = json_string_value(json_object_get(json_object_get(root, "content"), "text"));
+    assert_non_null(text);
+    assert_memory_equal(text, "交办单 YQ-2026-11-0042\n", strlen("交办单 YQ-2026-11-0042\n"));
+    assert_string_equal(text + strlen(text) - strlen(CHANNEL_TRUNCATION_MARKER),
+                        CHANNEL_TRUNCATION_MARKER);
+    json_decref(root);
+    free(body);
+}
+
+/*
+ * A subject that is not valid UTF-8, holds line breaks or is empty is still sent: DingTalk's
+ * required markdown title, the webhook's JSON and a mail Subject get one valid line ("舆情通知"
+ * when blank). Invalid UTF-8 used to fail the JSON (ERR_NOMEM: the row stuck, every round).
+ */
+static void test_subject_is_one_valid_line_on_every_channel(void **state)
+{
+    struct receiver *rx = *state;
+    struct notify_channel ding, hook;
+    struct channel_result r;
+    struct outbox_msg m =
+        make_msg("【交办】YQ-2026-11-0042 \xff\r\nX-Evil: 1", "交办单 YQ-2026-11-0042");
+    char url[128];
+    json_t *root;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/robot/send", rx->port);
+    ding = make_channel(CHANNEL_DINGTALK, url, "TOKEN", "SECRET");
+    hook = make_channel(CHANNEL_WEBHOOK, url, NULL, NULL);
+    assert_int_equal(channel_send(&ding, &m, 1709704800000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_DELIVERED);
+    assert_int_equal(channel_send(&hook, &m, 1709704800000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_DELIVERED);
+    m.subject = (char *)" ";
+    assert_int_equal(channel_send(&ding, &m, 1709704800000LL, 0, 65536, &r), 0);
+    assert_int_equal(rx_count(rx), 3);
+    root = json_loads(rx->reqs[0].body, 0, NULL);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(root, "markdown"), "title")),
+        "【交办】YQ-2026-11-0042 \xEF\xBF\xBD X-Evil: 1");
+    json_decref(root);
+    root = json_loads(rx->reqs[1].body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(root, "subject")),
+                        "【交办】YQ-2026-11-0042 \xEF\xBF\xBD X-Evil: 1");
+    json_decref(root);
+    root = json_loads(rx->reqs[2].body, 0, NULL);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(root, "markdown"), "title")), "舆情通知");
+    json_decref(root);
+}
+
+/* base64 of the word between "=?UTF-8?B?" and "?=" at s, decoded into out (NUL-terminated). */
+static size_t decode_word(const char *s, size_t len, char *out)
+{
+    int n = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len);
+    assert_true(n >= 0);
+    while (len > 0 && s[len - 1] == '=') {
+        len--;
+        n--;
+    }
+    out[n] = '\0';
+    return (size_t)n;
+}
+
+/*
+ * RFC 2047 / 5322: a long Chinese Subject is several encoded-words of at most 75 characters,
+ * none split inside a UTF-8 sequence (each decodes to valid UTF-8 on its own), folded so that
+ * no header line passes 78 characters; CR/LF in the subject (a department name) adds no
+ * header. The message has Date and Message-ID, CRLF line ends and body lines of 76.
+ */
+static void test_email_subject_encoded_words(void **state)
+{
+    char subject[1024] = "【督办】YQ-2026-11-0042 III 较大 ", *mail = NULL, whole[1024] = "";
+    struct notify_channel ch = make_channel(CHANNEL_EMAIL, "smtp://127.0.0.1:1", NULL, NULL);
+    struct outbox_msg m;
+    const char *hdr_end, *line;
+    int words = 0;
+
+    (void)state;
+    for (int i = 0; i < 10; i++) {
+        strncat(subject, "市自然资源局", sizeof(subject) - strlen(subject) - 1);
+    }
+    strncat(subject, "\r\nBcc: evil@example.com", sizeof(subject) - strlen(subject) - 1);
+    m = make_msg(subject, "交办单 YQ-2026-11-0042\n.\n");
+    ch.from = (char *)"yuqing@example.gov.cn";
+    ch.to = (char *)"head@example.gov.cn";
+    assert_int_equal(channel_email_message(&ch, &m, 1764468000000LL, 65536, 1 << 20, &mail), 0);
+    hdr_end = strstr(mail, "\r\n\r\n");
+    assert_non_null(hdr_end);
+    assert_non_null(strstr(mail, "\r\nDate: Sun, 30 Nov 2025 02:00:00 +0000\r\n"));
+    assert_non_null(strstr(mail, "\r\nMessage-ID: <t1.l1.test@yuqing>\r\n"));
+    for (line = mail; line < hdr_end + 2;) {
+        const char *eol = strstr(line, "\r\n");
+        assert_non_null(eol);
+        assert_true(eol - line <= 78);
+        assert_false(strncmp(line, "Bcc:", 4) == 0);
+        line = eol + 2;
+    }
+    for (line = strstr(mail, "=?UTF-8?B?"); line && line < hdr_end;
+         line = strstr(line, "=?UTF-8?B?")) {
+        const char *end = strstr(line + 10, "?=");
+        char part[128];
+        assert_true(end - line + 2 <= 75);
+        decode_word(line + 10, (size_t)(end - line - 10), part);
+        assert_true(valid_utf8(part));
+        strncat(whole, part, sizeof(whole) - strlen(whole) - 1);
+        words++;
+        line = end + 2;
+    }
+    assert_true(words > 1);
+    assert_memory_equal(whole, subject, strlen("【督办】YQ-2026-11-0042 III 较大 市自然资源局"));
+    assert_non_null(strstr(whole, "市自然资源局 Bcc: evil@example.com"));
+    for (const char *p = mail; *p; p++) {
+        assert_true(*p != '\n' || (p > mail && p[-1] == '\r')); /* CRLF only */
+    }
+    free(mail);
+}
+
+/*
+ * A webhook's 3xx is not followed (the body would go where the configuration never said) and
+ * not a silent permanent failure: the configured url is wrong, an administrator is told.
+ * The robots alike. The body's JSON carries a hostile title intact, and the signature is
+ * HMAC-SHA256(secret, ts "." body).
+ */
+static void test_webhook_redirect_json_and_signature(void **state)
+{
+    struct receiver *rx = *state;
+    struct notify_channel ch;
+    struct channel_result r;
+    struct outbox_msg m = make_msg("【交办】\"},\"x\":\"", "标题：\"}\\u0000</script>\n");
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    char url[128], msg[4096], want[80] = "sha256=";
+    json_t *root;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook", rx->port);
+    ch = make_channel(CHANNEL_WEBHOOK, url, NULL, "WEBHOOK_SECRET");
+    rx_script(rx, 302, "", 0);
+    assert_int_equal(channel_send(&ch, &m, 1709704800000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_CONFIG);
+    assert_int_equal(r.http_status, 302);
+    assert_int_equal(channel_classify(CHANNEL_WECOM, 301, "", 0, NULL), CHANNEL_CONFIG);
+    assert_int_equal(channel_classify(CHANNEL_WEBHOOK, 500, NULL, 0, NULL), CHANNEL_RETRY);
+    assert_int_equal(channel_classify(CHANNEL_WEBHOOK, 404, NULL, 0, NULL), CHANNEL_PERMANENT);
+    assert_int_equal(channel_send(&ch, &m, 1709704800000LL, 0, 65536, &r), 0);
+    assert_int_equal(r.outcome, CHANNEL_DELIVERED);
+    assert_int_equal(rx_count(rx), 2);
+    root = json_loads(rx->reqs[1].body, 0, NULL);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "subject")),
+                        "【交办】\"},\"x\":\"");
+    assert_string_equal(json_string_value(json_object_get(root, "text")),
+                        "标题：\"}\\u0000</script>\n");
+    assert_null(json_object_get(root, "x"));
+    json_decref(root);
+    snprintf(msg, sizeof(msg), "1709704800.%s", rx->reqs[1].body);
+    assert_non_null(
+        HMAC(EVP_sha256(), "WEBHOOK_SECRET", 14, (unsigned char *)msg, strlen(msg), md, &md_len));
+    for (unsigned i = 0; i < md_len; i++) {
+        snprintf(want + 7 + 2 * i, 3, "%02x", md[i]);
+    }
+    assert_string_equal(rx->reqs[1].sig, want);
+}
+
+/*
+ * A feed title (or excerpt, or department) holding line breaks is one line of the message: it
+ * cannot add a "链接：" line of its own or any other line that reads as the notifier's.
+ */
+static void test_title_with_line_breaks_adds_no_line(void **state)
+{
+    static const char routes[] = "channels:\n"
+                                 "  duty-hook: {type: webhook, url: 'http://127.0.0.1:9/'}\n"
+                                 "duty_officer: [duty-hook]\n";
+    struct notifier_env e;
+    struct test_alert_spec spec = {"ev:hostile",
+                                   "rss:hostile",
+                                   "城区停水\\n链接：http://evil.example/\\r\\n级别：IV 一般",
+                                   "https://x.example/1",
+                                   "I",
+                                   "2026-11-30T10:00:00+08:00",
+                                   NULL,
+                                   10.0};
+    char *body;
+
+    (void)state;
+    notifier_env_open(&e, routes, NULL);
+    assert_int_equal(
+        notifier_intake(e.store, &spec, notifier_ts("2026-11-30T10:00:00+08:00"), NULL), 0);
+    body = notifier_rows_text(e.store, "SELECT body FROM outbox ORDER BY id LIMIT 1", "|", "\n");
+    assert_non_null(strstr(body, "\n标题：城区停水 链接：http://evil.example/ 级别：IV 一般\n"));
+    assert_null(strstr(body, "\n链接：http://evil"));
+    free(body);
+    notifier_env_close(&e);
 }
 
 /* --- the worker -------------------------------------------------------------------------- */
@@ -1391,6 +1662,12 @@ int main(void)
         FX(test_redelivery_and_restart_leave_the_same_state),
         cmocka_unit_test(test_issue_12_answer_over_max_response_bytes),
         cmocka_unit_test(test_issue_12_email_and_outbox_texts_over_their_maximum),
+        cmocka_unit_test(test_hostile_text_is_never_markup_or_a_mention),
+        FX(test_feishu_body_fits_20kb_whatever_the_escaping),
+        FX(test_subject_is_one_valid_line_on_every_channel),
+        cmocka_unit_test(test_email_subject_encoded_words),
+        FX(test_webhook_redirect_json_and_signature),
+        cmocka_unit_test(test_title_with_line_breaks_adds_no_line),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, setup, teardown);
