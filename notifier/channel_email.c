@@ -144,13 +144,71 @@ static bool header_safe(const char *s)
     return s && !strpbrk(s, "\r\n");
 }
 
+/*
+ * Whether the n bytes at a are one plain address "local@domain": one '@' with something on
+ * each side, no white space, control byte or the characters that would make it a display
+ * name, a list or a route (< > ( ) , ; : " [ ] \). Bytes above 0x7F (UTF-8) pass.
+ */
+static bool plain_address(const char *a, size_t n)
+{
+    const char *at = memchr(a, '@', n);
+
+    if (!at || at == a || at == a + n - 1 || memchr(at + 1, '@', (size_t)(a + n - at - 1))) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)a[i];
+        if (c <= 0x20 || c == 0x7F || strchr("<>(),;:\"[]\\", c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The recipients of to (comma-separated plain addresses, spaces around each ignored) as SMTP
+ * paths "<addr>" appended to *rcpt (may be NULL: only checked). Returns 0, ERR_INVALID (an
+ * empty entry or one that is no plain address; why names it, cut to 60 bytes) or ERR_NOMEM.
+ */
+static int email_rcpts(const char *to, struct curl_slist **rcpt, char *why, size_t whylen)
+{
+    for (const char *p = to;;) {
+        const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+        char addr[320];
+
+        while (p < end && *p == ' ') {
+            p++;
+        }
+        while (end > p && end[-1] == ' ') {
+            end--;
+        }
+        if (!plain_address(p, (size_t)(end - p)) || end - p > 254) {
+            snprintf(why, whylen, "email to: '%.*s' is not an address (a@b, comma-separated)",
+                     (int)(end - p < 60 ? end - p : 60), p);
+            return ERR_INVALID;
+        }
+        snprintf(addr, sizeof(addr), "<%.*s>", (int)(end - p), p);
+        if (rcpt) {
+            struct curl_slist *n = curl_slist_append(*rcpt, addr);
+            if (!n) {
+                return ERR_NOMEM;
+            }
+            *rcpt = n;
+        }
+        if (!comma) {
+            return 0;
+        }
+        p = comma + 1;
+    }
+}
+
 static int email_send(const struct channel_ops *ops, const struct notify_channel *ch,
                       const struct outbox_msg *msg, int64_t now_ms, size_t max_bytes,
                       size_t max_response_bytes, struct channel_result *out)
 {
     struct curl_slist *rcpt = NULL;
     struct reader rd;
-    char *mail = NULL, *to = NULL, *save = NULL, from[320];
+    char *mail = NULL, from[320], why[128];
     CURL *curl = NULL;
     CURLcode cc;
     int err;
@@ -169,25 +227,21 @@ static int email_send(const struct channel_ops *ops, const struct notify_channel
                  CHANNEL_MAIL_MAX_BYTES, channel_outcome_name(out->outcome));
         return 0;
     }
-    err = ERR_NOMEM;
-    to = strdup(ch->to);
-    if (!mail || !to) {
+    if (!mail) {
+        return ERR_NOMEM;
+    }
+    err = email_rcpts(ch->to, &rcpt, why, sizeof(why));
+    if (err == ERR_INVALID) {
+        /* email_validate() refuses this at load: only a channel built by hand gets here */
+        out->outcome = CHANNEL_CONFIG;
+        snprintf(out->detail, sizeof(out->detail), "%s -> %s", why,
+                 channel_outcome_name(out->outcome));
+        err = 0;
         goto done;
     }
-    for (char *a = strtok_r(to, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
-        char addr[320];
-        struct curl_slist *n;
-        while (*a == ' ') {
-            a++;
-        }
-        snprintf(addr, sizeof(addr), "<%s>", a);
-        for (char *e = addr + strlen(addr) - 2; e > addr && *e == ' '; e--) {
-            memmove(e, e + 1, strlen(e + 1) + 1);
-        }
-        if (!(n = curl_slist_append(rcpt, addr))) {
-            goto done;
-        }
-        rcpt = n;
+    err = ERR_NOMEM;
+    if (!rcpt) {
+        goto done;
     }
     snprintf(from, sizeof(from), "<%s>", ch->from);
     rd.data = mail;
@@ -240,7 +294,6 @@ done:
     }
     curl_slist_free_all(rcpt);
     free(mail);
-    free(to);
     return err;
 }
 
@@ -250,7 +303,11 @@ static int email_validate(const struct notify_channel *ch, char *why, size_t why
         snprintf(why, whylen, "email needs from and to");
         return ERR_INVALID;
     }
-    return 0;
+    if (!plain_address(ch->from, strlen(ch->from))) {
+        snprintf(why, whylen, "email from: '%.60s' is not an address (a@b)", ch->from);
+        return ERR_INVALID;
+    }
+    return email_rcpts(ch->to, NULL, why, whylen);
 }
 
 static int email_checks(const struct notify_channel *ch, struct yq_buf *out)

@@ -564,6 +564,40 @@ static void test_hostile_text_is_never_markup_or_a_mention(void **state)
     }
 }
 
+/* A title of 100 KB: every channel's text fits its limit, valid UTF-8, number first, marked. */
+static void test_title_of_100_kb_fits_every_channel(void **state)
+{
+    static const enum channel_type types[] = {CHANNEL_WECOM, CHANNEL_DINGTALK, CHANNEL_FEISHU,
+                                              CHANNEL_EMAIL, CHANNEL_WEBHOOK};
+    size_t n = 100 * 1024, head = strlen("交办单 YQ-2026-11-0042\n标题：");
+    char *body = malloc(head + n + 2);
+    struct outbox_msg m;
+
+    (void)state;
+    assert_non_null(body);
+    memcpy(body, "交办单 YQ-2026-11-0042\n标题：", head);
+    for (size_t i = 0; i < n; i += 3) {
+        memcpy(body + head + i, i % 2 ? "燃" : "气", 3); /* 3-byte characters, 102 399 bytes */
+    }
+    body[head + n - n % 3] = '\0';
+    m = make_msg("s", body);
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        struct notify_channel ch = make_channel(types[i], "http://127.0.0.1:1/", "K", NULL);
+        size_t limit = channel_max_bytes(&ch);
+        char *text = channel_render(types[i], &m, limit);
+        assert_non_null(text);
+        assert_true(strlen(text) <= limit);
+        assert_true(strlen(text) > limit - 64); /* cut at the limit, not far before */
+        assert_true(valid_utf8(text));
+        assert_non_null(strstr(text, "交办单 YQ-2026-11-0042"));
+        assert_true(strstr(text, "交办单 YQ-2026-11-0042") - text <= 2); /* first ("**" bold) */
+        assert_string_equal(text + strlen(text) - strlen(CHANNEL_TRUNCATION_MARKER),
+                            CHANNEL_TRUNCATION_MARKER);
+        free(text);
+    }
+    free(body);
+}
+
 /*
  * Feishu: the request body may not exceed 20 KB. A text of 17 000 '"' fits the 18 000-byte
  * text limit but doubles in JSON; the body is cut to 20 000 bytes, still valid JSON holding
@@ -598,6 +632,11 @@ static void test_feishu_body_fits_20kb_whatever_the_escaping(void **state)
     assert_memory_equal(text, "交办单 YQ-2026-11-0042\n", strlen("交办单 YQ-2026-11-0042\n"));
     assert_string_equal(text + strlen(text) - strlen(CHANNEL_TRUNCATION_MARKER),
                         CHANNEL_TRUNCATION_MARKER);
+    /* signed in the body: seconds, and base64(HMAC-SHA256(key = ts "\n" secret, "")) */
+    assert_string_equal(json_string_value(json_object_get(root, "timestamp")), "1709704800");
+    assert_string_equal(json_string_value(json_object_get(root, "sign")),
+                        "Iy8qCFV+TMAfohrY76NilNQWmg7CQR2o0yJugGPPA1Q=");
+    assert_string_equal(rx->reqs[0].path, "/open-apis/bot/v2/hook/HOOK");
     json_decref(root);
     free(body);
 }
@@ -707,6 +746,46 @@ static void test_email_subject_encoded_words(void **state)
         assert_true(*p != '\n' || (p > mail && p[-1] == '\r')); /* CRLF only */
     }
     free(mail);
+}
+
+/*
+ * An e-mail channel's addresses are plain "a@b", comma-separated: a display name, an empty
+ * entry or a second '@' is refused when the configuration is read (it used to become an SMTP
+ * path like "<>" or "<张三 <a@b>>" at every send, which the server refuses for all recipients).
+ */
+static void test_email_addresses_are_checked_at_load(void **state)
+{
+    static const struct {
+        const char *from, *to;
+        bool ok;
+    } cases[] = {
+        {"yq@example.cn", "head@example.gov.cn", true},
+        {"yq@example.cn", " head@example.gov.cn ,duty@example.gov.cn ", true},
+        {"yq@example.cn", "联络员@部门.example.cn", true},
+        {"yq@example.cn", "head@example.gov.cn, , duty@example.gov.cn", false},
+        {"yq@example.cn", "head@example.gov.cn,", false},
+        {"yq@example.cn", "张三 <head@example.gov.cn>", false},
+        {"yq@example.cn", "head@@example.gov.cn", false},
+        {"yq@example.cn", "head@example.gov.cn; duty@example.gov.cn", false},
+        {"yq@example.cn", "head", false},
+        {"舆情 <yq@example.cn>", "head@example.gov.cn", false},
+    };
+    char why[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct notify_channel ch =
+            make_channel(CHANNEL_EMAIL, "smtps://smtp.example.cn:465", NULL, NULL);
+        int err;
+        ch.from = (char *)cases[i].from;
+        ch.to = (char *)cases[i].to;
+        why[0] = '\0';
+        err = channel_validate(&ch, why, sizeof(why));
+        if ((err == 0) != cases[i].ok) {
+            fail_msg("case %zu: err=%d why='%s'", i, err, why);
+        }
+        assert_true(cases[i].ok || strstr(why, "is not an address") != NULL);
+    }
 }
 
 /*
@@ -1663,9 +1742,11 @@ int main(void)
         cmocka_unit_test(test_issue_12_answer_over_max_response_bytes),
         cmocka_unit_test(test_issue_12_email_and_outbox_texts_over_their_maximum),
         cmocka_unit_test(test_hostile_text_is_never_markup_or_a_mention),
+        cmocka_unit_test(test_title_of_100_kb_fits_every_channel),
         FX(test_feishu_body_fits_20kb_whatever_the_escaping),
         FX(test_subject_is_one_valid_line_on_every_channel),
         cmocka_unit_test(test_email_subject_encoded_words),
+        cmocka_unit_test(test_email_addresses_are_checked_at_load),
         FX(test_webhook_redirect_json_and_signature),
         cmocka_unit_test(test_title_with_line_breaks_adds_no_line),
     };
