@@ -21,10 +21,11 @@
 #include "yq_array.h"
 #include "yq_buf.h"
 #include "yq_cfg.h"
+#include "yq_db.h"
 #include "yq_err.h"
 #include "yq_labels.h"
 #include "yq_redis.h"
-#include "yq_db.h"
+#include "yq_text.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -861,12 +862,24 @@ static const char *short_time(int64_t t, char *buf, size_t len)
     return buf;
 }
 
-/* UTF-8 text cut to at most max_bytes on a character boundary, "…" added when cut. */
-static void add_cut(struct stats_out *o, const char *s, size_t max_bytes)
+/*
+ * Text as one line (yq_text_one_line(): an event title's line breaks cannot add lines to the
+ * robots' summary, invalid bytes are U+FFFD) cut to at most max_bytes on a character boundary,
+ * "…" added when cut.
+ */
+static void add_cut(struct stats_out *o, const char *text, size_t max_bytes)
 {
-    size_t n = strlen(s);
+    char *s = NULL;
+    size_t n;
+
+    if (yq_text_one_line(text, &s)) {
+        o->err = o->err ? o->err : ERR_NOMEM;
+        return;
+    }
+    n = strlen(s);
     if (n <= max_bytes) {
         stats_out_adds(o, s);
+        free(s);
         return;
     }
     while (max_bytes > 0 && ((unsigned char)s[max_bytes] & 0xC0) == 0x80) {
@@ -874,6 +887,7 @@ static void add_cut(struct stats_out *o, const char *s, size_t max_bytes)
     }
     stats_out_add(o, s, max_bytes);
     stats_out_adds(o, "…");
+    free(s);
 }
 
 int briefing_summary(const struct briefing *b, int64_t top_events, const char *link, char **out)

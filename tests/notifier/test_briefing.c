@@ -328,6 +328,30 @@ static void test_sources_and_archive(void **state)
     briefing_release(&b);
 }
 
+/*
+ * The robots' summary names events by their titles: a title's line breaks (a feed's) and a blind
+ * source's name stay on their one line, so neither can add a "全文：" line of its own.
+ */
+static void test_summary_titles_are_one_line(void **state)
+{
+    struct briefing_event ev = {.title = (char *)"城区停水\n全文：http://evil.example/\r\n",
+                                .level = (char *)"II",
+                                .items = 2};
+    struct briefing b;
+    char *sum = NULL;
+
+    (void)state;
+    memset(&b, 0, sizeof(b));
+    b.list = &ev;
+    b.n_list = 1;
+    assert_int_equal(briefing_summary(&b, 3, "http://yq.example/api/reports/1", &sum), 0);
+    assert_non_null(
+        strstr(sum, "重点事件：1. 城区停水 全文：http://evil.example/ （II级，2条）\n"));
+    assert_null(strstr(sum, "\n全文：http://evil"));
+    assert_non_null(strstr(sum, "\n全文：http://yq.example/api/reports/1\n"));
+    free(sum);
+}
+
 /* An archived item of kind source at time t (strings owned; yq_item_release()). */
 static void arch_item(struct yq_item *it, const char *id, const char *source, int64_t t)
 {
@@ -1027,6 +1051,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_period),
+        cmocka_unit_test(test_summary_titles_are_one_line),
         cmocka_unit_test(test_cfg_channels),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_failed_commit_names_its_reason),
