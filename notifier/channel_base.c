@@ -132,10 +132,11 @@ enum channel_outcome channel_answer_by_status(long http_status, const char *body
     return http_status == 413 ? CHANNEL_TOO_LONG : CHANNEL_PERMANENT;
 }
 
-char *channel_fit_utf8(const char *text, size_t max_bytes)
+/* channel_fit_utf8() with marker (NUL-terminated) as the sign of a cut. */
+static char *fit_utf8(const char *text, size_t max_bytes, const char *marker_text)
 {
     const unsigned char *s = (const unsigned char *)(text ? text : "");
-    size_t marker = strlen(CHANNEL_TRUNCATION_MARKER), n = 0, cut = 0, len = 0;
+    size_t marker = strlen(marker_text), n = 0, cut = 0, len = 0;
     char *clean, *out;
     int32_t cp;
 
@@ -180,10 +181,15 @@ char *channel_fit_utf8(const char *text, size_t max_bytes)
     out = malloc(cut + marker + 1);
     if (out) {
         memcpy(out, clean, cut);
-        memcpy(out + cut, CHANNEL_TRUNCATION_MARKER, marker + 1);
+        memcpy(out + cut, marker_text, marker + 1);
     }
     free(clean);
     return out;
+}
+
+char *channel_fit_utf8(const char *text, size_t max_bytes)
+{
+    return fit_utf8(text, max_bytes, CHANNEL_TRUNCATION_MARKER);
 }
 
 char *channel_defuse(const char *text, const char *chars, const char *keep)
@@ -217,33 +223,15 @@ char *channel_defuse(const char *text, const char *chars, const char *keep)
 
 char *channel_subject(const char *subject)
 {
-    static const char more[] = "…";
-    char *line = NULL;
-    size_t cut = 0, n;
-    int32_t cp;
+    char *line = NULL, *out;
 
     if (yq_text_one_line(subject, &line)) {
         return NULL;
     }
-    n = strlen(line);
-    if (ticket_text_blank(line)) {
-        free(line);
-        return strdup("舆情通知");
-    }
-    if (n <= CHANNEL_SUBJECT_MAX_BYTES) {
-        return line;
-    }
-    /* one line of valid UTF-8: every step is a whole character */
-    for (size_t i = 0; i < n;) {
-        size_t l = yq_utf8_seq(line + i, n - i, &cp);
-        if (i + l > CHANNEL_SUBJECT_MAX_BYTES - (sizeof(more) - 1)) {
-            break;
-        }
-        i += l;
-        cut = i;
-    }
-    memcpy(line + cut, more, sizeof(more));
-    return line;
+    out = ticket_text_blank(line) ? strdup("舆情通知")
+                                  : fit_utf8(line, CHANNEL_SUBJECT_MAX_BYTES, "…");
+    free(line);
+    return out;
 }
 
 char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes)

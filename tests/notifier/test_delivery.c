@@ -679,6 +679,23 @@ static void test_subject_is_one_valid_line_on_every_channel(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(root, "markdown"), "title")), "舆情通知");
     json_decref(root);
+    /* a 600-byte subject: 297 bytes of whole characters and "…" (CHANNEL_SUBJECT_MAX_BYTES) */
+    {
+        char long_subject[700] = "";
+        const char *title;
+        for (int i = 0; i < 200; i++) {
+            strncat(long_subject, "燃", sizeof(long_subject) - strlen(long_subject) - 1);
+        }
+        m.subject = long_subject;
+        assert_int_equal(channel_send(&ding, &m, 1709704800000LL, 0, 65536, &r), 0);
+        assert_int_equal(rx_count(rx), 4);
+        root = json_loads(rx->reqs[3].body, 0, NULL);
+        title = json_string_value(json_object_get(json_object_get(root, "markdown"), "title"));
+        assert_int_equal(strlen(title), 99 * 3 + 3);
+        assert_memory_equal(title, long_subject, 99 * 3);
+        assert_string_equal(title + 99 * 3, "…");
+        json_decref(root);
+    }
 }
 
 /* base64 of the word between "=?UTF-8?B?" and "?=" at s, decoded into out (NUL-terminated). */
