@@ -234,13 +234,18 @@ char *channel_subject(const char *subject)
     return out;
 }
 
-char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes)
+/*
+ * The markdown text of msg fitted to max_bytes with each line ended by line_end ("\n", or
+ * "  \n" where only two trailing spaces break a line): the first line (number) in bold, the
+ * rest as lines; the link is in the body and stays a URL; everything else is text, never
+ * markup (channel_defuse()). New string or NULL.
+ */
+static char *format_markdown(const struct outbox_msg *msg, size_t max_bytes, const char *line_end)
 {
-    /* bold first line (number), the rest as lines; the link is in the body and stays a URL;
-       everything else is text, never markup (channel_defuse()) */
     char *body = channel_defuse(msg->body, CHANNEL_MARKDOWN_CHARS, msg->link);
     const char *nl = body ? strchr(body, '\n') : NULL;
-    char *text = NULL, *out;
+    size_t extra = strlen(line_end) - 1, lines = 1, o = 0;
+    char *text = NULL, *fitted, *out;
 
     if (!body || asprintf(&text, "**%.*s**\n%s", nl ? (int)(nl - body) : (int)strlen(body), body,
                           nl ? nl + 1 : "") < 0) {
@@ -248,9 +253,40 @@ char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes)
         return NULL;
     }
     free(body);
-    out = channel_fit_utf8(text, max_bytes);
+    for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++) {
+        lines++; /* a cut keeps at most these line breaks (the marker's included) */
+    }
+    /* room for the longer line ends; with very many lines: a third (each byte a break) */
+    fitted = channel_fit_utf8(text, max_bytes > 2 * extra * lines ? max_bytes - extra * lines
+                                                                  : max_bytes / (extra + 1));
     free(text);
+    if (!fitted || extra == 0) {
+        return fitted;
+    }
+    out = malloc(strlen(fitted) + extra * lines + 1);
+    for (const char *p = fitted; out && *p; p++) {
+        if (*p == '\n') {
+            memcpy(out + o, line_end, extra + 1);
+            o += extra + 1;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    if (out) {
+        out[o] = '\0';
+    }
+    free(fitted);
     return out;
+}
+
+char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes)
+{
+    return format_markdown(msg, max_bytes, "\n");
+}
+
+char *channel_format_markdown_breaks(const struct outbox_msg *msg, size_t max_bytes)
+{
+    return format_markdown(msg, max_bytes, "  \n");
 }
 
 int channel_hmac_b64(const void *key, size_t key_len, const void *msg, size_t msg_len, char *out,

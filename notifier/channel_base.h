@@ -58,10 +58,17 @@ enum channel_outcome channel_robot_answer(const struct channel_robot_codes *code
                                           const char *body, size_t len, long *code_out);
 
 /*
- * The format op of markdown robots (WeCom, DingTalk): the first line of msg->body in bold, the
- * rest as it is, fitted to max_bytes. New string (free()) or NULL on ERR_NOMEM.
+ * The format op of WeCom's markdown: the first line of msg->body in bold, the rest as lines,
+ * every character a robot reads as markup in full-width form but the link (channel_defuse()),
+ * fitted to max_bytes. New string (free()) or NULL on ERR_NOMEM.
  */
 char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes);
+
+/*
+ * channel_format_markdown() for DingTalk, whose markdown breaks a line only at two trailing
+ * spaces: every line ends "  \n" (counted in max_bytes), so the lines stay lines.
+ */
+char *channel_format_markdown_breaks(const struct outbox_msg *msg, size_t max_bytes);
 
 /*
  * What a markdown robot reads as markup in text: links and images ([]), code (`), emphasis

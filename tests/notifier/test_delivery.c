@@ -542,7 +542,8 @@ static void test_hostile_text_is_never_markup_or_a_mention(void **state)
         char *text = channel_render(types[i], &m, 4096);
         assert_non_null(text);
         assert_true(valid_utf8(text));
-        assert_non_null(strstr(text, "链接：" HOSTILE_LINK "\n"));
+        assert_non_null(strstr(text, types[i] == CHANNEL_DINGTALK ? "链接：" HOSTILE_LINK "  \n"
+                                                                  : "链接：" HOSTILE_LINK "\n"));
         assert_null(strstr(text, "<@all>"));
         assert_null(strstr(text, "<at user_id"));
         assert_null(strstr(text, "<font"));
@@ -551,7 +552,14 @@ static void test_hostile_text_is_never_markup_or_a_mention(void **state)
             assert_non_null(strstr(text, "＜at user_id=\"all\"＞所有人＜/at＞"));
             assert_non_null(strstr(text, "[点击](http://evil.example/) ＜@all＞ @所有人"));
         } else {
-            assert_non_null(strstr(text, "**【交办】交办单 YQ-2026-11-0042**\n"));
+            /* DingTalk breaks a line only at two trailing spaces; WeCom at "\n" */
+            assert_non_null(strstr(text, types[i] == CHANNEL_DINGTALK
+                                             ? "**【交办】交办单 YQ-2026-11-0042**  \n链接："
+                                             : "**【交办】交办单 YQ-2026-11-0042**\n链接："));
+            for (const char *p = strchr(text, '\n'); types[i] == CHANNEL_DINGTALK && p;
+                 p = strchr(p + 1, '\n')) {
+                assert_true(p - text >= 2 && p[-1] == ' ' && p[-2] == ' ');
+            }
             assert_null(strstr(text, "[点击]("));
             assert_null(strstr(text, "@所有人"));
             assert_null(strstr(text, "`"));
