@@ -71,11 +71,12 @@ char *channel_format_markdown(const struct outbox_msg *msg, size_t max_bytes);
 char *channel_format_markdown_breaks(const struct outbox_msg *msg, size_t max_bytes);
 
 /*
- * What a markdown robot reads as markup in text: links and images ([]), code (`), emphasis
- * (*, _, ~), headings (#), quotes and HTML tags (<, >: <font>, WeCom's <@userid> mention),
- * mentions (@: DingTalk's @mobile, @所有人) and escapes (\\).
+ * What WeCom's and DingTalk's markdown read as markup in text: links and images ([ ]), code
+ * (`), bold and italics (*), headings (#), quotes and HTML tags (< >: <font>, WeCom's <@userid>
+ * mention), mentions (@: DingTalk's @mobile, @所有人) and escapes (\\). '_' and '~' are in
+ * neither robot's documented markdown, so file names and URLs keep theirs.
  */
-#define CHANNEL_MARKDOWN_CHARS "\\`*_[]<>#@~"
+#define CHANNEL_MARKDOWN_CHARS "\\`*[]<>#@"
 
 /*
  * A copy of text (NUL-terminated) with each ASCII character of chars replaced by its

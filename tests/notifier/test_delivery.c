@@ -564,9 +564,9 @@ static void test_hostile_text_is_never_markup_or_a_mention(void **state)
             assert_null(strstr(text, "@所有人"));
             assert_null(strstr(text, "`"));
             assert_null(strstr(text, "**粗**"));
-            assert_non_null(
-                strstr(text, "标题：［点击］(http://evil.example/) ＜＠all＞ ＠所有人 "
-                             "＜at user＿id=\"all\"＞所有人＜/at＞ ｀x｀ ＊＊粗＊＊ ＃ 标题"));
+            assert_non_null(strstr(text,
+                                   "标题：［点击］(http://evil.example/) ＜＠all＞ ＠所有人 "
+                                   "＜at user_id=\"all\"＞所有人＜/at＞ ｀x｀ ＊＊粗＊＊ ＃ 标题"));
         }
         free(text);
     }
