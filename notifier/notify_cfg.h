@@ -102,8 +102,8 @@ struct notify_channel {
     char *secret_file; /* path of the signing secret (DingTalk, Feishu, webhook HMAC) */
     char *username;    /* SMTP login */
     char *password_file;
-    char *from;              /* e-mail sender */
-    char *to;                /* e-mail recipients, comma-separated */
+    char *from;              /* e-mail sender, a plain address (a@b) */
+    char *to;                /* e-mail recipients, comma-separated plain addresses (a@b) */
     int64_t rate_per_minute; /* 0 = the robot's documented limit */
     int64_t max_bytes;       /* 0 = the channel's documented limit */
     int64_t timeout_ms;
