@@ -280,8 +280,10 @@ static bool blank(const char *s)
 }
 
 /*
- * ERR_INVALID when a term of r's expression is empty once normalised (only invisible
- * characters): it could never occur, so the rule could never match as written.
+ * ERR_INVALID when a term of r's expression cannot be looked for once normalised
+ * (term_find_unusable(): only invisible characters, only white space, longer than
+ * Vectorscan takes), naming the rule: such a term would never occur, match between any two
+ * words, or make the whole set fail to compile.
  */
 static int check_terms_normalise(const struct rule *r, const struct rule_spec *spec,
                                  const char *where, char *errbuf, size_t errlen)
@@ -296,17 +298,18 @@ static int check_terms_normalise(const struct rule *r, const struct rule_spec *s
     }
     for (size_t k = 0; k < rule_expr_n_terms(r->expr); k++) {
         char *n = NULL;
+        const char *unusable = NULL;
         err = norm_string(nm, rule_expr_term(r->expr, k), &n);
-        if (err == 0 && n[0] == '\0') {
-            err = ERR_INVALID;
+        if (err == 0) {
+            unusable = term_find_unusable(n);
+            err = unusable ? ERR_INVALID : 0;
+        }
+        if (unusable) {
+            snprintf(errbuf, errlen, "%s: rule '%s': term %zu of the expression %s",
+                     spec->expr_where ? spec->expr_where : where, spec->id, k + 1,
+                     n[0] ? unusable : "has only invisible characters; it can never match");
         }
         free(n);
-        if (err == ERR_INVALID) {
-            snprintf(errbuf, errlen,
-                     "%s: rule '%s': term %zu of the expression has only invisible characters; "
-                     "it can never match",
-                     spec->expr_where ? spec->expr_where : where, spec->id, k + 1);
-        }
         if (err) {
             return err;
         }
@@ -468,14 +471,16 @@ static int add_listed_term(char ***v, size_t *n_v, size_t *cap, struct rule_str_
         return err;
     }
     err = norm_string(nm, term, &n);
-    if (err == 0 && n[0] == '\0') {
+    if (err == ERR_INVALID) {
+        snprintf(errbuf, errlen, "%s: %s '%s' is not UTF-8", where, what, term);
+    } else if (err == 0 && term_find_unusable(n)) {
+        /* quote a long term by its start (cut at a character), so the reason still fits */
+        size_t len = strlen(term), shown = len > 48 ? yq_utf8_boundary(term, 48) : len;
+        snprintf(errbuf, errlen, "%s: %s '%.*s%s' %s", where, what, (int)shown, term,
+                 shown < len ? "…" : "", term_find_unusable(n));
         err = ERR_INVALID;
     }
     free(n);
-    if (err == ERR_INVALID) {
-        snprintf(errbuf, errlen, "%s: %s '%s' is empty once normalised or not UTF-8", where,
-                 what, term);
-    }
     if (err) {
         return err;
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "yq_array.h"
 #include "yq_utf8.h"
@@ -43,6 +44,30 @@ void term_db_free(struct term_db *db)
     free(db->nlen);
     hs_free_database(db->hs);
     free(db);
+}
+
+const char *term_find_unusable(const char *s)
+{
+    size_t len = strlen(s);
+
+    if (len == 0) {
+        return "is empty once normalised (only invisible characters)";
+    }
+    if (len > TERM_FIND_MAX_TERM_BYTES) {
+        return "is longer than 16000 bytes once normalised (Vectorscan's limit)";
+    }
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        utf8proc_category_t cat;
+
+        i += yq_utf8_next(s + i, len - i, &cp);
+        cat = utf8proc_category(cp);
+        if (!(cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+              cat == UTF8PROC_CATEGORY_ZP || (cp >= '\t' && cp <= '\r') || cp == 0x85)) {
+            return NULL;
+        }
+    }
+    return "is only white space once normalised";
 }
 
 int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, char *errbuf,
@@ -90,11 +115,10 @@ int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, 
         }
         db->n_terms = i + 1;
         db->nlen[i] = strlen(db->normalised[i]);
-        if (db->nlen[i] == 0) {
-            snprintf(errbuf, errlen,
-                     "term %zu '%s' is empty once normalised (only invisible characters); "
-                     "it can never match",
-                     i, terms[i]);
+        /* white space alone is a term here (the sentiment lexicon's clause end "\n") */
+        if (db->nlen[i] == 0 || db->nlen[i] > TERM_FIND_MAX_TERM_BYTES) {
+            snprintf(errbuf, errlen, "term %zu '%s' %s; it can never match", i, terms[i],
+                     term_find_unusable(db->normalised[i]));
             err = ERR_INVALID;
             goto fail;
         }

@@ -25,6 +25,13 @@
 /* Normalised text longer than this is cut (the prefix is still scanned). */
 #define TERM_FIND_MAX_TEXT_BYTES (4 * 1024 * 1024)
 
+/*
+ * The longest normalised term: Vectorscan's limit for one literal (hs_compile_lit_multi refuses
+ * a longer one, "Pattern length exceeds limit", and with it the whole database). Normalising
+ * may lengthen a term (U+FDFA is 3 bytes, its NFKC form 33).
+ */
+#define TERM_FIND_MAX_TERM_BYTES 16000
+
 struct term_db;
 struct term_scratch;
 
@@ -43,10 +50,21 @@ struct term_hit {
 typedef int (*term_hit_fn)(const struct term_hit *hit, void *opaque);
 
 /*
+ * Why the normalised term s (NUL-terminated, borrowed) can be no rule, exclude or place term, or
+ * NULL when it can: "is empty once normalised (only invisible characters)", "is longer than
+ * 16000 bytes once normalised (Vectorscan's limit)" (TERM_FIND_MAX_TERM_BYTES; term_db_new()
+ * refuses these two) or "is only white space once normalised" (space, tab, line breaks,
+ * U+3000 ...: it would match between any two words; term_db_new() takes it, the sentiment
+ * lexicon ends clauses at "\n"). A static string. Thread-safe.
+ */
+const char *term_find_unusable(const char *s);
+
+/*
  * Normalise and compile n_terms NUL-terminated UTF-8 terms (borrowed; copied).
  * out: a new database (term_db_free()) that threads may share read-only.
- * Returns 0, ERR_INVALID (a term is empty, not UTF-8, or empty once normalised, e.g. only
- * zero-width characters: it could never match; errbuf names it), ERR_NOT_FOUND (the
+ * Returns 0, ERR_INVALID (a term is empty or not UTF-8, or once normalised empty (only
+ * zero-width characters) or longer than TERM_FIND_MAX_TERM_BYTES; errbuf names it),
+ * ERR_NOT_FOUND (the
  * normalisation tables could not be built: OpenCC data missing) or ERR_NOMEM.
  */
 int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, char *errbuf,
