@@ -19,8 +19,11 @@
  * still counts it as one original code point. Normalising a text is
  * then one decode-lookup-copy loop, and it keeps, for every normalised byte, the index of the
  * original code point that produced it, so offsets found in normalised text map back to
- * the original text. Composition across characters (a base letter followed by a combining
- * accent) is not applied: matching sees each character on its own.
+ * the original text. Composition across characters is applied as NFC does: a combining mark
+ * (or a Hangul vowel or final jamo, a half-width voiced sound mark) composes with the
+ * character written before it when Unicode has the composite ("e" U+0301 -> "é"), so text in
+ * NFD and a rule typed precomposed (or the reverse) match; the composite's bytes map back to
+ * both the base and the mark. Marks above U+FFFF are not composed.
  */
 #ifndef NORM_H
 #define NORM_H

@@ -573,6 +573,11 @@ static const struct sem_case sem_cases[] = {
     {"case_folded_rule", "COVID", "covid-19 疫情", "r [0,5) covid;"},
     {"ideographic_space_in_text_phrase", "\"安康 市\"", "安康\u3000市", "r [0,4) 安康\u3000市;"},
     {"compat_ideograph", "\u8ECA", "\uF902", "r [0,1) \uF902;"},
+    /* decomposed (NFD) text and a precomposed rule, or the reverse: the span covers the mark */
+    {"nfd_text_nfc_rule", "caf\u00e9", "Cafe\u0301 open", "r [0,5) Cafe\u0301;"},
+    {"nfc_text_nfd_rule", "\"Cafe\u0301\"", "caf\u00e9 open", "r [0,4) caf\u00e9;"},
+    {"nfd_not_base_letter", "cafe", "cafe\u0301", ""},
+    {"nfd_pinyin", "\u0101nk\u0101ng", "A\u0304nka\u0304ng\u5e02", "r [0,8) A\u0304nka\u0304ng;"},
     {"and_not_excluded", "爆炸 & !演练", "消防演练模拟爆炸", ""},
     {"or", "滑坡 | 泥石流", "突发泥石流", "r [2,5) 泥石流;"},
     {"near_within", "NEAR/3(燃气, 爆炸)", "燃气管道爆炸", "r [0,2) 燃气;"},

@@ -57,6 +57,15 @@ static const struct norm_case norm_cases[] = {
     {"ext_b_in_text", "汉滨区\U00021ED5末\U00020BB6", "汉滨区岁末\U00020BB6"},
     {"compat_supplement", "\U0002F800", "\u4E3D"},
     {"simplified_unchanged", "安康市汉滨区征地补偿", "安康市汉滨区征地补偿"},
+    /* composition across characters, as NFC: decomposed (NFD) text reads as precomposed */
+    {"nfd_composed", "Cafe\u0301 Ca\u0300", "caf\u00e9 c\u00e0"},
+    {"nfd_two_marks", "e\u0323\u0302", "\u1ec7"},
+    {"nfd_pinyin", "A\u0304nka\u0304ng", "\u0101nk\u0101ng"},
+    {"nfd_hangul", "\u1100\u1161\u11a8", "\uac01"},
+    {"halfwidth_katakana_voiced", "\uff76\uff9e", "\u30ac"},
+    {"mark_without_base_kept", "\u0301a", "\u0301a"},
+    {"mark_that_composes_nothing", "\u5b89\u0301", "\u5b89\u0301"},
+    {"nfd_across_invisible", "e\u200b\u0301", "\u00e9"},
     {"empty", "", ""},
 };
 
@@ -94,6 +103,28 @@ static void test_offset_map(void **state)
     assert_int_equal(norm_apply(nm(), "AB", 2, (size_t)-1, &t), 0);
     assert_string_equal(t.buf, "ab");
     assert_int_equal(t.orig_n_cp, 2);
+    norm_text_release(&t);
+}
+
+/*
+ * A composed pair maps back to both original code points: the base for its first bytes, the
+ * mark for its last, so a match ending on it covers the mark.
+ */
+static void test_offset_map_composed(void **state)
+{
+    struct norm_text t = NORM_TEXT_INIT;
+    /* code points: 0 c 1 a 2 f 3 e 4 U+0301 5 ! -> "café!" (é two bytes) */
+    const char *in = "cafe\u0301!";
+    const uint32_t want[] = {0, 1, 2, 3, 4, 5};
+
+    (void)state;
+    assert_int_equal(norm_apply(nm(), in, strlen(in), (size_t)-1, &t), 0);
+    assert_string_equal(t.buf, "caf\u00e9!");
+    assert_int_equal(t.len, sizeof(want) / sizeof(want[0]));
+    assert_int_equal(t.orig_n_cp, 6);
+    for (size_t i = 0; i < t.len; i++) {
+        assert_int_equal(t.orig_cp[i], want[i]);
+    }
     norm_text_release(&t);
 }
 
@@ -295,6 +326,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalise_table),
         cmocka_unit_test(test_offset_map),
+        cmocka_unit_test(test_offset_map_composed),
         cmocka_unit_test(test_offset_map_astral),
         cmocka_unit_test(test_astral_agrees_with_opencc),
         cmocka_unit_test(test_invalid_utf8_and_limits),
