@@ -577,6 +577,9 @@ static const struct sem_case sem_cases[] = {
     {"nfd_text_nfc_rule", "caf\u00e9", "Cafe\u0301 open", "r [0,5) Cafe\u0301;"},
     {"nfc_text_nfd_rule", "\"Cafe\u0301\"", "caf\u00e9 open", "r [0,4) caf\u00e9;"},
     {"nfd_not_base_letter", "cafe", "cafe\u0301", ""},
+    /* two spellings of one term: still a rule that can fire (only '&' with '!' is refused) */
+    {"same_once_normalised_or", "wifi | ＷＩＦＩ", "WiFi断了", "r [0,4) WiFi;"},
+    {"same_once_normalised_and", "wifi & ＷＩＦＩ", "WiFi断了", "r [0,4) WiFi;"},
     {"nfd_pinyin", "\u0101nk\u0101ng", "A\u0304nka\u0304ng\u5e02", "r [0,8) A\u0304nka\u0304ng;"},
     {"and_not_excluded", "爆炸 & !演练", "消防演练模拟爆炸", ""},
     {"or", "滑坡 | 泥石流", "突发泥石流", "r [2,5) 泥石流;"},

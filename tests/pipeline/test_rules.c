@@ -205,6 +205,16 @@ static const struct error_case error_cases[] = {
      "rules:\n  - id: w2\n    name: n\n    department: d\n    expr: '\"\u3000\t\" | 燃气'\n",
      ERR_INVALID,
      {"bad.yaml:5: rule 'w2': term 1 of the expression is only white space once normalised"}},
+    /* terms written differently but one once normalised are one term to the matcher */
+    {"never_true_once_normalised",
+     "rules:\n  - id: n1\n    name: n\n    department: d\n    expr: 'wifi & 断网 & !ＷＩＦＩ'\n",
+     ERR_INVALID,
+     {"bad.yaml:5: rule 'n1': expr can never be true: terms 1 'wifi' and 3 'ＷＩＦＩ' are the same "
+      "once normalised"}},
+    {"never_true_traditional",
+     "rules:\n  - id: n2\n    name: n\n    department: d\n    expr: 'NEAR/3(征收, 补偿) & !徵收'\n",
+     ERR_INVALID,
+     {"bad.yaml:5: rule 'n2': expr can never be true: terms 1 '征收' and 3 '徵收'"}},
     /* an exclude term of spaces would drop every item with a space: not silently */
     {"exclude_whitespace_term",
      "exclude: [\" \"]\n",
