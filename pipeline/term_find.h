@@ -17,6 +17,7 @@
 #ifndef TERM_FIND_H
 #define TERM_FIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,6 +99,19 @@ void term_scratch_free(struct term_scratch *sc);
  */
 int term_db_scan(const struct term_db *db, struct term_scratch *sc, const char *text, size_t len,
                  term_hit_fn fn, void *opaque);
+
+/*
+ * Whether hit, of sc's last scan with db, stands on word edges (the rule language's word
+ * boundaries for alphabetic terms): a term whose first normalised character is a letter of an
+ * alphabet written with spaces (Latin, Greek, Cyrillic, Armenian) does not start right after
+ * another such letter, one that starts with a digit not right after a digit, and likewise at
+ * its end. So "ai" is not found in "aids" or "said" nor "5g" in "15g", while "ai" is in
+ * "ai换脸" and "ai, 5g", "covid" in "covid19" and "5g" in "5g基站" (a letter next to a digit is
+ * an edge). A term that starts or ends with a CJK character, punctuation or a space has no
+ * edge to keep there. db, sc, hit: borrowed. Thread-safe for a shared db with one sc per thread.
+ */
+bool term_hit_on_word_edges(const struct term_db *db, const struct term_scratch *sc,
+                            const struct term_hit *hit);
 
 /* The normalised text of sc's last scan (borrowed; valid until the next scan). */
 const struct norm_text *term_scratch_text(const struct term_scratch *sc);

@@ -577,6 +577,18 @@ static const struct sem_case sem_cases[] = {
     {"nfd_text_nfc_rule", "caf\u00e9", "Cafe\u0301 open", "r [0,5) Cafe\u0301;"},
     {"nfc_text_nfd_rule", "\"Cafe\u0301\"", "caf\u00e9 open", "r [0,4) caf\u00e9;"},
     {"nfd_not_base_letter", "cafe", "cafe\u0301", ""},
+    /* word edges of alphabetic terms: not inside a longer Latin word or number */
+    {"latin_not_inside_word", "AI", "AIDS防治宣传", ""},
+    {"latin_not_at_word_end", "AI", "邮件MAIL", ""},
+    {"latin_next_to_cjk", "AI", "警惕AI换脸诈骗", "r [2,4) AI;"},
+    {"latin_between_punct", "AI", "（AI）", "r [1,3) AI;"},
+    {"fullwidth_latin_not_inside_word", "ＡＩ", "ＡＩＤＳ", ""},
+    {"digits_not_inside_number", "5G", "送15G流量", ""},
+    {"year_not_inside_number", "2026", "编号120261", ""},
+    {"letter_next_to_digit", "covid", "COVID19疫情", "r [0,5) COVID;"},
+    {"digit_next_to_letter", "5G", "5G基站", "r [0,2) 5G;"},
+    {"cjk_term_inside_cjk", "工厂", "化工厂", "r [1,3) 工厂;"},
+    {"term_ending_in_cjk", "wifi断网", "宿舍WiFi断网", "r [2,8) WiFi断网;"},
     /* two spellings of one term: still a rule that can fire (only '&' with '!' is refused) */
     {"same_once_normalised_or", "wifi | ＷＩＦＩ", "WiFi断了", "r [0,4) WiFi;"},
     {"same_once_normalised_and", "wifi & ＷＩＦＩ", "WiFi断了", "r [0,4) WiFi;"},
