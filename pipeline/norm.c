@@ -493,6 +493,32 @@ static size_t compose_prev(const struct norm *n, struct norm_text *out, size_t o
     return p + len;
 }
 
+/*
+ * A Chinese character follows the spaces that end out->buf[0, o): when a Chinese character
+ * stands before them too, drop them (Chinese puts no space between words, so "燃 气" or
+ * "燃\u3000气" is 燃气 spaced out, to evade a keyword filter or by typesetting habit). Only
+ * spaces (ASCII, U+3000, U+00A0 and the other Zs that NFKC makes ' '), not line breaks.
+ * Returns the new end of the output.
+ */
+static size_t drop_spaces_between_han(const struct norm_text *out, size_t o)
+{
+    size_t q = o, p;
+    int32_t before;
+
+    while (q > 0 && out->buf[q - 1] == ' ') {
+        q--;
+    }
+    if (q == 0) {
+        return o;
+    }
+    p = q - 1;
+    while (p > 0 && ((unsigned char)out->buf[p] & 0xC0) == 0x80) {
+        p--;
+    }
+    yq_utf8_next(out->buf + p, q - p, &before);
+    return cjk_cp(before) ? q : o;
+}
+
 int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes,
                struct norm_text *out)
 {
@@ -529,6 +555,11 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
         size_t k, at = i;
         int32_t cp;
         i += yq_utf8_next(s + i, len - i, &cp); /* invalid: one byte, U+FFFD */
+        if (o > 0 && out->buf[o - 1] == ' ' && cjk_cp(cp)) {
+            o = drop_spaces_between_han(out, o);
+            ob = out->buf + o;
+            om = out->orig_cp + o;
+        }
         if (cp < 0x10000) {
             uint32_t e = n->map[cp];
             if (!(e & MAP_MULTI)) {

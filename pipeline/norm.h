@@ -7,7 +7,10 @@
  *   2. traditional -> simplified Chinese (OpenCC's t2s, character level: each code point is
  *      converted on its own, which is what matching needs);
  *   3. removal of invisible characters: Unicode category Cf (U+200B..U+200F, U+2060..U+2064,
- *      U+FEFF, U+00AD, ...) and the default-ignorable code points.
+ *      U+FEFF, U+00AD, ...) and the default-ignorable code points;
+ *   4. removal of spaces (those NFKC makes ' ': ASCII, U+3000, U+00A0 ...) between two Chinese
+ *      characters ("燃 气" -> "燃气"; Chinese puts no space between words). Line breaks and
+ *      spaces next to anything else stay.
  *
  * The three steps are folded into one per-code-point table built once at start-up (every
  * code point of the BMP goes through utf8proc, the CJK blocks then through OpenCC). Above

@@ -572,6 +572,11 @@ static const struct sem_case sem_cases[] = {
     {"fullwidth_digits", "110", "拨打１１０", "r [2,5) １１０;"},
     {"case_folded_rule", "COVID", "covid-19 疫情", "r [0,5) covid;"},
     {"ideographic_space_in_text_phrase", "\"安康 市\"", "安康\u3000市", "r [0,4) 安康\u3000市;"},
+    /* a term spaced out in the text (FC-026's neighbour: visible blanks, not Cf) */
+    {"spaced_out_term", "燃气泄漏", "小区燃 气\u3000泄\u00a0漏了",
+     "r [2,9) 燃 气\u3000泄\u00a0漏;"},
+    {"spaced_term_in_rule", "\"燃 气\"", "燃气泄漏", "r [0,2) 燃气;"},
+    {"space_before_term_not_quoted", "燃气", "小区 燃气", "r [3,5) 燃气;"},
     {"compat_ideograph", "\u8ECA", "\uF902", "r [0,1) \uF902;"},
     /* decomposed (NFD) text and a precomposed rule, or the reverse: the span covers the mark */
     {"nfd_text_nfc_rule", "caf\u00e9", "Cafe\u0301 open", "r [0,5) Cafe\u0301;"},

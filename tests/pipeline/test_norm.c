@@ -38,7 +38,12 @@ struct norm_case {
 static const struct norm_case norm_cases[] = {
     {"ascii_case", "WiFi COVID-19", "wifi covid-19"},
     {"fullwidth_latin", "ＷｉＦｉ５Ｇ", "wifi5g"},
-    {"fullwidth_punct_space", "安康，汉滨\u3000市", "安康,汉滨 市"},
+    {"fullwidth_punct_space", "安康，汉滨\u3000ＡＰＰ", "安康,汉滨 app"},
+    /* Chinese puts no space between words: spaces between two Chinese characters go */
+    {"spaces_between_han", "燃 气\u3000泄\u00a0 漏，安康 市", "燃气泄漏,安康市"},
+    {"spaces_kept_next_to_latin", "AI 换脸 ok 了", "ai 换脸 ok 了"},
+    {"line_break_between_han_kept", "燃气\n泄漏", "燃气\n泄漏"},
+    {"spaces_between_traditional", "燃 氣", "燃气"},
     {"traditional", "燃氣洩漏，臺灣颱風", "燃气泄漏,台湾台风"},
     {"compat_ideograph", "\uF902", "车"},
     {"circled_and_ligature", "\u2460\uFB01", "1fi"},
