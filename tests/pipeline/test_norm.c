@@ -88,22 +88,33 @@ static void test_normalise_table(void **state)
     }
 }
 
+/*
+ * Normalise in into t: it must give want_buf, its n_want bytes mapping to the original code
+ * points want[], from n_cp original code points.
+ */
+static void expect_offset_map(const char *in, const char *want_buf, const uint32_t *want,
+                              size_t n_want, size_t n_cp, struct norm_text *t)
+{
+    assert_int_equal(norm_apply(nm(), in, strlen(in), (size_t)-1, t), 0);
+    assert_string_equal(t->buf, want_buf);
+    assert_int_equal(t->len, n_want);
+    assert_int_equal(t->orig_n_cp, n_cp);
+    for (size_t i = 0; i < t->len; i++) {
+        if (t->orig_cp[i] != want[i]) {
+            fail_msg("'%s' byte %zu: from code point %u, want %u", in, i, t->orig_cp[i], want[i]);
+        }
+    }
+}
+
 /* Every normalised byte maps to the original code point that produced it. */
 static void test_offset_map(void **state)
 {
     struct norm_text t = NORM_TEXT_INIT;
     /* code points: 0 Ｗ 1 \u200b 2 ｉ 3 燃 4 ﬁ 5 x */
-    const char *in = "Ｗ\u200bｉ燃\uFB01x";
-    const uint32_t want[] = {0, 2, 3, 3, 3, 4, 4, 5};
+    static const uint32_t want[] = {0, 2, 3, 3, 3, 4, 4, 5};
 
     (void)state;
-    assert_int_equal(norm_apply(nm(), in, strlen(in), (size_t)-1, &t), 0);
-    assert_string_equal(t.buf, "wi燃fix");
-    assert_int_equal(t.len, sizeof(want) / sizeof(want[0]));
-    assert_int_equal(t.orig_n_cp, 6);
-    for (size_t i = 0; i < t.len; i++) {
-        assert_int_equal(t.orig_cp[i], want[i]);
-    }
+    expect_offset_map("Ｗ\u200bｉ燃\uFB01x", "wi燃fix", want, 8, 6, &t);
     /* the buffer is reused: a shorter text afterwards */
     assert_int_equal(norm_apply(nm(), "AB", 2, (size_t)-1, &t), 0);
     assert_string_equal(t.buf, "ab");
@@ -113,23 +124,20 @@ static void test_offset_map(void **state)
 
 /*
  * A composed pair maps back to both original code points: the base for its first bytes, the
- * mark for its last, so a match ending on it covers the mark.
+ * mark for its last, so a match ending on it covers the mark. Spaces dropped between Chinese
+ * characters map to nothing, like invisible characters.
  */
-static void test_offset_map_composed(void **state)
+static void test_offset_map_composed_and_spaces(void **state)
 {
     struct norm_text t = NORM_TEXT_INIT;
     /* code points: 0 c 1 a 2 f 3 e 4 U+0301 5 ! -> "café!" (é two bytes) */
-    const char *in = "cafe\u0301!";
-    const uint32_t want[] = {0, 1, 2, 3, 4, 5};
+    static const uint32_t want_composed[] = {0, 1, 2, 3, 4, 5};
+    /* code points: 0 燃 1 ' ' 2 U+3000 3 气 -> "燃气" */
+    static const uint32_t want_spaces[] = {0, 0, 0, 3, 3, 3};
 
     (void)state;
-    assert_int_equal(norm_apply(nm(), in, strlen(in), (size_t)-1, &t), 0);
-    assert_string_equal(t.buf, "caf\u00e9!");
-    assert_int_equal(t.len, sizeof(want) / sizeof(want[0]));
-    assert_int_equal(t.orig_n_cp, 6);
-    for (size_t i = 0; i < t.len; i++) {
-        assert_int_equal(t.orig_cp[i], want[i]);
-    }
+    expect_offset_map("cafe\u0301!", "caf\u00e9!", want_composed, 6, 6, &t);
+    expect_offset_map("燃 \u3000气", "燃气", want_spaces, 6, 4, &t);
     norm_text_release(&t);
 }
 
@@ -331,7 +339,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalise_table),
         cmocka_unit_test(test_offset_map),
-        cmocka_unit_test(test_offset_map_composed),
+        cmocka_unit_test(test_offset_map_composed_and_spaces),
         cmocka_unit_test(test_offset_map_astral),
         cmocka_unit_test(test_astral_agrees_with_opencc),
         cmocka_unit_test(test_invalid_utf8_and_limits),
