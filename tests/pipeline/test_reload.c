@@ -454,6 +454,57 @@ static void test_ops_flushall_same_version_new_epoch(void **state)
     unlink(cache);
 }
 
+/*
+ * A rollback: the operator points yuqing:rules:current back at an older version (same epoch,
+ * a lower number). The matcher loads the older set: "a new version" is any other pair, not a
+ * higher number. An invalid set pushed then is rejected with the rolled-back set kept (and
+ * confirmed), and pointing forward again loads the newer set once.
+ */
+static void test_ops_rollback_to_older_version(void **state)
+{
+    struct redis_fixture fx;
+    struct pipeline_cluster cl;
+    struct matcher_cfg cfg;
+    struct matcher *m;
+    struct yq_redis *r;
+    char err[512] = "", cache[128];
+    int64_t t = 1000000;
+
+    (void)state;
+    if (redis_fixture_start(&fx) != 0) {
+        skip();
+    }
+    pipeline_cluster_start(&cl, 1);
+    snprintf(cache, sizeof(cache), "/tmp/yq-test-reload-rollback-%d.json", (int)getpid());
+    load_cfg(&cfg, &cl, fx.port, cache, "matcher.event_wait_ms=60000");
+    r = yq_redis_new(&cfg.redis);
+    assert_int_equal(push_rules(r, "one"), 1);
+    m = matcher_new(&cfg, err, sizeof(err));
+    assert_non_null(m);
+    steps_in_use(m, &t, 1, 1, "one", 1);
+    assert_int_equal(push_rules(r, "two"), 2);
+    steps_in_use(m, &t, 2, 2, "two", 2);
+
+    redis_ok(r, "SET " RULES_KEY_CURRENT " 1"); /* roll back */
+    steps_in_use(m, &t, 2, 1, "one", 3);
+
+    redis_ok(r, "SET " RULES_KEY_PREFIX "3 {broken");
+    redis_ok(r, "SET " RULES_KEY_CURRENT " 3");
+    reload_step(m, &t);
+    assert_int_equal(m->n_rules_rejected, 1);
+    steps_in_use(m, &t, 2, 1, "one", 4); /* kept, confirmed, 3 not loaded again */
+
+    redis_ok(r, "SET " RULES_KEY_CURRENT " 2"); /* forward again */
+    steps_in_use(m, &t, 2, 2, "two", 5);
+
+    matcher_free(m);
+    yq_redis_free(r);
+    matcher_cfg_release(&cfg);
+    pipeline_cluster_stop(&cl);
+    redis_fixture_stop(&fx);
+    unlink(cache);
+}
+
 /* Redis unreachable at start-up: the on-disk copy is used, and alerts still flow. */
 static void test_start_from_cache_without_redis(void **state)
 {
@@ -514,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_start_from_cache_without_redis),
         cmocka_unit_test(test_ops_redis_lost_data_version_number_reused),
         cmocka_unit_test(test_ops_flushall_same_version_new_epoch),
+        cmocka_unit_test(test_ops_rollback_to_older_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
