@@ -591,6 +591,9 @@ static const struct sem_case sem_cases[] = {
     {"digits_not_inside_number", "5G", "送15G流量", ""},
     {"year_not_inside_number", "2026", "编号120261", ""},
     {"letter_next_to_digit", "covid", "COVID19疫情", "r [0,5) COVID;"},
+    /* Ⅱ级 is ii级 once normalised, Ⅲ级 iii级: a level-II response is not a level-III one */
+    {"roman_level_not_inside", "Ⅱ级响应", "启动Ⅲ级响应", ""},
+    {"roman_level", "Ⅱ级响应", "启动II级响应", "r [2,7) II级响应;"},
     {"digit_next_to_letter", "5G", "5G基站", "r [0,2) 5G;"},
     {"cjk_term_inside_cjk", "工厂", "化工厂", "r [1,3) 工厂;"},
     {"term_ending_in_cjk", "wifi断网", "宿舍WiFi断网", "r [2,8) WiFi断网;"},
