@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "yq_err.h"
 #include "yq_json.h"
 #include "yq_time.h"
+#include "yq_utf8.h"
 #include "yq_banned.h"
 
 /* Names of enum yq_item_field_bits, in the order they are written. */
@@ -72,6 +74,38 @@ int yq_time_ms_field(const json_t *obj, const char *name, const char *what, int6
     return 0;
 }
 
+/* How far back from a cut the start of its grapheme cluster is looked for. */
+#define GRAPHEME_LOOKBACK_BYTES 256
+
+/*
+ * The start of the grapheme cluster (user-perceived character) that holds the character at
+ * s[n] (n a character boundary; s NUL-terminated, s[n] not NUL): a cut there never parts a
+ * letter from its combining marks, a base from its variation selector or skin tone, an emoji
+ * ZWJ sequence (👨‍👩‍👧) or a flag's two regional indicators. A cluster longer than
+ * GRAPHEME_LOOKBACK_BYTES (only made-up text has one) is cut at n.
+ */
+static size_t grapheme_start(const char *s, size_t n)
+{
+    size_t start =
+        n > GRAPHEME_LOOKBACK_BYTES ? yq_utf8_boundary(s, n - GRAPHEME_LOOKBACK_BYTES) : 0;
+    size_t i = start, cut = start == 0 ? 0 : n, lim = n + strnlen(s + n, 4);
+    utf8proc_int32_t prev = -1, state = 0;
+
+    while (i <= n) {
+        int32_t cp;
+        size_t k = yq_utf8_next(s + i, lim - i, &cp);
+        if (prev >= 0 && utf8proc_grapheme_break_stateful(prev, cp, &state)) {
+            cut = i;
+        }
+        if (i == n) {
+            break;
+        }
+        prev = cp;
+        i += k;
+    }
+    return cut;
+}
+
 bool yq_utf8_cut(char *s, size_t max_bytes)
 {
     size_t n;
@@ -83,7 +117,7 @@ bool yq_utf8_cut(char *s, size_t max_bytes)
     if (n <= max_bytes) {
         return false;
     }
-    s[yq_utf8_boundary(s, max_bytes)] = '\0';
+    s[grapheme_start(s, yq_utf8_boundary(s, max_bytes))] = '\0';
     return true;
 }
 

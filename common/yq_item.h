@@ -172,7 +172,10 @@ int yq_item_encode_bounded(struct yq_item *item, size_t max_bytes, char **out,
 
 /*
  * Cut the NUL-terminated UTF-8 string s in place to at most max_bytes bytes, at a character
- * boundary. Returns true when it was cut. s may be NULL (false).
+ * boundary that is also a grapheme cluster boundary (never between a letter and its combining
+ * mark, inside an emoji ZWJ sequence or skin-tone pair, before a variation selector or between
+ * a flag's regional indicators; a cluster longer than 256 bytes is cut inside). Returns true
+ * when it was cut. s may be NULL (false).
  */
 bool yq_utf8_cut(char *s, size_t max_bytes);
 

@@ -153,6 +153,9 @@ static int on_hit(const struct term_hit *hit, void *opaque)
     size_t t = hit->term;
     int err;
 
+    if (!term_hit_on_word_edges(ctx->rs->db, fs->ts, hit)) {
+        return 0; /* "ai" inside "aids": no occurrence of the term */
+    }
     if (ctx->rs->term_place[t] && ms->place_gen != ms->gen) {
         const struct norm_text *nt = term_scratch_text(fs->ts);
         if (place_occurrence_counts(nt->buf, nt->len, hit->nstart, hit->nend)) {

@@ -6,7 +6,8 @@
  *
  * Semantics:
  * - A term occurs in a field when its normalised form occurs in the field's normalised text
- *   (overlapping, nested and suffix occurrences all count, FC-024).
+ *   (overlapping, nested and suffix occurrences all count, FC-024) on word edges when it is
+ *   alphabetic (term_hit_on_word_edges(): "ai" not in "aids", "5g" not in "15g").
  * - A rule's scope says which fields its terms are looked for in (title, text or both).
  * - NEAR/n(a, b) holds when, in one field within scope, an occurrence of a and one of b are
  *   at most n normalised characters apart (characters strictly between them; overlapping

@@ -20,6 +20,12 @@
  *   bit 31 set:   the output is longer: pool[bits 0..21] holds it, bits 22..29 its length.
  */
 #define MAP_MULTI 0x80000000u
+/*
+ * bit 30 of an inline entry: the output is one code point that is the second of a canonical
+ * composition pair (a combining mark such as U+0301, a Hangul vowel or final jamo): it may
+ * compose with the code point written before it (compose_prev()).
+ */
+#define MAP_COMPOSES 0x40000000u
 #define MAP_INLINE_LEN(e) (((e) >> 24) & 0x3u)
 #define MAP_MULTI_OFF(e) ((e) & 0x3FFFFFu)
 #define MAP_MULTI_LEN(e) (((e) >> 22) & 0xFFu)
@@ -48,7 +54,7 @@ struct sup_entry {
 #define SUP_CJK_LAST 0x3134F
 
 struct norm {
-    uint32_t map[0x10000];
+    uint32_t map[0x10000]; /* MAP_* entries */
     char *pool;
     size_t pool_len, pool_cap;
     struct sup_entry *sup; /* n_sup entries, sorted by cp */
@@ -271,6 +277,54 @@ static int sup_build(struct norm *n, opencc_t cc)
     return err; /* entries were added in increasing cp order: sorted */
 }
 
+/*
+ * Set MAP_COMPOSES on the inline entries whose output is one code point that ends the canonical
+ * decomposition of some BMP character, or follows its first code point (U+0301 of é,
+ * U+0323 and U+0302 of ệ, the vowel and final of 각). A superset of the code points that can
+ * compose with what stands before them: compose_prev() asks utf8proc whether they do.
+ */
+static int mark_composing(struct norm *n)
+{
+    bool *second = calloc(0x10000, sizeof(*second));
+
+    if (!second) {
+        return ERR_NOMEM;
+    }
+    for (int32_t cp = 0; cp < 0x10000; cp++) {
+        utf8proc_int32_t d[8];
+        int boundclass = 0;
+        utf8proc_ssize_t len;
+
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            continue;
+        }
+        len = utf8proc_decompose_char(cp, d, 8, UTF8PROC_DECOMPOSE, &boundclass);
+        for (utf8proc_ssize_t i = 1; i < len && i < 8; i++) {
+            if (d[i] >= 0 && d[i] < 0x10000) {
+                second[d[i]] = true;
+            }
+        }
+    }
+    for (int32_t cp = 0; cp < 0x10000; cp++) {
+        uint32_t e = n->map[cp];
+        int32_t c2;
+        char b[4];
+        size_t k = MAP_INLINE_LEN(e);
+
+        if ((e & MAP_MULTI) || k == 0) {
+            continue;
+        }
+        for (size_t j = 0; j < k; j++) {
+            b[j] = (char)((e >> (8 * j)) & 0xFF);
+        }
+        if (yq_utf8_next(b, k, &c2) == k && c2 < 0x10000 && second[c2]) {
+            n->map[cp] = e | MAP_COMPOSES;
+        }
+    }
+    free(second);
+    return 0;
+}
+
 int norm_new(const char *opencc_config, struct norm **out, char *errbuf, size_t errlen)
 {
     struct norm *n;
@@ -312,6 +366,9 @@ int norm_new(const char *opencc_config, struct norm **out, char *errbuf, size_t 
             err = pool_add(n, conv, clen, &e);
         }
         n->map[cp] = e;
+    }
+    if (err == 0) {
+        err = mark_composing(n);
     }
     if (err == 0) {
         err = sup_build(n, cc);
@@ -383,6 +440,85 @@ static int reserve(struct norm_text *t, size_t need)
     return err;
 }
 
+/*
+ * The code point at out->buf[o, o + k) is one that may compose (MAP_COMPOSES): compose it with
+ * the code point written before it, as NFC does across characters ("e" U+0301 -> "é", ᄀ ᅡ ->
+ * 가), so decomposed (NFD) text and a precomposed rule term, or the reverse, match. The
+ * composed character's first bytes keep the base's original code point and its last byte
+ * takes the mark's, so a match ending on it covers the mark. Returns the end of the output:
+ * o + k when nothing composed.
+ */
+static size_t compose_prev(const struct norm *n, struct norm_text *out, size_t o, size_t k,
+                           size_t max_bytes)
+{
+    utf8proc_int32_t pair[2];
+    int32_t base, mark;
+    size_t p = o, len;
+    char enc[8];
+    uint32_t e;
+
+    if (o == 0) {
+        return o + k;
+    }
+    do {
+        p--;
+    } while (p > 0 && ((unsigned char)out->buf[p] & 0xC0) == 0x80);
+    if (yq_utf8_next(out->buf + p, o - p, &base) != o - p ||
+        yq_utf8_next(out->buf + o, k, &mark) != k) {
+        return o + k;
+    }
+    pair[0] = base;
+    pair[1] = mark;
+    if (utf8proc_normalize_utf32(pair, 2,
+                                 (utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE)) != 1) {
+        return o + k;
+    }
+    /* the composed character as the table writes it (already folded: its parts were) */
+    e = pair[0] < 0x10000 ? n->map[pair[0]] : 0;
+    if (e && !(e & MAP_MULTI) && MAP_INLINE_LEN(e) > 0) {
+        len = MAP_INLINE_LEN(e);
+        for (size_t j = 0; j < len; j++) {
+            enc[j] = (char)((e >> (8 * j)) & 0xFF);
+        }
+    } else {
+        len = cp_encode(pair[0], enc);
+    }
+    if (len < 2 || p + len > o + k || p + len > max_bytes) {
+        return o + k; /* never longer than the two it replaces; a composite is not ASCII */
+    }
+    memcpy(out->buf + p, enc, len);
+    for (size_t j = 1; j < len; j++) {
+        out->orig_cp[p + j] = j + 1 == len ? out->orig_cp[o] : out->orig_cp[p];
+    }
+    return p + len;
+}
+
+/*
+ * A Chinese character follows the spaces that end out->buf[0, o): when a Chinese character
+ * stands before them too, drop them (Chinese puts no space between words, so "燃 气" or
+ * "燃\u3000气" is 燃气 spaced out, to evade a keyword filter or by typesetting habit). Only
+ * spaces (ASCII, U+3000, U+00A0 and the other Zs that NFKC makes ' '), not line breaks.
+ * Returns the new end of the output.
+ */
+static size_t drop_spaces_between_han(const struct norm_text *out, size_t o)
+{
+    size_t q = o, p;
+    int32_t before;
+
+    while (q > 0 && out->buf[q - 1] == ' ') {
+        q--;
+    }
+    if (q == 0) {
+        return o;
+    }
+    p = q - 1;
+    while (p > 0 && ((unsigned char)out->buf[p] & 0xC0) == 0x80) {
+        p--;
+    }
+    yq_utf8_next(out->buf + p, q - p, &before);
+    return cjk_cp(before) ? q : o;
+}
+
 int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes,
                struct norm_text *out)
 {
@@ -419,6 +555,11 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
         size_t k, at = i;
         int32_t cp;
         i += yq_utf8_next(s + i, len - i, &cp); /* invalid: one byte, U+FFFD */
+        if (o > 0 && out->buf[o - 1] == ' ' && cjk_cp(cp)) {
+            o = drop_spaces_between_han(out, o);
+            ob = out->buf + o;
+            om = out->orig_cp + o;
+        }
         if (cp < 0x10000) {
             uint32_t e = n->map[cp];
             if (!(e & MAP_MULTI)) {
@@ -432,6 +573,11 @@ int norm_apply(const struct norm *n, const char *s, size_t len, size_t max_bytes
                 ob[1] = (char)((e >> 8) & 0xFF);
                 ob[2] = (char)((e >> 16) & 0xFF);
                 om[0] = om[1] = om[2] = cpi;
+                if (e & MAP_COMPOSES) {
+                    o = compose_prev(n, out, o, k, max_bytes);
+                    cpi++;
+                    continue;
+                }
             } else {
                 k = MAP_MULTI_LEN(e);
                 if (o + k > max_bytes) {

@@ -7,7 +7,10 @@
  *   2. traditional -> simplified Chinese (OpenCC's t2s, character level: each code point is
  *      converted on its own, which is what matching needs);
  *   3. removal of invisible characters: Unicode category Cf (U+200B..U+200F, U+2060..U+2064,
- *      U+FEFF, U+00AD, ...) and the default-ignorable code points.
+ *      U+FEFF, U+00AD, ...) and the default-ignorable code points;
+ *   4. removal of spaces (those NFKC makes ' ': ASCII, U+3000, U+00A0 ...) between two Chinese
+ *      characters ("燃 气" -> "燃气"; Chinese puts no space between words). Line breaks and
+ *      spaces next to anything else stay.
  *
  * The three steps are folded into one per-code-point table built once at start-up (every
  * code point of the BMP goes through utf8proc, the CJK blocks then through OpenCC). Above
@@ -19,8 +22,11 @@
  * still counts it as one original code point. Normalising a text is
  * then one decode-lookup-copy loop, and it keeps, for every normalised byte, the index of the
  * original code point that produced it, so offsets found in normalised text map back to
- * the original text. Composition across characters (a base letter followed by a combining
- * accent) is not applied: matching sees each character on its own.
+ * the original text. Composition across characters is applied as NFC does: a combining mark
+ * (or a Hangul vowel or final jamo, a half-width voiced sound mark) composes with the
+ * character written before it when Unicode has the composite ("e" U+0301 -> "é"), so text in
+ * NFD and a rule typed precomposed (or the reverse) match; the composite's bytes map back to
+ * both the base and the mark. Marks above U+FFFF are not composed.
  */
 #ifndef NORM_H
 #define NORM_H

@@ -30,15 +30,40 @@ const char *const place_other_regions[] = {
 };
 
 /*
- * Ordinary words and set phrases that contain a place name without naming the place: the
- * greeting 安康 (well-being: 端午安康, 新年安康, 身体安康), 平安康复 (safe recovery), 公平利用
- * (平利 inside 公平), and so on. An occurrence inside one of these does not count. Ambiguous
- * strings are left out on purpose: 安康复工 is "安康 resumes work", so 康复 alone is not here.
+ * Ordinary words, set phrases and names that contain a place name without naming the place:
+ * the greeting 安康 (well-being: 端午安康, 新年安康, 身体安康), 平安康复 (safe recovery), 公平利用
+ * (平利 inside 公平), 安康码 (Anhui's health code), and so on. An occurrence inside one of these
+ * does not count. Ambiguous strings are left out on purpose: 安康复工 is "安康 resumes work", so
+ * 康复 alone is not here.
  */
 const char *const place_common_words[] = {
-    "平安康复", "平安康泰", "健康安康", "身体安康", "新年安康", "端午安康", "中秋安康", "春节安康",
-    "夏日安康", "岁岁安康", "福寿安康", "吉祥安康", "阖家安康", "合家安康", "祝您安康", "祝你安康",
-    "祝大家安康", "公平利", "水平利", "和平利", NULL,
+    "平安康复",
+    "平安康泰",
+    "健康安康",
+    "身体安康",
+    "新年安康",
+    "端午安康",
+    "中秋安康",
+    "春节安康",
+    "夏日安康",
+    "岁岁安康",
+    "福寿安康",
+    "吉祥安康",
+    "阖家安康",
+    "合家安康",
+    "祝您安康",
+    "祝你安康",
+    "祝大家安康",
+    "公平利",
+    "水平利",
+    "和平利",
+    /* names that begin with the place but name something else: Anhui's health code 安康码,
+     * the ACFTU's national workplace-safety contest 安康杯 (in safety news of every province),
+     * the anglerfish 安康鱼 */
+    "安康码",
+    "安康杯",
+    "安康鱼",
+    NULL,
 };
 
 /*

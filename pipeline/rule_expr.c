@@ -442,19 +442,32 @@ static int check_meaningful(struct parser *p)
 {
     bool occ[2 * RULE_EXPR_MAX_TERMS] = {false}; /* terms, then NEAR atoms */
     struct rule_expr *e = p->e;
-    size_t n_vars = e->n_terms + e->n_nears;
 
     if (rule_expr_eval(e, occ)) {
         return fail(p, 0, ERR_INVALID,
                     "expression is true when no term occurs; it needs a positive term");
     }
-    if (n_vars > SAT_CHECK_MAX_TERMS) {
+    if (rule_expr_satisfiable(e, NULL)) {
         return 0;
+    }
+    return fail(p, 0, ERR_INVALID, "expression can never be true");
+}
+
+bool rule_expr_satisfiable(const struct rule_expr *e, const size_t *same_as)
+{
+    bool occ[2 * RULE_EXPR_MAX_TERMS] = {false}; /* terms, then NEAR atoms */
+    size_t n_vars = e->n_terms + e->n_nears;
+
+    if (n_vars > SAT_CHECK_MAX_TERMS) {
+        return true;
     }
     for (uint32_t bits = 1; bits < (1u << n_vars); bits++) {
         bool possible = true;
         for (size_t i = 0; i < n_vars; i++) {
             occ[i] = (bits >> i) & 1u;
+        }
+        for (size_t i = 0; same_as && i < e->n_terms; i++) {
+            occ[i] = occ[same_as[i]]; /* same_as[i] <= i: already settled */
         }
         for (size_t k = 0; k < e->n_nears; k++) {
             const struct near_atom *na = &e->nears[k];
@@ -463,10 +476,10 @@ static int check_meaningful(struct parser *p)
             }
         }
         if (possible && rule_expr_eval(e, occ)) {
-            return 0;
+            return true;
         }
     }
-    return fail(p, 0, ERR_INVALID, "expression can never be true");
+    return false;
 }
 
 int rule_expr_compile(const char *text, struct rule_expr **out, char *errbuf, size_t errlen)

@@ -69,6 +69,16 @@ bool rule_expr_term_positive(const struct rule_expr *e, size_t i);
  */
 bool rule_expr_eval(const struct rule_expr *e, const bool *occurred);
 
+/*
+ * Whether some set of present terms (and NEAR atoms, each true only with both its terms)
+ * makes e true, when terms that are one term once normalised go together: same_as (may be
+ * NULL: all terms distinct) has rule_expr_n_terms(e) entries, same_as[i] <= i the first term
+ * equal to term i once normalised (i itself for the first). So "wifi & !WIFI" can never be
+ * true. Checked exhaustively up to 12 terms + NEAR atoms; a larger e is taken as satisfiable.
+ * Thread-safe.
+ */
+bool rule_expr_satisfiable(const struct rule_expr *e, const size_t *same_as);
+
 /* Number of NEAR atoms. */
 size_t rule_expr_n_near(const struct rule_expr *e);
 

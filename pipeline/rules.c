@@ -280,8 +280,11 @@ static bool blank(const char *s)
 }
 
 /*
- * ERR_INVALID when a term of r's expression is empty once normalised (only invisible
- * characters): it could never occur, so the rule could never match as written.
+ * ERR_INVALID when a term of r's expression cannot be looked for once normalised
+ * (term_find_unusable(): only invisible characters, only white space, longer than
+ * Vectorscan takes), naming the rule: such a term would never occur, match between any two
+ * words, or make the whole set fail to compile. Also when the expression can never be true
+ * once terms equal after normalising count as one ("wifi & !ＷＩＦＩ").
  */
 static int check_terms_normalise(const struct rule *r, const struct rule_spec *spec,
                                  const char *where, char *errbuf, size_t errlen)
@@ -294,24 +297,55 @@ static int check_terms_normalise(const struct rule *r, const struct rule_spec *s
         snprintf(errbuf, errlen, "%s: rule '%s': %s", where, spec->id, why);
         return err;
     }
-    for (size_t k = 0; k < rule_expr_n_terms(r->expr); k++) {
+    size_t n_terms = rule_expr_n_terms(r->expr), same_as[RULE_EXPR_MAX_TERMS];
+    char *normalised[RULE_EXPR_MAX_TERMS];
+    bool merged = false;
+
+    for (size_t k = 0; k < n_terms; k++) {
         char *n = NULL;
+        const char *unusable = NULL;
         err = norm_string(nm, rule_expr_term(r->expr, k), &n);
-        if (err == 0 && n[0] == '\0') {
-            err = ERR_INVALID;
+        if (err == 0) {
+            unusable = term_find_unusable(n);
+            err = unusable ? ERR_INVALID : 0;
         }
-        free(n);
-        if (err == ERR_INVALID) {
-            snprintf(errbuf, errlen,
-                     "%s: rule '%s': term %zu of the expression has only invisible characters; "
-                     "it can never match",
-                     spec->expr_where ? spec->expr_where : where, spec->id, k + 1);
+        if (unusable) {
+            snprintf(errbuf, errlen, "%s: rule '%s': term %zu of the expression %s",
+                     spec->expr_where ? spec->expr_where : where, spec->id, k + 1,
+                     n[0] ? unusable : "has only invisible characters; it can never match");
         }
         if (err) {
+            free(n);
+            for (size_t j = 0; j < k; j++) {
+                free(normalised[j]);
+            }
             return err;
         }
+        normalised[k] = n;
+        same_as[k] = k;
+        for (size_t j = 0; j < k && same_as[k] == k; j++) {
+            if (strcmp(normalised[j], n) == 0) {
+                same_as[k] = j; /* "WIFI" after "wifi": one term to the matcher */
+                merged = true;
+            }
+        }
     }
-    return 0;
+    if (merged && !rule_expr_satisfiable(r->expr, same_as)) {
+        size_t k = 0;
+        while (same_as[k] == k) {
+            k++;
+        }
+        snprintf(errbuf, errlen,
+                 "%s: rule '%s': expr can never be true: terms %zu '%s' and %zu '%s' are the "
+                 "same once normalised",
+                 spec->expr_where ? spec->expr_where : where, spec->id, same_as[k] + 1,
+                 rule_expr_term(r->expr, same_as[k]), k + 1, rule_expr_term(r->expr, k));
+        err = ERR_INVALID;
+    }
+    for (size_t k = 0; k < n_terms; k++) {
+        free(normalised[k]);
+    }
+    return err;
 }
 
 /*
@@ -468,14 +502,16 @@ static int add_listed_term(char ***v, size_t *n_v, size_t *cap, struct rule_str_
         return err;
     }
     err = norm_string(nm, term, &n);
-    if (err == 0 && n[0] == '\0') {
+    if (err == ERR_INVALID) {
+        snprintf(errbuf, errlen, "%s: %s '%s' is not UTF-8", where, what, term);
+    } else if (err == 0 && term_find_unusable(n)) {
+        /* quote a long term by its start (cut at a character), so the reason still fits */
+        size_t len = strlen(term), shown = len > 48 ? yq_utf8_boundary(term, 48) : len;
+        snprintf(errbuf, errlen, "%s: %s '%.*s%s' %s", where, what, (int)shown, term,
+                 shown < len ? "…" : "", term_find_unusable(n));
         err = ERR_INVALID;
     }
     free(n);
-    if (err == ERR_INVALID) {
-        snprintf(errbuf, errlen, "%s: %s '%s' is empty once normalised or not UTF-8", where,
-                 what, term);
-    }
     if (err) {
         return err;
     }

@@ -6,16 +6,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "yq_array.h"
 #include "yq_utf8.h"
 #include "yq_err.h"
 #include "yq_banned.h"
 
+/* What a character is to a word edge (term_hit_on_word_edges()). */
+enum edge_class {
+    EDGE_NONE = 0,
+    EDGE_LETTER = 1, /* a letter of an alphabet written with spaces between words */
+    EDGE_DIGIT = 2,
+};
+
 struct term_db {
     hs_database_t *hs; /* NULL when there are no terms */
     char **normalised;
-    size_t *nlen; /* bytes of normalised[i] */
+    size_t *nlen;   /* bytes of normalised[i] */
+    uint8_t *edges; /* edge_class of normalised[i]'s first character | its last's << 4 */
     size_t n_terms;
     uint64_t generation; /* identifies db for the scratches (addresses may be reused) */
 };
@@ -41,8 +50,92 @@ void term_db_free(struct term_db *db)
     }
     free(db->normalised);
     free(db->nlen);
+    free(db->edges);
     hs_free_database(db->hs);
     free(db);
+}
+
+static enum edge_class edge_class(int32_t cp)
+{
+    utf8proc_category_t cat;
+
+    if (cp >= '0' && cp <= '9') {
+        return EDGE_DIGIT;
+    }
+    if (cp < 0x80) {
+        return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z' ? EDGE_LETTER : EDGE_NONE;
+    }
+    if (cp >= 0x0530 && !(cp >= 0x1E00 && cp <= 0x1FFF)) {
+        return EDGE_NONE; /* not Latin, Greek, Cyrillic or Armenian */
+    }
+    cat = utf8proc_category(cp);
+    return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO ? EDGE_LETTER : EDGE_NONE;
+}
+
+/* The edge classes of the first and last characters of s (len >= 1 bytes of UTF-8). */
+static uint8_t term_edges(const char *s, size_t len)
+{
+    int32_t first, last;
+    size_t p = len - 1;
+
+    yq_utf8_next(s, len, &first);
+    while (p > 0 && ((unsigned char)s[p] & 0xC0) == 0x80) {
+        p--;
+    }
+    yq_utf8_next(s + p, len - p, &last);
+    return (uint8_t)(edge_class(first) | edge_class(last) << 4);
+}
+
+bool term_hit_on_word_edges(const struct term_db *db, const struct term_scratch *sc,
+                            const struct term_hit *hit)
+{
+    const char *t = sc->text.buf;
+    size_t len = sc->text.len;
+    enum edge_class first = (enum edge_class)(db->edges[hit->term] & 0xF);
+    enum edge_class last = (enum edge_class)(db->edges[hit->term] >> 4);
+    int32_t cp;
+
+    if (first != EDGE_NONE && hit->nstart > 0) {
+        size_t p = hit->nstart - 1;
+        while (p > 0 && ((unsigned char)t[p] & 0xC0) == 0x80) {
+            p--;
+        }
+        yq_utf8_next(t + p, hit->nstart - p, &cp);
+        if (edge_class(cp) == first) {
+            return false;
+        }
+    }
+    if (last != EDGE_NONE && hit->nend < len) {
+        yq_utf8_next(t + hit->nend, len - hit->nend, &cp);
+        if (edge_class(cp) == last) {
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *term_find_unusable(const char *s)
+{
+    size_t len = strlen(s);
+
+    if (len == 0) {
+        return "is empty once normalised (only invisible characters)";
+    }
+    if (len > TERM_FIND_MAX_TERM_BYTES) {
+        return "is longer than 16000 bytes once normalised (Vectorscan's limit)";
+    }
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        utf8proc_category_t cat;
+
+        i += yq_utf8_next(s + i, len - i, &cp);
+        cat = utf8proc_category(cp);
+        if (!(cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+              cat == UTF8PROC_CATEGORY_ZP || (cp >= '\t' && cp <= '\r') || cp == 0x85)) {
+            return NULL;
+        }
+    }
+    return "is only white space once normalised";
 }
 
 int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, char *errbuf,
@@ -70,9 +163,10 @@ int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, 
     db->generation = atomic_fetch_add(&db_generation, 1);
     db->normalised = calloc(n_terms ? n_terms : 1, sizeof(*db->normalised));
     db->nlen = calloc(n_terms ? n_terms : 1, sizeof(*db->nlen));
+    db->edges = calloc(n_terms ? n_terms : 1, sizeof(*db->edges));
     ids = calloc(n_terms ? n_terms : 1, sizeof(*ids));
     flags = calloc(n_terms ? n_terms : 1, sizeof(*flags));
-    if (!db->normalised || !db->nlen || !ids || !flags) {
+    if (!db->normalised || !db->nlen || !db->edges || !ids || !flags) {
         err = ERR_NOMEM;
         goto fail;
     }
@@ -90,14 +184,14 @@ int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, 
         }
         db->n_terms = i + 1;
         db->nlen[i] = strlen(db->normalised[i]);
-        if (db->nlen[i] == 0) {
-            snprintf(errbuf, errlen,
-                     "term %zu '%s' is empty once normalised (only invisible characters); "
-                     "it can never match",
-                     i, terms[i]);
+        /* white space alone is a term here (the sentiment lexicon's clause end "\n") */
+        if (db->nlen[i] == 0 || db->nlen[i] > TERM_FIND_MAX_TERM_BYTES) {
+            snprintf(errbuf, errlen, "term %zu '%s' %s; it can never match", i, terms[i],
+                     term_find_unusable(db->normalised[i]));
             err = ERR_INVALID;
             goto fail;
         }
+        db->edges[i] = term_edges(db->normalised[i], db->nlen[i]);
         ids[i] = (unsigned)i;
     }
     if (n_terms > 0) {

@@ -17,6 +17,7 @@
 #ifndef TERM_FIND_H
 #define TERM_FIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,13 @@
 
 /* Normalised text longer than this is cut (the prefix is still scanned). */
 #define TERM_FIND_MAX_TEXT_BYTES (4 * 1024 * 1024)
+
+/*
+ * The longest normalised term: Vectorscan's limit for one literal (hs_compile_lit_multi refuses
+ * a longer one, "Pattern length exceeds limit", and with it the whole database). Normalising
+ * may lengthen a term (U+FDFA is 3 bytes, its NFKC form 33).
+ */
+#define TERM_FIND_MAX_TERM_BYTES 16000
 
 struct term_db;
 struct term_scratch;
@@ -43,10 +51,21 @@ struct term_hit {
 typedef int (*term_hit_fn)(const struct term_hit *hit, void *opaque);
 
 /*
+ * Why the normalised term s (NUL-terminated, borrowed) can be no rule, exclude or place term, or
+ * NULL when it can: "is empty once normalised (only invisible characters)", "is longer than
+ * 16000 bytes once normalised (Vectorscan's limit)" (TERM_FIND_MAX_TERM_BYTES; term_db_new()
+ * refuses these two) or "is only white space once normalised" (space, tab, line breaks,
+ * U+3000 ...: it would match between any two words; term_db_new() takes it, the sentiment
+ * lexicon ends clauses at "\n"). A static string. Thread-safe.
+ */
+const char *term_find_unusable(const char *s);
+
+/*
  * Normalise and compile n_terms NUL-terminated UTF-8 terms (borrowed; copied).
  * out: a new database (term_db_free()) that threads may share read-only.
- * Returns 0, ERR_INVALID (a term is empty, not UTF-8, or empty once normalised, e.g. only
- * zero-width characters: it could never match; errbuf names it), ERR_NOT_FOUND (the
+ * Returns 0, ERR_INVALID (a term is empty or not UTF-8, or once normalised empty (only
+ * zero-width characters) or longer than TERM_FIND_MAX_TERM_BYTES; errbuf names it),
+ * ERR_NOT_FOUND (the
  * normalisation tables could not be built: OpenCC data missing) or ERR_NOMEM.
  */
 int term_db_new(const char *const *terms, size_t n_terms, struct term_db **out, char *errbuf,
@@ -80,6 +99,19 @@ void term_scratch_free(struct term_scratch *sc);
  */
 int term_db_scan(const struct term_db *db, struct term_scratch *sc, const char *text, size_t len,
                  term_hit_fn fn, void *opaque);
+
+/*
+ * Whether hit, of sc's last scan with db, stands on word edges (the rule language's word
+ * boundaries for alphabetic terms): a term whose first normalised character is a letter of an
+ * alphabet written with spaces (Latin, Greek, Cyrillic, Armenian) does not start right after
+ * another such letter, one that starts with a digit not right after a digit, and likewise at
+ * its end. So "ai" is not found in "aids" or "said" nor "5g" in "15g", while "ai" is in
+ * "ai换脸" and "ai, 5g", "covid" in "covid19" and "5g" in "5g基站" (a letter next to a digit is
+ * an edge). A term that starts or ends with a CJK character, punctuation or a space has no
+ * edge to keep there. db, sc, hit: borrowed. Thread-safe for a shared db with one sc per thread.
+ */
+bool term_hit_on_word_edges(const struct term_db *db, const struct term_scratch *sc,
+                            const struct term_hit *hit);
 
 /* The normalised text of sc's last scan (borrowed; valid until the next scan). */
 const struct norm_text *term_scratch_text(const struct term_scratch *sc);

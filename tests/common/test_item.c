@@ -631,6 +631,44 @@ static void test_utf8_cut_never_splits_a_character(void **state)
     assert_false(yq_utf8_cut(NULL, 3));
 }
 
+/*
+ * A cut never parts what reads as one character: an emoji ZWJ sequence, a skin tone, a
+ * variation selector, a combining mark, a flag's two regional indicators.
+ */
+static void test_utf8_cut_on_grapheme_boundary(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t max;
+        const char *want;
+    } cases[] = {
+        /* 气 (3) + 👨‍👩‍👧 (4+3+4+3+4 = 18): any cut inside the family keeps 气 alone
+         */
+        {"气\U0001F468\u200D\U0001F469\u200D\U0001F467", 7, "气"},
+        {"气\U0001F468\u200D\U0001F469\u200D\U0001F467", 10, "气"},
+        {"气\U0001F468\u200D\U0001F469\u200D\U0001F467", 20, "气"},
+        {"气\U0001F468\u200D\U0001F469\u200D\U0001F467!", 21,
+         "气\U0001F468\u200D\U0001F469\u200D\U0001F467"},
+        {"赞\U0001F44D\U0001F3FD", 7, "赞"}, /* skin tone */
+        {"我\u2764\uFE0F了", 6, "我"},       /* ❤ + VS16 */
+        {"Cafe\u0301s", 5, "Caf"},           /* e + combining acute */
+        {"安\U0001F1E8\U0001F1F3", 7, "安"}, /* flag 🇨🇳 */
+        {"安\U0001F1E8\U0001F1F3\U0001F1E8\U0001F1F3", 11, "安\U0001F1E8\U0001F1F3"},
+        {"燃气泄漏", 7, "燃气"}, /* plain: as before */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%s", cases[i].in);
+        assert_true(yq_utf8_cut(buf, cases[i].max));
+        if (strcmp(buf, cases[i].want) != 0) {
+            fail_msg("case %zu: cut to %zu gave '%s', want '%s'", i, cases[i].max, buf,
+                     cases[i].want);
+        }
+    }
+}
+
 /* Issue #10: published 8 h after the fetch (Beijing time labelled UTC) */
 static void test_issue_10_future_timestamp(void **state)
 {
@@ -716,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_fields_bounded_and_marked),
         cmocka_unit_test(test_issue_10_escaped_text_cut_to_fit),
         cmocka_unit_test(test_utf8_cut_never_splits_a_character),
+        cmocka_unit_test(test_utf8_cut_on_grapheme_boundary),
         cmocka_unit_test(test_issue_10_alert_bounded_to_message_limit),
         cmocka_unit_test(test_issue_10_future_timestamp),
         cmocka_unit_test(test_issue_11_official_local_department),

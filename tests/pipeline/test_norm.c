@@ -38,7 +38,12 @@ struct norm_case {
 static const struct norm_case norm_cases[] = {
     {"ascii_case", "WiFi COVID-19", "wifi covid-19"},
     {"fullwidth_latin", "ＷｉＦｉ５Ｇ", "wifi5g"},
-    {"fullwidth_punct_space", "安康，汉滨\u3000市", "安康,汉滨 市"},
+    {"fullwidth_punct_space", "安康，汉滨\u3000ＡＰＰ", "安康,汉滨 app"},
+    /* Chinese puts no space between words: spaces between two Chinese characters go */
+    {"spaces_between_han", "燃 气\u3000泄\u00a0 漏，安康 市", "燃气泄漏,安康市"},
+    {"spaces_kept_next_to_latin", "AI 换脸 ok 了", "ai 换脸 ok 了"},
+    {"line_break_between_han_kept", "燃气\n泄漏", "燃气\n泄漏"},
+    {"spaces_between_traditional", "燃 氣", "燃气"},
     {"traditional", "燃氣洩漏，臺灣颱風", "燃气泄漏,台湾台风"},
     {"compat_ideograph", "\uF902", "车"},
     {"circled_and_ligature", "\u2460\uFB01", "1fi"},
@@ -57,6 +62,15 @@ static const struct norm_case norm_cases[] = {
     {"ext_b_in_text", "汉滨区\U00021ED5末\U00020BB6", "汉滨区岁末\U00020BB6"},
     {"compat_supplement", "\U0002F800", "\u4E3D"},
     {"simplified_unchanged", "安康市汉滨区征地补偿", "安康市汉滨区征地补偿"},
+    /* composition across characters, as NFC: decomposed (NFD) text reads as precomposed */
+    {"nfd_composed", "Cafe\u0301 Ca\u0300", "caf\u00e9 c\u00e0"},
+    {"nfd_two_marks", "e\u0323\u0302", "\u1ec7"},
+    {"nfd_pinyin", "A\u0304nka\u0304ng", "\u0101nk\u0101ng"},
+    {"nfd_hangul", "\u1100\u1161\u11a8", "\uac01"},
+    {"halfwidth_katakana_voiced", "\uff76\uff9e", "\u30ac"},
+    {"mark_without_base_kept", "\u0301a", "\u0301a"},
+    {"mark_that_composes_nothing", "\u5b89\u0301", "\u5b89\u0301"},
+    {"nfd_across_invisible", "e\u200b\u0301", "\u00e9"},
     {"empty", "", ""},
 };
 
@@ -74,26 +88,56 @@ static void test_normalise_table(void **state)
     }
 }
 
+/*
+ * Normalise in into t: it must give want_buf, its n_want bytes mapping to the original code
+ * points want[], from n_cp original code points.
+ */
+static void expect_offset_map(const char *in, const char *want_buf, const uint32_t *want,
+                              size_t n_want, size_t n_cp, struct norm_text *t)
+{
+    assert_int_equal(norm_apply(nm(), in, strlen(in), (size_t)-1, t), 0);
+    assert_string_equal(t->buf, want_buf);
+    assert_int_equal(t->len, n_want);
+    assert_int_equal(t->orig_n_cp, n_cp);
+    for (size_t i = 0; i < t->len; i++) {
+        if (t->orig_cp[i] != want[i]) {
+            fail_msg("'%s' byte %zu: from code point %u, want %u", in, i, t->orig_cp[i], want[i]);
+        }
+    }
+}
+
 /* Every normalised byte maps to the original code point that produced it. */
 static void test_offset_map(void **state)
 {
     struct norm_text t = NORM_TEXT_INIT;
     /* code points: 0 Ｗ 1 \u200b 2 ｉ 3 燃 4 ﬁ 5 x */
-    const char *in = "Ｗ\u200bｉ燃\uFB01x";
-    const uint32_t want[] = {0, 2, 3, 3, 3, 4, 4, 5};
+    static const uint32_t want[] = {0, 2, 3, 3, 3, 4, 4, 5};
 
     (void)state;
-    assert_int_equal(norm_apply(nm(), in, strlen(in), (size_t)-1, &t), 0);
-    assert_string_equal(t.buf, "wi燃fix");
-    assert_int_equal(t.len, sizeof(want) / sizeof(want[0]));
-    assert_int_equal(t.orig_n_cp, 6);
-    for (size_t i = 0; i < t.len; i++) {
-        assert_int_equal(t.orig_cp[i], want[i]);
-    }
+    expect_offset_map("Ｗ\u200bｉ燃\uFB01x", "wi燃fix", want, 8, 6, &t);
     /* the buffer is reused: a shorter text afterwards */
     assert_int_equal(norm_apply(nm(), "AB", 2, (size_t)-1, &t), 0);
     assert_string_equal(t.buf, "ab");
     assert_int_equal(t.orig_n_cp, 2);
+    norm_text_release(&t);
+}
+
+/*
+ * A composed pair maps back to both original code points: the base for its first bytes, the
+ * mark for its last, so a match ending on it covers the mark. Spaces dropped between Chinese
+ * characters map to nothing, like invisible characters.
+ */
+static void test_offset_map_composed_and_spaces(void **state)
+{
+    struct norm_text t = NORM_TEXT_INIT;
+    /* code points: 0 c 1 a 2 f 3 e 4 U+0301 5 ! -> "café!" (é two bytes) */
+    static const uint32_t want_composed[] = {0, 1, 2, 3, 4, 5};
+    /* code points: 0 燃 1 ' ' 2 U+3000 3 气 -> "燃气" */
+    static const uint32_t want_spaces[] = {0, 0, 0, 3, 3, 3};
+
+    (void)state;
+    expect_offset_map("cafe\u0301!", "caf\u00e9!", want_composed, 6, 6, &t);
+    expect_offset_map("燃 \u3000气", "燃气", want_spaces, 6, 4, &t);
     norm_text_release(&t);
 }
 
@@ -295,6 +339,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalise_table),
         cmocka_unit_test(test_offset_map),
+        cmocka_unit_test(test_offset_map_composed_and_spaces),
         cmocka_unit_test(test_offset_map_astral),
         cmocka_unit_test(test_astral_agrees_with_opencc),
         cmocka_unit_test(test_invalid_utf8_and_limits),

@@ -379,6 +379,40 @@ static void steps_in_use(struct matcher *m, int64_t *t, int n_steps, int64_t v, 
 }
 
 /*
+ * What the stepped tests share: Redis, a 1-partition cluster, the config (reload checks on a
+ * virtual clock), the tests' own connection. The matcher is the test's own.
+ */
+struct step_env {
+    struct redis_fixture fx;
+    struct pipeline_cluster cl;
+    struct matcher_cfg cfg;
+    struct yq_redis *r;
+    char cache[128];
+};
+
+/* Start e (cache file named after name); false: no redis-server (the test skips). */
+static bool step_env_start(struct step_env *e, const char *name)
+{
+    if (redis_fixture_start(&e->fx) != 0) {
+        return false;
+    }
+    pipeline_cluster_start(&e->cl, 1);
+    snprintf(e->cache, sizeof(e->cache), "/tmp/yq-test-reload-%s-%d.json", name, (int)getpid());
+    load_cfg(&e->cfg, &e->cl, e->fx.port, e->cache, "matcher.event_wait_ms=60000");
+    e->r = yq_redis_new(&e->cfg.redis);
+    return true;
+}
+
+static void step_env_stop(struct step_env *e)
+{
+    yq_redis_free(e->r);
+    matcher_cfg_release(&e->cfg);
+    pipeline_cluster_stop(&e->cl);
+    redis_fixture_stop(&e->fx);
+    unlink(e->cache);
+}
+
+/*
  * FLUSHALL (or a failover to an empty replica, an old RDB restored) with the connections
  * kept, then pushes that reach the number in use before the matcher's next check: the same
  * yuqing:rules:current names another set. Its epoch differs, so the matcher loads it (it
@@ -388,23 +422,18 @@ static void steps_in_use(struct matcher *m, int64_t *t, int n_steps, int64_t v, 
  */
 static void test_ops_flushall_same_version_new_epoch(void **state)
 {
-    struct redis_fixture fx;
-    struct pipeline_cluster cl;
-    struct matcher_cfg cfg;
-    struct matcher *m;
+    static struct step_env e;
     struct yq_redis *r;
+    struct matcher *m;
     struct rules_pointer p1, p2;
-    char err[512] = "", cache[128];
+    char err[512] = "";
     int64_t t = 1000000;
 
     (void)state;
-    if (redis_fixture_start(&fx) != 0) {
+    if (!step_env_start(&e, "epoch")) {
         skip();
     }
-    pipeline_cluster_start(&cl, 1);
-    snprintf(cache, sizeof(cache), "/tmp/yq-test-reload-epoch-%d.json", (int)getpid());
-    load_cfg(&cfg, &cl, fx.port, cache, "matcher.event_wait_ms=60000");
-    r = yq_redis_new(&cfg.redis);
+    r = e.r;
 
     /* a store from before epochs: version 1, no yuqing:rules:epoch */
     assert_int_equal(push_rules(r, "pre"), 1);
@@ -412,7 +441,7 @@ static void test_ops_flushall_same_version_new_epoch(void **state)
     assert_int_equal(rules_store_pointer(r, &p1), 0);
     assert_int_equal(p1.version, 1);
     assert_string_equal(p1.epoch, "");
-    m = matcher_new(&cfg, err, sizeof(err));
+    m = matcher_new(&e.cfg, err, sizeof(err));
     assert_non_null(m);
     steps_in_use(m, &t, 4, 1, "pre", 1); /* "no epoch" is an epoch like any other: no reload */
 
@@ -447,11 +476,49 @@ static void test_ops_flushall_same_version_new_epoch(void **state)
     assert_int_equal(m->n_rules_rejected, 1);
 
     matcher_free(m);
-    yq_redis_free(r);
-    matcher_cfg_release(&cfg);
-    pipeline_cluster_stop(&cl);
-    redis_fixture_stop(&fx);
-    unlink(cache);
+    step_env_stop(&e);
+}
+
+/*
+ * A rollback: the operator points yuqing:rules:current back at an older version (same epoch,
+ * a lower number). The matcher loads the older set: "a new version" is any other pair, not a
+ * higher number. An invalid set pushed then is rejected with the rolled-back set kept (and
+ * confirmed), and pointing forward again loads the newer set once.
+ */
+static void test_ops_rollback_to_older_version(void **state)
+{
+    static struct step_env e;
+    struct yq_redis *r;
+    struct matcher *m;
+    char err[512] = "";
+    int64_t t = 1000000;
+
+    (void)state;
+    if (!step_env_start(&e, "rollback")) {
+        skip();
+    }
+    r = e.r;
+    assert_int_equal(push_rules(r, "one"), 1);
+    m = matcher_new(&e.cfg, err, sizeof(err));
+    assert_non_null(m);
+    steps_in_use(m, &t, 1, 1, "one", 1);
+    assert_int_equal(push_rules(r, "two"), 2);
+    steps_in_use(m, &t, 2, 2, "two", 2);
+
+    redis_ok(r, "SET " RULES_KEY_CURRENT " 1"); /* roll back */
+    steps_in_use(m, &t, 2, 1, "one", 3);
+
+    redis_ok(r, "SET " RULES_KEY_PREFIX "3 {broken");
+    redis_ok(r, "SET " RULES_KEY_CURRENT " 3");
+    reload_step(m, &t);
+    assert_int_equal(m->n_rules_rejected, 1);
+    steps_in_use(m, &t, 2, 1, "one", 4); /* kept, confirmed, 3 not loaded again */
+
+    redis_ok(r, "SET " RULES_KEY_CURRENT " 2"); /* forward again */
+    steps_in_use(m, &t, 2, 2, "two", 5);
+
+    matcher_free(m);
+    step_env_stop(&e);
 }
 
 /* Redis unreachable at start-up: the on-disk copy is used, and alerts still flow. */
@@ -514,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_start_from_cache_without_redis),
         cmocka_unit_test(test_ops_redis_lost_data_version_number_reused),
         cmocka_unit_test(test_ops_flushall_same_version_new_epoch),
+        cmocka_unit_test(test_ops_rollback_to_older_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

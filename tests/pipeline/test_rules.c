@@ -145,7 +145,9 @@ static const struct error_case error_cases[] = {
      "    expr: a\n",
      ERR_INVALID,
      {"bad.yaml:5:", "unknown key 'colour'", "rule 'land-01'"}},
-    {"unknown_top_key", "group: g\nrule:\n  - id: x\n", ERR_INVALID,
+    {"unknown_top_key",
+     "group: g\nrule:\n  - id: x\n",
+     ERR_INVALID,
      {"bad.yaml:2:", "unknown key 'rule'"}},
     {"bad_level",
      "rules:\n"
@@ -161,9 +163,13 @@ static const struct error_case error_cases[] = {
      "rules:\n  - id: s1\n    name: n\n    department: d\n    scope: body\n    expr: a\n",
      ERR_INVALID,
      {"bad.yaml:2:", "rule 's1'", "bad scope 'body'"}},
-    {"missing_department", "rules:\n  - id: m1\n    name: n\n    expr: a\n", ERR_INVALID,
+    {"missing_department",
+     "rules:\n  - id: m1\n    name: n\n    expr: a\n",
+     ERR_INVALID,
      {"bad.yaml:2:", "rule 'm1'", "missing required key 'department'"}},
-    {"missing_id", "rules:\n  - name: n\n    department: d\n    expr: a\n", ERR_INVALID,
+    {"missing_id",
+     "rules:\n  - name: n\n    department: d\n    expr: a\n",
+     ERR_INVALID,
      {"bad.yaml:2:", "rule without 'id'"}},
     {"expr_syntax",
      "rules:\n"
@@ -174,7 +180,8 @@ static const struct error_case error_cases[] = {
      ERR_PARSE,
      {"bad.yaml:5:23: rule 'e1': expr column 12: unexpected end of expression, expected a term"}},
     {"expr_never_matches",
-     "rules:\n  - id: e2\n    name: n\n    department: d\n    expr: \"!招聘\"\n", ERR_INVALID,
+     "rules:\n  - id: e2\n    name: n\n    department: d\n    expr: \"!招聘\"\n",
+     ERR_INVALID,
      {"bad.yaml:5:12: rule 'e2': expr column 1:", "positive term"}},
     {"sources_not_list",
      "rules:\n  - id: s2\n    name: n\n    department: d\n    sources: {a: b}\n    expr: a\n",
@@ -189,6 +196,34 @@ static const struct error_case error_cases[] = {
     {"yaml_syntax", "rules: [\n", ERR_PARSE, {"bad.yaml:"}},
     {"rules_not_list", "rules: {id: x}\n", ERR_INVALID, {"bad.yaml:1:", "'rules' must be a list"}},
     {"exclude_empty_term", "exclude: [\"\"]\n", ERR_INVALID, {"bad.yaml:1:", "empty exclude"}},
+    /* a term of white space only would match between any two words of every item */
+    {"whitespace_phrase",
+     "rules:\n  - id: w1\n    name: n\n    department: d\n    expr: '燃气 & \" \"'\n",
+     ERR_INVALID,
+     {"bad.yaml:5: rule 'w1': term 2 of the expression is only white space once normalised"}},
+    {"ideographic_space_phrase",
+     "rules:\n  - id: w2\n    name: n\n    department: d\n    expr: '\"\u3000\t\" | 燃气'\n",
+     ERR_INVALID,
+     {"bad.yaml:5: rule 'w2': term 1 of the expression is only white space once normalised"}},
+    /* terms written differently but one once normalised are one term to the matcher */
+    {"never_true_once_normalised",
+     "rules:\n  - id: n1\n    name: n\n    department: d\n    expr: 'wifi & 断网 & !ＷＩＦＩ'\n",
+     ERR_INVALID,
+     {"bad.yaml:5: rule 'n1': expr can never be true: terms 1 'wifi' and 3 'ＷＩＦＩ' are the same "
+      "once normalised"}},
+    {"never_true_traditional",
+     "rules:\n  - id: n2\n    name: n\n    department: d\n    expr: 'NEAR/3(征收, 补偿) & !徵收'\n",
+     ERR_INVALID,
+     {"bad.yaml:5: rule 'n2': expr can never be true: terms 1 '征收' and 3 '徵收'"}},
+    /* an exclude term of spaces would drop every item with a space: not silently */
+    {"exclude_whitespace_term",
+     "exclude: [\" \"]\n",
+     ERR_INVALID,
+     {"bad.yaml:1:", "exclude term ' ' is only white space once normalised"}},
+    {"place_whitespace_term",
+     "places: [安康, \"\u3000\"]\n",
+     ERR_INVALID,
+     {"bad.yaml:1:", "place '\u3000' is only white space once normalised"}},
 };
 
 static void test_file_errors(void **state)
@@ -210,6 +245,65 @@ static void test_file_errors(void **state)
             }
         }
     }
+}
+
+/*
+ * A term Vectorscan cannot take (longer than TERM_FIND_MAX_TERM_BYTES once normalised) is
+ * refused where it is written, naming the rule or the list, not later as a compile failure of
+ * the whole set that names only a term number. A rule's expression is at most 4096 bytes, but
+ * NFKC lengthens U+FDFA (3 bytes) to 33, so 1000 of them (3000 bytes) normalise to 33,000.
+ */
+static void test_term_over_vectorscan_limit_names_its_rule(void **state)
+{
+    static const char fdfa[] = "\uFDFA";
+    const size_t n_fdfa = 1000, n_zheng = TERM_FIND_MAX_TERM_BYTES / 3 + 1;
+    char *text = malloc(n_zheng * 3 + 256), err[512] = "";
+    struct rule_set *rs = NULL;
+    size_t o;
+
+    (void)state;
+    assert_non_null(text);
+    o = (size_t)snprintf(text, 256,
+                         "rules:\n  - id: long-1\n    name: n\n    department: d\n"
+                         "    expr: 燃气 | ");
+    for (size_t i = 0; i < n_fdfa; i++) {
+        memcpy(text + o, fdfa, 3);
+        o += 3;
+    }
+    text[o++] = '\n';
+    text[o] = '\0';
+    assert_true(o - 60 < RULE_EXPR_MAX_BYTES);
+    assert_int_equal(load_text("rules/long.yaml", text, &rs, err, sizeof(err)), ERR_INVALID);
+    assert_null(rs);
+    assert_string_equal(err, "rules/long.yaml:5: rule 'long-1': term 2 of the expression is "
+                             "longer than 16000 bytes once normalised (Vectorscan's limit)");
+
+    /* an exclude term has no expression limit: 5334 × 征 = 16002 bytes */
+    o = (size_t)snprintf(text, 256, "exclude: [");
+    for (size_t i = 0; i < n_zheng; i++) {
+        memcpy(text + o, "征", 3);
+        o += 3;
+    }
+    o += (size_t)snprintf(text + o, 256,
+                          "]\nrules:\n  - {id: r1, name: n, department: d, expr: a}\n");
+    assert_int_equal(load_text("rules/long.yaml", text, &rs, err, sizeof(err)), ERR_INVALID);
+    assert_null(rs);
+    assert_non_null(strstr(err, "rules/long.yaml:1:"));
+    assert_non_null(strstr(err, "is longer than 16000 bytes once normalised (Vectorscan's limit)"));
+
+    /* one byte under the limit is taken */
+    o = (size_t)snprintf(text, 256, "exclude: [");
+    for (size_t i = 0; i < TERM_FIND_MAX_TERM_BYTES / 3; i++) {
+        memcpy(text + o, "征", 3);
+        o += 3;
+    }
+    o += (size_t)snprintf(text + o, 256,
+                          "]\nrules:\n  - {id: r1, name: n, department: d, expr: a}\n");
+    if (load_text("rules/long.yaml", text, &rs, err, sizeof(err)) != 0) {
+        fail_msg("15999 bytes: %s", err);
+    }
+    rule_set_free(rs);
+    free(text);
 }
 
 static void test_duplicate_id_across_files(void **state)
@@ -511,6 +605,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_dir_sorted_and_merged),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_term_over_vectorscan_limit_names_its_rule),
         cmocka_unit_test(test_duplicate_id_across_files),
         cmocka_unit_test(test_empty_or_missing_dir),
         cmocka_unit_test(test_ops_empty_dir_says_no_rules),

@@ -81,33 +81,39 @@ static void test_shipped_gas_rule_and_places(void **state)
     } cases[] = {
         /* a street named after the place, in another city */
         {"上海市安康路一小区燃气爆炸", ""},
-        {"上海市安康路一小區燃氣爆炸", ""},         /* traditional */
-        {"上海市安康\u200b路一小区燃气爆炸", ""},   /* zero-width space inside */
+        {"上海市安康路一小區燃氣爆炸", ""},       /* traditional */
+        {"上海市安康\u200b路一小区燃气爆炸", ""}, /* zero-width space inside */
         {"安康路小区燃气爆炸", ""},
         {"旬阳路一小区燃气爆炸", ""},
         {"旬陽路一小區燃氣爆炸", ""},
         {"杭州安康医院附近燃气爆炸", ""},
-        {"北京安康燃气爆炸", ""},                    /* another region before it */
+        {"北京安康燃气爆炸", ""}, /* another region before it */
         {"广东省安康燃气爆炸", ""},
         /* the place name inside an ordinary word or greeting (reviewed after issue #12) */
         {"燃气爆炸伤者已平安康复", ""},
         {"祝大家新年安康，昨日燃气爆炸", ""},
         {"端午安康！某地燃气爆炸", ""},
         {"资源公平利用，燃气爆炸", ""},
-        {"上海市安康市场燃气爆炸", ""},               /* 市场: a market, not 安康市 */
+        {"上海市安康市场燃气爆炸", ""}, /* 市场: a market, not 安康市 */
+        /* names that start with the place: Anhui's health code, the national safety contest */
+        {"安康码崩了，燃气爆炸现场排队", ""},
+        {"“安康杯”竞赛：燃气泄漏应急处置", ""},
+        {"安康魚價格大漲，燃气爆炸", ""},             /* 安康鱼 in traditional */
+        {"安康码之外，安康市燃气爆炸", "safety-gas"}, /* one counting occurrence is enough */
         /* the deployment's place */
         {"安康市汉滨区燃气泄漏", "safety-gas"},
         {"安康市漢濱區燃氣洩漏", "safety-gas"},
         {"安康燃气爆炸", "safety-gas"},
         {"安康燃氣爆炸", "safety-gas"},
-        {"ａｎ安康燃气爆炸", "safety-gas"},          /* full-width letters before it */
-        {"陕西安康燃气爆炸", "safety-gas"},          /* its own province */
+        {"ａｎ安康燃气爆炸", "safety-gas"}, /* full-width letters before it */
+        {"陕西安康燃气爆炸", "safety-gas"}, /* its own province */
         {"陕西省安康市燃气爆炸", "safety-gas"},
         {"上海市安康路小区燃气爆炸，汉滨区也有燃气泄漏", "safety-gas"}, /* one counting */
-        {"汉滨区老城街道燃气泄漏", "safety-gas"},    /* 街道 is a sub-district, not a street */
+        {"汉滨区老城街道燃气泄漏", "safety-gas"}, /* 街道 is a sub-district, not a street */
         {"旬阳市某小区燃气泄漏", "safety-gas"},
         {"安康市中心医院附近燃气泄漏", "safety-gas"},
-        {"安康复工复产中一企业燃气泄漏", "safety-gas"}, /* 安康 resumes work: 康复 is no word here */
+        {"安康复工复产中一企业燃气泄漏",
+         "safety-gas"}, /* 安康 resumes work: 康复 is no word here */
         {"安康市市场监管局通报燃气爆炸", "safety-gas"},
         {"安康市场监管局通报燃气爆炸", "safety-gas"},
         {"平利县燃气泄漏", "safety-gas"},
