@@ -66,14 +66,6 @@ static void intake(struct fx *f, int idx, const char *key, const char *item, con
     }
 }
 
-static void exec_sql(struct ticket_store *store, const char *sql)
-{
-    int rc = yq_db_exec_raw(ticket_store_db(store), sql);
-    if (rc != YQ_DB_OK) {
-        fail_msg("%s: %s", sql, yq_db_errmsg(ticket_store_db(store)));
-    }
-}
-
 static void act(struct fx *f, int idx, enum ticket_action_kind kind, const char *at)
 {
     struct ticket_action a;
@@ -120,14 +112,15 @@ static int setup(void **state)
     intake(f, 2, "ev-new", "rss:e2c", "II", "2026-12-05T08:00:00+08:00", HOSTILE_JSON);
     intake(f, 3, "ev-edge", "rss:e3a", "IV", "2026-12-05T08:00:00+08:00", "紫阳县道路塌方");
     /* rule groups and sentiment as the matcher and the lexicon would have stored them */
-    exec_sql(f->store,
-             "UPDATE event_items SET rule_groups = '[\"环境污染\"]' WHERE item_id LIKE 'rss:e1%';"
-             "UPDATE events SET rule_groups = '[\"环境污染\"]' WHERE event_key = 'ev-old';"
-             "UPDATE event_items SET rule_groups = '[\"征地拆迁\"]' WHERE item_id LIKE 'rss:e2%';"
-             "UPDATE events SET rule_groups = '[\"征地拆迁\"]' WHERE event_key = 'ev-new';"
-             "UPDATE event_items SET sentiment = 'negative', heat = 50 WHERE item_id = 'rss:e2a';"
-             "UPDATE event_items SET sentiment = 'neutral', heat = 90, "
-             "url = 'javascript:alert(1)' WHERE item_id = 'rss:e2b';");
+    notifier_exec(
+        f->store,
+        "UPDATE event_items SET rule_groups = '[\"环境污染\"]' WHERE item_id LIKE 'rss:e1%';"
+        "UPDATE events SET rule_groups = '[\"环境污染\"]' WHERE event_key = 'ev-old';"
+        "UPDATE event_items SET rule_groups = '[\"征地拆迁\"]' WHERE item_id LIKE 'rss:e2%';"
+        "UPDATE events SET rule_groups = '[\"征地拆迁\"]' WHERE event_key = 'ev-new';"
+        "UPDATE event_items SET sentiment = 'negative', heat = 50 WHERE item_id = 'rss:e2a';"
+        "UPDATE event_items SET sentiment = 'neutral', heat = 90, "
+        "url = 'javascript:alert(1)' WHERE item_id = 'rss:e2b';");
     *state = f;
     return 0;
 }
@@ -687,8 +680,8 @@ static void test_corrupt_json_columns_are_empty(void **state)
                                            sizeof(err)),
                      0);
     /* as stored: E2's ticket co-handled by 市生态环境局 too */
-    exec_sql(f->store, "UPDATE tickets SET co_departments = '[\"市生态环境局\"]' WHERE id = "
-                       "(SELECT ticket_id FROM events WHERE event_key = 'ev-new')");
+    notifier_exec(f->store, "UPDATE tickets SET co_departments = '[\"市生态环境局\"]' WHERE id = "
+                            "(SELECT ticket_id FROM events WHERE event_key = 'ev-new')");
     read_groups_and_visibility(f->store, f, got, sizeof(got));
     assert_string_equal(got, "征地拆迁:2:1;环境污染:1:1;（无规则组）:1:1|eco:1:1|nat:1:1");
     /* E2's items in no group (E2 itself still 征地拆迁); then E2 in none either */
@@ -964,7 +957,7 @@ static void test_issue_12_lists_past_16(void **state)
         snprintf(sql + n, sizeof(sql) - n, "%s\"g%02d\"", i ? "," : "", i);
     }
     snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "]' WHERE item_id = 'rss:e2a'");
-    exec_sql(f->store, sql);
+    notifier_exec(f->store, sql);
     for (int i = 1; i < 20; i++) {
         snprintf(sql, sizeof(sql),
                  "INSERT INTO ticket_responses (ticket_id, channel, url, responded_at, "
@@ -972,7 +965,7 @@ static void test_issue_12_lists_past_16(void **state)
                  "responded_at + %d, recorded_at, recorded_by, 'n%02d', log_id FROM "
                  "ticket_responses WHERE responded_at = %lld",
                  i, i, (long long)t0);
-        exec_sql(f->store, sql);
+        notifier_exec(f->store, sql);
     }
     assert_non_null(mkdtemp(dir));
     for (int i = 0; i < 20; i++) {
