@@ -63,9 +63,7 @@ static struct fixture *need_redis(void **state)
 {
     struct fixture *fx = *state;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     return fx;
 }
 

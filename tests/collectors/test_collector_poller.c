@@ -200,10 +200,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     redisContext *rc;
     size_t n = 0;
 
-    if (fx->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->redis);
     assert_int_equal(feed_item_id(&e1, id1, sizeof(id1)), 0);
     assert_int_equal(feed_item_id(&e2, id2, sizeof(id2)), 0);
     snprintf(k1, sizeof(k1), "yuqing:seen:%s", id1);
@@ -300,10 +297,7 @@ static void test_issue_6_items_24h(void **state)
     redisReply *r;
     size_t n = 0;
 
-    if (fx->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->redis);
     rc = cfx_redis_connect(fx->redis.port);
     assert_non_null(rc);
     /* injected history: one item fetched 25 h ago (not counted), one 23 h ago (counted) */
@@ -517,10 +511,7 @@ static void test_metrics_document(void **state)
     struct poller *p;
     struct yq_buf b;
 
-    if (fx->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->redis);
     st = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
     prod = item_producer_new(&fx->cfg.kafka, st, NULL, err, sizeof(err));
     assert_non_null(prod);

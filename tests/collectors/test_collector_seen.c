@@ -233,9 +233,7 @@ static void test_seen_many_matches_answers_to_ids(void **state)
     enum store_seen_answer out[N];
     long long mget0;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     for (int i = 0; i < N; i++) {
         snprintf(names[i], sizeof(names[i]), "id-%d", i);
         ids[i] = names[i];
@@ -270,9 +268,7 @@ static void test_mark_many_sets_every_key(void **state)
     };
     long long set0;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     set0 = redis_calls(fx, "set");
     assert_int_equal(store_mark_many(fx->in.store, m, 3), 0);
     assert_int_equal(redis_calls(fx, "set") - set0, 4);
@@ -303,9 +299,7 @@ static void test_repoll_is_answered_by_the_cache(void **state)
     char *doc = feed_doc(0, 50), *doc2 = feed_doc(45, 10);
     long long mget0;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     mget0 = redis_calls(fx, "mget");
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 50);
@@ -346,9 +340,7 @@ static void test_restart_and_second_collector_never_double_produce(void **state)
     struct item_producer *prod2;
     struct seen_cache *cache2;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 20);
     wait_delivered(fx->in.prod);
@@ -388,9 +380,7 @@ static void test_redis_down_defers_only_the_uncached(void **state)
     struct ingest_result res;
     char *doc = feed_doc(0, 10), *doc2 = feed_doc(0, 12);
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     assert_int_equal(ingest(fx, doc, &res), 0);
     wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc, &res), 0); /* cached */
@@ -428,9 +418,7 @@ static void test_marks_are_batched(void **state)
     struct ingest_result res;
     char *doc = feed_doc(100, 30);
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 30);
     item_producer_flush(fx->in.prod, 60000, NULL); /* every report served by one flush */
@@ -470,9 +458,7 @@ static void test_seen_many_partial_failure_is_retried(void **state)
     const char *ids[N];
     enum store_seen_answer out[N];
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     for (int i = 0; i < N; i++) {
         /* the first MGET: a-ids only; the second: a-ids and one b-id */
         snprintf(names[i], sizeof(names[i]), "%s-%d", i == N - 1 ? "b" : "a", i);

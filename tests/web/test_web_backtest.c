@@ -133,14 +133,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void need_redis(const struct fx *f)
-{
-    if (f->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
-}
-
 /* POST body as user; the answer in r (resp_release()). */
 static void post(const struct fx *f, const char *user, const char *pass, const char *body,
                  struct resp *r)
@@ -203,7 +195,7 @@ static void test_report_and_record(void **state)
     struct yq_redis *rd;
     char *rec = NULL;
 
-    need_redis(f);
+    REDIS_FIXTURE_NEED(&f->redis);
     doc = backtest_as_duty(f, file_yaml, 2);
     assert_int_equal(num(doc, "items_scanned"), 5);
     assert_int_equal(num(doc, "live_version"), 1);
@@ -262,7 +254,7 @@ static void test_local_rule_uses_live_places(void **state)
     json_t *doc;
     const json_t *rule;
 
-    need_redis(f);
+    REDIS_FIXTURE_NEED(&f->redis);
     doc = backtest_as_duty(f, local_yaml, 2);
     rule = rule_of(doc, "land-02");
     /* w1 names 汉滨, w2 旬阳; w3 (征地 at 市信访局) names no place */
@@ -278,7 +270,7 @@ static void test_bad_input_and_roles(void **state)
     struct resp r;
     char *body;
 
-    need_redis(f);
+    REDIS_FIXTURE_NEED(&f->redis);
     body = body_of("rules:\n  - {id: x, name: n, department: d, expr: \"a &\"}\n", 7);
     post(f, "duty1", "duty-password-1", body, &r);
     free(body);
