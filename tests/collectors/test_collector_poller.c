@@ -23,6 +23,7 @@
 
 #include "collector_cfg.h"
 #include "collector_fixture.h"
+#include "collector_stack_fixture.h"
 #include "feed_item.h"
 #include "item_producer.h"
 #include "poller.h"
@@ -150,21 +151,14 @@ static int teardown(void **state)
 /* One --once run; returns poller_run's result and the producer's in-flight count at the end. */
 static int run_once(struct fixture *fx, size_t *n_sources)
 {
-    char err[256] = "";
-    struct store *st = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
-    struct item_producer *prod = item_producer_new(&fx->cfg.kafka, st, NULL, err, sizeof(err));
-    struct poller *p;
+    struct cfx_run r;
     int rc;
 
-    assert_non_null(prod);
-    p = poller_new(&fx->cfg, st, prod, NULL, err, sizeof(err));
-    assert_non_null(p);
-    *n_sources = poller_source_count(p);
-    rc = poller_run(p, true, NULL);
-    assert_int_equal(item_producer_in_flight_count(prod), 0);
-    item_producer_free(prod);
-    poller_free(p);
-    store_free(st);
+    cfx_run_new(&r, &fx->cfg, NULL);
+    *n_sources = poller_source_count(r.p);
+    rc = poller_run(r.p, true, NULL);
+    assert_int_equal(item_producer_in_flight_count(r.prod), 0);
+    cfx_run_free(&r);
     return rc;
 }
 
@@ -505,25 +499,16 @@ static const char metrics_document[] =
 static void test_metrics_document(void **state)
 {
     struct fixture *fx = *state;
-    char err[256] = "";
-    struct store *st;
-    struct item_producer *prod;
-    struct poller *p;
+    struct cfx_run r;
     struct yq_buf b;
 
     REDIS_FIXTURE_NEED(&fx->redis);
-    st = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
-    prod = item_producer_new(&fx->cfg.kafka, st, NULL, err, sizeof(err));
-    assert_non_null(prod);
-    p = poller_new(&fx->cfg, st, prod, NULL, err, sizeof(err));
-    assert_non_null(p);
+    cfx_run_new(&r, &fx->cfg, NULL);
     yq_buf_init(&b, 1 << 16);
-    assert_int_equal(poller_render_metrics(p, &b), 0);
+    assert_int_equal(poller_render_metrics(r.p, &b), 0);
     assert_string_equal(b.data, metrics_document);
     yq_buf_release(&b);
-    item_producer_free(prod);
-    poller_free(p);
-    store_free(st);
+    cfx_run_free(&r);
 }
 
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */

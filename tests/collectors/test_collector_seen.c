@@ -171,16 +171,6 @@ static long long redis_calls(const struct fixture *fx, const char *command)
     return v;
 }
 
-/* Serve delivery reports until nothing is in flight; 60 s is a hang guard, not a measure. */
-static void wait_delivered(struct item_producer *prod)
-{
-    int64_t give_up = yq_time_mono_ms() + 60000;
-    while (item_producer_in_flight_count(prod) > 0 && yq_time_mono_ms() < give_up) {
-        item_producer_poll(prod, 100);
-    }
-    assert_int_equal(item_producer_in_flight_count(prod), 0);
-}
-
 /* An RSS document of entries first .. first + n - 1 (guid g<k>). */
 static char *feed_doc(int first, int n)
 {
@@ -305,7 +295,7 @@ static void test_repoll_is_answered_by_the_cache(void **state)
     assert_int_equal(res.produced, 50);
     assert_int_equal(redis_calls(fx, "mget") - mget0, 1); /* one round trip for 50 entries */
     assert_int_equal(redis_calls(fx, "exists"), 0);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
 
     assert_int_equal(ingest(fx, doc, &res), 0); /* Redis says seen: cached */
     assert_int_equal(res.produced, 0);
@@ -320,7 +310,7 @@ static void test_repoll_is_answered_by_the_cache(void **state)
     assert_int_equal(res.seen, 5);
     assert_int_equal(res.produced, 5);
     assert_int_equal(redis_calls(fx, "mget") - mget0, 3);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
     free(doc);
     free(doc2);
 }
@@ -343,7 +333,7 @@ static void test_restart_and_second_collector_never_double_produce(void **state)
     REDIS_FIXTURE_NEED(&fx->in.redis);
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 20);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.seen, 20); /* now cached */
 
@@ -358,7 +348,7 @@ static void test_restart_and_second_collector_never_double_produce(void **state)
     assert_int_equal(res.seen, 20);
     assert_int_equal(ingest_with(fx, store2, prod2, cache2, doc2, &res), 0);
     assert_int_equal(res.produced, 1); /* g20, new: the second collector takes it */
-    wait_delivered(prod2);
+    cfx_wait_delivered(prod2);
 
     assert_int_equal(ingest(fx, doc2, &res), 0); /* the first: 20 cached, g20 from Redis */
     assert_int_equal(res.produced, 0);
@@ -382,7 +372,7 @@ static void test_redis_down_defers_only_the_uncached(void **state)
 
     REDIS_FIXTURE_NEED(&fx->in.redis);
     assert_int_equal(ingest(fx, doc, &res), 0);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc, &res), 0); /* cached */
     assert_int_equal(redis_fixture_save(&fx->in.redis), 0);
     redis_fixture_stop(&fx->in.redis);
@@ -403,7 +393,7 @@ static void test_redis_down_defers_only_the_uncached(void **state)
     assert_int_equal(ingest(fx, doc2, &res), 0);
     assert_int_equal(res.produced, 2);
     assert_int_equal(res.seen, 10);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc2, &res), 0);
     assert_int_equal(res.produced, 0);
     assert_int_equal(res.seen, 12);
