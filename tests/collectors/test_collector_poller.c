@@ -164,12 +164,7 @@ static int run_once(struct fixture *fx, size_t *n_sources)
 
 static long long exists(redisContext *c, const char *key)
 {
-    redisReply *r = redisCommand(c, "EXISTS %s", key);
-    long long v;
-    assert_non_null(r);
-    v = r->integer;
-    freeReplyObject(r);
-    return v;
+    return cfx_redis_int(c, "EXISTS %s", key);
 }
 
 static void assert_hash(redisContext *c, const char *key, const char *field, const char *want)
@@ -269,17 +264,6 @@ static void assert_field_is(redisContext *c, const char *key, const char *field,
     free(v);
 }
 
-static long long redis_int(redisContext *c, const char *fmt, const char *key)
-{
-    redisReply *r = redisCommand(c, fmt, key);
-    long long v;
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
-
 /* Issue #6: items_24h counts the items delivered in the last 24 h, per source. */
 static void test_issue_6_items_24h(void **state)
 {
@@ -310,7 +294,7 @@ static void test_issue_6_items_24h(void **state)
     assert_int_equal(r->type, REDIS_REPLY_NIL); /* trimmed */
     freeReplyObject(r);
     {
-        long long ttl = redis_int(rc, "TTL %s", recent);
+        long long ttl = cfx_redis_int(rc, "TTL %s", recent);
         assert_true(ttl > 24 * 3600 && ttl <= 2 * 24 * 3600);
     }
 
@@ -318,7 +302,7 @@ static void test_issue_6_items_24h(void **state)
     fresh_round = 2;
     assert_int_equal(run_once(fx, &n), 0);
     assert_field_is(rc, "yuqing:source:fresh", "items_24h", "5");
-    assert_int_equal(redis_int(rc, "ZCARD %s", recent), 5);
+    assert_int_equal(cfx_redis_int(rc, "ZCARD %s", recent), 5);
     assert_field_is(rc, "yuqing:source:feed", "items_24h", "2");
 
     /* two hours later the 23-hour-old entry has left the window */

@@ -137,23 +137,14 @@ static int teardown(void **state)
     return 0;
 }
 
-/* One command on the fixture's Redis (hiredis format); the reply's integer or -1. */
+/* One command on the fixture's Redis: its integer answer or -1 (cfx_redis_int()). */
 static long long redis_int(const struct fixture *fx, const char *fmt, const char *arg)
 {
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->in.redis.port, tv);
-    redisReply *r = NULL;
-    long long v = -1;
+    redisContext *c = cfx_redis_connect(fx->in.redis.port);
+    long long v;
 
     assert_non_null(c);
-    assert_int_equal(c->err, 0);
-    r = redisCommand(c, fmt, arg);
-    if (r && r->type == REDIS_REPLY_INTEGER) {
-        v = r->integer;
-    }
-    if (r) {
-        freeReplyObject(r);
-    }
+    v = cfx_redis_int(c, fmt, arg);
     redisFree(c);
     return v;
 }
