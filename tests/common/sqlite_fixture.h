@@ -22,6 +22,13 @@ int64_t sqlite_fixture_scalar(struct yq_db *db, const char *sql);
  */
 void sqlite_fixture_exec(struct yq_db *db, const char *sql);
 
+/*
+ * sqlite_fixture_exec() on a connection of its own to the database at location (a SQLite path,
+ * made when missing, or a postgresql:// URL; 5 s busy timeout), closed again; a failed open
+ * fails the test too.
+ */
+void sqlite_fixture_exec_at(const char *location, const char *sql);
+
 /* Fail the test unless the first column of the first row of sql is the text want. */
 void sqlite_fixture_text_is(struct yq_db *db, const char *sql, const char *want);
 
