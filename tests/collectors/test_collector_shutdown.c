@@ -31,6 +31,7 @@
 #include "poller.h"
 #include "redis_fixture.h"
 #include "yq_fs.h"
+#include "file_fixture.h"
 #include "yq_banned.h"
 
 #define N_ITEMS 500
@@ -111,15 +112,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[600];
     (void)state;
     redis_fixture_stop(&env.redis);
     cfx_http_stop(&env.http);
     if (env.mock_rk) {
         rd_kafka_destroy(env.mock_rk);
     }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env.dir);
-    if (system(cmd) != 0) {
+    if (file_fixture_remove_dir(env.dir) != 0) {
         return 0;
     }
     return 0;

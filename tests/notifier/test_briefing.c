@@ -39,6 +39,7 @@
 #include "sqlite_fixture.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "file_fixture.h"
 
 #define HOSTILE "征地<script>alert(1)</script>&补偿"
 #define HOSTILE_JSON "征地<script>alert(1)</script>&补偿"
@@ -356,7 +357,7 @@ static void archive_items(const char *dir, struct yq_item *v, size_t n)
 static void test_archive_counts(void **state)
 {
     struct fx *f = *state;
-    char dir[] = "/tmp/yq-brief-arch-XXXXXX", cmd[96];
+    char dir[] = "/tmp/yq-brief-arch-XXXXXX";
     struct briefing_env env = {.archive_dir = dir};
     struct yq_item v[4];
     struct briefing b;
@@ -379,8 +380,7 @@ static void test_archive_counts(void **state)
     assert_non_null(strstr(html, "本时段归档采集信息 3 条"));
     free(html);
     briefing_release(&b);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 static void test_html_escapes(void **state)
@@ -944,7 +944,7 @@ static void test_cli(void **state)
 static void test_issue_12_lists_past_16(void **state)
 {
     struct fx *f = *state;
-    char dir[] = "/tmp/yq-brief-many-XXXXXX", err[256] = "", sql[512] = "", name[24], cmd[96];
+    char dir[] = "/tmp/yq-brief-many-XXXXXX", err[256] = "", sql[512] = "", name[24];
     const int64_t t0 = notifier_ts("2026-12-04T15:00:00+08:00"); /* E2's one response */
     struct briefing_env env = {.archive_dir = dir};
     struct briefing_event_report r;
@@ -1012,8 +1012,7 @@ static void test_issue_12_lists_past_16(void **state)
         assert_int_equal(r.responses[i].at, t0 + i);
     }
     briefing_event_report_release(&r);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 int main(void)

@@ -25,6 +25,7 @@
 #include "tickets_cli.h"
 #include "yq_alert.h"
 #include "yq_labels.h"
+#include "file_fixture.h"
 
 struct fx {
     char dir[64];
@@ -142,10 +143,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
     db_fixture_drop(f->db);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) {
+    if (file_fixture_remove_dir(f->dir) != 0) {
         /* a leftover temp directory is harmless */
     }
     free(f);

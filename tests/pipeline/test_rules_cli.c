@@ -23,6 +23,7 @@
 #include "sqlite_fixture.h"
 #include "test_expect.h"
 #include "yq_redis.h"
+#include "file_fixture.h"
 #include "yq_banned.h"
 
 static struct redis_fixture fx;
@@ -58,11 +59,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
     (void)state;
     redis_fixture_stop(&fx);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return file_fixture_remove_dir(dir) == 0 ? 0 : -1;
 }
 
 /* Run rules_cli_main with a NULL-terminated argument list; stdout goes to out, stderr to

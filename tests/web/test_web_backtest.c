@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "file_fixture.h"
 #include "http_client.h"
 #include "redis_fixture.h"
 #include "rules.h"
@@ -120,13 +121,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     if (f->redis.pid > 0) {
         web_fixture_close(&f->fx);
         *strrchr(f->arch, '/') = '\0';
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->arch);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(file_fixture_remove_dir(f->arch), 0);
     }
     redis_fixture_stop(&f->redis);
     free(f);
