@@ -1,5 +1,6 @@
 #include "archive_fixture.h"
 #include "db_fixture.h"
+#include "file_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,13 +31,10 @@ void archive_fixture_open(struct archive_fixture *f)
 
 void archive_fixture_close(struct archive_fixture *f)
 {
-    char cmd[128];
-
     archive_close(f->a);
     f->a = NULL;
     db_fixture_drop(f->loc);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(f->dir), 0);
 }
 
 int archive_fixture_setup(void **state)

@@ -170,15 +170,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
     (void)state;
     redis_fixture_stop(&rfx);
     archive_close(arc);
     db_fixture_drop(arch_loc);
     rule_set_free(live);
     rule_set_free(draft);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return file_fixture_remove_dir(dir) == 0 ? 0 : -1;
 }
 
 static struct backtest_opts range_opts(void)

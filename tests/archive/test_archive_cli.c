@@ -18,6 +18,7 @@
 #include "archive_cli.h"
 #include "archiver_fixture.h"
 #include "capture.h"
+#include "file_fixture.h"
 #include "test_expect.h"
 #include "yq_time.h"
 
@@ -99,10 +100,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[256];
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return file_fixture_remove_dir(dir) == 0 ? 0 : -1;
 }
 
 static void init_status_prune(void **state)

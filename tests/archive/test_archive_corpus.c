@@ -16,6 +16,7 @@
 #include "archive.h"
 #include "feed_item.h"
 #include "feed_parse.h"
+#include "file_fixture.h"
 #include "norm.h"
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -131,9 +132,7 @@ static void test_corpus_feed_archived_and_found(void **state)
     free(p);
     feed_free(feed);
     free(body);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 int main(void)

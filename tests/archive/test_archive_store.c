@@ -22,6 +22,7 @@
 #include "archive.h"
 #include "archive_fixture.h"
 #include "db_fixture.h"
+#include "file_fixture.h"
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -44,9 +45,7 @@ static int (*const fx_teardown)(void **state) = archive_fixture_teardown;
 
 static void rm_rf(const char *dir)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 /* An item with every field set (strings owned by the item: yq_item_release()). */

@@ -24,6 +24,7 @@
 #include "test_http.h"
 #include "yq_kafka.h"
 #include "yq_time.h"
+#include "file_fixture.h"
 
 #define HANG_GUARD_MS 60000 /* only against a hang; never a performance bound */
 #define PARTITIONS 2
@@ -357,7 +358,7 @@ static void archive_dir_removed_shows_on_healthz(void **state)
 {
     struct env e;
     struct run r;
-    char dir[96], set[160], err[512] = "", cmd[160];
+    char dir[96], set[160], err[512] = "";
     const char *extra[1] = {set};
 
     (void)state;
@@ -367,8 +368,7 @@ static void archive_dir_removed_shows_on_healthz(void **state)
     env_start(&e, "marker", extra, 1);
     run_start(&r, &e, NULL);
     wait_health(r.a, 200, "\"store\":\"up\"");
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
     wait_health(r.a, 503, "\"store\":\"down\"");
     assert_int_equal(run_stop(&r), 0);
     assert_int_equal(access(dir, F_OK), -1); /* not recreated */

@@ -178,6 +178,17 @@ redisContext *cfx_redis_connect(int port)
     return c;
 }
 
+long long cfx_redis_int(redisContext *c, const char *fmt, const char *arg)
+{
+    redisReply *r = redisCommand(c, fmt, arg);
+    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+    if (r) {
+        freeReplyObject(r);
+    }
+    return v;
+}
+
 char *cfx_hget(redisContext *c, const char *key, const char *field)
 {
     redisReply *r = redisCommand(c, "HGET %s %s", key, field);

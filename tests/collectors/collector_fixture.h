@@ -79,6 +79,13 @@ redisContext *cfx_redis_connect(int port);
  */
 int cfx_curl_init(void);
 
+/*
+ * One command over c (fmt: a hiredis format with one %s, filled with arg) that answers an
+ * integer (EXISTS, ZCARD, TTL...): that integer, or -1 when Redis gave no integer answer (a TTL
+ * of a key without expiry is -1 too: the caller asserts the value it wants).
+ */
+long long cfx_redis_int(redisContext *c, const char *fmt, const char *arg);
+
 /* HGET key field over c: the value (new, free()) or NULL (no field, no answer). */
 char *cfx_hget(redisContext *c, const char *key, const char *field);
 

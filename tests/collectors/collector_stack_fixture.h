@@ -21,6 +21,7 @@
 #include "redis_fixture.h"
 #include "store.h"
 #include "yq_buf.h"
+#include "yq_time.h"
 
 struct cfx_stack {
     struct redis_fixture redis;
@@ -157,6 +158,20 @@ static inline void cfx_ingest_teardown(struct cfx_ingest *f)
         rd_kafka_destroy(f->mock_rk);
     }
     collector_config_release(&f->cfg); /* zeroed when never loaded */
+}
+
+/*
+ * Serve prod's delivery reports until nothing is in flight; fails the test when something still
+ * is after 60 s (a hang guard, not a measure).
+ */
+static inline void cfx_wait_delivered(struct item_producer *prod)
+{
+    int64_t give_up = yq_time_mono_ms() + 60000;
+
+    while (item_producer_in_flight_count(prod) > 0 && yq_time_mono_ms() < give_up) {
+        item_producer_poll(prod, 100);
+    }
+    assert_int_equal(item_producer_in_flight_count(prod), 0);
 }
 
 /* A collector run over cfg: its store, item producer and poller (cfx_run_new()). */

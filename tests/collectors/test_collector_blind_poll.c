@@ -481,10 +481,8 @@ static void test_issue_15_disabled_and_removed_sources_closed_at_start(void **st
     const int64_t now = 1796450400; /* 2026-12-05T06:00:00Z */
     struct collector_config cfg;
     struct yq_source_event evs[32], *ev;
-    char err[256] = "", src[512];
-    struct store *st;
-    struct item_producer *prod;
-    struct poller *p;
+    char src[512];
+    struct cfx_run run;
     redisReply *r;
     size_t n;
     char *v;
@@ -515,19 +513,12 @@ static void test_issue_15_disabled_and_removed_sources_closed_at_start(void **st
              "  - id: quiet-old\n    enabled: false\n    url: http://127.0.0.1:%d/q.xml\n",
              fx.http.port, fx.http.port);
     load_cfg(&cfg, src);
-    st = store_new(&cfg.redis, cfg.collector.redis_retry_ms);
-    assert_non_null(st);
-    prod = item_producer_new(&cfg.kafka, st, NULL, err, sizeof(err));
-    assert_non_null(prod);
-    p = poller_new(&cfg, st, prod, NULL, err, sizeof(err));
-    assert_non_null(p);
-    assert_int_equal(poller_retire_sources(p, now), 2);
-    assert_int_equal(poller_retire_sources(p, now + 60), 0); /* fields cleared: nothing left */
-    assert_int_equal(poller_run(p, true, NULL), 0);            /* flushes the producer */
-    assert_int_equal(source_outbox_pending(item_producer_outbox(prod)), 0);
-    item_producer_free(prod);
-    poller_free(p);
-    store_free(st);
+    cfx_run_new(&run, &cfg, NULL);
+    assert_int_equal(poller_retire_sources(run.p, now), 2);
+    assert_int_equal(poller_retire_sources(run.p, now + 60), 0); /* fields cleared: nothing left */
+    assert_int_equal(poller_run(run.p, true, NULL), 0);          /* flushes the producer */
+    assert_int_equal(source_outbox_pending(item_producer_outbox(run.prod)), 0);
+    cfx_run_free(&run);
 
     /* the blind fields are gone, the identity and the side keys stay */
     v = hget("old-site", "blind_failing_since");

@@ -14,13 +14,14 @@
 
 #include <libxml/parser.h>
 
+#include "capture.h"
 #include "feed_date.h"
 #include "feed_fixture.h"
 #include "feed_item.h"
 #include "feed_parse.h"
-#include "feed_xml_errors.h"
 #include "feed_prep.h"
 #include "feed_text.h"
+#include "feed_xml_errors.h"
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
@@ -702,36 +703,6 @@ static void test_corpus(void **state)
     assert_int_equal(checked, sizeof(corpus) / sizeof(corpus[0]));
 }
 
-/* Point fd 2 at a temporary file; returns the saved fd (restore with stderr_end()). */
-static int stderr_begin(FILE **capture)
-{
-    int saved;
-    fflush(stderr);
-    saved = dup(2);
-    *capture = tmpfile();
-    assert_non_null(*capture);
-    assert_true(saved >= 0);
-    assert_int_equal(dup2(fileno(*capture), 2), 2);
-    return saved;
-}
-
-/* Restore fd 2; returns the captured bytes (new string). */
-static char *stderr_end(int saved, FILE *capture)
-{
-    long n;
-    char *s;
-    fflush(stderr);
-    assert_int_equal(dup2(saved, 2), 2);
-    close(saved);
-    n = ftell(capture);
-    s = calloc(1, (size_t)n + 1);
-    assert_non_null(s);
-    rewind(capture);
-    assert_int_equal(fread(s, 1, (size_t)n, capture), (size_t)n);
-    fclose(capture);
-    return s;
-}
-
 /* Issue #10: a 10.5 MB text node (beyond libxml2's 10 MB default) and the next entry */
 static void test_issue_10_huge_text_node_keeps_next_entry(void **state)
 {
@@ -741,19 +712,18 @@ static void test_issue_10_huge_text_node_keeps_next_entry(void **state)
     static const char tail[] = "</description></item><item><guid>g2</guid><title>二</title>"
                                "<description>短</description></item></channel></rss>";
     size_t big = 10500000, len = sizeof(head) - 1 + big + sizeof(tail) - 1;
-    char *doc = malloc(len + 1), *err_text;
+    char *doc = malloc(len + 1), err_text[4096];
     struct feed *f;
-    FILE *cap;
-    int saved;
+    struct capture_tmp cap;
 
     (void)state;
     assert_non_null(doc);
     memcpy(doc, head, sizeof(head) - 1);
     memset(doc + sizeof(head) - 1, 'y', big);
     memcpy(doc + sizeof(head) - 1 + big, tail, sizeof(tail));
-    saved = stderr_begin(&cap);
+    capture_tmp_begin(&cap, STDERR_FILENO);
     f = parse_ok(doc, len, NULL, NULL);
-    err_text = stderr_end(saved, cap);
+    capture_tmp_end(&cap, err_text, sizeof(err_text));
     assert_string_equal(err_text, ""); /* nothing raw on stderr */
     assert_int_equal(f->n_entries, 2);
     assert_false(f->bozo);
@@ -763,7 +733,6 @@ static void test_issue_10_huge_text_node_keeps_next_entry(void **state)
     assert_false(f->entries[1].text_cut);
     assert_string_equal(f->entries[1].title, "二");
     assert_string_equal(f->entries[1].summary, "短");
-    free(err_text);
     feed_free(f);
     free(doc);
 }
@@ -774,24 +743,22 @@ static void test_issue_10_libxml2_errors_not_on_stderr(void **state)
     static const char bad[] = "<rss><channel><title>x</titel>\n<item>&bogus;</item></rss>";
     struct feed_xml_errors xe;
     xmlDocPtr doc;
-    FILE *cap;
-    char *err_text;
-    int saved;
+    struct capture_tmp cap;
+    char err_text[4096];
 
     (void)state;
-    saved = stderr_begin(&cap);
+    capture_tmp_begin(&cap, STDERR_FILENO);
     feed_xml_errors_begin(&xe, "test", true);
     /* without XML_PARSE_NOERROR libxml2 would print a multi-line report to stderr */
     doc = xmlReadMemory(bad, (int)sizeof(bad) - 1, NULL, "UTF-8", XML_PARSE_RECOVER);
     feed_xml_errors_end(&xe);
-    err_text = stderr_end(saved, cap);
+    capture_tmp_end(&cap, err_text, sizeof(err_text));
     assert_string_equal(err_text, "");
     assert_true(xe.count >= 2);
     assert_true(xe.first_line >= 1);
     assert_non_null(strstr(xe.first, "titel"));
     assert_null(strchr(xe.first, '\n'));
     xmlFreeDoc(doc);
-    free(err_text);
 }
 
 /* Issue #10: entries sharing a guid are told apart in the parse result */

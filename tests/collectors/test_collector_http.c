@@ -210,10 +210,7 @@ static void assert_states(const char *ids, const char *want)
 
 static long long exists(const char *key)
 {
-    redisReply *r = redisCommand(fx.rc, "EXISTS %s", key);
-    long long v = r ? r->integer : -1;
-    freeReplyObject(r);
-    return v;
+    return cfx_redis_int(fx.rc, "EXISTS %s", key);
 }
 
 static void runner_start(struct cfx_run *r, const struct collector_config *cfg)
@@ -1117,10 +1114,7 @@ static const char *set_post(json_t *cards, size_t i, const char *id, const char 
 
 static long long zcard(const char *key)
 {
-    redisReply *r = redisCommand(fx.rc, "ZCARD %s", key);
-    long long v = r ? r->integer : -1;
-    freeReplyObject(r);
-    return v;
+    return cfx_redis_int(fx.rc, "ZCARD %s", key);
 }
 
 static bool in_recent(const char *key, const char *mid)

@@ -63,20 +63,8 @@ static struct fixture *need_redis(void **state)
 {
     struct fixture *fx = *state;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     return fx;
-}
-
-/* Serve delivery reports until nothing is in flight; 60 s is a hang guard, not a measure. */
-static void wait_delivered(struct fixture *fx)
-{
-    int64_t give_up = yq_time_mono_ms() + 60000;
-    while (item_producer_in_flight_count(fx->in.prod) > 0 && yq_time_mono_ms() < give_up) {
-        item_producer_poll(fx->in.prod, 100);
-    }
-    assert_int_equal(item_producer_in_flight_count(fx->in.prod), 0);
 }
 
 static bool seen(struct fixture *fx, const char *id)
@@ -193,7 +181,7 @@ static void test_issue_10_oversized_entry_does_not_hold_back_the_other(void **st
     assert_int_equal(res.produced, 2);
     assert_int_equal(res.deferred, 0);
     assert_int_equal(res.rejected, 0);
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     assert_true(seen(fx, big_id));
     assert_true(seen(fx, small_id));
     assert_int_equal(consume_all(fx, "\"truncated_fields\":[\"title\"]", &max_len, &truncated),
@@ -267,7 +255,7 @@ static void test_ingest_in_chunks_keeps_order_and_produces_once(void **state)
     assert_int_equal(res.produced, N);
     assert_int_equal(res.deferred + res.seen + res.in_flight + res.invalid, 0);
     ingest_run_free(run);
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     for (int i = 0; i < N; i++) {
         assert_true(seen(fx, ids[i]));
     }
@@ -302,7 +290,7 @@ static void test_issue_10_permanent_produce_error_settles_the_item(void **state)
     assert_int_equal(item_producer_send(fx->in.prod, "rss:small", NULL, "big", yq_time_now(), small,
                                         sizeof(small) - 1, NULL),
                      0);
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     assert_true(seen(fx, "rss:small"));
     free(json);
 }
@@ -321,14 +309,14 @@ static void test_issue_10_permanent_delivery_error_settles_the_item(void **state
     assert_int_equal(item_producer_send(fx->in.prod, "rss:refused", NULL, "big", yq_time_now(), json,
                                         sizeof(json) - 1, &tally),
                      0);
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(tally.failed, 1);
     assert_int_equal(item_producer_rejected_count(fx->in.prod), 1);
     assert_true(seen(fx, "rss:refused")); /* settled: the next poll skips it */
     assert_int_equal(item_producer_send(fx->in.prod, "rss:next", NULL, "big", yq_time_now(), next,
                                         sizeof(next) - 1, &tally),
                      0);
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(tally.delivered, 1);
     assert_true(seen(fx, "rss:next"));
 }
@@ -361,7 +349,7 @@ static void test_issue_11_official_local_source_marks_its_items(void **state)
     assert_int_equal(res.produced, 1);
     ingest_doc(fx, 0, plain_doc, &res);
     assert_int_equal(res.produced, 1);
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(consume_all(fx, "\"official\":true,\"local\":true,\"department\":"
                                      "\"市政府办公室\"",
                                  &max_len, &marked),
@@ -398,12 +386,12 @@ static void test_issue_11_first_poll_marks_backlog(void **state)
     assert_false(before);
     ingest_doc(fx, 0, first_doc, &res);
     assert_int_equal(res.produced, 1);
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(store_health_ok(fx->in.store, "big", yq_time_now(), 200, 1), 0);
     ingest_doc(fx, 0, later_doc, &res);
     assert_int_equal(res.produced, 1);
     assert_int_equal(res.seen, 1);
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(consume_all(fx, "\"backlog\":true", &max_len, &marked), 2);
     assert_int_equal(marked, 1);
     assert_int_equal(consume_both(fx, "\"title\":\"宇宙大爆炸理论\"", "\"backlog\":true",

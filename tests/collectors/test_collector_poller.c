@@ -23,6 +23,7 @@
 
 #include "collector_cfg.h"
 #include "collector_fixture.h"
+#include "collector_stack_fixture.h"
 #include "feed_item.h"
 #include "item_producer.h"
 #include "poller.h"
@@ -150,32 +151,20 @@ static int teardown(void **state)
 /* One --once run; returns poller_run's result and the producer's in-flight count at the end. */
 static int run_once(struct fixture *fx, size_t *n_sources)
 {
-    char err[256] = "";
-    struct store *st = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
-    struct item_producer *prod = item_producer_new(&fx->cfg.kafka, st, NULL, err, sizeof(err));
-    struct poller *p;
+    struct cfx_run r;
     int rc;
 
-    assert_non_null(prod);
-    p = poller_new(&fx->cfg, st, prod, NULL, err, sizeof(err));
-    assert_non_null(p);
-    *n_sources = poller_source_count(p);
-    rc = poller_run(p, true, NULL);
-    assert_int_equal(item_producer_in_flight_count(prod), 0);
-    item_producer_free(prod);
-    poller_free(p);
-    store_free(st);
+    cfx_run_new(&r, &fx->cfg, NULL);
+    *n_sources = poller_source_count(r.p);
+    rc = poller_run(r.p, true, NULL);
+    assert_int_equal(item_producer_in_flight_count(r.prod), 0);
+    cfx_run_free(&r);
     return rc;
 }
 
 static long long exists(redisContext *c, const char *key)
 {
-    redisReply *r = redisCommand(c, "EXISTS %s", key);
-    long long v;
-    assert_non_null(r);
-    v = r->integer;
-    freeReplyObject(r);
-    return v;
+    return cfx_redis_int(c, "EXISTS %s", key);
 }
 
 static void assert_hash(redisContext *c, const char *key, const char *field, const char *want)
@@ -200,10 +189,7 @@ static void test_poll_produce_conditional_get_and_dead_redis(void **state)
     redisContext *rc;
     size_t n = 0;
 
-    if (fx->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->redis);
     assert_int_equal(feed_item_id(&e1, id1, sizeof(id1)), 0);
     assert_int_equal(feed_item_id(&e2, id2, sizeof(id2)), 0);
     snprintf(k1, sizeof(k1), "yuqing:seen:%s", id1);
@@ -278,17 +264,6 @@ static void assert_field_is(redisContext *c, const char *key, const char *field,
     free(v);
 }
 
-static long long redis_int(redisContext *c, const char *fmt, const char *key)
-{
-    redisReply *r = redisCommand(c, fmt, key);
-    long long v;
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
-
 /* Issue #6: items_24h counts the items delivered in the last 24 h, per source. */
 static void test_issue_6_items_24h(void **state)
 {
@@ -300,10 +275,7 @@ static void test_issue_6_items_24h(void **state)
     redisReply *r;
     size_t n = 0;
 
-    if (fx->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->redis);
     rc = cfx_redis_connect(fx->redis.port);
     assert_non_null(rc);
     /* injected history: one item fetched 25 h ago (not counted), one 23 h ago (counted) */
@@ -322,7 +294,7 @@ static void test_issue_6_items_24h(void **state)
     assert_int_equal(r->type, REDIS_REPLY_NIL); /* trimmed */
     freeReplyObject(r);
     {
-        long long ttl = redis_int(rc, "TTL %s", recent);
+        long long ttl = cfx_redis_int(rc, "TTL %s", recent);
         assert_true(ttl > 24 * 3600 && ttl <= 2 * 24 * 3600);
     }
 
@@ -330,7 +302,7 @@ static void test_issue_6_items_24h(void **state)
     fresh_round = 2;
     assert_int_equal(run_once(fx, &n), 0);
     assert_field_is(rc, "yuqing:source:fresh", "items_24h", "5");
-    assert_int_equal(redis_int(rc, "ZCARD %s", recent), 5);
+    assert_int_equal(cfx_redis_int(rc, "ZCARD %s", recent), 5);
     assert_field_is(rc, "yuqing:source:feed", "items_24h", "2");
 
     /* two hours later the 23-hour-old entry has left the window */
@@ -511,28 +483,16 @@ static const char metrics_document[] =
 static void test_metrics_document(void **state)
 {
     struct fixture *fx = *state;
-    char err[256] = "";
-    struct store *st;
-    struct item_producer *prod;
-    struct poller *p;
+    struct cfx_run r;
     struct yq_buf b;
 
-    if (fx->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
-    st = store_new(&fx->cfg.redis, fx->cfg.collector.redis_retry_ms);
-    prod = item_producer_new(&fx->cfg.kafka, st, NULL, err, sizeof(err));
-    assert_non_null(prod);
-    p = poller_new(&fx->cfg, st, prod, NULL, err, sizeof(err));
-    assert_non_null(p);
+    REDIS_FIXTURE_NEED(&fx->redis);
+    cfx_run_new(&r, &fx->cfg, NULL);
     yq_buf_init(&b, 1 << 16);
-    assert_int_equal(poller_render_metrics(p, &b), 0);
+    assert_int_equal(poller_render_metrics(r.p, &b), 0);
     assert_string_equal(b.data, metrics_document);
     yq_buf_release(&b);
-    item_producer_free(prod);
-    poller_free(p);
-    store_free(st);
+    cfx_run_free(&r);
 }
 
 /* FX(test): test with a fixture of its own: setup() before it, teardown() after it */

@@ -137,23 +137,14 @@ static int teardown(void **state)
     return 0;
 }
 
-/* One command on the fixture's Redis (hiredis format); the reply's integer or -1. */
+/* One command on the fixture's Redis: its integer answer or -1 (cfx_redis_int()). */
 static long long redis_int(const struct fixture *fx, const char *fmt, const char *arg)
 {
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->in.redis.port, tv);
-    redisReply *r = NULL;
-    long long v = -1;
+    redisContext *c = cfx_redis_connect(fx->in.redis.port);
+    long long v;
 
     assert_non_null(c);
-    assert_int_equal(c->err, 0);
-    r = redisCommand(c, fmt, arg);
-    if (r && r->type == REDIS_REPLY_INTEGER) {
-        v = r->integer;
-    }
-    if (r) {
-        freeReplyObject(r);
-    }
+    v = cfx_redis_int(c, fmt, arg);
     redisFree(c);
     return v;
 }
@@ -169,16 +160,6 @@ static long long redis_calls(const struct fixture *fx, const char *command)
     redisFree(c);
     assert_true(v >= 0);
     return v;
-}
-
-/* Serve delivery reports until nothing is in flight; 60 s is a hang guard, not a measure. */
-static void wait_delivered(struct item_producer *prod)
-{
-    int64_t give_up = yq_time_mono_ms() + 60000;
-    while (item_producer_in_flight_count(prod) > 0 && yq_time_mono_ms() < give_up) {
-        item_producer_poll(prod, 100);
-    }
-    assert_int_equal(item_producer_in_flight_count(prod), 0);
 }
 
 /* An RSS document of entries first .. first + n - 1 (guid g<k>). */
@@ -233,9 +214,7 @@ static void test_seen_many_matches_answers_to_ids(void **state)
     enum store_seen_answer out[N];
     long long mget0;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     for (int i = 0; i < N; i++) {
         snprintf(names[i], sizeof(names[i]), "id-%d", i);
         ids[i] = names[i];
@@ -270,9 +249,7 @@ static void test_mark_many_sets_every_key(void **state)
     };
     long long set0;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     set0 = redis_calls(fx, "set");
     assert_int_equal(store_mark_many(fx->in.store, m, 3), 0);
     assert_int_equal(redis_calls(fx, "set") - set0, 4);
@@ -303,15 +280,13 @@ static void test_repoll_is_answered_by_the_cache(void **state)
     char *doc = feed_doc(0, 50), *doc2 = feed_doc(45, 10);
     long long mget0;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     mget0 = redis_calls(fx, "mget");
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 50);
     assert_int_equal(redis_calls(fx, "mget") - mget0, 1); /* one round trip for 50 entries */
     assert_int_equal(redis_calls(fx, "exists"), 0);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
 
     assert_int_equal(ingest(fx, doc, &res), 0); /* Redis says seen: cached */
     assert_int_equal(res.produced, 0);
@@ -326,7 +301,7 @@ static void test_repoll_is_answered_by_the_cache(void **state)
     assert_int_equal(res.seen, 5);
     assert_int_equal(res.produced, 5);
     assert_int_equal(redis_calls(fx, "mget") - mget0, 3);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
     free(doc);
     free(doc2);
 }
@@ -346,12 +321,10 @@ static void test_restart_and_second_collector_never_double_produce(void **state)
     struct item_producer *prod2;
     struct seen_cache *cache2;
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 20);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.seen, 20); /* now cached */
 
@@ -366,7 +339,7 @@ static void test_restart_and_second_collector_never_double_produce(void **state)
     assert_int_equal(res.seen, 20);
     assert_int_equal(ingest_with(fx, store2, prod2, cache2, doc2, &res), 0);
     assert_int_equal(res.produced, 1); /* g20, new: the second collector takes it */
-    wait_delivered(prod2);
+    cfx_wait_delivered(prod2);
 
     assert_int_equal(ingest(fx, doc2, &res), 0); /* the first: 20 cached, g20 from Redis */
     assert_int_equal(res.produced, 0);
@@ -388,11 +361,9 @@ static void test_redis_down_defers_only_the_uncached(void **state)
     struct ingest_result res;
     char *doc = feed_doc(0, 10), *doc2 = feed_doc(0, 12);
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     assert_int_equal(ingest(fx, doc, &res), 0);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc, &res), 0); /* cached */
     assert_int_equal(redis_fixture_save(&fx->in.redis), 0);
     redis_fixture_stop(&fx->in.redis);
@@ -413,7 +384,7 @@ static void test_redis_down_defers_only_the_uncached(void **state)
     assert_int_equal(ingest(fx, doc2, &res), 0);
     assert_int_equal(res.produced, 2);
     assert_int_equal(res.seen, 10);
-    wait_delivered(fx->in.prod);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(ingest(fx, doc2, &res), 0);
     assert_int_equal(res.produced, 0);
     assert_int_equal(res.seen, 12);
@@ -428,9 +399,7 @@ static void test_marks_are_batched(void **state)
     struct ingest_result res;
     char *doc = feed_doc(100, 30);
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     assert_int_equal(ingest(fx, doc, &res), 0);
     assert_int_equal(res.produced, 30);
     item_producer_flush(fx->in.prod, 60000, NULL); /* every report served by one flush */
@@ -470,9 +439,7 @@ static void test_seen_many_partial_failure_is_retried(void **state)
     const char *ids[N];
     enum store_seen_answer out[N];
 
-    if (!fx->in.redis.pid) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&fx->in.redis);
     for (int i = 0; i < N; i++) {
         /* the first MGET: a-ids only; the second: a-ids and one b-id */
         snprintf(names[i], sizeof(names[i]), "%s-%d", i == N - 1 ? "b" : "a", i);

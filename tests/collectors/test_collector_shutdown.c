@@ -31,6 +31,7 @@
 #include "poller.h"
 #include "redis_fixture.h"
 #include "yq_fs.h"
+#include "file_fixture.h"
 #include "yq_banned.h"
 
 #define N_ITEMS 500
@@ -111,15 +112,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[600];
     (void)state;
     redis_fixture_stop(&env.redis);
     cfx_http_stop(&env.http);
     if (env.mock_rk) {
         rd_kafka_destroy(env.mock_rk);
     }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env.dir);
-    if (system(cmd) != 0) {
+    if (file_fixture_remove_dir(env.dir) != 0) {
         return 0;
     }
     return 0;
@@ -280,10 +279,7 @@ static bool log_has(const char *needle)
 static void test_fc_020_sigterm_flushes_all_500(void **state)
 {
     (void)state;
-    if (env.redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&env.redis);
     make_feed("fc020a");
     assert_int_equal(run_and_term(false), 0);
     assert_int_equal(count_in_topic("fc020a-"), N_ITEMS);
@@ -295,10 +291,7 @@ static void test_fc_020_broker_down_spools_exactly_the_missing(void **state)
     char replay[600];
 
     (void)state;
-    if (env.redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&env.redis);
     make_feed("fc020b");
     assert_int_equal(rd_kafka_mock_broker_set_down(env.mc, 1), 0);
     assert_int_equal(run_and_term(false), 0);
@@ -324,10 +317,7 @@ static void test_sigterm_mid_feed_loses_and_doubles_nothing(void **state)
     int total = 0;
 
     (void)state;
-    if (env.redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&env.redis);
     make_feed_of("fc020c", N_CHUNKED);
     assert_int_equal(run_and_term_at(false, true), 0);
     assert_int_equal(run_and_term(true), 0);

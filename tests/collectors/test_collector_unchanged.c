@@ -107,12 +107,7 @@ static void run(const struct collector_config *cfg, bool once, int64_t polls,
 
 static long long zcard(const char *key)
 {
-    redisReply *r = redisCommand(fx.rc, "ZCARD %s", key);
-    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-    if (r) {
-        freeReplyObject(r);
-    }
-    return v;
+    return cfx_redis_int(fx.rc, "ZCARD %s", key);
 }
 
 static long long redis_calls(const char *command)

@@ -56,3 +56,29 @@ int capture_run(int (*main_fn)(int, char **), char *const *argv, size_t max_word
     capture_end(fd, saved, path, out, len);
     return rc;
 }
+
+void capture_tmp_begin(struct capture_tmp *c, int fd)
+{
+    c->fd = fd;
+    c->file = tmpfile();
+    assert_non_null(c->file);
+    fflush(stdout);
+    fflush(stderr);
+    c->saved = dup(fd);
+    assert_true(c->saved >= 0);
+    assert_int_not_equal(dup2(fileno(c->file), fd), -1);
+}
+
+void capture_tmp_end(struct capture_tmp *c, char *out, size_t len)
+{
+    size_t n;
+
+    fflush(stdout);
+    fflush(stderr);
+    assert_int_not_equal(dup2(c->saved, c->fd), -1);
+    close(c->saved);
+    rewind(c->file);
+    n = fread(out, 1, len - 1, c->file);
+    out[n] = '\0';
+    fclose(c->file);
+}

@@ -5,7 +5,7 @@
 #ifndef TEST_CAPTURE_H
 #define TEST_CAPTURE_H
 
-#include <stddef.h>
+#include <stdio.h>
 
 /*
  * Send fd (STDOUT_FILENO or STDERR_FILENO) to the file at path (created 0600 or truncated)
@@ -26,5 +26,24 @@ void capture_end(int fd, int saved, const char *path, char *out, size_t len);
  */
 int capture_run(int (*main_fn)(int, char **), char *const *argv, size_t max_words, int fd,
                 const char *path, char *out, size_t len);
+
+/* fd sent to an anonymous temporary file between capture_tmp_begin() and capture_tmp_end(). */
+struct capture_tmp {
+    int fd;     /* the descriptor captured (STDOUT_FILENO or STDERR_FILENO) */
+    int saved;  /* its own file, put back by capture_tmp_end() */
+    FILE *file; /* tmpfile(), closed (and so removed) by capture_tmp_end() */
+};
+
+/*
+ * Send fd (STDOUT_FILENO or STDERR_FILENO) to a new temporary file until capture_tmp_end(),
+ * when the test needs no path for it. Flushes stdio first; a failure fails the test.
+ */
+void capture_tmp_begin(struct capture_tmp *c, int fd);
+
+/*
+ * Put c's descriptor back (flushing stdio first) and read what was written into out:
+ * NUL-terminated, at most len - 1 bytes (the rest is dropped). The temporary file goes.
+ */
+void capture_tmp_end(struct capture_tmp *c, char *out, size_t len);
 
 #endif

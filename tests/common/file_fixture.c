@@ -35,3 +35,11 @@ char *file_fixture_repeat(const char *unit, size_t n)
     s[ul * n] = '\0';
     return s;
 }
+
+int file_fixture_remove_dir(const char *dir)
+{
+    char cmd[600];
+
+    assert_true((size_t)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) < sizeof(cmd));
+    return system(cmd);
+}

@@ -1,6 +1,7 @@
 /*
- * Input the tests write (rule sets, configs, lexicons as files; long texts): one helper instead
- * of a copy in each test. For the tests only; a failure fails the test (cmocka).
+ * Input the tests write (rule sets, configs, lexicons as files; long texts) and the removal of
+ * their temporary folders: one helper instead of a copy in each test. For the tests only; a
+ * failure fails the test (cmocka).
  */
 #ifndef TEST_FILE_FIXTURE_H
 #define TEST_FILE_FIXTURE_H
@@ -19,5 +20,11 @@ void file_fixture_write(const char *dir, const char *name, const char *text);
  * memory runs out.
  */
 char *file_fixture_repeat(const char *unit, size_t n);
+
+/*
+ * Remove the folder dir (a test's temporary one, NUL-terminated, without a single quote) and
+ * everything in it, as `rm -rf` does. Returns system()'s status: 0 when it is gone.
+ */
+int file_fixture_remove_dir(const char *dir);
 
 #endif

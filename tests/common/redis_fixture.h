@@ -31,6 +31,19 @@ int redis_fixture_restart(struct redis_fixture *f);
 /* SAVE the data set to the fixture's dump file. Returns 0 or -1. */
 int redis_fixture_save(const struct redis_fixture *f);
 
+/*
+ * Skip the calling cmocka test, saying why, when the server of f (a struct redis_fixture * that
+ * redis_fixture_start() filled) is not running: REDIS_FIXTURE_BIN is absent or did not come up.
+ * The caller includes cmocka.h.
+ */
+#define REDIS_FIXTURE_NEED(f)                                                                      \
+    do {                                                                                           \
+        if ((f)->pid <= 0) {                                                                       \
+            print_message("redis-server not available: skipping\n");                               \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
 /* Stop the server (SIGTERM, wait). Safe on a fixture that did not start. */
 void redis_fixture_stop(struct redis_fixture *f);
 

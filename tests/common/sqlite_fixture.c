@@ -28,6 +28,22 @@ int64_t sqlite_fixture_scalar(struct yq_db *db, const char *sql)
     return v;
 }
 
+void sqlite_fixture_exec(struct yq_db *db, const char *sql)
+{
+    if (yq_db_exec_raw(db, sql) != YQ_DB_OK) {
+        fail_msg("%s: %s", sql, yq_db_errmsg(db));
+    }
+}
+
+void sqlite_fixture_exec_at(const char *location, const char *sql)
+{
+    struct yq_db *db = NULL;
+
+    assert_int_equal(yq_db_open(location, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
+    sqlite_fixture_exec(db, sql);
+    yq_db_close(db);
+}
+
 void sqlite_fixture_text_is(struct yq_db *db, const char *sql, const char *want)
 {
     struct yq_stmt *st = NULL;

@@ -1,5 +1,6 @@
 /*
- * SQLite helpers for tests: read one value back from a connection. For the tests only.
+ * Database helpers for tests (SQLite and PostgreSQL through yq_db): run SQL, read one value
+ * back from a connection. For the tests only.
  */
 #ifndef TEST_SQLITE_FIXTURE_H
 #define TEST_SQLITE_FIXTURE_H
@@ -14,6 +15,19 @@ struct yq_db;
  * there is no row. A statement that does not prepare fails the test.
  */
 int64_t sqlite_fixture_scalar(struct yq_db *db, const char *sql);
+
+/*
+ * Run sql (NUL-terminated; one or more statements, no result wanted) on db; fail the test
+ * naming sql and the database's message unless it succeeds.
+ */
+void sqlite_fixture_exec(struct yq_db *db, const char *sql);
+
+/*
+ * sqlite_fixture_exec() on a connection of its own to the database at location (a SQLite path,
+ * made when missing, or a postgresql:// URL; 5 s busy timeout), closed again; a failed open
+ * fails the test too.
+ */
+void sqlite_fixture_exec_at(const char *location, const char *sql);
 
 /* Fail the test unless the first column of the first row of sql is the text want. */
 void sqlite_fixture_text_is(struct yq_db *db, const char *sql, const char *want);

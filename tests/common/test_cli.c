@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "yq_cli.h"
 #include "yq_err.h"
 #include "yq_time.h"
@@ -117,23 +118,13 @@ static int parse_cmd_of(const struct yq_cli_opt *opts, size_t n_opts, void *out,
                         char **argv, int fd, char *text, size_t len)
 {
     const char *words[1] = {NULL};
-    FILE *f = tmpfile();
-    int saved, rc;
-    size_t n;
+    struct capture_tmp c;
+    int rc;
 
-    assert_non_null(f);
-    fflush(fd == STDOUT_FILENO ? stdout : stderr);
-    saved = dup(fd);
-    assert_true(saved >= 0 && dup2(fileno(f), fd) == fd);
+    capture_tmp_begin(&c, fd);
     rc = yq_cli_parse_cmd("yuqingctl x", "usage: yuqingctl x WORD\n", argc, argv, 1, opts, n_opts,
                           out, words, 1);
-    fflush(fd == STDOUT_FILENO ? stdout : stderr);
-    assert_int_equal(dup2(saved, fd), fd);
-    close(saved);
-    rewind(f);
-    n = fread(text, 1, len - 1, f);
-    text[n] = '\0';
-    fclose(f);
+    capture_tmp_end(&c, text, len);
     return rc;
 }
 

@@ -12,55 +12,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "yq_log.h"
-
-/* stderr sent to a temporary file between capture_begin() and capture_end(). */
-struct capture {
-    FILE *tmp;
-    int saved;
-};
-
-static void capture_begin(struct capture *c)
-{
-    c->tmp = tmpfile();
-    assert_non_null(c->tmp);
-    fflush(stderr);
-    c->saved = dup(STDERR_FILENO);
-    assert_true(c->saved >= 0);
-    assert_true(dup2(fileno(c->tmp), STDERR_FILENO) >= 0);
-}
-
-/* Put stderr back; out (len bytes) gets what was written meanwhile. */
-static void capture_end(struct capture *c, char *out, size_t len)
-{
-    size_t n;
-
-    assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
-    close(c->saved);
-    rewind(c->tmp);
-    n = fread(out, 1, len - 1, c->tmp);
-    out[n] = '\0';
-    fclose(c->tmp);
-}
 
 /* Run one LOG_INFO of fmt/arg with stderr sent to a temporary file; out gets what it wrote. */
 static void capture(const char *arg, char *out, size_t len)
 {
-    struct capture c;
+    struct capture_tmp c;
 
-    capture_begin(&c);
+    capture_tmp_begin(&c, STDERR_FILENO);
     LOG_INFO("user added user=%s role=%s", arg, "liaison");
-    capture_end(&c, out, len);
+    capture_tmp_end(&c, out, len);
 }
 
 /* Run LOG_INFO("login failed user=%s client=%s", YQ_Q(user), client) like capture(). */
 static void capture_quoted(const char *user, const char *client, char *out, size_t len)
 {
-    struct capture c;
+    struct capture_tmp c;
 
-    capture_begin(&c);
+    capture_tmp_begin(&c, STDERR_FILENO);
     LOG_INFO("login failed user=%s client=%s", YQ_Q(user), client);
-    capture_end(&c, out, len);
+    capture_tmp_end(&c, out, len);
 }
 
 /* A URL and how yq_redact_url_secrets() must write it. */

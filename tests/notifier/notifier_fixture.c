@@ -1,6 +1,7 @@
 #include "notifier_fixture.h"
 #include "capture.h"
 #include "db_fixture.h"
+#include "sqlite_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -204,6 +205,11 @@ int notifier_intake(struct ticket_store *store, const struct test_alert_spec *sp
         print_message("intake: %s\n", ticket_store_errmsg(store)); /* for the failing test */
     }
     return err;
+}
+
+void notifier_exec(struct ticket_store *store, const char *sql)
+{
+    sqlite_fixture_exec(ticket_store_db(store), sql);
 }
 
 int64_t notifier_count(struct ticket_store *store, const char *sql)

@@ -112,6 +112,12 @@ int notifier_intake(struct ticket_store *store, const struct test_alert_spec *sp
 int64_t notifier_count(struct ticket_store *store, const char *sql);
 
 /*
+ * Run sql (NUL-terminated) on store's database; fail the test unless it succeeds
+ * (sqlite_fixture_exec()).
+ */
+void notifier_exec(struct ticket_store *store, const char *sql);
+
+/*
  * Every row of sql on store's database as text, the same on SQLite and PostgreSQL (issue #16:
  * instead of group_concat, which PostgreSQL lacks, and of REAL and boolean values pasted into
  * text, which the two print differently): a row's columns joined by colsep, rows by rowsep;

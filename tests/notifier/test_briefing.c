@@ -39,6 +39,7 @@
 #include "sqlite_fixture.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
+#include "file_fixture.h"
 
 #define HOSTILE "征地<script>alert(1)</script>&补偿"
 #define HOSTILE_JSON "征地<script>alert(1)</script>&补偿"
@@ -63,14 +64,6 @@ static void intake(struct fx *f, int idx, const char *key, const char *item, con
     }
     if (res.event_id) {
         f->ev[idx] = res.event_id;
-    }
-}
-
-static void exec_sql(struct ticket_store *store, const char *sql)
-{
-    int rc = yq_db_exec_raw(ticket_store_db(store), sql);
-    if (rc != YQ_DB_OK) {
-        fail_msg("%s: %s", sql, yq_db_errmsg(ticket_store_db(store)));
     }
 }
 
@@ -120,14 +113,15 @@ static int setup(void **state)
     intake(f, 2, "ev-new", "rss:e2c", "II", "2026-12-05T08:00:00+08:00", HOSTILE_JSON);
     intake(f, 3, "ev-edge", "rss:e3a", "IV", "2026-12-05T08:00:00+08:00", "紫阳县道路塌方");
     /* rule groups and sentiment as the matcher and the lexicon would have stored them */
-    exec_sql(f->store,
-             "UPDATE event_items SET rule_groups = '[\"环境污染\"]' WHERE item_id LIKE 'rss:e1%';"
-             "UPDATE events SET rule_groups = '[\"环境污染\"]' WHERE event_key = 'ev-old';"
-             "UPDATE event_items SET rule_groups = '[\"征地拆迁\"]' WHERE item_id LIKE 'rss:e2%';"
-             "UPDATE events SET rule_groups = '[\"征地拆迁\"]' WHERE event_key = 'ev-new';"
-             "UPDATE event_items SET sentiment = 'negative', heat = 50 WHERE item_id = 'rss:e2a';"
-             "UPDATE event_items SET sentiment = 'neutral', heat = 90, "
-             "url = 'javascript:alert(1)' WHERE item_id = 'rss:e2b';");
+    notifier_exec(
+        f->store,
+        "UPDATE event_items SET rule_groups = '[\"环境污染\"]' WHERE item_id LIKE 'rss:e1%';"
+        "UPDATE events SET rule_groups = '[\"环境污染\"]' WHERE event_key = 'ev-old';"
+        "UPDATE event_items SET rule_groups = '[\"征地拆迁\"]' WHERE item_id LIKE 'rss:e2%';"
+        "UPDATE events SET rule_groups = '[\"征地拆迁\"]' WHERE event_key = 'ev-new';"
+        "UPDATE event_items SET sentiment = 'negative', heat = 50 WHERE item_id = 'rss:e2a';"
+        "UPDATE event_items SET sentiment = 'neutral', heat = 90, "
+        "url = 'javascript:alert(1)' WHERE item_id = 'rss:e2b';");
     *state = f;
     return 0;
 }
@@ -387,7 +381,7 @@ static void archive_items(const char *dir, struct yq_item *v, size_t n)
 static void test_archive_counts(void **state)
 {
     struct fx *f = *state;
-    char dir[] = "/tmp/yq-brief-arch-XXXXXX", cmd[96];
+    char dir[] = "/tmp/yq-brief-arch-XXXXXX";
     struct briefing_env env = {.archive_dir = dir};
     struct yq_item v[4];
     struct briefing b;
@@ -410,8 +404,7 @@ static void test_archive_counts(void **state)
     assert_non_null(strstr(html, "本时段归档采集信息 3 条"));
     free(html);
     briefing_release(&b);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 static void test_html_escapes(void **state)
@@ -711,8 +704,8 @@ static void test_corrupt_json_columns_are_empty(void **state)
                                            sizeof(err)),
                      0);
     /* as stored: E2's ticket co-handled by 市生态环境局 too */
-    exec_sql(f->store, "UPDATE tickets SET co_departments = '[\"市生态环境局\"]' WHERE id = "
-                       "(SELECT ticket_id FROM events WHERE event_key = 'ev-new')");
+    notifier_exec(f->store, "UPDATE tickets SET co_departments = '[\"市生态环境局\"]' WHERE id = "
+                            "(SELECT ticket_id FROM events WHERE event_key = 'ev-new')");
     read_groups_and_visibility(f->store, f, got, sizeof(got));
     assert_string_equal(got, "征地拆迁:2:1;环境污染:1:1;（无规则组）:1:1|eco:1:1|nat:1:1");
     /* E2's items in no group (E2 itself still 征地拆迁); then E2 in none either */
@@ -975,7 +968,7 @@ static void test_cli(void **state)
 static void test_issue_12_lists_past_16(void **state)
 {
     struct fx *f = *state;
-    char dir[] = "/tmp/yq-brief-many-XXXXXX", err[256] = "", sql[512] = "", name[24], cmd[96];
+    char dir[] = "/tmp/yq-brief-many-XXXXXX", err[256] = "", sql[512] = "", name[24];
     const int64_t t0 = notifier_ts("2026-12-04T15:00:00+08:00"); /* E2's one response */
     struct briefing_env env = {.archive_dir = dir};
     struct briefing_event_report r;
@@ -988,7 +981,7 @@ static void test_issue_12_lists_past_16(void **state)
         snprintf(sql + n, sizeof(sql) - n, "%s\"g%02d\"", i ? "," : "", i);
     }
     snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "]' WHERE item_id = 'rss:e2a'");
-    exec_sql(f->store, sql);
+    notifier_exec(f->store, sql);
     for (int i = 1; i < 20; i++) {
         snprintf(sql, sizeof(sql),
                  "INSERT INTO ticket_responses (ticket_id, channel, url, responded_at, "
@@ -996,7 +989,7 @@ static void test_issue_12_lists_past_16(void **state)
                  "responded_at + %d, recorded_at, recorded_by, 'n%02d', log_id FROM "
                  "ticket_responses WHERE responded_at = %lld",
                  i, i, (long long)t0);
-        exec_sql(f->store, sql);
+        notifier_exec(f->store, sql);
     }
     assert_non_null(mkdtemp(dir));
     for (int i = 0; i < 20; i++) {
@@ -1043,8 +1036,7 @@ static void test_issue_12_lists_past_16(void **state)
         assert_int_equal(r.responses[i].at, t0 + i);
     }
     briefing_event_report_release(&r);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 int main(void)

@@ -44,6 +44,7 @@
 #include "yq_err.h"
 #include "yq_fs.h"
 #include "yq_time.h"
+#include "file_fixture.h"
 #include "yq_banned.h"
 
 /* --- a scripted HTTP receiver ---------------------------------------------------------- */
@@ -1421,7 +1422,7 @@ static void test_issue_5_no_administrator_alert_without_another_channel(void **s
 
 static void test_email_through_local_smtp_server(void **state)
 {
-    char dir[] = "/tmp/yq-smtp-XXXXXX", cmd[512], out[256], url[64], *text = NULL;
+    char dir[] = "/tmp/yq-smtp-XXXXXX", out[256], url[64], *text = NULL;
     struct notify_channel ch;
     struct channel_result r;
     struct outbox_msg m = make_msg("【督办】YQ-2026-11-0042 III 较大 市自然资源局",
@@ -1470,8 +1471,7 @@ static void test_email_through_local_smtp_server(void **state)
     /* nobody listening: retry later, never "sent" */
     assert_int_equal(channel_send(&ch, &m, 1764468000000LL, 0, 65536, &r), 0);
     assert_int_equal(r.outcome, CHANNEL_RETRY);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 /* --- redelivery ---------------------------------------------------------------------------- */

@@ -35,6 +35,7 @@
 #include "yq_labels.h"
 #include "yq_sentiment.h"
 #include "yq_time.h"
+#include "file_fixture.h"
 
 #define MIN 60
 #define HOUR 3600
@@ -979,11 +980,8 @@ static void cli_env_open(struct cli_env *c)
 /* Close c's store and remove its directory. */
 static void cli_env_close(struct cli_env *c)
 {
-    char cmd[128];
-
     notifier_env_close(&c->e);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(c->dir), 0);
 }
 
 /*

@@ -47,15 +47,6 @@ static long long wait_at_least(atomic_llong *v, long long want)
     return atomic_load(v);
 }
 
-static void exec_ok(struct ticket_store *store, const char *sql)
-{
-    struct yq_db *db = ticket_store_db(store);
-    int rc = yq_db_exec_raw(db, sql);
-    if (rc != YQ_DB_OK) {
-        fail_msg("%s: %s", sql, yq_db_errmsg(db));
-    }
-}
-
 /* n pending rows due at NOW - 10, keys "k0".."k<n-1>", no ticket. */
 static void add_rows(struct ticket_store *store, int n)
 {
@@ -66,7 +57,7 @@ static void add_rows(struct ticket_store *store, int n)
                  "next_attempt_at, created_at) VALUES ('k%d', 'created', 'hook', 'duty', "
                  "'s%d', 'b%d', %lld, %lld)",
                  i, i, i, NOW - 10, NOW - 10);
-        exec_ok(store, sql);
+        notifier_exec(store, sql);
     }
 }
 
@@ -361,18 +352,18 @@ static void test_pg_change_feed_hears_other_connections_and_reconnects(void **st
     assert_int_equal(wait_at_least(&seen.lives, 1), 1);
     assert_true(change_feed_live(f));
     base = wait_at_least(&seen.changes, 1); /* the wake-up after (re)connecting */
-    exec_ok(store, "INSERT INTO tickets (number, event_key, title, level, detected_at, "
-                   "ack_deadline, response_deadline, created_at, updated_at) VALUES "
-                   "('YQ-1', 'ev:1', 't', 'III', 1, 2, 3, 1, 1)");
+    notifier_exec(store, "INSERT INTO tickets (number, event_key, title, level, detected_at, "
+                         "ack_deadline, response_deadline, created_at, updated_at) VALUES "
+                         "('YQ-1', 'ev:1', 't', 'III', 1, 2, 3, 1, 1)");
     assert_int_equal(atomic_load(&seen.ticket_log), 0); /* tickets alone notify nothing */
     /* one transaction appending three log rows in one statement: told at its commit */
-    exec_ok(store, "BEGIN");
-    exec_ok(store, "INSERT INTO ticket_log (ticket_id, at, actor, action) SELECT id, 1, 'a', "
-                   "'created' FROM tickets UNION ALL SELECT id, 2, 'a', 'note' FROM tickets "
-                   "UNION ALL SELECT id, 3, 'a', 'note' FROM tickets");
+    notifier_exec(store, "BEGIN");
+    notifier_exec(store, "INSERT INTO ticket_log (ticket_id, at, actor, action) SELECT id, 1, 'a', "
+                         "'created' FROM tickets UNION ALL SELECT id, 2, 'a', 'note' FROM tickets "
+                         "UNION ALL SELECT id, 3, 'a', 'note' FROM tickets");
     sleep_ms(100);
     assert_int_equal(atomic_load(&seen.ticket_log), 0); /* nothing before the commit */
-    exec_ok(store, "COMMIT");
+    notifier_exec(store, "COMMIT");
     assert_true(wait_at_least(&seen.ticket_log, 1) >= 1);
     assert_true(atomic_load(&seen.changes) > base);
     assert_int_equal(change_feed_count(f), atomic_load(&seen.changes) - 1);
@@ -395,13 +386,13 @@ static void test_pg_change_feed_hears_other_connections_and_reconnects(void **st
         assert_int_equal(atomic_load(&seen.ticket_log), log_before);
     }
     /* the server ends the feed's session: it reconnects, LISTENs again and hears the next */
-    exec_ok(store, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                   "WHERE query = 'LISTEN yuqing_changes' AND pid <> pg_backend_pid()");
+    notifier_exec(store, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE query = 'LISTEN yuqing_changes' AND pid <> pg_backend_pid()");
     assert_int_equal(wait_at_least(&seen.deaths, 1), 1);
     assert_int_equal(wait_at_least(&seen.lives, 2), 2);
     base = atomic_load(&seen.ticket_log);
-    exec_ok(store, "INSERT INTO ticket_log (ticket_id, at, actor, action) SELECT id, 4, 'a', "
-                   "'note' FROM tickets");
+    notifier_exec(store, "INSERT INTO ticket_log (ticket_id, at, actor, action) SELECT id, 4, 'a', "
+                         "'note' FROM tickets");
     assert_true(wait_at_least(&seen.ticket_log, base + 1) >= base + 1);
     change_feed_stop(f);
     ticket_store_free(store);

@@ -57,14 +57,6 @@ static void feed_group(struct ticket_store *store, const char *group, int64_t at
     feed(store, &group, 1, 0, at, n);
 }
 
-static void exec_ok(struct ticket_store *store, const char *sql)
-{
-
-    if (yq_db_exec_raw(store->db, sql) != YQ_DB_OK) {
-        fail_msg("%s: %s", sql, yq_db_errmsg(store->db));
-    }
-}
-
 /* Insert an events row (ticket_id 0: none); returns its id. */
 static int64_t add_event(struct ticket_store *store, const char *key, const char *state,
                          int64_t detected_at, int64_t last_item_at, int64_t ticket_id)
@@ -79,7 +71,7 @@ static int64_t add_event(struct ticket_store *store, const char *key, const char
              key, state, (long long)detected_at, (long long)last_item_at,
              (long long)(detected_at + JUDGE_S), ticket, (long long)detected_at,
              (long long)detected_at);
-    exec_ok(store, sql);
+    notifier_exec(store, sql);
     return sqlite_fixture_scalar(store->db, "SELECT max(id) FROM events");
 }
 

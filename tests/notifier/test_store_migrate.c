@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "db_fixture.h"
+#include "file_fixture.h"
 #include "notifier_fixture.h"
 #include "source_blind.h"
 #include "store_cli.h"
@@ -187,10 +188,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct env *e = *state;
-    char cmd[128];
     db_fixture_drop(e->dst);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(e->dir), 0);
     free(e);
     return 0;
 }

@@ -1316,14 +1316,6 @@ static void test_issue_11_display_fields_and_settled_clocks(void **state)
     json_decref(d);
 }
 
-/* Run sql (an UPDATE of test data) on the store's database. */
-static void exec_sql(struct ticket_store *store, const char *sql)
-{
-    if (yq_db_exec_raw(ticket_store_db(store), sql) != 0) {
-        fail_msg("%s: %s", sql, yq_db_errmsg(ticket_store_db(store)));
-    }
-}
-
 /*
  * Stored JSON columns that are not JSON (a hand edit, a bad restore): co_departments of the
  * ticket, rule_ids and matches of its item. The ticket still lists (also under its lead
@@ -1352,9 +1344,10 @@ static void test_corrupt_stored_columns_still_list_show_and_notify(void **state)
                      3);
     snprintf(sql, sizeof(sql),
              "UPDATE tickets SET co_departments = '市自然资源局' WHERE number = '%s'", res.number);
-    exec_sql(e->store, sql);
-    exec_sql(e->store, "UPDATE ticket_items SET rule_ids = 'safety-01', matches = '[{\"rule_id\":' "
-                       "WHERE item_id = 'rss:corrupt'");
+    notifier_exec(e->store, sql);
+    notifier_exec(e->store,
+                  "UPDATE ticket_items SET rule_ids = 'safety-01', matches = '[{\"rule_id\":' "
+                  "WHERE item_id = 'rss:corrupt'");
 
     fd = mkstemp(path);
     assert_true(fd >= 0);

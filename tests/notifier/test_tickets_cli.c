@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "db_fixture.h"
 #include "notifier_fixture.h"
+#include "sqlite_fixture.h"
 #include "test_alerts.h"
 #include "test_expect.h"
 #include "ticket_intake.h"
@@ -24,6 +25,7 @@
 #include "tickets_cli.h"
 #include "yq_alert.h"
 #include "yq_labels.h"
+#include "file_fixture.h"
 
 struct fx {
     char dir[64];
@@ -84,10 +86,7 @@ static int64_t scalar(struct fx *f, const char *sql)
 
 static void exec_sql(struct fx *f, const char *sql)
 {
-    struct yq_db *db;
-    assert_int_equal(yq_db_open(f->db, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
-    assert_int_equal(yq_db_exec_raw(db, sql), YQ_DB_OK);
-    yq_db_close(db);
+    sqlite_fixture_exec_at(f->db, sql);
 }
 
 static int setup(void **state)
@@ -144,10 +143,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[256];
     db_fixture_drop(f->db);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) {
+    if (file_fixture_remove_dir(f->dir) != 0) {
         /* a leftover temp directory is harmless */
     }
     free(f);

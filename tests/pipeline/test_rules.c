@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "file_fixture.h"
 #include "pipeline_fixture.h"
 #include "rules.h"
 #include "yq_err.h"
@@ -43,9 +44,7 @@ static void make_dir(char *path, size_t len)
 
 static void remove_dir(const char *dir)
 {
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 /* Load one file's text as a set; returns the error code, message in err. */

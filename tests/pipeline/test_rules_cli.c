@@ -16,12 +16,14 @@
 #include "capture.h"
 #include "pipeline_fixture.h"
 #include "redis_fixture.h"
-#include "test_expect.h"
 #include "rules.h"
 #include "rules_cli.h"
 #include "rules_digest.h"
 #include "rules_store.h"
+#include "sqlite_fixture.h"
+#include "test_expect.h"
 #include "yq_redis.h"
+#include "file_fixture.h"
 #include "yq_banned.h"
 
 static struct redis_fixture fx;
@@ -57,11 +59,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
     (void)state;
     redis_fixture_stop(&fx);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return file_fixture_remove_dir(dir) == 0 ? 0 : -1;
 }
 
 /* Run rules_cli_main with a NULL-terminated argument list; stdout goes to out, stderr to
@@ -134,12 +134,9 @@ static void test_validate(void **state)
 static void make_db(const char *rel, const char *sql)
 {
     char path[256];
-    struct yq_db *db;
     snprintf(path, sizeof(path), "%s/%s", dir, rel);
     unlink(path);
-    assert_int_equal(yq_db_open(path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
-    assert_int_equal(yq_db_exec_raw(db, sql), YQ_DB_OK);
-    yq_db_close(db);
+    sqlite_fixture_exec_at(path, sql);
 }
 
 /* The stderr of validate DIR --db DB (dir-relative names) into err; returns the exit code. */

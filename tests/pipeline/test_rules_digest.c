@@ -95,8 +95,7 @@ static void test_digest_covers_meaning_not_layout(void **state)
     free(json);
     rule_set_free(back);
     rule_set_free(rs);
-    snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-    assert_int_equal(system(path), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 int main(void)

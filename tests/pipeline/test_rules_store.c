@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "file_fixture.h"
 #include "pipeline_fixture.h"
 #include "redis_fixture.h"
 #include "rules.h"
@@ -263,7 +264,7 @@ static void test_redis_down_is_retry(void **state)
 
 static void test_cache_round_trip(void **state)
 {
-    char dir[64], path[128], err[512] = "", cmdline[160];
+    char dir[64], path[128], err[512] = "";
     struct rule_set *rs = load_rules(), *back = NULL;
 
     (void)state;
@@ -282,8 +283,7 @@ static void test_cache_round_trip(void **state)
     assert_int_equal(rules_cache_load(path, &back, err, sizeof(err)), ERR_NOT_FOUND);
     assert_null(back);
     rule_set_free(rs);
-    snprintf(cmdline, sizeof(cmdline), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmdline), 0);
+    assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
 int main(void)

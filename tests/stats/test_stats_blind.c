@@ -146,13 +146,6 @@ struct env {
     struct notifier_tmp_store t;
 };
 
-static void exec(struct yq_db *db, const char *sql)
-{
-    if (yq_db_exec_raw(db, sql) != YQ_DB_OK) {
-        fail_msg("%s: %s", sql, yq_db_errmsg(db));
-    }
-}
-
 static void fill_store(struct env *e)
 {
     static const struct test_alert_spec spec = TEST_ALERT_LAND(
@@ -193,18 +186,21 @@ static void fill_store(struct env *e)
                  "ended_at, opened_at) VALUES ('%s', '%s', '%s', %lld, %s, %lld)",
                  example[i].id, example[i].name, example[i].reason, (long long)ts(example[i].start),
                  end, (long long)ts(example[i].start));
-        exec(db, sql);
+        sqlite_fixture_exec(db, sql);
     }
     /* the 政务微博 response came from a confirmed proposal; a rejected one names nothing */
-    exec(db, "INSERT INTO official_posts (item_id, source_id, department, response_channel, "
-             "fetched_at, received_at) VALUES ('weibo:1', 'ankang-weibo', '安康市人民政府办公室', "
-             "'政务微博', 0, 0), ('weibo:2', 'ankang-weibo', '安康市人民政府办公室', '政务微博', "
-             "0, 0)");
-    exec(db, "INSERT INTO response_proposals (ticket_id, post_id, score, state, proposed_at, "
-             "response_id) SELECT t.id, 1, 0.9, 'confirmed', 0, r.id FROM tickets t JOIN "
-             "ticket_responses r ON r.ticket_id = t.id AND r.channel = '政务微博'");
-    exec(db, "INSERT INTO response_proposals (ticket_id, post_id, score, state, proposed_at) "
-             "SELECT id, 2, 0.5, 'rejected', 0 FROM tickets");
+    sqlite_fixture_exec(
+        db, "INSERT INTO official_posts (item_id, source_id, department, response_channel, "
+            "fetched_at, received_at) VALUES ('weibo:1', 'ankang-weibo', '安康市人民政府办公室', "
+            "'政务微博', 0, 0), ('weibo:2', 'ankang-weibo', '安康市人民政府办公室', '政务微博', "
+            "0, 0)");
+    sqlite_fixture_exec(
+        db, "INSERT INTO response_proposals (ticket_id, post_id, score, state, proposed_at, "
+            "response_id) SELECT t.id, 1, 0.9, 'confirmed', 0, r.id FROM tickets t JOIN "
+            "ticket_responses r ON r.ticket_id = t.id AND r.channel = '政务微博'");
+    sqlite_fixture_exec(
+        db, "INSERT INTO response_proposals (ticket_id, post_id, score, state, proposed_at) "
+            "SELECT id, 2, 0.5, 'rejected', 0 FROM tickets");
     yq_db_close(db);
 }
 
@@ -307,8 +303,8 @@ static void test_annex_from_store_every_format(void **state)
     {
         struct yq_db *db;
         assert_int_equal(yq_db_open(e.t.path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
-        exec(db, "DROP TABLE source_blind_windows; DROP TABLE response_proposals; "
-                 "DROP TABLE official_posts");
+        sqlite_fixture_exec(db, "DROP TABLE source_blind_windows; DROP TABLE response_proposals; "
+                                "DROP TABLE official_posts");
         yq_db_close(db);
     }
     out = render(&e, STATS_FORMAT_JSON, NULL);

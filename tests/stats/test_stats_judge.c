@@ -77,13 +77,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void exec(struct env *e, const char *sql)
-{
-    if (yq_db_exec_raw(e->rw, sql) != YQ_DB_OK) {
-        fail_msg("%s: %s", sql, yq_db_errmsg(e->rw));
-    }
-}
-
 /*
  * One events row. judged: Beijing time or NULL (not judged); deadline: the 研判 deadline
  * (Beijing time); groups: the rule_groups JSON array.
@@ -110,7 +103,7 @@ static void event(struct env *e, const char *key, const char *kind, const char *
              key, kind, state, key, groups, (long long)d, (long long)d,
              (long long)bj(deadline), judged_sql, judged_by, outcome, reason, (long long)d,
              (long long)d);
-    exec(e, sql);
+    sqlite_fixture_exec(e->rw, sql);
 }
 
 /* One event_log row of event key. */
@@ -122,7 +115,7 @@ static void log_row(struct env *e, const char *key, const char *at, const char *
              "INSERT INTO event_log (event_id, at, actor, action, from_state, to_state) "
              "SELECT id, %lld, '%s', '%s', '%s', '%s' FROM events WHERE event_key = '%s';",
              (long long)bj(at), actor, action, from, to, key);
-    exec(e, sql);
+    sqlite_fixture_exec(e->rw, sql);
 }
 
 /*
@@ -441,10 +434,11 @@ static void test_store_before_schema_9(void **state)
     struct yq_db *db = NULL;
     char err[256] = "", *s;
 
-    exec(e, "DROP TABLE reports; DROP TABLE saved_searches;"
-            "DROP TABLE event_items; DROP TABLE event_log; DROP TABLE silenced_alerts;"
-            "DROP TABLE silences; DROP TABLE rate_counts; DROP TABLE spikes;"
-            "DROP TABLE events; DELETE FROM schema_version WHERE version >= 9;");
+    sqlite_fixture_exec(e->rw,
+                        "DROP TABLE reports; DROP TABLE saved_searches;"
+                        "DROP TABLE event_items; DROP TABLE event_log; DROP TABLE silenced_alerts;"
+                        "DROP TABLE silences; DROP TABLE rate_counts; DROP TABLE spikes;"
+                        "DROP TABLE events; DELETE FROM schema_version WHERE version >= 9;");
     assert_int_equal(stats_db_open(e->path, 2000, &db, err, sizeof(err)), 0);
     assert_int_equal(stats_load(db, bj("2026-04-01 00:00"), &set, err, sizeof(err)), 0);
     assert_int_equal(set.schema_version, 8);

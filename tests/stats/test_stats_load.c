@@ -317,9 +317,7 @@ static void test_loader_reads_corrupt_columns_as_empty(void **state)
              "UPDATE ticket_items SET rule_ids = 'safety-gas', matches = '[{' WHERE ticket_id = "
              "(SELECT id FROM tickets WHERE number = '%s')",
              x1);
-    assert_int_equal(yq_db_open(e->path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
-    assert_int_equal(yq_db_exec_raw(db, sql), YQ_DB_OK);
-    yq_db_close(db);
+    sqlite_fixture_exec_at(e->path, sql);
     assert_int_equal(stats_db_open(e->path, 2000, &db, err, sizeof(err)), 0);
     fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -525,7 +523,6 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
     char *known[] = {"stats", "month", "2026-02", "--department", "市自然资源局", "--db", e->path,
                      "--config", cfg, "--rules", rules, "--now", "2026-03-01T00:05:00+08:00",
                      NULL};
-    struct yq_db *db;
 
     build_history(e, x1, x2, x3);
     snprintf(cfg, sizeof(cfg), "%s/config/notifier.yaml", YQ_SOURCE_DIR);
@@ -583,11 +580,8 @@ static void test_issue_11_bad_values_and_unknown_departments(void **state)
                            "yuqingctl stats: 警告：工单库未登记部门（yuqingctl users dept-add），"
                            "未核对部门名称 '市不存在局' (warning: the store keeps no department "
                            "registry: not checked)\n"));
-    assert_int_equal(yq_db_open(e->path, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
-    assert_int_equal(yq_db_exec_raw(db, "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
-                                  "('市应急管理局', '', 2);"),
-                     YQ_DB_OK);
-    yq_db_close(db);
+    sqlite_fixture_exec_at(e->path, "INSERT INTO web_departments VALUES ('市自然资源局', '', 1), "
+                                    "('市应急管理局', '', 2);");
     assert_int_equal(run_stats(e, dept, err, sizeof(err)), 2);
     assert_string_equal(
         err, "yuqingctl stats: 未登记的部门 '市不存在局'（部门以 yuqingctl users dept-add "

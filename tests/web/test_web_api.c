@@ -22,10 +22,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "fc033.h"
-#include "ticket_fixture.h"
 #include "http_client.h"
 #include "test_server.h"
+#include "ticket_fixture.h"
 #include "web.h"
 #include "web_fixture.h"
 #include "yq_err.h"
@@ -706,17 +707,12 @@ static void test_issue_11_closed_stream_is_not_a_warning(void **state)
 {
     struct fx *f = *state;
     struct client a;
-    int fds[2], st[2], again[2], again_st[2] = {0, 0}, saved;
-    FILE *capture = tmpfile();
+    int fds[2], st[2], again[2], again_st[2] = {0, 0};
+    struct capture_tmp capture;
     char log[8192];
-    size_t n;
 
-    assert_non_null(capture);
     login(f, "liaison-a", "liaison-password-a", &a);
-    fflush(stderr);
-    saved = dup(2);
-    assert_true(saved >= 0);
-    assert_true(dup2(fileno(capture), 2) >= 0);
+    capture_tmp_begin(&capture, STDERR_FILENO);
     for (int i = 0; i < 2; i++) {
         fds[i] = open_stream(f, &a, &st[i]);
         assert_int_equal(st[i], 200);
@@ -734,15 +730,9 @@ static void test_issue_11_closed_stream_is_not_a_warning(void **state)
         close(again[0]);
         close(again[1]);
     }
-    fflush(stderr);
-    assert_true(dup2(saved, 2) >= 0);
-    close(saved);
+    capture_tmp_end(&capture, log, sizeof(log));
     assert_int_equal(again_st[0], 200);
     assert_int_equal(again_st[1], 200);
-    rewind(capture);
-    n = fread(log, 1, sizeof(log) - 1, capture);
-    log[n] = '\0';
-    fclose(capture);
     if (strstr(log, "application error") || strstr(log, "Closing connection") ||
         strstr(log, " WARN ")) {
         fail_msg("a closed stream was logged as an error: %s", log);
@@ -762,28 +752,17 @@ static void call_mhd_log(const char *fmt, ...)
 
 static void test_issue_11_mhd_log_levels(void **state)
 {
-    FILE *capture = tmpfile();
+    struct capture_tmp capture;
     char log[4096];
-    size_t n;
-    int saved;
 
     (void)state;
-    assert_non_null(capture);
-    fflush(stderr);
-    saved = dup(2);
-    assert_true(dup2(fileno(capture), 2) >= 0);
+    capture_tmp_begin(&capture, STDERR_FILENO);
     call_mhd_log("Closing connection (application error generating response).\n");
     call_mhd_log("Failed to send the footers for the request for `%s'. Error: The socket is no "
                  "longer available for sending\n",
                  "/api/events");
     call_mhd_log("Failed to bind to port %u: %s\n", 8080u, "Address already in use");
-    fflush(stderr);
-    assert_true(dup2(saved, 2) >= 0);
-    close(saved);
-    rewind(capture);
-    n = fread(log, 1, sizeof(log) - 1, capture);
-    log[n] = '\0';
-    fclose(capture);
+    capture_tmp_end(&capture, log, sizeof(log));
     assert_null(strstr(log, "application error"));
     assert_null(strstr(log, "footers"));
     assert_non_null(strstr(log, " WARN "));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "file_fixture.h"
 #include "http_client.h"
 #include "redis_fixture.h"
 #include "rules.h"
@@ -120,25 +121,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     if (f->redis.pid > 0) {
         web_fixture_close(&f->fx);
         *strrchr(f->arch, '/') = '\0';
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->arch);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(file_fixture_remove_dir(f->arch), 0);
     }
     redis_fixture_stop(&f->redis);
     free(f);
     return 0;
-}
-
-static void need_redis(const struct fx *f)
-{
-    if (f->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
 }
 
 /* POST body as user; the answer in r (resp_release()). */
@@ -203,7 +194,7 @@ static void test_report_and_record(void **state)
     struct yq_redis *rd;
     char *rec = NULL;
 
-    need_redis(f);
+    REDIS_FIXTURE_NEED(&f->redis);
     doc = backtest_as_duty(f, file_yaml, 2);
     assert_int_equal(num(doc, "items_scanned"), 5);
     assert_int_equal(num(doc, "live_version"), 1);
@@ -262,7 +253,7 @@ static void test_local_rule_uses_live_places(void **state)
     json_t *doc;
     const json_t *rule;
 
-    need_redis(f);
+    REDIS_FIXTURE_NEED(&f->redis);
     doc = backtest_as_duty(f, local_yaml, 2);
     rule = rule_of(doc, "land-02");
     /* w1 names 汉滨, w2 旬阳; w3 (征地 at 市信访局) names no place */
@@ -278,7 +269,7 @@ static void test_bad_input_and_roles(void **state)
     struct resp r;
     char *body;
 
-    need_redis(f);
+    REDIS_FIXTURE_NEED(&f->redis);
     body = body_of("rules:\n  - {id: x, name: n, department: d, expr: \"a &\"}\n", 7);
     post(f, "duty1", "duty-password-1", body, &r);
     free(body);

@@ -23,10 +23,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "ticket_fixture.h"
+#include "capture.h"
 #include "http_client.h"
 #include "test_connect.h"
 #include "test_server.h"
+#include "ticket_fixture.h"
 #include "web.h"
 #include "web_fixture.h"
 #include "yq_err.h"
@@ -619,30 +620,19 @@ static void test_issue_10_login_log_quotes_the_user_name(void **state)
     static const char body[] =
         "{\"username\":\"admin client=203.0.113.9 reason=ok\",\"password\":\"wrong\"}";
     char req[512], log[8192];
-    FILE *capture = tmpfile();
-    int fd, saved, st;
-    size_t n;
+    struct capture_tmp capture;
+    int fd, st;
 
-    assert_non_null(capture);
     snprintf(req, sizeof(req),
              "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
              strlen(body), body);
     fd = raw_connect(f, "127.0.0.70");
-    fflush(stderr);
-    saved = dup(2);
-    assert_true(saved >= 0);
-    assert_true(dup2(fileno(capture), 2) >= 0);
+    capture_tmp_begin(&capture, STDERR_FILENO);
     st = test_request_status(fd, req); /* the line is written before the answer */
-    fflush(stderr);
-    assert_true(dup2(saved, 2) >= 0);
-    close(saved);
+    capture_tmp_end(&capture, log, sizeof(log));
     close(fd);
     assert_int_equal(st, 401);
-    rewind(capture);
-    n = fread(log, 1, sizeof(log) - 1, capture);
-    log[n] = '\0';
-    fclose(capture);
     if (!strstr(log, "login failed user=\"admin client=203.0.113.9 reason=ok\" "
                      "client=127.0.0.70\n")) {
         fail_msg("login failure logged as: %s", log);

@@ -187,9 +187,7 @@ static void test_event_json_has_the_ranks(void **state)
     struct fx *f = *state;
     json_t *ev, *hot, *a, *b, *pts;
 
-    if (f->redis.pid <= 0) {
-        skip();
-    }
+    REDIS_FIXTURE_NEED(&f->redis);
     record_polls(f);
     ev = get_event(f, f->ev);
     hot = json_object_get(ev, "hot");

@@ -23,6 +23,7 @@
 #include "http_client.h"
 #include "rules.h"
 #include "search_fixture.h"
+#include "sqlite_fixture.h"
 #include "test_expect_json.h"
 #include "test_server.h"
 #include "ticket_fixture.h"
@@ -82,14 +83,11 @@ static int setup(void **state)
     }
     {
         /* the desk knows event ev:E1 (the search links it); ev:E7 is unknown to it */
-        struct yq_db *db = NULL;
-        assert_int_equal(yq_db_open(e->dbpath, YQ_DB_CREATE, 5000, &db, NULL, 0), YQ_DB_OK);
-        assert_int_equal(yq_db_exec_raw(db, "INSERT INTO events (id, event_key, state, title, level, "
-                                      "detected_at, last_item_at, judge_deadline, created_at, "
-                                      "updated_at) VALUES (41, 'ev:E1', 'pending', '征地补偿款', "
-                                      "'III', 0, 0, 0, 0, 0)"),
-                         YQ_DB_OK);
-        yq_db_close(db);
+        sqlite_fixture_exec_at(e->dbpath,
+                               "INSERT INTO events (id, event_key, state, title, level, "
+                               "detected_at, last_item_at, judge_deadline, created_at, "
+                               "updated_at) VALUES (41, 'ev:E1', 'pending', '征地补偿款', "
+                               "'III', 0, 0, 0, 0, 0)");
     }
     web_fixture_cfg(&cfg);
     cfg.archive_dir = e->sf.loc;

@@ -74,22 +74,13 @@ static void redis_check(redisReply *r)
 
 #define redis_do(c, ...) redis_check(redisCommand((c), __VA_ARGS__))
 
-/* Skip the test when the fixture has no redis-server. */
-static void need_redis(const struct fx *f)
-{
-    if (f->redis.pid <= 0) {
-        print_message("redis-server not available: skipping\n");
-        skip();
-    }
-}
-
 /* A connection to the fixture's redis-server (redisFree()); skips without one. */
 static redisContext *redis_open(const struct fx *f)
 {
     struct timeval tv = {1, 0};
     redisContext *c;
 
-    need_redis(f);
+    REDIS_FIXTURE_NEED(&f->redis);
     c = redisConnectWithTimeout("127.0.0.1", f->redis.port, tv);
     assert_non_null(c);
     assert_int_equal(c->err, 0);
@@ -242,7 +233,7 @@ static void test_issue_11_rules_carry_scope_and_level_labels(void **state)
     json_t *doc, *rules, *rule;
     size_t i, seen = 0;
 
-    need_redis(f);
+    REDIS_FIXTURE_NEED(&f->redis);
     web_fixture_push_rules(f->redis.port, "land.yaml", yaml);
 
     doc = get_as_duty(f, "/api/rules");

@@ -16,6 +16,7 @@
 #include "notifier_fixture.h"
 #include "rules.h"
 #include "rules_store.h"
+#include "sqlite_fixture.h"
 #include "yq_redis.h"
 #include "yq_time.h"
 
@@ -160,9 +161,7 @@ void web_fixture_alert(const struct web_fixture_alert_spec *spec, struct yq_aler
 void web_fixture_exec(struct web_fixture *f, struct yq_db *db, const char *sql)
 {
     pthread_mutex_lock(&f->ft->lock);
-    if (yq_db_exec_raw(db, sql) != YQ_DB_OK) {
-        fail_msg("sql: %s: %s", yq_db_errmsg(db), sql);
-    }
+    sqlite_fixture_exec(db, sql);
     pthread_mutex_unlock(&f->ft->lock);
 }
 
