@@ -6,7 +6,10 @@
  * consecutive letters/digits (Unicode L* and N*; punctuation, symbols and spaces skipped),
  * each hashed to 64 bits (FNV-1a, then the splitmix64 finaliser) with weight 1. An item with
  * fewer than EVENT_MIN_FEATURES features (a bare title) does not take part in near-duplicate
- * search: short texts collide too easily.
+ * search: short texts collide too easily. Boilerplate is not hashed (event_simhash.c has the
+ * tables; docs/matching.md): lines of footers, buttons and bare dates, the rest of a line from
+ * a page field label (来源:, 责任编辑:, 发布时间: ...), media tags, reporter credits and links,
+ * so a story republished by several sites hashes alike.
  *
  * Two items are near duplicates when their SimHashes differ in at most EVENT_MAX_DISTANCE
  * bits and the earlier one was recorded within the window (72 h of matching time). The
@@ -75,7 +78,10 @@
 int event_simhash(const struct yq_item *item, struct norm_text *buf, uint64_t *out,
                   size_t *n_features);
 
-/* SimHash of len bytes of already-normalised UTF-8 (borrowed); *n_features as above. */
+/*
+ * SimHash of len bytes of already-normalised UTF-8 (borrowed), boilerplate left out (above);
+ * *n_features as above.
+ */
 uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features);
 
 /* Number of differing bits. */
