@@ -192,4 +192,19 @@ int ticket_intake_open_ticket(struct ticket_store *store, const struct ticket_op
 int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id, int64_t now,
                                    int64_t *event_id_out);
 
+/*
+ * Inside the caller's open transaction: event event_id, which has no ticket and is in state
+ * from_state ("pending", "watching" or "dismissed"), takes level (more severe than from_level,
+ * its own) and comes back to 待研判 (docs/desk.md "A more serious item"): state pending (from
+ * watching or dismissed with resurfaced_at = now and resurface_reason 'level'), its 研判
+ * deadline the new level's from now (desk policy) when that is sooner, an event_log row
+ * 'level_raised' by 'system' whose note is "level <from> -> <to> <cause>". cause: borrowed,
+ * e.g. "item_id=weibo:1" (intake) or "merged_event=12" (并入). Opens no ticket (intake does
+ * that itself when the policy hands the level over). Returns 0, ERR_RETRY, ERR_IO or
+ * ERR_NOMEM; on failure the caller rolls back.
+ */
+int ticket_intake_event_raise_level(struct ticket_store *store, int64_t event_id,
+                                    const char *from_state, enum yq_level from_level,
+                                    enum yq_level level, const char *cause, int64_t now);
+
 #endif

@@ -628,6 +628,82 @@ static void test_merge_moves_items_and_heat(void **state)
     assert_int_equal(count(e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tc), 6);
 }
 
+/*
+ * Field review: a more serious or earlier-detected event merged into another without a ticket.
+ * The target takes the more serious level (as a more serious item would: level_raised, back
+ * to 待研判 from 持续关注) and the earlier detection, so the ticket opened from it later runs
+ * its statutory clocks from the first item of the two (design §5) and its 研判 deadline is
+ * the earlier one. Before, the target kept its own level IV and detection time.
+ */
+static void test_merge_takes_more_serious_level_and_earlier_detection(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket_intake_result res;
+    struct alert_in b = {"ev:mb", "wb:mb", "III", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
+    struct alert_in a = {"ev:ma", "wb:ma", "IV", "2026-11-29T10:00:00Z", NULL, 0, 0, 0, NULL};
+    struct alert_in c = {"ev:mc", "wb:mc", "IV", "2026-11-29T10:05:00Z", NULL, 0, 0, 0, NULL};
+    struct alert_in d = {"ev:md", "wb:md", "III", "2026-11-29T10:06:00Z", NULL, 0, 0, 0, NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z"), now = t0 + 2 * HOUR + 10 * MIN;
+    int64_t ea, eb, ec, ed, ticket_id = 0;
+    char number[32] = "", buf[512];
+    struct ticket t;
+
+    assert_int_equal(take(e, &b, t0, &res), 0);
+    eb = res.event_id;
+    assert_int_equal(take(e, &a, t0 + 2 * HOUR, &res), 0);
+    ea = res.event_id;
+    assert_int_equal(event_merge(e->store, eb, &duty, ea, 0, NULL, -1, now), 0);
+    snprintf(buf, sizeof(buf), "III|pending|%lld|%lld", (long long)t0, (long long)(t0 + 30 * MIN));
+    {
+        char got[512];
+        assert_string_equal(text(e, got, sizeof(got),
+                                 "SELECT level || '|' || state || '|' || detected_at || '|' || "
+                                 "judge_deadline FROM events WHERE id = %lld",
+                                 (long long)ea),
+                            buf);
+    }
+    snprintf(buf, sizeof(buf), "system|pending|pending|level IV -> III merged_event=%lld",
+             (long long)eb);
+    {
+        char got[512];
+        assert_string_equal(text(e, got, sizeof(got),
+                                 "SELECT actor || '|' || from_state || '|' || to_state || '|' || "
+                                 "note FROM event_log WHERE action = 'level_raised' AND "
+                                 "event_id = %lld",
+                                 (long long)ea),
+                            buf);
+    }
+    /* handed over later: the clocks run from the merged event's first item */
+    assert_int_equal(event_assign(e->store, ea, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III,
+                                  "同一事件", -1, now + MIN, &ticket_id, number),
+                     0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
+    assert_int_equal(t.detected_at, t0);
+    assert_int_equal(t.response_deadline, t0 + 48 * HOUR);
+    ticket_release(&t);
+
+    /* a watched target comes back to 待研判 with the level */
+    assert_int_equal(take(e, &c, t0 + 2 * HOUR + 5 * MIN, &res), 0);
+    ec = res.event_id;
+    assert_int_equal(take(e, &d, t0 + 2 * HOUR + 6 * MIN, &res), 0);
+    ed = res.event_id;
+    assert_int_equal(event_watch(e->store, ec, &duty, 50, 0, 0, NULL, -1, now), 0);
+    assert_int_equal(event_merge(e->store, ed, &duty, ec, 0, NULL, -1, now + 2 * MIN), 0);
+    snprintf(buf, sizeof(buf), "III|pending|level|%lld|%lld",
+             (long long)notifier_ts("2026-11-29T10:05:00Z"), (long long)(now + 2 * MIN));
+    {
+        char got[512];
+        assert_string_equal(text(e, got, sizeof(got),
+                                 "SELECT level || '|' || state || '|' || resurface_reason || '|' "
+                                 "|| detected_at || '|' || resurfaced_at FROM events WHERE id = "
+                                 "%lld",
+                                 (long long)ec),
+                            buf);
+    }
+    /* a less serious event merged in changes no level */
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'level_raised'"), 2);
+}
+
 /* --- the 研判 reminder --------------------------------------------------------------------- */
 
 static const char *judge_flags(struct notifier_env *e, int64_t id, int64_t now, char *buf,
@@ -1513,6 +1589,7 @@ int main(void)
         cmocka_unit_test(test_dismiss),
         cmocka_unit_test(test_watch_thresholds_resurface_exactly),
         cmocka_unit_test(test_merge_moves_items_and_heat),
+        cmocka_unit_test(test_merge_takes_more_serious_level_and_earlier_detection),
         cmocka_unit_test(test_judge_reminder_once),
         cmocka_unit_test(test_judge_deadline_only_while_awaiting_judgement),
         cmocka_unit_test(test_event_log_is_append_only),
