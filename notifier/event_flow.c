@@ -833,6 +833,22 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
     if (!err) {
         err = merge_lists(store, src->id, dst->id);
     }
+    if (!err) {
+        /* 突增: the source's hourly counts become the target's, so the target's baseline
+           holds the stream it now takes (else its next hour spikes against its own alone) */
+        err = exec2(store,
+                    "INSERT INTO rate_counts (scope, key, hour, n) SELECT 'event', "
+                    "CAST(?2 AS TEXT), hour, n FROM rate_counts WHERE scope = 'event' AND "
+                    "key = CAST(?1 AS TEXT) ON CONFLICT (scope, key, hour) DO UPDATE SET "
+                    "n = rate_counts.n + excluded.n",
+                    src->id, dst->id, "merge rate counts");
+    }
+    if (!err) {
+        err = exec2(store,
+                    "DELETE FROM rate_counts WHERE scope = 'event' AND key = CAST(?1 AS TEXT) "
+                    "AND key <> CAST(?2 AS TEXT)",
+                    src->id, dst->id, "merge rate counts delete");
+    }
     *n_moved = moved[0];
     if (!err) {
         struct yq_stmt *st = NULL;

@@ -24,6 +24,7 @@
 #include "events_cli.h"
 #include "notifier_fixture.h"
 #include "silence.h"
+#include "spike.h"
 #include "ticket_clock.h"
 #include "ticket_flow.h"
 #include "ticket_intake.h"
@@ -702,6 +703,68 @@ static void test_merge_takes_more_serious_level_and_earlier_detection(void **sta
     }
     /* a less serious event merged in changes no level */
     assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'level_raised'"), 2);
+}
+
+/* Take n items (ids "<prefix>:<i>") of event key at the time iso. */
+static void take_n(struct notifier_env *e, const char *key, const char *prefix, const char *iso,
+                   int n, int64_t now)
+{
+    for (int i = 0; i < n; i++) {
+        char id[64];
+        struct alert_in a = {key, id, "III", iso, NULL, 0, 0, 0, NULL};
+        snprintf(id, sizeof(id), "%s:%d", prefix, i);
+        assert_int_equal(take(e, &a, now, NULL), 0);
+    }
+}
+
+/*
+ * Field review: after 并入 the target takes the source's stream, so its 突增 baseline must hold
+ * the source's hourly counts too. A (1 item an hour) and B (4 an hour) for three hours; B into
+ * A; in hour H the two streams bring 6 + 6 = 12 items to A: against 5 an hour that is no spike
+ * (12 < 3 x 5). Before, A's baseline was its own 1.0 and the merge alone raised a spike.
+ */
+static void test_merge_moves_spike_counts(void **state)
+{
+    struct notifier_env *e = *state;
+    static const char *const hours[] = {"2026-11-29T07:00:00Z", "2026-11-29T08:00:00Z",
+                                        "2026-11-29T09:00:00Z"};
+    int64_t h = notifier_ts("2026-11-29T10:00:00Z"), ea, eb;
+    size_t raised = 9;
+    char prefix[32];
+
+    for (int k = 0; k < 3; k++) {
+        snprintf(prefix, sizeof(prefix), "wb:sa%d", k);
+        take_n(e, "ev:sa", prefix, hours[k], 1, h - 3 * HOUR + k * HOUR);
+        snprintf(prefix, sizeof(prefix), "wb:sb%d", k);
+        take_n(e, "ev:sb", prefix, hours[k], 4, h - 3 * HOUR + k * HOUR);
+    }
+    ea = count(e, "SELECT id FROM events WHERE event_key = 'ev:sa'");
+    eb = count(e, "SELECT id FROM events WHERE event_key = 'ev:sb'");
+    assert_int_equal(event_merge(e->store, eb, &duty, ea, 0, NULL, -1, h - 10 * MIN), 0);
+    assert_int_equal(count(e,
+                           "SELECT sum(n) FROM rate_counts WHERE scope = 'event' AND key = "
+                           "'%lld' AND hour = %lld",
+                           (long long)ea, (long long)(h - 3 * HOUR)),
+                     5);
+    assert_int_equal(count(e,
+                           "SELECT count(*) FROM rate_counts WHERE scope = 'event' AND key = "
+                           "'%lld'",
+                           (long long)eb),
+                     0);
+    take_n(e, "ev:sa", "wb:sah", "2026-11-29T10:10:00Z", 6, h + 10 * MIN);
+    take_n(e, "ev:sb", "wb:sbh", "2026-11-29T10:20:00Z", 6, h + 20 * MIN);
+    assert_int_equal(count(e, "SELECT item_count FROM events WHERE id = %lld", (long long)ea),
+                     3 + 12 + 12);
+    assert_int_equal(spike_scan(e->store, NULL, 1800, h + HOUR + MIN, &raised), 0);
+    assert_int_equal(raised, 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM spikes WHERE scope = 'event'"), 0);
+    /* a real rise on top of both streams still spikes: 15 more in the next hour */
+    take_n(e, "ev:sb", "wb:sbj", "2026-11-29T11:05:00Z", 15, h + HOUR + 5 * MIN);
+    assert_int_equal(spike_scan(e->store, NULL, 1800, h + 2 * HOUR + MIN, &raised), 0);
+    assert_int_equal(raised, 0); /* 15 against (5 + 5 + 5 + 12) / 4 = 6.75: under 3x */
+    take_n(e, "ev:sa", "wb:sak", "2026-11-29T12:05:00Z", 40, h + 2 * HOUR + 5 * MIN);
+    assert_int_equal(spike_scan(e->store, NULL, 1800, h + 3 * HOUR + MIN, &raised), 0);
+    assert_int_equal(raised, 1);
 }
 
 /* --- the 研判 reminder --------------------------------------------------------------------- */
@@ -1590,6 +1653,7 @@ int main(void)
         cmocka_unit_test(test_watch_thresholds_resurface_exactly),
         cmocka_unit_test(test_merge_moves_items_and_heat),
         cmocka_unit_test(test_merge_takes_more_serious_level_and_earlier_detection),
+        cmocka_unit_test(test_merge_moves_spike_counts),
         cmocka_unit_test(test_judge_reminder_once),
         cmocka_unit_test(test_judge_deadline_only_while_awaiting_judgement),
         cmocka_unit_test(test_event_log_is_append_only),
