@@ -846,6 +846,12 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
         }
         goto done;
     }
+    if (yq_alert_is_repost_only(alert)) {
+        /* a repost that matched no rule joins an event, never opens one (its event is gone:
+           the store was replaced, or the matcher's Redis knew an event this store never got) */
+        res->outcome = TICKET_INTAKE_NO_EVENT;
+        goto done;
+    }
     why = intake_hold_reason(store, alert, now);
     if (why) {
         err = intake_hold_item(store, alert, why, now, res);
@@ -884,7 +890,7 @@ static int intake_check(const struct yq_alert *alert)
     if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
         return ERR_INVALID;
     }
-    if (alert->n_matches == 0 && !alert->item.official) {
+    if (alert->n_matches == 0 && !alert->item.official && !yq_alert_is_repost_only(alert)) {
         return ERR_INVALID; /* yq_alert_decode() refuses it; a caller that built one errs */
     }
     return 0;
@@ -909,7 +915,7 @@ static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert
             err = ticket_flow_detect_for_post(store, res->post_id, now, &res->proposals);
         }
     }
-    if (!err && alert->n_matches == 0) {
+    if (!err && alert->n_matches == 0 && !yq_alert_is_repost_only(alert)) {
         res->outcome = TICKET_INTAKE_OFFICIAL; /* matched by nothing: no event, ticket or hold */
     } else if (!err) {
         err = event_intake_in_tx(store, alert, now, k, res);

@@ -30,6 +30,8 @@ enum ticket_intake_outcome {
     TICKET_INTAKE_OFFICIAL = 8,  /* a zero-match official alert (issue #15, yq_alert.h): only
                                     the official post (and its proposals) recorded; no event,
                                     ticket, held item, silence or 突增 count */
+    TICKET_INTAKE_NO_EVENT = 9,  /* a zero-match repost (yq_alert_is_repost_only()) whose event
+                                    this store does not have: nothing recorded */
 };
 
 struct ticket_intake_result {
@@ -88,7 +90,9 @@ struct ticket_intake_result {
  * tickets (ticket_flow_detect_for_post(): proposals, their log rows and notifications, an
  * auto confirmation when configured), in the same transaction. A zero-match official alert
  * then ends there (TICKET_INTAKE_OFFICIAL); a matched one goes on as above (held as
- * 'official' when it would open a new event). A ticket opened by intake or 交办
+ * 'official' when it would open a new event). A zero-match repost (yq_alert_is_repost_only())
+ * is taken like any item of its existing event (its level IV raises nothing); without that
+ * event nothing is recorded (TICKET_INTAKE_NO_EVENT). A ticket opened by intake or 交办
  * (ticket_intake_open_ticket()) is scored against the posts received within the lookback.
  * alert: borrowed, decoded with yq_alert_decode().
  * now:   seconds since the epoch, UTC: created_at/updated_at, log times, reopen window;

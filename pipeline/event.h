@@ -119,6 +119,10 @@ struct event_request {
     const struct yq_item *item; /* borrowed; id required, reply_to optional */
     uint64_t simhash;           /* from event_simhash() */
     size_t n_features;          /* from event_simhash() */
+    bool join_only;             /* a repost that matched no rule (item->reply_to set): it joins
+                                   the event its original is known in (yuqing:ev:root:<reply_to>
+                                   exists) as any repost does, or gets ERR_NOT_FOUND and nothing
+                                   is recorded (no event is opened for an unmatched item) */
 };
 
 /*
@@ -138,8 +142,9 @@ struct event_request {
  * such as LOADING, BUSY, READONLY or OOM: Redis cannot serve now, retrying is safe);
  * ERR_INVALID (an error reply for this item's call itself, e.g. WRONGTYPE on one of its
  * keys: Redis is up but the same call will fail again; logged with the item id and
- * Redis's text; its script did not run to the end); ERR_PARSE (no id, unexpected reply)
- * or ERR_NOMEM.
+ * Redis's text; its script did not run to the end); ERR_NOT_FOUND (a join_only item whose
+ * original is in no event: nothing recorded); ERR_PARSE (no id, unexpected reply) or
+ * ERR_NOMEM.
  * Returns 0 (see rcs) or ERR_NOMEM (argument storage: every rcs[i] ERR_NOMEM, out[i] zeroed;
  * retrying is safe). Not thread-safe (r).
  */

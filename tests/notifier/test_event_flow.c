@@ -767,6 +767,80 @@ static void test_merge_moves_spike_counts(void **state)
     assert_int_equal(raised, 1);
 }
 
+/* A zero-match repost alert (yq_alert.h) of item id, reposting reply_to, for event key. */
+static int take_repost(struct notifier_env *e, const char *key, const char *id,
+                       const char *reply_to, const char *via, int64_t now,
+                       struct ticket_intake_result *res)
+{
+    char json[2048], err[256] = "";
+    struct yq_alert alert;
+    int rc;
+
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":false,\"items\":2,"
+             "\"via\":\"%s\"},\"rules_version\":3,\"matched_at\":\"2026-11-29T08:30:00Z\","
+             "\"score\":0,\"level\":\"IV\",\"department\":\"\",\"matches\":[],"
+             "\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"weibo\",\"source_id\":\"wb-ak\","
+             "\"channel\":\"网友乙\",\"url\":\"https://weibo.example/%s\",\"title\":\"转发微博\","
+             "\"text\":\"转发微博\",\"author\":\"网友乙\",\"reply_to\":\"%s\","
+             "\"published_at\":\"2026-11-29T08:29:00Z\",\"fetched_at\":\"2026-11-29T08:30:00Z\"}}",
+             key, via, id, id, reply_to);
+    rc = yq_alert_decode(json, strlen(json), &alert, err, sizeof(err));
+    if (rc != 0) {
+        return rc;
+    }
+    rc = ticket_intake_alert(e->store, &alert, now, res);
+    yq_alert_release(&alert);
+    return rc;
+}
+
+/*
+ * Field review: a repost that matched no rule reaches intake as a zero-match repost alert
+ * (the matcher sends it only when its original is in an event): it is an item of that event
+ * (count, heat; its ticket's items when it has one), raises no level, and opens nothing when
+ * the event is unknown. A zero-match alert that is neither official nor a repost is refused.
+ */
+static void test_repost_without_match_is_an_item_of_its_event(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:wb:r1", "wb:r1", "III", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
+    struct alert_in b = {"ev:wb:r5", "wb:r5", "II", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
+    int64_t ev;
+
+    assert_int_equal(take(e, &a, 100, &res), 0);
+    ev = res.event_id;
+    assert_int_equal(take_repost(e, "ev:wb:r1", "wb:r2", "wb:r1", "repost", 110, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
+    assert_int_equal(res.event_id, ev);
+    assert_int_equal(count(e, "SELECT item_count FROM events WHERE id = %lld", (long long)ev), 2);
+    {
+        char buf[128];
+        assert_string_equal(text(e, buf, sizeof(buf),
+                                 "SELECT level || '|' || state FROM events WHERE id = %lld",
+                                 (long long)ev),
+                            "III|pending");
+    }
+    /* redelivered: nothing changes */
+    assert_int_equal(take_repost(e, "ev:wb:r1", "wb:r2", "wb:r1", "repost", 120, &res), 0);
+    assert_int_equal(count(e, "SELECT item_count FROM events WHERE id = %lld", (long long)ev), 2);
+    /* no such event here: nothing recorded */
+    assert_int_equal(take_repost(e, "ev:wb:r9", "wb:r3", "wb:r9", "repost", 130, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_NO_EVENT);
+    assert_int_equal(count(e, "SELECT count(*) FROM events WHERE event_key = 'ev:wb:r9'"), 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_items WHERE item_id = 'wb:r3'"), 0);
+    /* an event with a ticket (level II, handed over at once): the repost joins the ticket */
+    assert_int_equal(take(e, &b, 140, &res), 0);
+    assert_true(res.ticket_id > 0);
+    assert_int_equal(take_repost(e, "ev:wb:r5", "wb:r6", "wb:r5", "repost", 150, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(
+        count(e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)res.ticket_id), 2);
+    /* not a repost: refused at decoding */
+    assert_int_equal(take_repost(e, "ev:wb:r1", "wb:r4", "wb:r1", "near_duplicate", 160, &res),
+                     ERR_PARSE);
+}
+
 /* --- the 研判 reminder --------------------------------------------------------------------- */
 
 static const char *judge_flags(struct notifier_env *e, int64_t id, int64_t now, char *buf,
@@ -1654,6 +1728,7 @@ int main(void)
         cmocka_unit_test(test_merge_moves_items_and_heat),
         cmocka_unit_test(test_merge_takes_more_serious_level_and_earlier_detection),
         cmocka_unit_test(test_merge_moves_spike_counts),
+        cmocka_unit_test(test_repost_without_match_is_an_item_of_its_event),
         cmocka_unit_test(test_judge_reminder_once),
         cmocka_unit_test(test_judge_deadline_only_while_awaiting_judgement),
         cmocka_unit_test(test_event_log_is_append_only),

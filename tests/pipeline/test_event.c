@@ -110,22 +110,36 @@ static int teardown(void **state)
 
 #define SHA_HOT "96a6b15d805cc5696a79301767ab3d2894bb6898"
 
-/* Assign and describe as "KEY new|joined ITEMS VIA". */
-static void assign(struct yq_redis *r, const char *id, const char *text, const char *reply_to,
-                   int64_t now, char *out, size_t outlen)
+/*
+ * Assign (join_only: as a repost that matched no rule) and describe as "KEY new|joined ITEMS
+ * VIA", or "none" when a join-only item's original is in no event.
+ */
+static void assign_as(struct yq_redis *r, const char *id, const char *text, const char *reply_to,
+                      bool join_only, int64_t now, char *out, size_t outlen)
 {
     struct yq_item it = item(id, text, reply_to);
     struct norm_text buf = NORM_TEXT_INIT;
+    struct event_request req = {.item = &it, .join_only = join_only};
     struct event_assignment ea;
-    uint64_t h;
-    size_t n;
+    int rc = -1;
 
-    assert_int_equal(event_simhash(&it, &buf, &h, &n), 0);
-    assert_int_equal(event_assign(r, &it, h, n, now, NULL, &ea), 0);
-    snprintf(out, outlen, "%s %s %lld %s", ea.event_key, ea.is_new ? "new" : "joined",
-             (long long)ea.items, ea.via);
+    assert_int_equal(event_simhash(&it, &buf, &req.simhash, &req.n_features), 0);
+    assert_int_equal(event_assign_batch(r, &req, 1, now, NULL, &ea, &rc), 0);
+    if (join_only && rc == ERR_NOT_FOUND) {
+        snprintf(out, outlen, "none");
+    } else {
+        assert_int_equal(rc, 0);
+        snprintf(out, outlen, "%s %s %lld %s", ea.event_key, ea.is_new ? "new" : "joined",
+                 (long long)ea.items, ea.via);
+    }
     event_assignment_release(&ea);
     norm_text_release(&buf);
+}
+
+static void assign(struct yq_redis *r, const char *id, const char *text, const char *reply_to,
+                   int64_t now, char *out, size_t outlen)
+{
+    assign_as(r, id, text, reply_to, false, now, out, outlen);
 }
 
 static void test_assignment_in_redis(void **state)
@@ -802,6 +816,49 @@ static void test_republished_story_one_event(void **state)
     assert_string_equal(got, "ev:rss:land new 1 new");
 }
 
+/*
+ * Field review: a repost that matched no rule asks to join only. Its original in no event:
+ * "none" and nothing recorded (a later matched original opens its own event as if the repost
+ * had never been seen); its original in an event: it joins as a repost, is counted once
+ * (a redelivery gets the same answer), and a repost of it joins the same event.
+ */
+static void test_join_only_repost(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1797000000;
+    char got[256];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    assign_as(f->r, "weibo:j2", "转发微博", "weibo:j1", true, t0, got, sizeof(got));
+    assert_string_equal(got, "none");
+    reply = yq_redis_command(f->r, "EXISTS yuqing:ev:root:weibo:j1 yuqing:ev:item:weibo:j2 "
+                                   "yuqing:ev:root:weibo:j2 yuqing:ev:count:ev:weibo:j1");
+    assert_non_null(reply);
+    assert_int_equal(reply->integer, 0);
+    freeReplyObject(reply);
+    assign(f->r, "weibo:j1",
+           "岚皋县一所小学食堂被指饭菜变质，多名家长在校门口聚集要求校方给出说法。", NULL, t0 + 10,
+           got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j1 new 1 new");
+    assign_as(f->r, "weibo:j2", "转发微博", "weibo:j1", true, t0 + 20, got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j1 joined 2 repost");
+    assign_as(f->r, "weibo:j2", "转发微博", "weibo:j1", true, t0 + 30, got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j1 joined 2 repost");
+    /* a repost of the repost ("//@" chain pointing at weibo:j2) */
+    assign_as(f->r, "weibo:j3", "顶//@网友:转发微博", "weibo:j2", true, t0 + 40, got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j1 joined 3 repost");
+    /* a matched repost of an unseen (deleted) original opens ev:<original>; an unmatched
+       repost of the same original then joins it */
+    assign(f->r, "weibo:j5", "镇坪县山体滑坡阻断公路，过往车辆绕行", "weibo:j4", t0 + 50, got,
+           sizeof(got));
+    assert_string_equal(got, "ev:weibo:j4 new 1 repost");
+    assign_as(f->r, "weibo:j6", "转发微博", "weibo:j4", true, t0 + 60, got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j4 joined 2 repost");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -818,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_batch_redis_down),
         cmocka_unit_test(test_republished_story_one_simhash),
         cmocka_unit_test(test_republished_story_one_event),
+        cmocka_unit_test(test_join_only_repost),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
