@@ -60,7 +60,8 @@ static const char *const boiler_lines[] = {
 
 /*
  * A line is cut at the first of these labels (a field of the page: who wrote, edited or
- * first published it, when; an advertisement; links to other articles): the label and
+ * first published it, when; an advertisement; links to other articles) standing on its own
+ * (label_cut(): not the end of a longer word, so "事发时间:" is no label): the label and
  * everything after it on the line are dropped, so "…无人员伤亡。 来源:安康日报 2026-12-06"
  * keeps the sentence and "广告:…" at the start of a line drops the line.
  */
@@ -230,6 +231,33 @@ static void acc_line(struct simhash_acc *a, const char *s, size_t len)
     }
 }
 
+/*
+ * Where label starts in the first len bytes of line as a label of its own (at the start or
+ * after a character that is not a letter or digit: "来源:" in " 来源:安康日报", not "时间:" in
+ * "事发时间:"), or len when it does not.
+ */
+static size_t label_cut(const char *line, size_t len, const char *label)
+{
+    size_t k = strlen(label), from = 0;
+    const char *f;
+
+    while (from < len && (f = memmem(line + from, len - from, label, k)) != NULL) {
+        size_t at = (size_t)(f - line), b = at;
+        utf8proc_int32_t cp = -1;
+        if (at > 0) {
+            do {
+                b--; /* back to the first byte of the character before the label */
+            } while (b > 0 && ((unsigned char)line[b] & 0xC0) == 0x80);
+            utf8proc_iterate((const utf8proc_uint8_t *)line + b, (utf8proc_ssize_t)(at - b), &cp);
+        }
+        if (cp < 0 || !word_cp(cp)) {
+            return at;
+        }
+        from = at + 1;
+    }
+    return len;
+}
+
 uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features)
 {
     struct simhash_acc a;
@@ -243,10 +271,7 @@ uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features)
         if (!has_any(p, line, boiler_lines, NELEMS(boiler_lines)) && has_letter(p, line)) {
             size_t keep = line;
             for (size_t i = 0; i < NELEMS(boiler_fields); i++) {
-                const char *f = memmem(p, keep, boiler_fields[i], strlen(boiler_fields[i]));
-                if (f) {
-                    keep = (size_t)(f - p);
-                }
+                keep = label_cut(p, keep, boiler_fields[i]);
             }
             acc_line(&a, p, keep);
         }

@@ -771,6 +771,12 @@ static void test_republished_story_one_simhash(void **state)
     /* a sentence that only mentions a source or an advertisement keeps its words */
     (void)hash_item("", "市场监管局查处一批虚假广告，涉案金额二十余万元，已立案调查。", &n2);
     assert_int_equal(n2, 12 + 8 + 4);
+    /* a label only on its own: "事发时间:" keeps its line (not cut at "时间:") */
+    (void)hash_item("", "事发时间：昨晚八点，汉滨区老城街道一居民楼起火，消防员十分钟后赶到。",
+                    &n2);
+    assert_int_equal(n2, 3 + 3 + 12 + 8);
+    (void)hash_item("", "汉滨区老城街道一居民楼起火 时间：昨晚八点", &n2);
+    assert_int_equal(n2, 12);
 }
 
 /* The copies in Redis: one event of 7 items; each story under the site footer its own. */
