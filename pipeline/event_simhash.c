@@ -76,8 +76,9 @@ static const char *const boiler_fields[] = {
 /*
  * Inside a kept line these are skipped: bracketed credits, 【…】 or […] naming a medium (its
  * content ends with one of media_suffixes: "【安康日报】", "[华商网讯]") and (…) naming a
- * reporter ("(记者 李华)", "(通讯员 王敏 摄)"); the words of credit_tokens ("本报讯"); and
- * links (url_starts up to the next space or non-ASCII character), which differ per site.
+ * reporter ("(记者 李华)", "(通讯员 王敏 摄)"); the words of credit_tokens ("本报讯"); dates
+ * with their year and clock times (date_len()); and links (url_starts up to the next space
+ * or non-ASCII character), which differ per site.
  */
 static const char *const media_suffixes[] = {
     "报", "网", "讯", "台", "社", "新闻", "客户端", "融媒", "融媒体中心", "发布", "头条",
@@ -140,10 +141,64 @@ static bool has_letter(const char *s, size_t len)
 }
 
 /*
- * The length of what is skipped at s (len bytes left), or 0: a credit token, a link, or a
- * bracketed credit ("【" or "[" up to the matching close naming a medium, "(" up to ")"
- * naming a reporter; at most 60 bytes).
+ * The length of what is skipped at s (len bytes left), or 0: a credit token, a date or time,
+ * a link, or a bracketed credit ("【" or "[" up to the matching close naming a medium, "(" up to
+ * ")" naming a reporter; at most 60 bytes).
  */
+/* The number of ASCII digits at s (at most max of len bytes). */
+static size_t digits(const char *s, size_t len, size_t max)
+{
+    size_t n = 0;
+
+    while (n < len && n < max && s[n] >= '0' && s[n] <= '9') {
+        n++;
+    }
+    return n;
+}
+
+/* The length of sep (one of seps, NUL-terminated strings) at s, or 0. */
+static size_t sep_len(const char *s, size_t len, const char *const *seps, size_t n_seps)
+{
+    for (size_t i = 0; i < n_seps; i++) {
+        size_t k = strlen(seps[i]);
+        if (k <= len && memcmp(s, seps[i], k) == 0) {
+            return k;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The length of a publication date or clock time at s, or 0: YYYY-M-D (separators -, /, .
+ * or 年 月 with an optional 日) and H:MM or H:MM:SS. A site stamps its own ("2026-12-06
+ * 08:30"); a date the story tells without the year ("12月5日") is kept.
+ */
+static size_t date_len(const char *s, size_t len)
+{
+    static const char *const date_seps[] = {"-", "/", ".", "年", "月"};
+    size_t n = digits(s, len, 4), k, m;
+
+    if (n == 4 && (k = sep_len(s + n, len - n, date_seps, NELEMS(date_seps))) > 0 &&
+        (m = digits(s + n + k, len - n - k, 2)) > 0) {
+        n += k + m;
+        if ((k = sep_len(s + n, len - n, date_seps, NELEMS(date_seps))) > 0 &&
+            (m = digits(s + n + k, len - n - k, 2)) > 0) {
+            n += k + m;
+            n += sep_len(s + n, len - n, (const char *const[]){"日"}, 1);
+            return n;
+        }
+        return 0;
+    }
+    if (n >= 1 && n <= 2 && n < len && s[n] == ':' && digits(s + n + 1, len - n - 1, 2) == 2) {
+        n += 3;
+        if (n < len && s[n] == ':' && digits(s + n + 1, len - n - 1, 2) == 2) {
+            n += 3;
+        }
+        return n;
+    }
+    return 0;
+}
+
 static size_t skip_len(const char *s, size_t len)
 {
     static const struct {
@@ -152,19 +207,22 @@ static size_t skip_len(const char *s, size_t len)
     } pairs[] = {{"【", "】", true}, {"[", "]", true}, {"(", ")", false}};
     size_t max = len < 60 ? len : 60;
 
-    for (size_t i = 0; i < NELEMS(credit_tokens); i++) {
-        size_t k = strlen(credit_tokens[i]);
-        if (k <= len && memcmp(s, credit_tokens[i], k) == 0) {
-            return k;
-        }
+    size_t k = sep_len(s, len, credit_tokens, NELEMS(credit_tokens));
+
+    if (k > 0) {
+        return k;
+    }
+    k = date_len(s, len);
+    if (k > 0) {
+        return k;
     }
     for (size_t i = 0; i < NELEMS(url_starts); i++) {
-        size_t k = strlen(url_starts[i]);
-        if (k <= len && memcmp(s, url_starts[i], k) == 0) {
-            while (k < len && (unsigned char)s[k] > ' ' && (unsigned char)s[k] < 0x80) {
-                k++;
+        size_t u = strlen(url_starts[i]);
+        if (u <= len && memcmp(s, url_starts[i], u) == 0) {
+            while (u < len && (unsigned char)s[u] > ' ' && (unsigned char)s[u] < 0x80) {
+                u++;
             }
-            return k;
+            return u;
         }
     }
     for (size_t i = 0; i < NELEMS(pairs); i++) {

@@ -705,6 +705,13 @@ static const struct {
      "经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。(通讯员 王敏 摄)\n"
      "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。https://m.akxw.cn/a/8812.html\n"
      "原文链接：https://www.akxw.cn/2026/1206/8812.html\n往期推荐\n阅读原文"},
+    {"汉滨区一小区燃气泄漏 200余人紧急疏散",
+     "2026-12-06 08:30:12 来源：安康日报网\n"
+     "12月5日晚，安康市汉滨区老城街道某小区发生燃气泄漏，消防救援人员迅速赶到现场，疏散居民200余人"
+     "。\n"
+     "经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。\n"
+     "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。 2026年12月6日 9:05\n"
+     "2026/12/06 10:00"},
     {"汉滨区一小区燃气泄漏 ２００余人紧急疏散",
      "１２月５日晚，安康市汉滨区老城街道某小区发生燃气泄漏，消防救援人员迅速赶到现场，疏散居民２０"
      "０余人。\n"
@@ -752,7 +759,7 @@ static void test_republished_story_one_simhash(void **state)
     /* traditional characters and full-width digits are the same text once normalised */
     assert_int_equal(hash_item(gas_copies[3].title, gas_copies[3].text, &n2), plain);
     assert_int_equal(n2, n);
-    assert_int_equal(hash_item(gas_copies[5].title, gas_copies[5].text, &n2), plain);
+    assert_int_equal(hash_item(gas_copies[6].title, gas_copies[6].text, &n2), plain);
     /* a footer, an advertisement... add no feature: the two stories hash as without it */
     snprintf(joined, sizeof(joined), "%s%s", meeting_text, site_footer);
     assert_int_equal(hash_item("汉滨区召开冬季安全生产工作会议", joined, &n2),
