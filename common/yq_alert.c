@@ -43,6 +43,13 @@ const char *yq_level_label(enum yq_level level)
     return (level >= YQ_LEVEL_I && level <= YQ_LEVEL_IV) ? n[level] : "?";
 }
 
+bool yq_alert_is_repost_only(const struct yq_alert *alert)
+{
+    return alert->n_matches == 0 && !alert->item.official && alert->event_via &&
+           strcmp(alert->event_via, "repost") == 0 && alert->item.reply_to &&
+           alert->item.reply_to[0];
+}
+
 int64_t yq_alert_matched_ms(const struct yq_alert *alert)
 {
     if (alert->matched_at_ms > 0) {
@@ -343,10 +350,13 @@ int yq_alert_decode(const char *buf, size_t len, struct yq_alert *alert, char *e
     matches = json_object_get(obj, "matches");
     if (!json_is_array(matches) ||
         (json_array_size(matches) == 0 &&
-         !json_is_true(json_object_get(json_object_get(obj, "item"), "official")))) {
+         !json_is_true(json_object_get(json_object_get(obj, "item"), "official")) &&
+         !(alert->event_via && strcmp(alert->event_via, "repost") == 0 &&
+           json_is_string(json_object_get(json_object_get(obj, "item"), "reply_to")) &&
+           json_string_length(json_object_get(json_object_get(obj, "item"), "reply_to")) > 0))) {
         snprintf(errbuf, errlen,
                  "alert field 'matches' must be a non-empty array (empty only for an official "
-                 "item)");
+                 "item or a repost joining its original's event)");
         goto fail;
     }
     if (json_array_size(matches) > 0) {

@@ -39,6 +39,12 @@
  * {"new":false,"items":0}, level "IV", score 0 and the item's department (or ""); consumers
  * treat it as "an official post, matched by nothing": the archiver stores the item unmatched,
  * the notifier records only the official post (no event, ticket, held item, silence, spike).
+ * Zero-match reposts (field review 2026-12-06): a repost that matched no rule ("转发微博",
+ * "//@某某:...") whose original Redis knows in an event gets an alert too, so that the event
+ * counts it: "matches":[], event {"new":false,"items":N,"via":"repost"} with that event's key,
+ * item.reply_to set, level "IV", score 0 and the item's department (or ""); it is sent only
+ * for an existing event (the matcher asks Redis first) and the notifier only adds it to that
+ * event (yq_alert_is_repost_only()); it never opens an event or raises a level.
  */
 #ifndef YQ_ALERT_H
 #define YQ_ALERT_H
@@ -117,12 +123,18 @@ struct yq_alert {
     enum yq_level level;
     char *department;
     size_t n_matches;
-    struct yq_alert_match *matches; /* owned array; NULL with n_matches 0 only when
-                                       item.official (a zero-match official alert) */
+    struct yq_alert_match *matches; /* owned array; NULL with n_matches 0 only for a
+                                       zero-match official alert or repost (above) */
     bool has_simhash; /* "simhash" present (issue #15) */
     uint64_t simhash; /* the item's SimHash (pipeline/event.h) when has_simhash */
     struct yq_item item;
 };
+
+/*
+ * Whether alert is a zero-match repost (above): no match, not official, event via "repost" and
+ * item.reply_to non-empty. alert borrowed.
+ */
+bool yq_alert_is_repost_only(const struct yq_alert *alert);
 
 /*
  * The alert's match time in milliseconds, UTC: matched_at_ms when set, else matched_at * 1000
@@ -165,7 +177,8 @@ int yq_alert_encode_bounded(struct yq_alert *alert, size_t max_bytes, char **out
 /*
  * Decode len bytes of JSON into alert (caller storage, zeroed first). Requires schema 1,
  * a non-empty event_key, a valid item and at least one match unless the item is official
- * ("official": true; then "matches":[] is accepted: a zero-match official alert); a match
+ * ("official": true; then "matches":[] is accepted: a zero-match official alert) or the alert
+ * is a zero-match repost (event "via":"repost" and a non-empty item "reply_to"); a match
  * without a "group" (or with an empty one) decodes with group NULL. "simhash", when present,
  * must be a string of exactly 16 hex digits (else ERR_PARSE). The text is loaded by
  * yq_json_decode_object() (a key twice or a NUL refused). Returns 0, ERR_PARSE (one line in

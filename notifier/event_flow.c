@@ -810,6 +810,14 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
             "  events WHERE id = ?5) ELSE min(first_post_at, (SELECT first_post_at FROM events "
             "  WHERE id = ?5)) END, "
             "score = max(score, (SELECT score FROM events WHERE id = ?5)), "
+            /* without a ticket the statutory clocks are still to start: from the earlier
+               detection of the two (design §5: the event's first item) */
+            "detected_at = CASE WHEN ticket_id IS NULL THEN min(detected_at, (SELECT "
+            "  detected_at FROM events WHERE id = ?5)) ELSE detected_at END, "
+            "judge_deadline = CASE WHEN ticket_id IS NULL AND state = 'pending' AND (SELECT "
+            "  state FROM events WHERE id = ?5) = 'pending' THEN min(judge_deadline, coalesce("
+            "  (SELECT judge_deadline FROM events WHERE id = ?5), judge_deadline)) "
+            "  ELSE judge_deadline END, "
             "updated_at = ?4 WHERE id = ?6",
             &st, "merge target update");
         if (!err) {
@@ -824,6 +832,22 @@ static int move_items(struct ticket_store *store, const struct ev *src, const st
     }
     if (!err) {
         err = merge_lists(store, src->id, dst->id);
+    }
+    if (!err) {
+        /* 突增: the source's hourly counts become the target's, so the target's baseline
+           holds the stream it now takes (else its next hour spikes against its own alone) */
+        err = exec2(store,
+                    "INSERT INTO rate_counts (scope, key, hour, n) SELECT 'event', "
+                    "CAST(?2 AS TEXT), hour, n FROM rate_counts WHERE scope = 'event' AND "
+                    "key = CAST(?1 AS TEXT) ON CONFLICT (scope, key, hour) DO UPDATE SET "
+                    "n = rate_counts.n + excluded.n",
+                    src->id, dst->id, "merge rate counts");
+    }
+    if (!err) {
+        err = exec2(store,
+                    "DELETE FROM rate_counts WHERE scope = 'event' AND key = CAST(?1 AS TEXT) "
+                    "AND key <> CAST(?2 AS TEXT)",
+                    src->id, dst->id, "merge rate counts delete");
     }
     *n_moved = moved[0];
     if (!err) {
@@ -919,6 +943,17 @@ int event_merge(struct ticket_store *store, int64_t event_id, const struct event
         return act_end(store, &e, err);
     }
     err = move_items(store, &e, &dst, who, now, &moved);
+    if (!err && dst.ticket_id <= 0 && e.level < dst.level) {
+        /* a more serious event merged in raises the target as a more serious item would
+           (docs/desk.md): the level of the items it now holds */
+        char cause[64];
+        snprintf(cause, sizeof(cause), "merged_event=%lld", (long long)e.id);
+        err = ticket_intake_event_raise_level(store, dst.id, event_state_name(dst.state), dst.level,
+                                              e.level, cause, now);
+        if (!err) {
+            dst.state = EVENT_PENDING;
+        }
+    }
     if (!err) {
         err = ev_decide(store, &e, who, EVENT_MERGED, "merged", "merged_into = ?6", bind_merged,
                         &dst.id, now);

@@ -648,30 +648,19 @@ static int event_root(struct ticket_store *store, struct event_ref *e)
     return 0;
 }
 
-/*
- * A more serious alert (alert->level more severe than the event's) for an event without a
- * ticket that is pending, watching or dismissed (review of issue #13): the event takes the
- * level and comes back to the inbox (state pending; from watching or dismissed with
- * resurfaced_at and resurface_reason 'level'), its 研判 deadline is the new level's from now
- * when that is sooner (and its reminder may fire again), event_log 'level_raised'. When the
- * policy hands the new level (or the alert's rule groups) over at once, the ticket opens as
- * for a new event (auto_assigned), its statutory clocks from the event's detection; it takes
- * the alert's item (the earlier ones stay on the event page).
- */
-static int event_raise_level(struct ticket_store *store, struct event_ref *e,
-                             const struct yq_alert *alert, int64_t now, struct intake_known *k,
-                             struct ticket_intake_result *res)
+/* ticket_intake.h: the change a more serious level makes, for intake and for 并入. */
+int ticket_intake_event_raise_level(struct ticket_store *store, int64_t event_id,
+                                    const char *from_state, enum yq_level from_level,
+                                    enum yq_level level, const char *cause, int64_t now)
 {
     const struct ticket_policy *pol = ticket_store_policy_or_default(store);
-    int64_t deadline = desk_policy_judge_deadline(pol->desk, alert->level, now);
+    int64_t deadline = desk_policy_judge_deadline(pol->desk, level, now);
     struct yq_stmt *st = NULL;
-    char note[200], from[16];
+    char note[200];
     int err;
 
-    e->stale = true; /* level, state and deadlines */
-    snprintf(from, sizeof(from), "%s", e->state);
-    snprintf(note, sizeof(note), "level %s -> %s item_id=%.120s", yq_level_name(e->level),
-             yq_level_name(alert->level), alert->item.id);
+    snprintf(note, sizeof(note), "level %s -> %s %.160s", yq_level_name(from_level),
+             yq_level_name(level), cause ? cause : "");
     err = ticket_store_prepare(
         store,
         "UPDATE events SET level = ?1, state = 'pending', "
@@ -686,15 +675,39 @@ static int event_raise_level(struct ticket_store *store, struct event_ref *e,
     if (err) {
         return err;
     }
-    yq_stmt_bind_text(st, 1, yq_level_name(alert->level));
+    yq_stmt_bind_text(st, 1, yq_level_name(level));
     yq_stmt_bind_int64(st, 2, deadline);
     yq_stmt_bind_int64(st, 3, now);
-    yq_stmt_bind_int64(st, 4, e->id);
+    yq_stmt_bind_int64(st, 4, event_id);
     err = ticket_store_step_deferred(store, st, "event level");
     if (!err) {
-        err = ticket_store_event_log_append(store, e->id, now, "system", "system", "level_raised",
-                                            from, "pending", note);
+        err = ticket_store_event_log_append(store, event_id, now, "system", "system",
+                                            "level_raised", from_state, "pending", note);
     }
+    return err;
+}
+
+/*
+ * A more serious alert (alert->level more severe than the event's) for an event without a
+ * ticket that is pending, watching or dismissed (review of issue #13): the event takes the
+ * level and comes back to the inbox (state pending; from watching or dismissed with
+ * resurfaced_at and resurface_reason 'level'), its 研判 deadline is the new level's from now
+ * when that is sooner (and its reminder may fire again), event_log 'level_raised'. When the
+ * policy hands the new level (or the alert's rule groups) over at once, the ticket opens as
+ * for a new event (auto_assigned), its statutory clocks from the event's detection; it takes
+ * the alert's item (the earlier ones stay on the event page).
+ */
+static int event_raise_level(struct ticket_store *store, struct event_ref *e,
+                             const struct yq_alert *alert, int64_t now, struct intake_known *k,
+                             struct ticket_intake_result *res)
+{
+    char cause[140];
+    int err;
+
+    e->stale = true; /* level, state and deadlines */
+    snprintf(cause, sizeof(cause), "item_id=%.120s", alert->item.id);
+    err =
+        ticket_intake_event_raise_level(store, e->id, e->state, e->level, alert->level, cause, now);
     if (err) {
         return err;
     }
@@ -833,6 +846,12 @@ static int event_intake_in_tx(struct ticket_store *store, const struct yq_alert 
         }
         goto done;
     }
+    if (yq_alert_is_repost_only(alert)) {
+        /* a repost that matched no rule joins an event, never opens one (its event is gone:
+           the store was replaced, or the matcher's Redis knew an event this store never got) */
+        res->outcome = TICKET_INTAKE_NO_EVENT;
+        goto done;
+    }
     why = intake_hold_reason(store, alert, now);
     if (why) {
         err = intake_hold_item(store, alert, why, now, res);
@@ -871,7 +890,7 @@ static int intake_check(const struct yq_alert *alert)
     if (!alert->event_key || !alert->event_key[0] || !alert->item.id || !alert->item.id[0]) {
         return ERR_INVALID;
     }
-    if (alert->n_matches == 0 && !alert->item.official) {
+    if (alert->n_matches == 0 && !alert->item.official && !yq_alert_is_repost_only(alert)) {
         return ERR_INVALID; /* yq_alert_decode() refuses it; a caller that built one errs */
     }
     return 0;
@@ -896,7 +915,7 @@ static int intake_in_tx(struct ticket_store *store, const struct yq_alert *alert
             err = ticket_flow_detect_for_post(store, res->post_id, now, &res->proposals);
         }
     }
-    if (!err && alert->n_matches == 0) {
+    if (!err && alert->n_matches == 0 && !yq_alert_is_repost_only(alert)) {
         res->outcome = TICKET_INTAKE_OFFICIAL; /* matched by nothing: no event, ticket or hold */
     } else if (!err) {
         err = event_intake_in_tx(store, alert, now, k, res);

@@ -397,6 +397,10 @@ static void intake_outcome(struct notifier_metrics *metrics, const struct yq_ale
         LOG_DEBUG("official post recorded item_id=%s post_id=%lld proposals=%d", alert->item.id,
                   (long long)res->post_id, res->proposals);
         break;
+    case TICKET_INTAKE_NO_EVENT:
+        LOG_DEBUG("repost without its event skipped event_key=%s item_id=%s", alert->event_key,
+                  alert->item.id);
+        break;
     case TICKET_INTAKE_SILENCED:
         LOG_INFO("alert silenced silence_id=%lld event_key=%s item_id=%s",
                  (long long)res->silence_id, alert->event_key, alert->item.id);

@@ -30,6 +30,8 @@ enum ticket_intake_outcome {
     TICKET_INTAKE_OFFICIAL = 8,  /* a zero-match official alert (issue #15, yq_alert.h): only
                                     the official post (and its proposals) recorded; no event,
                                     ticket, held item, silence or 突增 count */
+    TICKET_INTAKE_NO_EVENT = 9,  /* a zero-match repost (yq_alert_is_repost_only()) whose event
+                                    this store does not have: nothing recorded */
 };
 
 struct ticket_intake_result {
@@ -88,7 +90,9 @@ struct ticket_intake_result {
  * tickets (ticket_flow_detect_for_post(): proposals, their log rows and notifications, an
  * auto confirmation when configured), in the same transaction. A zero-match official alert
  * then ends there (TICKET_INTAKE_OFFICIAL); a matched one goes on as above (held as
- * 'official' when it would open a new event). A ticket opened by intake or 交办
+ * 'official' when it would open a new event). A zero-match repost (yq_alert_is_repost_only())
+ * is taken like any item of its existing event (its level IV raises nothing); without that
+ * event nothing is recorded (TICKET_INTAKE_NO_EVENT). A ticket opened by intake or 交办
  * (ticket_intake_open_ticket()) is scored against the posts received within the lookback.
  * alert: borrowed, decoded with yq_alert_decode().
  * now:   seconds since the epoch, UTC: created_at/updated_at, log times, reopen window;
@@ -191,5 +195,20 @@ int ticket_intake_open_ticket(struct ticket_store *store, const struct ticket_op
  */
 int ticket_intake_event_for_ticket(struct ticket_store *store, int64_t ticket_id, int64_t now,
                                    int64_t *event_id_out);
+
+/*
+ * Inside the caller's open transaction: event event_id, which has no ticket and is in state
+ * from_state ("pending", "watching" or "dismissed"), takes level (more severe than from_level,
+ * its own) and comes back to 待研判 (docs/desk.md "A more serious item"): state pending (from
+ * watching or dismissed with resurfaced_at = now and resurface_reason 'level'), its 研判
+ * deadline the new level's from now (desk policy) when that is sooner, an event_log row
+ * 'level_raised' by 'system' whose note is "level <from> -> <to> <cause>". cause: borrowed,
+ * e.g. "item_id=weibo:1" (intake) or "merged_event=12" (并入). Opens no ticket (intake does
+ * that itself when the policy hands the level over). Returns 0, ERR_RETRY, ERR_IO or
+ * ERR_NOMEM; on failure the caller rolls back.
+ */
+int ticket_intake_event_raise_level(struct ticket_store *store, int64_t event_id,
+                                    const char *from_state, enum yq_level from_level,
+                                    enum yq_level level, const char *cause, int64_t now);
 
 #endif

@@ -15,8 +15,10 @@
 /*
  * ARGV: 1 key prefix, 2 item id, 3 reply_to or "", 4 hi32, 5 lo32, 6 "1" = use SimHash,
  * 7 now (s), 8 window (s), 9 ttl (s), 10 max distance, 11 records kept per bucket,
- * 12..21 the ten band-pair values (event_pairs()).
- * Returns "<new>|<items>|<via>|<event key>".
+ * 12..21 the ten band-pair values (event_pairs()), 22 "1" = join only (a repost that matched
+ * no rule: it joins the event its original (ARGV 3) is known in, or nothing is recorded).
+ * Returns "<new>|<items>|<via>|<event key>", or "none" for a join-only item whose original is
+ * in no event.
  *
  * Cost per call: at most 20 HGETs of small fields (the ten pairs in this time slice and the
  * one before), 10 HSETs, each answer at most EVENT_BUCKET_CAP records, each bucket decoded
@@ -26,11 +28,11 @@
  * does not hold well-formed records (written by something else) counts as empty and is
  * rewritten. A batch of items sends its calls in one pipeline (event_assign_batch()).
  */
-static const char assign_script[] =
-    EVENT_LUA_HEAD
-    "local cap = tonumber(ARGV[11])\n"
-    EVENT_LUA_ORIGIN
-    "local use = ARGV[6] == '1'\n"
+static const char assign_script[] = EVENT_LUA_HEAD
+    "if ARGV[22] == '1' and not redis.call('GET', p .. 'root:' .. ARGV[3]) then\n"
+    "  return 'none'\n"
+    "end\n"
+    "local cap = tonumber(ARGV[11])\n" EVENT_LUA_ORIGIN "local use = ARGV[6] == '1'\n"
     "local slice = math.floor(now / window)\n"
     "local band, rshift, bxor = bit.band, bit.rshift, bit.bxor\n"
     "local function popcount(x)\n"
@@ -68,35 +70,31 @@ static const char assign_script[] =
     "      for j = 1, #r - 3, 4 do\n"
     "        if good(r, j) and r[j + 2] >= now - window then\n"
     "          local d = popcount(bxor(hi, r[j])) + popcount(bxor(lo, r[j + 1]))\n"
-    "          " EVENT_LUA_CLOSER("r[j + 3]")
-    "        end\n"
-    "      end\n"
-    "    end\n"
-    "  end\n"
-    EVENT_LUA_NEAREST_END
-    EVENT_LUA_COUNT
-    "if use then\n"
-    "  local keep = (slice + 2) * window - now\n"
-    "  for i = 1, 10 do\n"
-    "    local key = keys[i] .. slice\n"
-    "    local r = cur[i]\n"
-    "    if r == nil then r = records(redis.call('HGET', key, fields[i])) end\n"
-    "    local out = {hi, lo, now, ek}\n"
-    "    for j = 1, #r - 3, 4 do\n"
-    "      if #out >= cap * 4 then break end\n"
-    "      if good(r, j) and (r[j] ~= hi or r[j + 1] ~= lo) then\n"
-    "        out[#out + 1] = r[j]\n"
-    "        out[#out + 1] = r[j + 1]\n"
-    "        out[#out + 1] = r[j + 2]\n"
-    "        out[#out + 1] = r[j + 3]\n"
-    "      end\n"
-    "    end\n"
-    "    if redis.call('HSET', key, fields[i], cmsgpack.pack(out)) == 1 then\n"
-    "      redis.call('EXPIRE', key, keep)\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    EVENT_LUA_TAIL;
+    "          " EVENT_LUA_CLOSER(
+        "r[j + 3]") "        end\n"
+                    "      end\n"
+                    "    end\n"
+                    "  end\n" EVENT_LUA_NEAREST_END EVENT_LUA_COUNT "if use then\n"
+                    "  local keep = (slice + 2) * window - now\n"
+                    "  for i = 1, 10 do\n"
+                    "    local key = keys[i] .. slice\n"
+                    "    local r = cur[i]\n"
+                    "    if r == nil then r = records(redis.call('HGET', key, fields[i])) end\n"
+                    "    local out = {hi, lo, now, ek}\n"
+                    "    for j = 1, #r - 3, 4 do\n"
+                    "      if #out >= cap * 4 then break end\n"
+                    "      if good(r, j) and (r[j] ~= hi or r[j + 1] ~= lo) then\n"
+                    "        out[#out + 1] = r[j]\n"
+                    "        out[#out + 1] = r[j + 1]\n"
+                    "        out[#out + 1] = r[j + 2]\n"
+                    "        out[#out + 1] = r[j + 3]\n"
+                    "      end\n"
+                    "    end\n"
+                    "    if redis.call('HSET', key, fields[i], cmsgpack.pack(out)) == 1 then\n"
+                    "      redis.call('EXPIRE', key, keep)\n"
+                    "    end\n"
+                    "  end\n"
+                    "end\n" EVENT_LUA_TAIL;
 
 /* SHA-1 of assign_script as the server reported it (SCRIPT LOAD), "" until known. */
 static pthread_mutex_t script_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -135,7 +133,10 @@ static const char *via_name(const char *s, size_t len)
     return NULL;
 }
 
-/* Parse "<new>|<items>|<via>|<event key>". Returns 0, ERR_PARSE or ERR_NOMEM. */
+/*
+ * Parse "<new>|<items>|<via>|<event key>" or "none" (a join-only item's original is in no
+ * event). Returns 0, ERR_NOT_FOUND ("none"), ERR_PARSE or ERR_NOMEM.
+ */
 static int parse_answer(const char *s, size_t len, struct event_assignment *out)
 {
     const char *end = s + len, *p1, *p2, *p3;
@@ -143,6 +144,9 @@ static int parse_answer(const char *s, size_t len, struct event_assignment *out)
     char *e;
     long long items;
 
+    if (len == 4 && memcmp(s, "none", 4) == 0) {
+        return ERR_NOT_FOUND;
+    }
     p1 = memchr(s, '|', len);
     p2 = p1 ? memchr(p1 + 1, '|', (size_t)(end - p1 - 1)) : NULL;
     p3 = p2 ? memchr(p2 + 1, '|', (size_t)(end - p2 - 1)) : NULL;
@@ -170,10 +174,10 @@ static int parse_answer(const char *s, size_t len, struct event_assignment *out)
 struct script_args {
     char hi[16], lo[16];
     char pairs[EVENT_N_PAIRS][12];
-    const char *argv[14 + EVENT_N_PAIRS];
+    const char *argv[15 + EVENT_N_PAIRS];
 };
 
-#define SCRIPT_ARGC (14 + EVENT_N_PAIRS)
+#define SCRIPT_ARGC (15 + EVENT_N_PAIRS)
 
 /* The script's SHA-1, learnt once with SCRIPT LOAD; "" while Redis has not told it. */
 static void script_sha_get(struct yq_redis *r, char sha[41])
@@ -319,7 +323,8 @@ static bool is_transient_error(const redisReply *reply)
 /*
  * One reply of the script for item_id into out: 0, ERR_RETRY (none: Redis unreachable; or a
  * transient error reply), ERR_INVALID (an error reply for this call itself, logged with the
- * item id and Redis's text) or ERR_PARSE.
+ * item id and Redis's text), ERR_NOT_FOUND (a join-only item's original is in no event) or
+ * ERR_PARSE.
  */
 static int take_reply(const redisReply *reply, const char *item_id, struct event_assignment *out)
 {
@@ -399,6 +404,7 @@ int event_assign_batch(struct yq_redis *r, const struct event_request *reqs, siz
             snprintf(s->pairs[k], sizeof(s->pairs[k]), "%" PRIu32, pv[k]);
             s->argv[14 + k] = s->pairs[k];
         }
+        s->argv[14 + EVENT_N_PAIRS] = reqs[i].join_only && item->reply_to ? "1" : "0";
         slot[i] = m++;
     }
     err = run_script(r, a, m, replies);

@@ -6,7 +6,10 @@
  * consecutive letters/digits (Unicode L* and N*; punctuation, symbols and spaces skipped),
  * each hashed to 64 bits (FNV-1a, then the splitmix64 finaliser) with weight 1. An item with
  * fewer than EVENT_MIN_FEATURES features (a bare title) does not take part in near-duplicate
- * search: short texts collide too easily.
+ * search: short texts collide too easily. Boilerplate is not hashed (event_simhash.c has the
+ * tables; docs/matching.md): lines of footers, buttons and bare dates, the rest of a line from
+ * a page field label (来源:, 责任编辑:, 发布时间: ...), media tags, reporter credits and links,
+ * so a story republished by several sites hashes alike.
  *
  * Two items are near duplicates when their SimHashes differ in at most EVENT_MAX_DISTANCE
  * bits and the earlier one was recorded within the window (72 h of matching time). The
@@ -75,7 +78,10 @@
 int event_simhash(const struct yq_item *item, struct norm_text *buf, uint64_t *out,
                   size_t *n_features);
 
-/* SimHash of len bytes of already-normalised UTF-8 (borrowed); *n_features as above. */
+/*
+ * SimHash of len bytes of already-normalised UTF-8 (borrowed), boilerplate left out (above);
+ * *n_features as above.
+ */
 uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features);
 
 /* Number of differing bits. */
@@ -113,6 +119,10 @@ struct event_request {
     const struct yq_item *item; /* borrowed; id required, reply_to optional */
     uint64_t simhash;           /* from event_simhash() */
     size_t n_features;          /* from event_simhash() */
+    bool join_only;             /* a repost that matched no rule (item->reply_to set): it joins
+                                   the event its original is known in (yuqing:ev:root:<reply_to>
+                                   exists) as any repost does, or gets ERR_NOT_FOUND and nothing
+                                   is recorded (no event is opened for an unmatched item) */
 };
 
 /*
@@ -132,8 +142,9 @@ struct event_request {
  * such as LOADING, BUSY, READONLY or OOM: Redis cannot serve now, retrying is safe);
  * ERR_INVALID (an error reply for this item's call itself, e.g. WRONGTYPE on one of its
  * keys: Redis is up but the same call will fail again; logged with the item id and
- * Redis's text; its script did not run to the end); ERR_PARSE (no id, unexpected reply)
- * or ERR_NOMEM.
+ * Redis's text; its script did not run to the end); ERR_NOT_FOUND (a join_only item whose
+ * original is in no event: nothing recorded); ERR_PARSE (no id, unexpected reply) or
+ * ERR_NOMEM.
  * Returns 0 (see rcs) or ERR_NOMEM (argument storage: every rcs[i] ERR_NOMEM, out[i] zeroed;
  * retrying is safe). Not thread-safe (r).
  */

@@ -38,6 +38,213 @@ static uint64_t bigram_hash(int32_t a, int32_t b)
     return mix64(h);
 }
 
+/*
+ * Boilerplate that a site, an aggregator or a reposting account adds around a story and that
+ * is no part of it: SimHash has no features from it, so the same story republished with
+ * another header, footer, source or editor line stays within EVENT_MAX_DISTANCE, and two
+ * stories under one site's long footer do not come close through the footer. Strings are in
+ * normalised form (norm.h: NFKC, case folded, so "：" is ":" and "©" stays).
+ *
+ * A line (the text between line breaks, which the collectors keep at block elements and
+ * <br>) is dropped whole when it contains one of boiler_lines (copyright, registration and
+ * navigation footers, share and print buttons) or has no letter at all (a date, a time, a
+ * page counter).
+ */
+static const char *const boiler_lines[] = {
+    "版权所有",   "copyright",  "©",        "icp备",    "icp证",    "公网安备", "网站标识码",
+    "主办单位",   "承办单位",   "技术支持", "联系我们", "网站地图", "免责声明", "法律声明",
+    "分享到",     "扫一扫",     "打印本页", "关闭窗口", "【打印】", "【关闭】", "[打印]",
+    "[关闭]",     "转载请注明", "【广告】", "[广告]",   "点击蓝字", "扫码关注", "长按识别",
+    "长按二维码", "往期推荐",   "阅读原文", "点个在看",
+};
+
+/*
+ * A line is cut at the first of these labels (a field of the page: who wrote, edited or
+ * first published it, when; an advertisement; links to other articles) standing on its own
+ * (label_cut(): not the end of a longer word, so "事发时间:" is no label): the label and
+ * everything after it on the line are dropped, so "…无人员伤亡。 来源:安康日报 2026-12-06"
+ * keeps the sentence and "广告:…" at the start of a line drops the line.
+ */
+static const char *const boiler_fields[] = {
+    "来源:",   "来源于:", "出处:",     "责任编辑:", "编辑:",     "作者:",     "记者:",
+    "通讯员:", "摄影:",   "审核:",     "校对:",     "发布时间:", "发布日期:", "时间:",
+    "日期:",   "原标题:", "字号:",     "浏览次数:", "阅读次数:", "点击数:",   "点击量:",
+    "阅读量:", "广告:",   "推广:",     "推荐阅读:", "相关阅读:", "相关新闻:", "延伸阅读:",
+    "上一篇:", "下一篇:", "原文链接:", "原文地址:",
+};
+
+/*
+ * Inside a kept line these are skipped: bracketed credits, 【…】 or […] naming a medium (its
+ * content ends with one of media_suffixes: "【安康日报】", "[华商网讯]") and (…) naming a
+ * reporter ("(记者 李华)", "(通讯员 王敏 摄)"); the words of credit_tokens ("本报讯"); dates
+ * with their year and clock times (date_len()); and links (url_starts up to the next space
+ * or non-ASCII character), which differ per site.
+ */
+static const char *const media_suffixes[] = {
+    "报", "网", "讯", "台", "社", "新闻", "客户端", "融媒", "融媒体中心", "发布", "头条",
+};
+static const char *const credit_words[] = {"记者", "通讯员", "摄影", "编辑"};
+static const char *const credit_tokens[] = {"本报讯", "本台讯", "本网讯", "本刊讯"};
+static const char *const url_starts[] = {"http://", "https://", "www."};
+
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The running sums of one SimHash. */
+struct simhash_acc {
+    int32_t v[64];
+    int32_t prev; /* the previous word code point, -1 after a break */
+    size_t n;     /* features added */
+};
+
+static bool has_any(const char *s, size_t len, const char *const *words, size_t n_words)
+{
+    for (size_t i = 0; i < n_words; i++) {
+        if (memmem(s, len, words[i], strlen(words[i]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool ends_with_any(const char *s, size_t len, const char *const *words, size_t n_words)
+{
+    for (size_t i = 0; i < n_words; i++) {
+        size_t k = strlen(words[i]);
+        if (k <= len && memcmp(s + len - k, words[i], k) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether len bytes of UTF-8 hold a letter (Unicode L*). */
+static bool has_letter(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_category_t c;
+        if (k <= 0) {
+            i++;
+            continue;
+        }
+        i += (size_t)k;
+        c = utf8proc_category(cp);
+        if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The length of what is skipped at s (len bytes left), or 0: a credit token, a date or time,
+ * a link, or a bracketed credit ("【" or "[" up to the matching close naming a medium, "(" up to
+ * ")" naming a reporter; at most 60 bytes).
+ */
+/* The number of ASCII digits at s (at most max of len bytes). */
+static size_t digits(const char *s, size_t len, size_t max)
+{
+    size_t n = 0;
+
+    while (n < len && n < max && s[n] >= '0' && s[n] <= '9') {
+        n++;
+    }
+    return n;
+}
+
+/* The length of sep (one of seps, NUL-terminated strings) at s, or 0. */
+static size_t sep_len(const char *s, size_t len, const char *const *seps, size_t n_seps)
+{
+    for (size_t i = 0; i < n_seps; i++) {
+        size_t k = strlen(seps[i]);
+        if (k <= len && memcmp(s, seps[i], k) == 0) {
+            return k;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The length of a publication date or clock time at s, or 0: YYYY-M-D (separators -, /, .
+ * or 年 月 with an optional 日) and H:MM or H:MM:SS. A site stamps its own ("2026-12-06
+ * 08:30"); a date the story tells without the year ("12月5日") is kept.
+ */
+static size_t date_len(const char *s, size_t len)
+{
+    static const char *const date_seps[] = {"-", "/", ".", "年", "月"};
+    size_t n = digits(s, len, 4), k, m;
+
+    if (n == 4 && (k = sep_len(s + n, len - n, date_seps, NELEMS(date_seps))) > 0 &&
+        (m = digits(s + n + k, len - n - k, 2)) > 0) {
+        n += k + m;
+        if ((k = sep_len(s + n, len - n, date_seps, NELEMS(date_seps))) > 0 &&
+            (m = digits(s + n + k, len - n - k, 2)) > 0) {
+            n += k + m;
+            n += sep_len(s + n, len - n, (const char *const[]){"日"}, 1);
+            return n;
+        }
+        return 0;
+    }
+    if (n >= 1 && n <= 2 && n < len && s[n] == ':' && digits(s + n + 1, len - n - 1, 2) == 2) {
+        n += 3;
+        if (n < len && s[n] == ':' && digits(s + n + 1, len - n - 1, 2) == 2) {
+            n += 3;
+        }
+        return n;
+    }
+    return 0;
+}
+
+static size_t skip_len(const char *s, size_t len)
+{
+    static const struct {
+        const char *open, *close;
+        bool medium;
+    } pairs[] = {{"【", "】", true}, {"[", "]", true}, {"(", ")", false}};
+    size_t max = len < 60 ? len : 60;
+
+    size_t k = sep_len(s, len, credit_tokens, NELEMS(credit_tokens));
+
+    if (k > 0) {
+        return k;
+    }
+    k = date_len(s, len);
+    if (k > 0) {
+        return k;
+    }
+    for (size_t i = 0; i < NELEMS(url_starts); i++) {
+        size_t u = strlen(url_starts[i]);
+        if (u <= len && memcmp(s, url_starts[i], u) == 0) {
+            while (u < len && (unsigned char)s[u] > ' ' && (unsigned char)s[u] < 0x80) {
+                u++;
+            }
+            return u;
+        }
+    }
+    for (size_t i = 0; i < NELEMS(pairs); i++) {
+        size_t ol = strlen(pairs[i].open), cl = strlen(pairs[i].close);
+        const char *end;
+        size_t inner;
+        if (max < ol + cl || memcmp(s, pairs[i].open, ol) != 0) {
+            continue;
+        }
+        end = memmem(s + ol, max - ol, pairs[i].close, cl);
+        if (!end) {
+            continue;
+        }
+        inner = (size_t)(end - s) - ol;
+        if (pairs[i].medium ? ends_with_any(s + ol, inner, media_suffixes, NELEMS(media_suffixes))
+                            : has_any(s + ol, inner, credit_words, NELEMS(credit_words))) {
+            return (size_t)(end - s) + cl;
+        }
+    }
+    return 0;
+}
+
 static bool word_cp(int32_t cp)
 {
     utf8proc_category_t c = utf8proc_category(cp);
@@ -45,42 +252,95 @@ static bool word_cp(int32_t cp)
            (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
-uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features)
+/* The features of len bytes of one kept line into a, skipping bracketed credits. */
+static void acc_line(struct simhash_acc *a, const char *s, size_t len)
 {
-    int32_t v[64] = {0};
-    int32_t prev = -1;
-    size_t n = 0, i = 0;
-    uint64_t out = 0;
+    size_t i = 0;
 
+    a->prev = -1;
     while (i < len) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t k;
+        size_t skip = skip_len(s + i, len - i);
+        if (skip > 0) {
+            i += skip;
+            a->prev = -1;
+            continue;
+        }
+        k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
         if (k <= 0) {
             i++;
-            prev = -1;
+            a->prev = -1;
             continue;
         }
         i += (size_t)k;
         if (!word_cp(cp)) {
-            prev = -1;
+            a->prev = -1;
             continue;
         }
-        if (prev >= 0) {
-            uint64_t h = bigram_hash(prev, cp);
+        if (a->prev >= 0) {
+            uint64_t h = bigram_hash(a->prev, cp);
             for (int b = 0; b < 64; b++) {
-                v[b] += ((h >> b) & 1u) ? 1 : -1;
+                a->v[b] += ((h >> b) & 1u) ? 1 : -1;
             }
-            n++;
+            a->n++;
         }
-        prev = cp;
+        a->prev = cp;
+    }
+}
+
+/*
+ * Where label starts in the first len bytes of line as a label of its own (at the start or
+ * after a character that is not a letter or digit: "来源:" in " 来源:安康日报", not "时间:" in
+ * "事发时间:"), or len when it does not.
+ */
+static size_t label_cut(const char *line, size_t len, const char *label)
+{
+    size_t k = strlen(label), from = 0;
+    const char *f;
+
+    while (from < len && (f = memmem(line + from, len - from, label, k)) != NULL) {
+        size_t at = (size_t)(f - line), b = at;
+        utf8proc_int32_t cp = -1;
+        if (at > 0) {
+            do {
+                b--; /* back to the first byte of the character before the label */
+            } while (b > 0 && ((unsigned char)line[b] & 0xC0) == 0x80);
+            utf8proc_iterate((const utf8proc_uint8_t *)line + b, (utf8proc_ssize_t)(at - b), &cp);
+        }
+        if (cp < 0 || !word_cp(cp)) {
+            return at;
+        }
+        from = at + 1;
+    }
+    return len;
+}
+
+uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features)
+{
+    struct simhash_acc a;
+    const char *p = s, *end = s + len;
+    uint64_t out = 0;
+
+    memset(&a, 0, sizeof(a));
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t line = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (!has_any(p, line, boiler_lines, NELEMS(boiler_lines)) && has_letter(p, line)) {
+            size_t keep = line;
+            for (size_t i = 0; i < NELEMS(boiler_fields); i++) {
+                keep = label_cut(p, keep, boiler_fields[i]);
+            }
+            acc_line(&a, p, keep);
+        }
+        p += line + 1;
     }
     for (int b = 0; b < 64; b++) {
-        if (v[b] > 0) {
+        if (a.v[b] > 0) {
             out |= (uint64_t)1 << b;
         }
     }
-    *n_features = n;
+    *n_features = a.n;
     return out;
 }
 

@@ -438,8 +438,9 @@ static int prepare_event(struct matcher *m, struct matcher_slot *s)
     }
     alert->has_simhash = s->n_features >= EVENT_MIN_FEATURES;
     alert->simhash = s->simhash;
-    /* a zero-match official alert: its own event, never recorded in Redis */
-    s->ask_redis = alert->n_matches > 0;
+    /* a zero-match official alert: its own event, never recorded in Redis; an unmatched
+       repost asks whether its original is in an event */
+    s->ask_redis = alert->n_matches > 0 || s->join_only;
     return 0;
 }
 
@@ -510,6 +511,11 @@ static int finish_event(struct matcher *m, struct matcher_slot *s)
     if (!s->ask_redis) {
         return 0;
     }
+    if (s->join_only && rc != 0) {
+        /* its original is in no event, or Redis cannot say (down past event_wait_ms, an
+           error): an item that matched no rule opens no event; no alert (finish_message) */
+        return 0;
+    }
     if (rc == ERR_PARSE || rc == ERR_INVALID) {
         /* a corrupt answer in Redis, or Redis refused this item's call (its text logged by
            event_assign_batch()): retrying gives the same, so keep the item's own event
@@ -541,11 +547,12 @@ static int finish_event(struct matcher *m, struct matcher_slot *s)
 }
 
 /*
- * The zero-match alert of an official item (yq_alert.h): its own event key "ev:<id>", level
- * IV, score 0, the item's department; prepare_event() adds the SimHash and records nothing.
+ * A zero-match alert (yq_alert.h): of an official item, or of a repost that matched no rule
+ * (its event then comes from Redis, finish_event()): its own event key "ev:<id>", level IV,
+ * score 0, the item's department; prepare_event() adds the SimHash.
  * Returns 0 or ERR_NOMEM (out released).
  */
-static int official_alert(struct matcher *m, const struct yq_item *item, struct yq_alert *out)
+static int zero_match_alert(struct matcher *m, const struct yq_item *item, struct yq_alert *out)
 {
     const char *id = item->id ? item->id : "";
     size_t key_len = strlen(id) + 4;
@@ -612,14 +619,22 @@ static int prepare_message(struct matcher *m, const rd_kafka_message_t *msg,
            even when no rule matched (hot_watch.h) */
         rc = s->mr.n_rules > 0 || hot_watch_applies(&s->item)
                  ? hot_watch_build_alert(m->rules, &s->mr, &s->item,
-                                         &m->cfg->matcher.source_weights, yq_time_now(),
-                                         &s->alert)
-                 : official_alert(m, &s->item, &s->alert);
+                                         &m->cfg->matcher.source_weights, yq_time_now(), &s->alert)
+                 : zero_match_alert(m, &s->item, &s->alert);
         if (rc == 0) {
             s->alerting = true;
             rc = prepare_event(m, s);
         } else {
             yq_alert_release(&s->alert); /* whatever the failed build left */
+        }
+    } else if (rc == 0 && s->item.reply_to && s->item.reply_to[0]) {
+        /* a repost matching no rule ("转发微博", "//@某某:..."): it joins its original's event
+           when the original is in one (docs/matching.md "Events"), else it is dropped */
+        rc = zero_match_alert(m, &s->item, &s->alert);
+        if (rc == 0) {
+            s->alerting = true;
+            s->join_only = true;
+            rc = prepare_event(m, s);
         }
     }
     return rc;
@@ -643,7 +658,8 @@ static int assign_events(struct matcher *m, struct matcher_slot *slots, size_t n
         if (slots[i].alerting && slots[i].ask_redis) {
             reqs[k++] = (struct event_request){.item = &slots[i].alert.item,
                                                .simhash = slots[i].simhash,
-                                               .n_features = slots[i].n_features};
+                                               .n_features = slots[i].n_features,
+                                               .join_only = slots[i].join_only};
         }
     }
     if (k == 0) {
@@ -673,6 +689,12 @@ static int finish_message(struct matcher *m, struct matcher_slot *s)
     int rc;
 
     if (!s->alerting) {
+        return 0;
+    }
+    if (s->join_only && s->ea_rc != 0) {
+        LOG_DEBUG("repost matched no rule and its original is in no event item_id=%s "
+                  "reply_to=%s",
+                  item->id, item->reply_to);
         return 0;
     }
     rc = finish_event(m, s);

@@ -50,6 +50,8 @@ struct matcher_slot {
     struct yq_alert alert;   /* built when alerting */
     bool decoded, alerting;
     bool ask_redis;          /* its event is assigned in Redis (it matched a rule) */
+    bool join_only;          /* a repost that matched no rule: it alerts only when Redis
+                                puts it into its original's event (event_request) */
     uint64_t simhash;
     size_t n_features;
     struct event_assignment ea; /* Redis's answer when ea_rc is 0 */

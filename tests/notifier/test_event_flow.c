@@ -24,6 +24,7 @@
 #include "events_cli.h"
 #include "notifier_fixture.h"
 #include "silence.h"
+#include "spike.h"
 #include "ticket_clock.h"
 #include "ticket_flow.h"
 #include "ticket_intake.h"
@@ -627,6 +628,218 @@ static void test_merge_moves_items_and_heat(void **state)
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(res.ticket_id, tc);
     assert_int_equal(count(e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tc), 6);
+}
+
+/*
+ * Field review: a more serious or earlier-detected event merged into another without a ticket.
+ * The target takes the more serious level (as a more serious item would: level_raised, back
+ * to 待研判 from 持续关注) and the earlier detection, so the ticket opened from it later runs
+ * its statutory clocks from the first item of the two (design §5) and its 研判 deadline is
+ * the earlier one. Before, the target kept its own level IV and detection time.
+ */
+static void test_merge_takes_more_serious_level_and_earlier_detection(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket_intake_result res;
+    struct alert_in b = {"ev:mb", "wb:mb", "III", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
+    struct alert_in a = {"ev:ma", "wb:ma", "IV", "2026-11-29T10:00:00Z", NULL, 0, 0, 0, NULL};
+    struct alert_in c = {"ev:mc", "wb:mc", "IV", "2026-11-29T10:05:00Z", NULL, 0, 0, 0, NULL};
+    struct alert_in d = {"ev:md", "wb:md", "III", "2026-11-29T10:06:00Z", NULL, 0, 0, 0, NULL};
+    int64_t t0 = notifier_ts("2026-11-29T08:00:00Z"), now = t0 + 2 * HOUR + 10 * MIN;
+    int64_t ea, eb, ec, ed, ticket_id = 0;
+    char number[32] = "", buf[512];
+    struct ticket t;
+
+    assert_int_equal(take(e, &b, t0, &res), 0);
+    eb = res.event_id;
+    assert_int_equal(take(e, &a, t0 + 2 * HOUR, &res), 0);
+    ea = res.event_id;
+    assert_int_equal(event_merge(e->store, eb, &duty, ea, 0, NULL, -1, now), 0);
+    snprintf(buf, sizeof(buf), "III|pending|%lld|%lld", (long long)t0, (long long)(t0 + 30 * MIN));
+    {
+        char got[512];
+        assert_string_equal(text(e, got, sizeof(got),
+                                 "SELECT level || '|' || state || '|' || detected_at || '|' || "
+                                 "judge_deadline FROM events WHERE id = %lld",
+                                 (long long)ea),
+                            buf);
+    }
+    snprintf(buf, sizeof(buf), "system|pending|pending|level IV -> III merged_event=%lld",
+             (long long)eb);
+    {
+        char got[512];
+        assert_string_equal(text(e, got, sizeof(got),
+                                 "SELECT actor || '|' || from_state || '|' || to_state || '|' || "
+                                 "note FROM event_log WHERE action = 'level_raised' AND "
+                                 "event_id = %lld",
+                                 (long long)ea),
+                            buf);
+    }
+    /* handed over later: the clocks run from the merged event's first item */
+    assert_int_equal(event_assign(e->store, ea, &duty, "市自然资源局", NULL, 0, YQ_LEVEL_III,
+                                  "同一事件", -1, now + MIN, &ticket_id, number),
+                     0);
+    assert_int_equal(ticket_store_get_by_number(e->store, number, &t), 0);
+    assert_int_equal(t.detected_at, t0);
+    assert_int_equal(t.response_deadline, t0 + 48 * HOUR);
+    ticket_release(&t);
+
+    /* a watched target comes back to 待研判 with the level */
+    assert_int_equal(take(e, &c, t0 + 2 * HOUR + 5 * MIN, &res), 0);
+    ec = res.event_id;
+    assert_int_equal(take(e, &d, t0 + 2 * HOUR + 6 * MIN, &res), 0);
+    ed = res.event_id;
+    assert_int_equal(event_watch(e->store, ec, &duty, 50, 0, 0, NULL, -1, now), 0);
+    assert_int_equal(event_merge(e->store, ed, &duty, ec, 0, NULL, -1, now + 2 * MIN), 0);
+    snprintf(buf, sizeof(buf), "III|pending|level|%lld|%lld",
+             (long long)notifier_ts("2026-11-29T10:05:00Z"), (long long)(now + 2 * MIN));
+    {
+        char got[512];
+        assert_string_equal(text(e, got, sizeof(got),
+                                 "SELECT level || '|' || state || '|' || resurface_reason || '|' "
+                                 "|| detected_at || '|' || resurfaced_at FROM events WHERE id = "
+                                 "%lld",
+                                 (long long)ec),
+                            buf);
+    }
+    /* a less serious event merged in changes no level */
+    assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'level_raised'"), 2);
+}
+
+/* Take n items (ids "<prefix>:<i>") of event key at the time iso. */
+static void take_n(struct notifier_env *e, const char *key, const char *prefix, const char *iso,
+                   int n, int64_t now)
+{
+    for (int i = 0; i < n; i++) {
+        char id[64];
+        struct alert_in a = {key, id, "III", iso, NULL, 0, 0, 0, NULL};
+        snprintf(id, sizeof(id), "%s:%d", prefix, i);
+        assert_int_equal(take(e, &a, now, NULL), 0);
+    }
+}
+
+/*
+ * Field review: after 并入 the target takes the source's stream, so its 突增 baseline must hold
+ * the source's hourly counts too. A (1 item an hour) and B (4 an hour) for three hours; B into
+ * A; in hour H the two streams bring 6 + 6 = 12 items to A: against 5 an hour that is no spike
+ * (12 < 3 x 5). Before, A's baseline was its own 1.0 and the merge alone raised a spike.
+ */
+static void test_merge_moves_spike_counts(void **state)
+{
+    struct notifier_env *e = *state;
+    static const char *const hours[] = {"2026-11-29T07:00:00Z", "2026-11-29T08:00:00Z",
+                                        "2026-11-29T09:00:00Z"};
+    int64_t h = notifier_ts("2026-11-29T10:00:00Z"), ea, eb;
+    size_t raised = 9;
+    char prefix[32];
+
+    for (int k = 0; k < 3; k++) {
+        snprintf(prefix, sizeof(prefix), "wb:sa%d", k);
+        take_n(e, "ev:sa", prefix, hours[k], 1, h - 3 * HOUR + k * HOUR);
+        snprintf(prefix, sizeof(prefix), "wb:sb%d", k);
+        take_n(e, "ev:sb", prefix, hours[k], 4, h - 3 * HOUR + k * HOUR);
+    }
+    ea = count(e, "SELECT id FROM events WHERE event_key = 'ev:sa'");
+    eb = count(e, "SELECT id FROM events WHERE event_key = 'ev:sb'");
+    assert_int_equal(event_merge(e->store, eb, &duty, ea, 0, NULL, -1, h - 10 * MIN), 0);
+    assert_int_equal(count(e,
+                           "SELECT sum(n) FROM rate_counts WHERE scope = 'event' AND key = "
+                           "'%lld' AND hour = %lld",
+                           (long long)ea, (long long)(h - 3 * HOUR)),
+                     5);
+    assert_int_equal(count(e,
+                           "SELECT count(*) FROM rate_counts WHERE scope = 'event' AND key = "
+                           "'%lld'",
+                           (long long)eb),
+                     0);
+    take_n(e, "ev:sa", "wb:sah", "2026-11-29T10:10:00Z", 6, h + 10 * MIN);
+    take_n(e, "ev:sb", "wb:sbh", "2026-11-29T10:20:00Z", 6, h + 20 * MIN);
+    assert_int_equal(count(e, "SELECT item_count FROM events WHERE id = %lld", (long long)ea),
+                     3 + 12 + 12);
+    assert_int_equal(spike_scan(e->store, NULL, 1800, h + HOUR + MIN, &raised), 0);
+    assert_int_equal(raised, 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM spikes WHERE scope = 'event'"), 0);
+    /* a real rise on top of both streams still spikes: 15 more in the next hour */
+    take_n(e, "ev:sb", "wb:sbj", "2026-11-29T11:05:00Z", 15, h + HOUR + 5 * MIN);
+    assert_int_equal(spike_scan(e->store, NULL, 1800, h + 2 * HOUR + MIN, &raised), 0);
+    assert_int_equal(raised, 0); /* 15 against (5 + 5 + 5 + 12) / 4 = 6.75: under 3x */
+    take_n(e, "ev:sa", "wb:sak", "2026-11-29T12:05:00Z", 40, h + 2 * HOUR + 5 * MIN);
+    assert_int_equal(spike_scan(e->store, NULL, 1800, h + 3 * HOUR + MIN, &raised), 0);
+    assert_int_equal(raised, 1);
+}
+
+/* A zero-match repost alert (yq_alert.h) of item id, reposting reply_to, for event key. */
+static int take_repost(struct notifier_env *e, const char *key, const char *id,
+                       const char *reply_to, const char *via, int64_t now,
+                       struct ticket_intake_result *res)
+{
+    char json[2048], err[256] = "";
+    struct yq_alert alert;
+    int rc;
+
+    snprintf(json, sizeof(json),
+             "{\"schema\":1,\"event_key\":\"%s\",\"event\":{\"new\":false,\"items\":2,"
+             "\"via\":\"%s\"},\"rules_version\":3,\"matched_at\":\"2026-11-29T08:30:00Z\","
+             "\"score\":0,\"level\":\"IV\",\"department\":\"\",\"matches\":[],"
+             "\"item\":{\"schema\":1,\"id\":\"%s\",\"source\":\"weibo\",\"source_id\":\"wb-ak\","
+             "\"channel\":\"网友乙\",\"url\":\"https://weibo.example/%s\",\"title\":\"转发微博\","
+             "\"text\":\"转发微博\",\"author\":\"网友乙\",\"reply_to\":\"%s\","
+             "\"published_at\":\"2026-11-29T08:29:00Z\",\"fetched_at\":\"2026-11-29T08:30:00Z\"}}",
+             key, via, id, id, reply_to);
+    rc = yq_alert_decode(json, strlen(json), &alert, err, sizeof(err));
+    if (rc != 0) {
+        return rc;
+    }
+    rc = ticket_intake_alert(e->store, &alert, now, res);
+    yq_alert_release(&alert);
+    return rc;
+}
+
+/*
+ * Field review: a repost that matched no rule reaches intake as a zero-match repost alert
+ * (the matcher sends it only when its original is in an event): it is an item of that event
+ * (count, heat; its ticket's items when it has one), raises no level, and opens nothing when
+ * the event is unknown. A zero-match alert that is neither official nor a repost is refused.
+ */
+static void test_repost_without_match_is_an_item_of_its_event(void **state)
+{
+    struct notifier_env *e = *state;
+    struct ticket_intake_result res;
+    struct alert_in a = {"ev:wb:r1", "wb:r1", "III", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
+    struct alert_in b = {"ev:wb:r5", "wb:r5", "II", "2026-11-29T08:00:00Z", NULL, 0, 0, 0, NULL};
+    int64_t ev;
+
+    assert_int_equal(take(e, &a, 100, &res), 0);
+    ev = res.event_id;
+    assert_int_equal(take_repost(e, "ev:wb:r1", "wb:r2", "wb:r1", "repost", 110, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_QUEUED);
+    assert_int_equal(res.event_id, ev);
+    assert_int_equal(count(e, "SELECT item_count FROM events WHERE id = %lld", (long long)ev), 2);
+    {
+        char buf[128];
+        assert_string_equal(text(e, buf, sizeof(buf),
+                                 "SELECT level || '|' || state FROM events WHERE id = %lld",
+                                 (long long)ev),
+                            "III|pending");
+    }
+    /* redelivered: nothing changes */
+    assert_int_equal(take_repost(e, "ev:wb:r1", "wb:r2", "wb:r1", "repost", 120, &res), 0);
+    assert_int_equal(count(e, "SELECT item_count FROM events WHERE id = %lld", (long long)ev), 2);
+    /* no such event here: nothing recorded */
+    assert_int_equal(take_repost(e, "ev:wb:r9", "wb:r3", "wb:r9", "repost", 130, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_NO_EVENT);
+    assert_int_equal(count(e, "SELECT count(*) FROM events WHERE event_key = 'ev:wb:r9'"), 0);
+    assert_int_equal(count(e, "SELECT count(*) FROM event_items WHERE item_id = 'wb:r3'"), 0);
+    /* an event with a ticket (level II, handed over at once): the repost joins the ticket */
+    assert_int_equal(take(e, &b, 140, &res), 0);
+    assert_true(res.ticket_id > 0);
+    assert_int_equal(take_repost(e, "ev:wb:r5", "wb:r6", "wb:r5", "repost", 150, &res), 0);
+    assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+    assert_int_equal(
+        count(e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)res.ticket_id), 2);
+    /* not a repost: refused at decoding */
+    assert_int_equal(take_repost(e, "ev:wb:r1", "wb:r4", "wb:r1", "near_duplicate", 160, &res),
+                     ERR_PARSE);
 }
 
 /* --- the 研判 reminder --------------------------------------------------------------------- */
@@ -1511,6 +1724,9 @@ int main(void)
         cmocka_unit_test(test_dismiss),
         cmocka_unit_test(test_watch_thresholds_resurface_exactly),
         cmocka_unit_test(test_merge_moves_items_and_heat),
+        cmocka_unit_test(test_merge_takes_more_serious_level_and_earlier_detection),
+        cmocka_unit_test(test_merge_moves_spike_counts),
+        cmocka_unit_test(test_repost_without_match_is_an_item_of_its_event),
         cmocka_unit_test(test_judge_reminder_once),
         cmocka_unit_test(test_judge_deadline_only_while_awaiting_judgement),
         cmocka_unit_test(test_event_log_is_append_only),

@@ -110,22 +110,36 @@ static int teardown(void **state)
 
 #define SHA_HOT "96a6b15d805cc5696a79301767ab3d2894bb6898"
 
-/* Assign and describe as "KEY new|joined ITEMS VIA". */
-static void assign(struct yq_redis *r, const char *id, const char *text, const char *reply_to,
-                   int64_t now, char *out, size_t outlen)
+/*
+ * Assign (join_only: as a repost that matched no rule) and describe as "KEY new|joined ITEMS
+ * VIA", or "none" when a join-only item's original is in no event.
+ */
+static void assign_as(struct yq_redis *r, const char *id, const char *text, const char *reply_to,
+                      bool join_only, int64_t now, char *out, size_t outlen)
 {
     struct yq_item it = item(id, text, reply_to);
     struct norm_text buf = NORM_TEXT_INIT;
+    struct event_request req = {.item = &it, .join_only = join_only};
     struct event_assignment ea;
-    uint64_t h;
-    size_t n;
+    int rc = -1;
 
-    assert_int_equal(event_simhash(&it, &buf, &h, &n), 0);
-    assert_int_equal(event_assign(r, &it, h, n, now, NULL, &ea), 0);
-    snprintf(out, outlen, "%s %s %lld %s", ea.event_key, ea.is_new ? "new" : "joined",
-             (long long)ea.items, ea.via);
+    assert_int_equal(event_simhash(&it, &buf, &req.simhash, &req.n_features), 0);
+    assert_int_equal(event_assign_batch(r, &req, 1, now, NULL, &ea, &rc), 0);
+    if (join_only && rc == ERR_NOT_FOUND) {
+        snprintf(out, outlen, "none");
+    } else {
+        assert_int_equal(rc, 0);
+        snprintf(out, outlen, "%s %s %lld %s", ea.event_key, ea.is_new ? "new" : "joined",
+                 (long long)ea.items, ea.via);
+    }
     event_assignment_release(&ea);
     norm_text_release(&buf);
+}
+
+static void assign(struct yq_redis *r, const char *id, const char *text, const char *reply_to,
+                   int64_t now, char *out, size_t outlen)
+{
+    assign_as(r, id, text, reply_to, false, now, out, outlen);
 }
 
 static void test_assignment_in_redis(void **state)
@@ -638,6 +652,226 @@ static void test_batch_redis_down(void **state)
     }
 }
 
+/*
+ * Field review of event grouping: one news story as several sites republish it. The plain
+ * copy; the others add a medium's tag, source, date, editor and original-title lines, a
+ * reporter credit, a CMS header line, print buttons, a copyright and registration footer,
+ * an advertisement, share buttons, other white space, a WeChat account's header and footer
+ * with links, traditional characters, full-width letters and digits. Before the boilerplate was
+ * left out of SimHash (event_simhash.c) the copies were 6 to 11 bits from the plain one: each
+ * opened its own event.
+ */
+static const char gas_title[] = "汉滨区一小区燃气泄漏 200余人紧急疏散";
+static const char gas_text[] =
+    "12月5日晚，安康市汉滨区老城街道某小区发生燃气泄漏，消防救援人员迅速赶到现场，疏散居民200余人。"
+    "\n"
+    "经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。\n"
+    "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。";
+static const struct {
+    const char *title, *text;
+} gas_copies[] = {
+    {"【安康日报】汉滨区一小区燃气泄漏 200余人紧急疏散",
+     "来源：安康日报 2026-12-06 08:30\n"
+     "12月5日晚，安康市汉滨区老城街道某小区发生燃气泄漏，消防救援人员迅速赶到现场，疏散居民200余人"
+     "。（记者 李华）\n"
+     "经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。\n"
+     "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。\n"
+     "责任编辑：王小明\n（原标题：汉滨区老城街道一小区燃气泄漏）"},
+    {"汉滨区一小区燃气泄漏 200余人紧急疏散",
+     "发布时间：2026年12月06日 09:12:44 来源：安康新闻网 作者：李华 字号：大 中 小\n"
+     "12月5日晚，安康市汉滨区老城街道某小区发生燃气泄漏，消防救援人员迅速赶到现场，疏散居民200余人"
+     "。\n"
+     "经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。\n"
+     "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。 来源：安康新闻网\n"
+     "【打印】【关闭】\n"
+     "版权所有：安康新闻网 陕ICP备12345678号 陕公网安备61090202000123号\n2026-12-06"},
+    {"汉滨区一小区燃气泄漏  200余人紧急疏散",
+     "  12月5日晚， 安康市汉滨区老城街道某小区发生燃气泄漏，\u3000消防救援人员迅速赶到现场，"
+     "疏散居民200余人。\n\n\n经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。"
+     "\n"
+     "广告：安康房产 江景大宅火热认购中 咨询电话0915-1234567\n"
+     "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。\n"
+     "分享到：微信 微博 QQ空间"},
+    {"漢濱區一小區燃氣洩漏 200餘人緊急疏散",
+     "12月5日晚，安康市漢濱區老城街道某小區發生燃氣洩漏，消防救援人員迅速趕到現場，疏散居民200餘人"
+     "。\n"
+     "經排查，係小區地下管網老化導致天然氣洩漏，目前險情已排除，無人員傷亡。\n"
+     "燃氣公司表示將對轄區老舊管網開展全面排查，確保居民用氣安全。"},
+    {"汉滨区一小区燃气泄漏 200余人紧急疏散",
+     "点击蓝字 关注我们\n"
+     "本报讯 "
+     "12月5日晚，安康市汉滨区老城街道某小区发生燃气泄漏，消防救援人员迅速赶到现场，疏散居民200余人"
+     "。\n"
+     "经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。(通讯员 王敏 摄)\n"
+     "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。https://m.akxw.cn/a/8812.html\n"
+     "原文链接：https://www.akxw.cn/2026/1206/8812.html\n往期推荐\n阅读原文"},
+    {"汉滨区一小区燃气泄漏 200余人紧急疏散",
+     "2026-12-06 08:30:12 来源：安康日报网\n"
+     "12月5日晚，安康市汉滨区老城街道某小区发生燃气泄漏，消防救援人员迅速赶到现场，疏散居民200余人"
+     "。\n"
+     "经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。\n"
+     "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。 2026年12月6日 9:05\n"
+     "2026/12/06 10:00"},
+    {"汉滨区一小区燃气泄漏 ２００余人紧急疏散",
+     "１２月５日晚，安康市汉滨区老城街道某小区发生燃气泄漏，消防救援人员迅速赶到现场，疏散居民２０"
+     "０余人。\n"
+     "经排查，系小区地下管网老化导致天然气泄漏，目前险情已排除，无人员伤亡。\n"
+     "燃气公司表示将对辖区老旧管网开展全面排查，确保居民用气安全。"},
+};
+
+/* Two stories about one place under the same long site footer (several lines). */
+static const char site_footer[] =
+    "\n主办单位：安康市人民政府办公室 承办单位：安康市大数据中心\n"
+    "网站标识码：6109000001 陕ICP备05001234号 陕公网安备61090202000123号\n"
+    "版权所有 © 安康市人民政府 联系我们 网站地图 法律声明 技术支持：安康信息技术有限公司\n"
+    "推荐阅读：安康市2026年冬季供暖工作安排 汉江水质持续保持国家二类标准\n"
+    "上一篇：安康市召开全市经济工作会议\n下一篇：汉阴县开展冬季森林防火专项检查";
+static const char meeting_text[] =
+    "12月5日，汉滨区召开冬季安全生产工作会议，部署今冬明春安全防范工作，要求各镇街道压实责任。";
+static const char land_text[] =
+    "近日，汉滨区纪委监委对征地补偿款发放情况开展专项检查，发现问题线索三条，已责令限期整改。";
+
+static uint64_t hash_item(const char *title, const char *text, size_t *n_features)
+{
+    struct norm_text buf = NORM_TEXT_INIT;
+    struct yq_item it = item("x", text, NULL);
+    uint64_t h = 0;
+
+    it.title = (char *)title;
+    assert_int_equal(event_simhash(&it, &buf, &h, n_features), 0);
+    norm_text_release(&buf);
+    return h;
+}
+
+static void test_republished_story_one_simhash(void **state)
+{
+    size_t n, n2;
+    uint64_t plain = hash_item(gas_title, gas_text, &n);
+    char joined[4096];
+
+    (void)state;
+    assert_true(n >= EVENT_MIN_FEATURES);
+    for (size_t i = 0; i < sizeof(gas_copies) / sizeof(gas_copies[0]); i++) {
+        uint64_t h = hash_item(gas_copies[i].title, gas_copies[i].text, &n2);
+        print_message("copy %zu: %d bits\n", i, event_hamming(plain, h));
+        assert_true(event_hamming(plain, h) <= EVENT_MAX_DISTANCE);
+    }
+    /* traditional characters and full-width digits are the same text once normalised */
+    assert_int_equal(hash_item(gas_copies[3].title, gas_copies[3].text, &n2), plain);
+    assert_int_equal(n2, n);
+    assert_int_equal(hash_item(gas_copies[6].title, gas_copies[6].text, &n2), plain);
+    /* a footer, an advertisement... add no feature: the two stories hash as without it */
+    snprintf(joined, sizeof(joined), "%s%s", meeting_text, site_footer);
+    assert_int_equal(hash_item("汉滨区召开冬季安全生产工作会议", joined, &n2),
+                     hash_item("汉滨区召开冬季安全生产工作会议", meeting_text, &n));
+    assert_int_equal(n2, n);
+    assert_true(event_hamming(hash_item("汉滨区召开冬季安全生产工作会议", joined, &n2),
+                              hash_item("汉滨区开展征地补偿款专项检查", land_text, &n)) >
+                EVENT_MAX_DISTANCE + 6);
+    /* one title, two different bodies: two stories */
+    assert_true(
+        event_hamming(
+            hash_item(gas_title, "网友称现场气味很大，物业迟迟没有人来处理，居民只能在楼下等待。",
+                      &n),
+            hash_item(gas_title, "消防员到场后关闭阀门，现场已恢复正常，燃气公司正在检修管道。",
+                      &n2)) > EVENT_MAX_DISTANCE);
+    /* a sentence that only mentions a source or an advertisement keeps its words */
+    (void)hash_item("", "市场监管局查处一批虚假广告，涉案金额二十余万元，已立案调查。", &n2);
+    assert_int_equal(n2, 12 + 8 + 4);
+    /* a label only on its own: "事发时间:" keeps its line (not cut at "时间:") */
+    (void)hash_item("", "事发时间：昨晚八点，汉滨区老城街道一居民楼起火，消防员十分钟后赶到。",
+                    &n2);
+    assert_int_equal(n2, 3 + 3 + 12 + 8);
+    (void)hash_item("", "汉滨区老城街道一居民楼起火 时间：昨晚八点", &n2);
+    assert_int_equal(n2, 12);
+}
+
+/* The copies in Redis: one event of 7 items; each story under the site footer its own. */
+static void test_republished_story_one_event(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1796900000;
+    char got[256], want[64], id[32], joined[4096];
+
+    if (!f) {
+        skip();
+    }
+    {
+        struct yq_item it = item("rss:gas0", gas_text, NULL);
+        struct norm_text buf = NORM_TEXT_INIT;
+        struct event_assignment ea;
+        uint64_t h;
+        size_t n;
+        it.title = (char *)gas_title;
+        assert_int_equal(event_simhash(&it, &buf, &h, &n), 0);
+        assert_int_equal(event_assign(f->r, &it, h, n, t0, NULL, &ea), 0);
+        assert_string_equal(ea.event_key, "ev:rss:gas0");
+        event_assignment_release(&ea);
+        for (size_t i = 0; i < sizeof(gas_copies) / sizeof(gas_copies[0]); i++) {
+            snprintf(id, sizeof(id), "rss:gas%zu", i + 1);
+            it = item(id, gas_copies[i].text, NULL);
+            it.title = (char *)gas_copies[i].title;
+            assert_int_equal(event_simhash(&it, &buf, &h, &n), 0);
+            assert_int_equal(event_assign(f->r, &it, h, n, t0 + 60 * (int64_t)(i + 1), NULL, &ea),
+                             0);
+            snprintf(got, sizeof(got), "%s %lld %s", ea.event_key, (long long)ea.items, ea.via);
+            snprintf(want, sizeof(want), "ev:rss:gas0 %zu near_duplicate", i + 2);
+            assert_string_equal(got, want);
+            event_assignment_release(&ea);
+        }
+        norm_text_release(&buf);
+    }
+    snprintf(joined, sizeof(joined), "%s%s", meeting_text, site_footer);
+    assign(f->r, "rss:meeting", joined, NULL, t0 + 1000, got, sizeof(got));
+    assert_string_equal(got, "ev:rss:meeting new 1 new");
+    snprintf(joined, sizeof(joined), "%s%s", land_text, site_footer);
+    assign(f->r, "rss:land", joined, NULL, t0 + 1100, got, sizeof(got));
+    assert_string_equal(got, "ev:rss:land new 1 new");
+}
+
+/*
+ * Field review: a repost that matched no rule asks to join only. Its original in no event:
+ * "none" and nothing recorded (a later matched original opens its own event as if the repost
+ * had never been seen); its original in an event: it joins as a repost, is counted once
+ * (a redelivery gets the same answer), and a repost of it joins the same event.
+ */
+static void test_join_only_repost(void **state)
+{
+    struct fx *f = *state;
+    const int64_t t0 = 1797000000;
+    char got[256];
+    redisReply *reply;
+
+    if (!f) {
+        skip();
+    }
+    assign_as(f->r, "weibo:j2", "转发微博", "weibo:j1", true, t0, got, sizeof(got));
+    assert_string_equal(got, "none");
+    reply = yq_redis_command(f->r, "EXISTS yuqing:ev:root:weibo:j1 yuqing:ev:item:weibo:j2 "
+                                   "yuqing:ev:root:weibo:j2 yuqing:ev:count:ev:weibo:j1");
+    assert_non_null(reply);
+    assert_int_equal(reply->integer, 0);
+    freeReplyObject(reply);
+    assign(f->r, "weibo:j1",
+           "岚皋县一所小学食堂被指饭菜变质，多名家长在校门口聚集要求校方给出说法。", NULL, t0 + 10,
+           got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j1 new 1 new");
+    assign_as(f->r, "weibo:j2", "转发微博", "weibo:j1", true, t0 + 20, got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j1 joined 2 repost");
+    assign_as(f->r, "weibo:j2", "转发微博", "weibo:j1", true, t0 + 30, got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j1 joined 2 repost");
+    /* a repost of the repost ("//@" chain pointing at weibo:j2) */
+    assign_as(f->r, "weibo:j3", "顶//@网友:转发微博", "weibo:j2", true, t0 + 40, got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j1 joined 3 repost");
+    /* a matched repost of an unseen (deleted) original opens ev:<original>; an unmatched
+       repost of the same original then joins it */
+    assign(f->r, "weibo:j5", "镇坪县山体滑坡阻断公路，过往车辆绕行", "weibo:j4", t0 + 50, got,
+           sizeof(got));
+    assert_string_equal(got, "ev:weibo:j4 new 1 repost");
+    assign_as(f->r, "weibo:j6", "转发微博", "weibo:j4", true, t0 + 60, got, sizeof(got));
+    assert_string_equal(got, "ev:weibo:j4 joined 2 repost");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +886,9 @@ int main(void)
         cmocka_unit_test(test_batch_same_as_one_by_one),
         cmocka_unit_test(test_batch_error_for_one_item),
         cmocka_unit_test(test_batch_redis_down),
+        cmocka_unit_test(test_republished_story_one_simhash),
+        cmocka_unit_test(test_republished_story_one_event),
+        cmocka_unit_test(test_join_only_repost),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -916,6 +916,81 @@ static void test_issue_15_official_item_without_match(void **state)
     pipeline_env_stop(&e);
 }
 
+/* A Weibo item's JSON: id, text, reply_to ("" for none). */
+static void weibo_json(char *buf, size_t len, const char *id, const char *text,
+                       const char *reply_to)
+{
+    char rt[96] = "";
+
+    if (reply_to[0]) {
+        snprintf(rt, sizeof(rt), ",\"reply_to\":\"%s\"", reply_to);
+    }
+    snprintf(buf, len,
+             "{\"schema\":1,\"id\":\"%s\",\"source\":\"weibo\",\"source_id\":\"wb-ak\","
+             "\"channel\":\"网友\",\"url\":\"https://m.weibo.cn/status/%s\",\"title\":\"%s\","
+             "\"text\":\"%s\",\"author\":\"网友\",\"published_at\":null,"
+             "\"fetched_at\":\"2026-11-29T08:00:00Z\"%s}",
+             id, id, text, text, rt);
+}
+
+/*
+ * Field review: Weibo reposts whose own text matches no rule ("转发微博", "//@某某:..." with a
+ * comment) join their original's event: an alert with no match, via "repost", the original's
+ * event key; a repost of such a repost too. A repost of an original that is in no event (not
+ * matched, or deleted and never seen) gives no alert. Before, only reposts that matched a rule
+ * themselves reached the event: the event's volume and spikes missed the reposts.
+ */
+static void test_repost_without_match_joins_its_original(void **state)
+{
+    const char *sets[] = {"matcher.reload_check_ms=100"};
+    struct pipeline_env e;
+    struct pipeline_run run;
+    struct yq_alert a[4];
+    char json[1024];
+    int got;
+
+    (void)state;
+    if (!pipeline_env_start(&e, "matcher-rp", 1, sets, 1, "test-reader-rp")) {
+        skip();
+    }
+    pipeline_push_rules(e.r, rules_v1, 1);
+    weibo_json(json, sizeof(json), "weibo:100",
+               "安康市汉滨区征地补偿款迟迟未发放，村民多次反映无果", "");
+    pipeline_produce_raw(e.p, "yuqing.items", json);
+    weibo_json(json, sizeof(json), "weibo:101", "转发微博", "weibo:100");
+    pipeline_produce_raw(e.p, "yuqing.items", json);
+    weibo_json(json, sizeof(json), "weibo:102", "太过分了//@张三:这事得有人管", "weibo:999");
+    pipeline_produce_raw(e.p, "yuqing.items", json);
+    weibo_json(json, sizeof(json), "weibo:103", "关注//@李四:转发微博", "weibo:101");
+    pipeline_produce_raw(e.p, "yuqing.items", json);
+    pipeline_produce_item(e.p, "yuqing.items", "rss:hit", "http://x/",
+                          "安康市汉滨区征地补偿款迟迟未发放村民反映");
+    assert_int_equal(yq_kafka_flush(e.p, HANG_GUARD_MS), 0);
+    assert_true(pipeline_run_start(&run, &e.cfg) > 0);
+    got = pipeline_read_alerts(e.c, 4, HANG_GUARD_MS, a, NULL);
+    assert_int_equal(got, 4);
+    /* one partition: in order; weibo:102 (original in no event) gave nothing */
+    assert_string_equal(a[0].item.id, "weibo:100");
+    assert_string_equal(a[0].event_key, "ev:weibo:100");
+    assert_string_equal(a[1].item.id, "weibo:101");
+    assert_string_equal(a[1].event_key, "ev:weibo:100");
+    assert_string_equal(a[1].event_via, "repost");
+    assert_int_equal(a[1].event_items, 2);
+    assert_int_equal(a[1].n_matches, 0);
+    assert_int_equal(a[1].level, YQ_LEVEL_IV);
+    assert_true(yq_alert_is_repost_only(&a[1]));
+    assert_string_equal(a[2].item.id, "weibo:103");
+    assert_string_equal(a[2].event_key, "ev:weibo:100");
+    assert_int_equal(a[2].event_items, 3);
+    assert_string_equal(a[3].item.id, "rss:hit");
+    assert_int_equal(a[3].n_matches, 1);
+    for (int i = 0; i < 4; i++) {
+        yq_alert_release(&a[i]);
+    }
+    assert_int_equal(pipeline_run_stop(&run), 0);
+    pipeline_env_stop(&e);
+}
+
 /*
  * Issue #15: a hot-search item with watched terms and no rule matching raises the hot-watch
  * alert through the running matcher; a hot item without watched terms raises none.
@@ -1114,6 +1189,7 @@ int main(void)
         cmocka_unit_test(test_issue_10_permanently_refused_alert_is_settled),
         cmocka_unit_test(test_issue_10_health_says_stuck),
         cmocka_unit_test(test_issue_15_official_item_without_match),
+        cmocka_unit_test(test_repost_without_match_joins_its_original),
         cmocka_unit_test(test_issue_16_one_item_error_falls_back_alone),
         cmocka_unit_test(test_mfix_error_reply_does_not_hold_partition),
         cmocka_unit_test(test_mfix_outage_clock),
