@@ -43,6 +43,12 @@
 #include "yq_sentiment.h"
 
 #define ARCHIVE_DEFAULT_RETENTION_DAYS 180
+/*
+ * Longest item id, source, source_id, event key, rule id, rule group and department stored, in
+ * bytes: the stores index these (PostgreSQL refuses an index row over about 2.7 KB), and the
+ * programs make them far shorter. A channel may be YQ_ITEM_MAX_CHANNEL_BYTES long.
+ */
+#define ARCHIVE_MAX_KEY_BYTES 512
 #define ARCHIVE_MARKER "ARCHIVE"
 #define ARCHIVE_LAYOUT_VERSION 1
 
@@ -94,19 +100,25 @@ struct archive_put_result {
     size_t items_dup;     /* items already stored (nothing changed) */
     size_t matches_new;   /* (item, rule, event) rows stored by this call */
     size_t matches_dup;
-    size_t items_refused; /* items refused as invalid (no id): logged, not stored, not fatal */
+    size_t items_refused; /* items and alerts refused as invalid (archive_put()): logged, not
+                             stored, not fatal */
 };
 
 /*
  * Store a batch: n_items items and the matches of n_alerts alerts (each alert's item id, event
  * key, and every match's rule id, group, department and level; the alert's item is NOT stored by
- * this, the item comes from yuqing.items). All-or-nothing per call: when 0 is returned every
- * row is durable (synchronous=FULL) and the caller may commit its Kafka offsets; on an error
- * nothing of the batch is guaranteed stored and the caller retries the same batch later
- * (idempotence makes that safe). items/alerts: borrowed arrays of borrowed pointers (either may
- * be NULL with n = 0). res: may be NULL. Computes each new item's heat and sentiment.
- * Returns 0, ERR_RETRY (locked, disk busy), ERR_IO (disk full, missing directory: nothing
- * silently recreated), ERR_BAD_STATE (read-only handle) or ERR_NOMEM, one line in errbuf.
+ * this, the item comes from yuqing.items). An item without an id, or whose id, source or
+ * source_id is longer than ARCHIVE_MAX_KEY_BYTES or whose channel is longer than
+ * YQ_ITEM_MAX_CHANNEL_BYTES, and an alert without its item's id or event key or with one of
+ * its keys longer than ARCHIVE_MAX_KEY_BYTES, is refused (res->items_refused, logged) and the
+ * rest of the batch stored: a message no store could index never holds the batch back.
+ * All-or-nothing per call: when 0 is returned every row is durable (synchronous=FULL) and the
+ * caller may commit its Kafka offsets; on an error nothing of the batch is guaranteed stored and
+ * the caller retries the same batch later (idempotence makes that safe). items/alerts: borrowed
+ * arrays of borrowed pointers (either may be NULL with n = 0). res: may be NULL. Computes each new
+ * item's heat and sentiment. Returns 0, ERR_RETRY (locked, disk busy), ERR_IO (disk full, missing
+ * directory: nothing silently recreated), ERR_BAD_STATE (read-only handle) or ERR_NOMEM, one line
+ * in errbuf.
  */
 int archive_put(struct archive *a, const struct yq_item *const *items, size_t n_items,
                 const struct yq_alert *const *alerts, size_t n_alerts,

@@ -144,11 +144,45 @@ int archive_put_normalise(struct archive_put_base *base, const struct yq_item *i
     return err;
 }
 
+/* Whether s (may be NULL) is at most max bytes long. */
+static bool fits(const char *s, size_t max)
+{
+    return !s || strnlen(s, max + 1) <= max;
+}
+
+bool archive_item_accepted(const struct yq_item *it, struct archive_put_result *res)
+{
+    if (!it->id || !it->id[0]) {
+        res->items_refused++;
+        LOG_WARN("archive: item without id refused (source %s)",
+                 it->source_id && fits(it->source_id, ARCHIVE_MAX_KEY_BYTES) ? it->source_id : "?");
+        return false;
+    }
+    if (!fits(it->id, ARCHIVE_MAX_KEY_BYTES) || !fits(it->source, ARCHIVE_MAX_KEY_BYTES) ||
+        !fits(it->source_id, ARCHIVE_MAX_KEY_BYTES) ||
+        !fits(it->channel, YQ_ITEM_MAX_CHANNEL_BYTES)) {
+        res->items_refused++;
+        LOG_WARN("archive: item with an overlong id, source, source_id or channel refused "
+                 "(id_bytes=%zu channel_bytes=%zu)",
+                 strlen(it->id), it->channel ? strlen(it->channel) : (size_t)0);
+        return false;
+    }
+    return true;
+}
+
 bool archive_alert_accepted(const struct yq_alert *al, struct archive_put_result *res)
 {
-    if (!al->item.id || !al->item.id[0] || !al->event_key) {
+    bool fit =
+        fits(al->item.id, ARCHIVE_MAX_KEY_BYTES) && fits(al->event_key, ARCHIVE_MAX_KEY_BYTES);
+
+    for (size_t i = 0; fit && i < al->n_matches; i++) {
+        const struct yq_alert_match *m = &al->matches[i];
+        fit = fits(m->rule_id, ARCHIVE_MAX_KEY_BYTES) && fits(m->group, ARCHIVE_MAX_KEY_BYTES) &&
+              fits(m->department, ARCHIVE_MAX_KEY_BYTES);
+    }
+    if (!al->item.id || !al->item.id[0] || !al->event_key || !fit) {
         res->items_refused++; /* counted with the items: an alert without its item's id */
-        LOG_WARN("archive: alert without item id or event key refused");
+        LOG_WARN("archive: alert without item id or event key, or with an overlong key, refused");
         return false;
     }
     return true;
