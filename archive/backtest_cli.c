@@ -34,7 +34,8 @@ static const char bt_usage[] =
     "  (Redis, or --live DIR) and report per rule: hits, events, hits gained and lost, samples;\n"
     "  the report is recorded in Redis for 7 days under the set's digest, which lets\n"
     "  'yuqingctl rules push DIR' through. --config: a YAML file whose archive.dir names the\n"
-    "  archive (and whose redis: section gives Redis). Times: RFC 3339 or Nd / Nh before now.\n";
+    "  archive (and whose redis: section gives Redis). Times: RFC 3339 or Nd / Nh before now;\n"
+    "  a date alone is Beijing time, --until 2026-11-30 counting to the end of that day.\n";
 
 struct bt_opts {
     const char *dir;
@@ -198,6 +199,10 @@ static int parse(int argc, char **argv, struct bt_opts *o)
     o->threads.v = DEFAULT_THREADS;
     rc = yq_cli_parse_cmd(PROG, bt_usage, argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o,
                           &o->dir, 1);
+    if (rc == 0 && o->until.set) {
+        /* a date alone counts to the end of that Beijing day, as in a search (GET /api/search) */
+        (void)yq_time_parse_until(o->until.text, &o->until.s); /* "Nd" / "Nh": kept as parsed */
+    }
     return rc == ERR_INVALID ? YQ_CLI_EXIT_USAGE : rc;
 }
 

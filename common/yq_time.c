@@ -192,3 +192,15 @@ int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out)
     }
     return 0;
 }
+
+int yq_time_parse_until(const char *s, int64_t *out)
+{
+    const char *precision = NULL;
+    int64_t t;
+
+    if (yq_time_parse_iso(s, &t, &precision) != 0) {
+        return ERR_PARSE;
+    }
+    *out = strcmp(precision, "day") == 0 ? t + 86400 : t;
+    return 0;
+}

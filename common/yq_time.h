@@ -69,6 +69,14 @@ char *yq_time_format_shanghai(int64_t t, char *buf, size_t len);
  */
 int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out);
 
+/*
+ * Parse s as yq_time_parse_iso() does, as the end (exclusive) of a range the user wrote: a
+ * date alone counts to the end of that day, i.e. out is the next day's 00:00 Asia/Shanghai
+ * ("2026-11-30" -> 2026-12-01T00:00:00+08:00); a time is taken as given. Returns 0 or
+ * ERR_PARSE. Thread-safe.
+ */
+int yq_time_parse_until(const char *s, int64_t *out);
+
 /* Days since 1970-01-01 for a proleptic Gregorian date (month 1-12). */
 int64_t yq_time_days_from_civil(int64_t y, unsigned m, unsigned d);
 

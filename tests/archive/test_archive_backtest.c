@@ -542,6 +542,19 @@ static void test_cli_backtest_then_push(void **state)
     json_decref(j);
     assert_non_null(strstr(err_out, "回测已记录"));
 
+    /* dates are Beijing days and --until counts to the end of its day: 14 November alone is
+       its seven items from 17:00 to 23:00, not a10 at 00:00 on the 15th (was: an empty range,
+       --until 2026-11-14 meaning the start of that day) */
+    assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
+                         "2026-11-14", "--until", "2026-11-14", "--json", "--redis", addr, NULL),
+                     0);
+    j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "since")), "2026-11-13T16:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(j, "until")), "2026-11-14T16:00:00Z");
+    assert_int_equal(json_integer_value(json_object_get(j, "items_scanned")), 7);
+    json_decref(j);
+
     /* --config: the archiver's config names the archive (archive.dir) and here Redis */
     {
         char cfg[800], path[160];
