@@ -106,7 +106,7 @@ static void print_num(size_t v, size_t width)
     fputs(yq_text_pad_left(num, width, buf, sizeof(buf)), stdout);
 }
 
-/* The five count columns of one row (a rule's or the totals'), then the line's end. */
+/* The five count columns of one row (a rule's, the totals' or a day's), then the line's end. */
 static void print_counts(size_t draft_hits, size_t live_hits, size_t gained, size_t lost,
                          size_t events)
 {
@@ -170,6 +170,21 @@ static void print_table(const struct backtest_report *r, const char *dir, const 
     fputs(yq_text_pad("", 24, h, sizeof(h)), stdout);
     print_counts(r->draft_hits, r->live_hits, r->gained, r->lost, r->events);
     printf("（+ 新增：草案命中而现行未命中；- 减少：现行命中而草案未命中）\n");
+    if (r->n_days == 0) {
+        return;
+    }
+    /* the days with items, by archive time in Beijing time (struct backtest_day) */
+    putchar('\n');
+    fputs(yq_text_pad("按日（北京时间）", 16, h, sizeof(h)), stdout);
+    printf("      扫描  草案命中  现行命中      新增      减少\n");
+    for (size_t i = 0; i < r->n_days; i++) {
+        const struct backtest_day *d = &r->days[i];
+        char day[32];
+        yq_time_format_shanghai(d->start_s, day, sizeof(day));
+        day[10] = '\0'; /* the date of the day's 00:00 */
+        fputs(yq_text_pad(day, 16, h, sizeof(h)), stdout);
+        print_counts(d->items_scanned, d->draft_hits, d->live_hits, d->gained, d->lost);
+    }
 }
 
 /* --- main ----------------------------------------------------------------------------- */

@@ -193,6 +193,17 @@ int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out)
     return 0;
 }
 
+int64_t yq_time_shanghai_day_start(int64_t t)
+{
+    int64_t local = t + YQ_SHANGHAI_OFFSET_S;
+    int64_t sod = local % 86400;
+
+    if (sod < 0) {
+        sod += 86400;
+    }
+    return local - sod - YQ_SHANGHAI_OFFSET_S;
+}
+
 int yq_time_parse_until(const char *s, int64_t *out)
 {
     const char *precision = NULL;

@@ -57,6 +57,9 @@ static inline bool yq_time_writable(int64_t t)
  */
 char *yq_time_format_utc(int64_t t, char *buf, size_t len);
 
+/* 00:00 Asia/Shanghai of the day holding t (seconds UTC), as seconds UTC. Thread-safe. */
+int64_t yq_time_shanghai_day_start(int64_t t);
+
 /* Write t in Asia/Shanghai as "YYYY-MM-DD HH:MM" (at least 17 bytes). Returns buf. */
 char *yq_time_format_shanghai(int64_t t, char *buf, size_t len);
 
