@@ -180,6 +180,8 @@ static void test_chinese_words(void **state)
     expect_ids(*state, "５Ｇ基站", "f:5g");
     expect_ids(*state, "5g", "f:5g");
     expect_ids(*state, "12000", "f:digits");
+    expect_ids(*state, "１２０００", "f:digits");
+    expect_ids(*state, "每畝12000", "f:digits");
     expect_ids(*state, "2026年", "f:digits");
     expect_ids(*state, "abc", "f:full");
     expect_ids(*state, "ＡＢＣ", "f:full");
@@ -199,9 +201,9 @@ static void test_chinese_words(void **state)
 static void test_fts_and_sql_syntax_is_text(void **state)
 {
     static const char *const as_text[] = {
-        "AND",    "OR",  "NOT", "NEAR", "\"AND\"", "title:征地", "\"title:征地\"", "^征地",
-        "\"^征地\"", "*",   "^",   "'",    "\\",      ";",          "--",            "'q'",
-        "\"* ^\"", "（括号",
+        "AND",   "OR",        "NOT",     "NEAR",   "\"AND\"",     "title:征地", "\"title:征地\"",
+        "^征地", "\"^征地\"", "*",       "^",      "'",           "\\",         ";",
+        "--",    "'q'",       "\"* ^\"", "（括号", "\"\\ ; --\"", "\"'q' \\\"",
     };
     /* the rule language's own syntax errors: refused with a column, before any store is asked */
     static const struct {
