@@ -490,16 +490,19 @@ static void test_json_shape(void **state)
     assert_string_equal(json_string_value(json_object_get(s, "time")), "2026-11-14T12:00:00Z");
     assert_string_equal(json_string_value(json_object_get(s, "url")), "https://example.invalid/p");
     assert_string_equal(json_string_value(json_array_get(json_object_get(s, "terms"), 1)), "补偿");
+    /* 14 November (range_days[2]) */
     s = json_array_get(json_object_get(j, "days"), 2);
     assert_int_equal(json_array_size(json_object_get(j, "days")), 4);
     assert_string_equal(json_string_value(json_object_get(s, "day")), "2026-11-14");
-    assert_int_equal(json_integer_value(json_object_get(s, "items_scanned")), 7);
-    assert_int_equal(json_integer_value(json_object_get(s, "items_draft")), 4);
-    assert_int_equal(json_integer_value(json_object_get(s, "items_live")), 3);
-    assert_int_equal(json_integer_value(json_object_get(s, "draft_hits")), 4);
-    assert_int_equal(json_integer_value(json_object_get(s, "live_hits")), 3);
-    assert_int_equal(json_integer_value(json_object_get(s, "gained")), 3);
-    assert_int_equal(json_integer_value(json_object_get(s, "lost")), 2);
+    {
+        static const char *const keys[] = {"items_scanned", "items_draft", "items_live",
+                                           "draft_hits",    "live_hits",   "gained",
+                                           "lost"};
+        static const json_int_t want[] = {7, 4, 3, 4, 3, 3, 2};
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            assert_int_equal(json_integer_value(json_object_get(s, keys[k])), want[k]);
+        }
+    }
     json_decref(j);
     /* the summary recorded in Redis has no samples */
     assert_int_equal(backtest_report_json(&r, false, &j), 0);
