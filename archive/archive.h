@@ -18,8 +18,9 @@
  *
  * Idempotence: an item id is stored at most once in the archive. A second put of the same id
  * (a Kafka redelivery, or a re-poll that moved its archive time into a neighbouring month) changes
- * nothing and is counted as a duplicate. Matches (from yuqing.alerts) are stored once per
- * (item id, rule id, event key); they may arrive before or after their item.
+ * nothing and is counted as a duplicate, except that the completed delivery of an item stored
+ * as a truncated preview replaces its text (archive_put()). Matches (from yuqing.alerts) are stored
+ * once per (item id, rule id, event key); they may arrive before or after their item.
  *
  * Search index: the title and text are normalised with the matcher's normalisation (norm.h:
  * width, case, traditional -> simplified, invisible characters removed) and indexed as
@@ -98,6 +99,8 @@ int64_t archive_item_heat(const struct yq_item *item);
 struct archive_put_result {
     size_t items_new;     /* items stored by this call */
     size_t items_dup;     /* items already stored (nothing changed) */
+    size_t items_completed; /* items stored as a preview (truncated) whose completed delivery
+                               replaced their title, text and sentiment (see archive_put()) */
     size_t matches_new;   /* (item, rule, event) rows stored by this call */
     size_t matches_dup;
     size_t items_refused; /* items and alerts refused as invalid (archive_put()): logged, not
@@ -112,6 +115,10 @@ struct archive_put_result {
  * YQ_ITEM_MAX_CHANNEL_BYTES, and an alert without its item's id or event key or with one of
  * its keys longer than ARCHIVE_MAX_KEY_BYTES, is refused (res->items_refused, logged) and the
  * rest of the batch stored: a message no store could index never holds the batch back.
+ * An item stored as a preview (truncated: a Weibo post whose long text was not fetched yet)
+ * is completed by a later delivery of its id that is not truncated (the collector sends the
+ * completed post again): its title, text, truncated fields and sentiment are replaced and the
+ * index gets the new text (res->items_completed); every other redelivery changes nothing.
  * All-or-nothing per call: when 0 is returned every row is durable (synchronous=FULL) and the
  * caller may commit its Kafka offsets; on an error nothing of the batch is guaranteed stored and
  * the caller retries the same batch later (idempotence makes that safe). items/alerts: borrowed

@@ -71,13 +71,27 @@ static const struct item_col {
 #undef COL
 };
 
+/* The sentiment of it by model (NULL or a failed score: NULL label and score), parameters i, i+1.
+ */
+static void bind_sentiment(struct yq_stmt *s, int i, const struct yq_item *it,
+                           const struct yq_sentiment *model)
+{
+    struct yq_sentiment_result sres;
+
+    if (model && yq_sentiment_score(model, it->title, it->text, &sres) == 0) {
+        yq_stmt_bind_int(s, i, (int)sres.label);
+        yq_stmt_bind_double(s, i + 1, sres.score);
+    } else {
+        yq_stmt_bind_null(s, i);
+        yq_stmt_bind_null(s, i + 1);
+    }
+}
+
 void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, int64_t t,
                        int64_t now_s, const struct yq_sentiment *model,
                        archive_bind_text_fn bind_text, archive_bind_text_fn bind_opt_text)
 {
     const size_t n_cols = sizeof(item_cols) / sizeof(item_cols[0]);
-    struct yq_sentiment_result sres;
-    bool has_sentiment = model && yq_sentiment_score(model, it->title, it->text, &sres) == 0;
     int i = first;
 
     for (size_t k = 0; k < n_cols; k++, i++) {
@@ -110,13 +124,16 @@ void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, i
     yq_stmt_bind_int64(s, i++, t);
     yq_stmt_bind_int64(s, i++, now_s);
     yq_stmt_bind_int64(s, i++, archive_item_heat(it));
-    if (has_sentiment) {
-        yq_stmt_bind_int(s, i++, (int)sres.label);
-        yq_stmt_bind_double(s, i, sres.score);
-    } else {
-        yq_stmt_bind_null(s, i++);
-        yq_stmt_bind_null(s, i);
-    }
+    bind_sentiment(s, i, it, model);
+}
+
+void archive_bind_completion(struct yq_stmt *s, int first, const struct yq_item *it,
+                             const struct yq_sentiment *model, archive_bind_text_fn bind_text)
+{
+    bind_text(s, first, it->title);
+    bind_text(s, first + 1, it->text);
+    yq_stmt_bind_int64(s, first + 2, it->truncated_fields);
+    bind_sentiment(s, first + 3, it, model);
 }
 
 void archive_bind_match(struct yq_stmt *s, int first, const struct yq_alert *al,

@@ -43,6 +43,15 @@ void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, i
                        archive_bind_text_fn bind_text, archive_bind_text_fn bind_opt_text);
 
 /*
+ * Bind what the completed delivery it of an item stored truncated replaces (archive_put()) as
+ * parameters first..first+4 of s: title, text, truncated_fields, sentiment label and score of
+ * model (as archive_bind_item() binds them).
+ */
+#define ARCHIVE_COMPLETE_PARAMS 5
+void archive_bind_completion(struct yq_stmt *s, int first, const struct yq_item *it,
+                             const struct yq_sentiment *model, archive_bind_text_fn bind_text);
+
+/*
  * Bind match m of alert al as parameters first..first+7 of s: item id, rule id, event key,
  * group, department, level, rules version, matched at (the backends' match columns in that
  * order).

@@ -324,6 +324,88 @@ static void test_overlong_keys_refused_rest_stored(void **state)
     free(big);
 }
 
+/*
+ * A Weibo post first sent as its preview (truncated, the long text not fetched yet) and sent
+ * again completed, same id (collectors/poller_weibo.c): the archive keeps the completed text,
+ * so that a search and a backtest see what the live matcher matched. A preview arriving after
+ * the completed post changes nothing.
+ */
+static void test_completed_delivery_replaces_preview(void **state)
+{
+    struct archive_fixture *f = *state;
+    struct yq_item preview, full, late;
+    const struct yq_item *ip[1];
+    struct archive_put_result res;
+    struct archive_row row;
+    char err[512] = "";
+
+    make_item(&preview, "weibo:long1", "", "村民反映征收补偿款", BASE, BASE, "ch", "src");
+    preview.truncated = true;
+    make_item(&full, "weibo:long1", "",
+              "村民反映征收补偿款至今未到位，涉及安康市汉滨区三个村的五十余户", BASE, BASE + 600,
+              "ch", "src");
+    ip[0] = &preview;
+    assert_int_equal(archive_put(f->a, ip, 1, NULL, 0, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.items_new, 1);
+    expect_ids(f, "五十余户", "");
+    ip[0] = &full;
+    if (archive_put(f->a, ip, 1, NULL, 0, &res, err, sizeof(err)) != 0) {
+        fail_msg("completed delivery: %s", err);
+    }
+    assert_int_equal(res.items_new, 0);
+    assert_int_equal(res.items_completed, 1);
+    assert_int_equal(res.items_dup, 0);
+    assert_int_equal(archive_get(f->a, "weibo:long1", &row, err, sizeof(err)), 0);
+    assert_string_equal(row.item.text, full.text);
+    assert_false(row.item.truncated);
+    archive_row_release(&row);
+    /* found by the words of the full text, through the index and by the walk */
+    expect_ids(f, "五十余户", "weibo:long1");
+    expect_ids(f, "汉滨区 & 征收补偿", "weibo:long1");
+    /* once complete, a late preview or a redelivery changes nothing */
+    make_item(&late, "weibo:long1", "", "村民反映征收", BASE, BASE + 1200, "ch", "src");
+    late.truncated = true;
+    ip[0] = &late;
+    assert_int_equal(archive_put(f->a, ip, 1, NULL, 0, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.items_dup, 1);
+    ip[0] = &full;
+    assert_int_equal(archive_put(f->a, ip, 1, NULL, 0, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.items_dup, 1);
+    assert_int_equal(res.items_completed, 0);
+    assert_int_equal(archive_get(f->a, "weibo:long1", &row, err, sizeof(err)), 0);
+    assert_string_equal(row.item.text, full.text);
+    archive_row_release(&row);
+    expect_ids(f, "五十余户", "weibo:long1");
+    yq_item_release(&preview);
+    yq_item_release(&full);
+    yq_item_release(&late);
+}
+
+/* Preview and completed post in one batch, in that order: the completed text is kept. */
+static void test_preview_and_completed_in_one_batch(void **state)
+{
+    struct archive_fixture *f = *state;
+    struct yq_item preview, full;
+    const struct yq_item *ip[2] = {&preview, &full};
+    struct archive_put_result res;
+    struct archive_row row;
+    char err[512] = "";
+
+    make_item(&preview, "weibo:long2", "", "停水通知", BASE, BASE, "ch", "src");
+    preview.truncated = true;
+    make_item(&full, "weibo:long2", "", "停水通知：城区明日停水八小时", BASE, BASE + 60, "ch",
+              "src");
+    assert_int_equal(archive_put(f->a, ip, 2, NULL, 0, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.items_new, 1);
+    assert_int_equal(res.items_completed, 1);
+    assert_int_equal(archive_get(f->a, "weibo:long2", &row, err, sizeof(err)), 0);
+    assert_string_equal(row.item.text, full.text);
+    archive_row_release(&row);
+    expect_ids(f, "八小时", "weibo:long2");
+    yq_item_release(&preview);
+    yq_item_release(&full);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +415,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_beijing_month_boundaries, setup,
                                         archive_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_overlong_keys_refused_rest_stored,
+                                        archive_fixture_setup, archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_completed_delivery_replaces_preview,
+                                        archive_fixture_setup, archive_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_preview_and_completed_in_one_batch,
                                         archive_fixture_setup, archive_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
