@@ -16,7 +16,6 @@
 #include "norm.h"
 #include "yq_err.h"
 #include "yq_item.h"
-#include "yq_log.h"
 #include "yq_time.h"
 
 /* The backends, tried in order; the first whose accepts() says yes serves the location. */
