@@ -16,7 +16,6 @@
 #include "norm.h"
 #include "yq_err.h"
 #include "yq_item.h"
-#include "yq_log.h"
 #include "yq_time.h"
 
 /* The backends, tried in order; the first whose accepts() says yes serves the location. */
@@ -162,10 +161,7 @@ static int put_each(const struct archive_put_ops *ops, void *ctx,
     int err = 0;
     for (size_t i = 0; err == 0 && i < n_items; i++) {
         const struct yq_item *it = items[i];
-        if (!it->id || !it->id[0]) {
-            res->items_refused++;
-            LOG_WARN("archive: item without id refused (source %s)",
-                     it->source_id ? it->source_id : "?");
+        if (!archive_item_accepted(it, res)) {
             continue;
         }
         err = ops->put_item(ctx, it, res);

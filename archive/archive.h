@@ -18,8 +18,9 @@
  *
  * Idempotence: an item id is stored at most once in the archive. A second put of the same id
  * (a Kafka redelivery, or a re-poll that moved its archive time into a neighbouring month) changes
- * nothing and is counted as a duplicate. Matches (from yuqing.alerts) are stored once per
- * (item id, rule id, event key); they may arrive before or after their item.
+ * nothing and is counted as a duplicate, except that the completed delivery of an item stored
+ * as a truncated preview replaces its text (archive_put()). Matches (from yuqing.alerts) are stored
+ * once per (item id, rule id, event key); they may arrive before or after their item.
  *
  * Search index: the title and text are normalised with the matcher's normalisation (norm.h:
  * width, case, traditional -> simplified, invisible characters removed) and indexed as
@@ -43,6 +44,12 @@
 #include "yq_sentiment.h"
 
 #define ARCHIVE_DEFAULT_RETENTION_DAYS 180
+/*
+ * Longest item id, source, source_id, event key, rule id, rule group and department stored, in
+ * bytes: the stores index these (PostgreSQL refuses an index row over about 2.7 KB), and the
+ * programs make them far shorter. A channel may be YQ_ITEM_MAX_CHANNEL_BYTES long.
+ */
+#define ARCHIVE_MAX_KEY_BYTES 512
 #define ARCHIVE_MARKER "ARCHIVE"
 #define ARCHIVE_LAYOUT_VERSION 1
 
@@ -92,21 +99,33 @@ int64_t archive_item_heat(const struct yq_item *item);
 struct archive_put_result {
     size_t items_new;     /* items stored by this call */
     size_t items_dup;     /* items already stored (nothing changed) */
+    size_t items_completed; /* items stored as a preview (truncated) whose completed delivery
+                               replaced their title, text and sentiment (see archive_put()) */
     size_t matches_new;   /* (item, rule, event) rows stored by this call */
     size_t matches_dup;
-    size_t items_refused; /* items refused as invalid (no id): logged, not stored, not fatal */
+    size_t items_refused; /* items and alerts refused as invalid (archive_put()): logged, not
+                             stored, not fatal */
 };
 
 /*
  * Store a batch: n_items items and the matches of n_alerts alerts (each alert's item id, event
  * key, and every match's rule id, group, department and level; the alert's item is NOT stored by
- * this, the item comes from yuqing.items). All-or-nothing per call: when 0 is returned every
- * row is durable (synchronous=FULL) and the caller may commit its Kafka offsets; on an error
- * nothing of the batch is guaranteed stored and the caller retries the same batch later
- * (idempotence makes that safe). items/alerts: borrowed arrays of borrowed pointers (either may
- * be NULL with n = 0). res: may be NULL. Computes each new item's heat and sentiment.
- * Returns 0, ERR_RETRY (locked, disk busy), ERR_IO (disk full, missing directory: nothing
- * silently recreated), ERR_BAD_STATE (read-only handle) or ERR_NOMEM, one line in errbuf.
+ * this, the item comes from yuqing.items). An item without an id, or whose id, source or
+ * source_id is longer than ARCHIVE_MAX_KEY_BYTES or whose channel is longer than
+ * YQ_ITEM_MAX_CHANNEL_BYTES, and an alert without its item's id or event key or with one of
+ * its keys longer than ARCHIVE_MAX_KEY_BYTES, is refused (res->items_refused, logged) and the
+ * rest of the batch stored: a message no store could index never holds the batch back.
+ * An item stored as a preview (truncated: a Weibo post whose long text was not fetched yet)
+ * is completed by a later delivery of its id that is not truncated (the collector sends the
+ * completed post again): its title, text, truncated fields and sentiment are replaced and the
+ * index gets the new text (res->items_completed); every other redelivery changes nothing.
+ * All-or-nothing per call: when 0 is returned every row is durable (synchronous=FULL) and the
+ * caller may commit its Kafka offsets; on an error nothing of the batch is guaranteed stored and
+ * the caller retries the same batch later (idempotence makes that safe). items/alerts: borrowed
+ * arrays of borrowed pointers (either may be NULL with n = 0). res: may be NULL. Computes each new
+ * item's heat and sentiment. Returns 0, ERR_RETRY (locked, disk busy), ERR_IO (disk full, missing
+ * directory: nothing silently recreated), ERR_BAD_STATE (read-only handle) or ERR_NOMEM, one line
+ * in errbuf.
  */
 int archive_put(struct archive *a, const struct yq_item *const *items, size_t n_items,
                 const struct yq_alert *const *alerts, size_t n_alerts,

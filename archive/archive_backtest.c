@@ -63,6 +63,8 @@ struct bt_thread {
     uint32_t *rules; /* union rule indexes of the hits */
     size_t n_rules, cap_rules;
     size_t scanned, items_draft, items_live;
+    struct backtest_day *days; /* the slice's days, newest first (the scan's order) */
+    size_t n_days, cap_days;
     int err;
     char errbuf[512];
     pthread_t tid;
@@ -208,8 +210,14 @@ static int count_item(struct bt_thread *t, const struct archive_row *row, size_t
         memset(t->draft_mark, 0, run->n_union * sizeof(*t->draft_mark));
         t->stamp = 1;
     }
+    struct backtest_day *d = &t->days[t->n_days - 1]; /* the row's day (on_row()) */
+
     t->items_draft += n_dr > 0;
     t->items_live += n_lv > 0;
+    d->items_draft += n_dr > 0;
+    d->items_live += n_lv > 0;
+    d->draft_hits += n_dr;
+    d->live_hits += n_lv;
     for (size_t i = 0; i < n_lv; i++) {
         t->live_mark[t->lv[i].u] = t->stamp;
     }
@@ -220,6 +228,7 @@ static int count_item(struct bt_thread *t, const struct archive_row *row, size_t
         rc = keep_sample(t, u, BACKTEST_HITS, row, t->dr[i].rs, t->dr[i].mr);
         if (rc == 0 && t->live_mark[u] != t->stamp) {
             t->counts[u * N_COUNTS + CNT_GAINED]++;
+            d->gained++;
             rc = keep_sample(t, u, BACKTEST_GAINED, row, t->dr[i].rs, t->dr[i].mr);
         }
     }
@@ -228,6 +237,7 @@ static int count_item(struct bt_thread *t, const struct archive_row *row, size_t
         t->counts[u * N_COUNTS + CNT_LIVE]++;
         if (t->draft_mark[u] != t->stamp) {
             t->counts[u * N_COUNTS + CNT_LOST]++;
+            d->lost++;
             rc = keep_sample(t, u, BACKTEST_LOST, row, t->lv[i].rs, t->lv[i].mr);
         }
     }
@@ -235,6 +245,26 @@ static int count_item(struct bt_thread *t, const struct archive_row *row, size_t
         rc = keep_hit(t, row, n_dr);
     }
     return rc;
+}
+
+/*
+ * Count row in the day of its archive time, t->days[t->n_days - 1] afterwards: rows come in
+ * time order, so a new day is appended. Returns 0 or ERR_NOMEM.
+ */
+static int count_day(struct bt_thread *t, const struct archive_row *row)
+{
+    int64_t start = yq_time_shanghai_day_start(row->time_s);
+
+    if (t->n_days == 0 || t->days[t->n_days - 1].start_s != start) {
+        int rc = yq_array_reserve(&t->days, &t->cap_days, t->n_days + 1, sizeof(*t->days));
+        if (rc) {
+            return rc;
+        }
+        memset(&t->days[t->n_days], 0, sizeof(*t->days));
+        t->days[t->n_days++].start_s = start;
+    }
+    t->days[t->n_days - 1].items_scanned++;
+    return 0;
 }
 
 static int on_row(const struct archive_row *row, void *arg)
@@ -251,6 +281,10 @@ static int on_row(const struct archive_row *row, void *arg)
         return ERR_TOO_BIG;
     }
     t->scanned++;
+    rc = count_day(t, row);
+    if (rc) {
+        return rc;
+    }
     if (run->c.comb) {
         rc = match_item(run->c.comb, t->ms, &row->item, &md);
         for (size_t i = 0; rc == 0 && i < md.n_rules; i++) {
@@ -351,6 +385,7 @@ static void thread_release(struct bt_thread *t)
     free(t->lv);
     free(t->hits);
     free(t->rules);
+    free(t->days);
     memset(t, 0, sizeof(*t));
 }
 
@@ -571,6 +606,52 @@ static int merge_samples(struct bt_thread *th, size_t n_th, size_t max, struct b
     return 0;
 }
 
+static int day_cmp(const void *a, const void *b)
+{
+    const struct backtest_day *x = a, *y = b;
+    return x->start_s < y->start_s ? -1 : x->start_s > y->start_s;
+}
+
+/* The threads' days into out->days, oldest first, a day split between slices added up. */
+static int merge_days(const struct bt_thread *th, size_t n_th, struct backtest_report *out)
+{
+    size_t n = 0, k = 0;
+
+    for (size_t i = 0; i < n_th; i++) {
+        n += th[i].n_days;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    out->days = malloc(n * sizeof(*out->days));
+    if (!out->days) {
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n_th; i++) {
+        for (size_t j = 0; j < th[i].n_days; j++) {
+            out->days[k++] = th[i].days[j];
+        }
+    }
+    qsort(out->days, n, sizeof(*out->days), day_cmp);
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct backtest_day *d = &out->days[k > 0 ? k - 1 : 0];
+        if (k == 0 || d->start_s != out->days[i].start_s) {
+            out->days[k++] = out->days[i];
+            continue;
+        }
+        d->items_scanned += out->days[i].items_scanned;
+        d->items_draft += out->days[i].items_draft;
+        d->items_live += out->days[i].items_live;
+        d->draft_hits += out->days[i].draft_hits;
+        d->live_hits += out->days[i].live_hits;
+        d->gained += out->days[i].gained;
+        d->lost += out->days[i].lost;
+    }
+    out->n_days = k;
+    return 0;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -691,6 +772,9 @@ int archive_backtest_run(struct archive *const *arcs, size_t n_arcs, const struc
         out->lost += out->rules[u].lost;
     }
     rc = merge_samples(th, n_th, opts->samples, out);
+    if (rc == 0) {
+        rc = merge_days(th, n_th, out);
+    }
     if (rc) {
         goto done;
     }

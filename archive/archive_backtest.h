@@ -93,6 +93,18 @@ struct backtest_rule {
     size_t n_samples[BACKTEST_N_KINDS];
 };
 
+/*
+ * The counts of one Beijing day (00:00 to 24:00 +08:00, by archive time) of the range: the
+ * report's figures restricted to that day's items. Only days with an item scanned are listed.
+ */
+struct backtest_day {
+    int64_t start_s;                            /* the day's 00:00 Beijing time, seconds UTC */
+    size_t items_scanned;                       /* items of the day the archive returned */
+    size_t items_draft;                         /* ... that matched some draft rule */
+    size_t items_live;                          /* ... that matched some live rule */
+    size_t draft_hits, live_hits, gained, lost; /* sums over the rules, as the totals */
+};
+
 struct backtest_report {
     char draft_digest[RULES_DIGEST_HEX_LEN + 1];
     char live_digest[RULES_DIGEST_HEX_LEN + 1]; /* "" without a live set */
@@ -108,6 +120,8 @@ struct backtest_report {
     double elapsed_s;            /* wall time of the run (information, not compared) */
     struct backtest_rule *rules; /* draft rules in draft order, then live-only ones */
     size_t n_rules;
+    struct backtest_day *days; /* oldest first; days without an item are left out */
+    size_t n_days;
 };
 
 /*
@@ -131,6 +145,8 @@ void backtest_report_release(struct backtest_report *r);
  *   {"draft_digest","live_digest"|null,"live_version"|null,"since","until" (RFC 3339),
  *    "narrowing","combined","items_scanned","items_draft","items_live","elapsed_ms",
  *    "totals":{"draft_hits","live_hits","gained","lost","events"},
+ *    "days":[{"day":"YYYY-MM-DD" (Beijing),"items_scanned","items_draft","items_live",
+ *             "draft_hits","live_hits","gained","lost"}] (struct backtest_day, oldest first),
  *    "rules":[{"rule_id","name","group","in_draft","in_live","draft_hits","live_hits",
  *              "gained","lost","events","samples":{"hits":[S],"gained":[S],"lost":[S]}}]}
  *   S = {"item_id","time" (RFC 3339),"title","url","terms":[...]}

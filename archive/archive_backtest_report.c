@@ -38,6 +38,7 @@ void backtest_report_release(struct backtest_report *r)
         }
     }
     free(r->rules);
+    free(r->days);
     memset(r, 0, sizeof(*r));
 }
 
@@ -94,9 +95,34 @@ static json_t *rule_json(const struct backtest_rule *r, bool with_samples)
     return o;
 }
 
+/* The report's days (struct backtest_day) as JSON, oldest first; NULL on ERR_NOMEM. */
+static json_t *days_json(const struct backtest_report *r)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; arr && i < r->n_days; i++) {
+        const struct backtest_day *d = &r->days[i];
+        char day[32];
+        /* "YYYY-MM-DD HH:MM" of the day's 00:00 in Beijing: its date */
+        yq_time_format_shanghai(d->start_s, day, sizeof(day));
+        day[10] = '\0';
+        if (json_array_append_new(
+                arr,
+                json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "day", day, "items_scanned",
+                          (json_int_t)d->items_scanned, "items_draft", (json_int_t)d->items_draft,
+                          "items_live", (json_int_t)d->items_live, "draft_hits",
+                          (json_int_t)d->draft_hits, "live_hits", (json_int_t)d->live_hits,
+                          "gained", (json_int_t)d->gained, "lost", (json_int_t)d->lost)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    return arr;
+}
+
 int backtest_report_json(const struct backtest_report *r, bool with_samples, json_t **out)
 {
-    json_t *rules = json_array(), *o;
+    json_t *rules = json_array(), *o, *days;
 
     *out = NULL;
     for (size_t u = 0; rules && u < r->n_rules; u++) {
@@ -106,12 +132,14 @@ int backtest_report_json(const struct backtest_report *r, bool with_samples, jso
             rules = NULL;
         }
     }
-    if (!rules) {
+    days = rules ? days_json(r) : NULL;
+    if (!days) {
+        json_decref(rules);
         return ERR_NOMEM;
     }
     o = json_pack(
         "{s:s, s:s?, s:o, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:I, "
-        "s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
+        "s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
         "draft_digest", r->draft_digest, "live_digest", r->live_digest[0] ? r->live_digest : NULL,
         "live_version", r->live_version ? json_integer(r->live_version) : json_null(), "since",
         time_json(r->since_s), "until", time_json(r->until_s), "narrowing",
@@ -119,8 +147,8 @@ int backtest_report_json(const struct backtest_report *r, bool with_samples, jso
         (json_int_t)r->items_scanned, "items_draft", (json_int_t)r->items_draft, "items_live",
         (json_int_t)r->items_live, "elapsed_ms", (json_int_t)(r->elapsed_s * 1000.0), "totals",
         "draft_hits", (json_int_t)r->draft_hits, "live_hits", (json_int_t)r->live_hits, "gained",
-        (json_int_t)r->gained, "lost", (json_int_t)r->lost, "events", (json_int_t)r->events,
-        "rules", rules);
+        (json_int_t)r->gained, "lost", (json_int_t)r->lost, "events", (json_int_t)r->events, "days",
+        days, "rules", rules);
     if (!o) {
         return ERR_NOMEM;
     }

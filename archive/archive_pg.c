@@ -386,10 +386,68 @@ static void bind_match_row(struct pg_put *pc, struct yq_stmt *s, size_t r, int f
     yq_stmt_bind_int64(s, first + ARCHIVE_MATCH_PARAMS, pc->matches[r].month);
 }
 
-/* Store the items waiting (one INSERT); counts them new or duplicate in res. */
+/*
+ * The waiting items that were already stored and are not truncated complete the rows stored as
+ * previews (truncated) of their ids, in one UPDATE (archive_put()); *completed gets the rows
+ * changed. Only run when the INSERT found duplicates (redeliveries are rare).
+ */
+static int complete_rows(struct pg_put *pc, int64_t *completed)
+{
+    enum { PARAMS = ARCHIVE_COMPLETE_PARAMS + 2 }; /* id, the completion, terms */
+    char sql[1024 + PG_PUT_ITEM_ROWS * 160];
+    size_t o, n = 0;
+    struct yq_stmt *s = NULL;
+    int err;
+
+    *completed = 0;
+    o = (size_t)snprintf(sql, sizeof sql,
+                         "UPDATE archive_items SET title = v.title, text = v.text, truncated = 0,"
+                         " truncated_fields = v.tf, sentiment = v.s, sentiment_score = v.ss,"
+                         " terms = v.terms FROM (VALUES ");
+    for (size_t r = 0; r < pc->n_items; r++) {
+        int p = 1 + (int)n * PARAMS;
+        if (pc->items[r]->truncated) {
+            continue;
+        }
+        o += (size_t)snprintf(sql + o, sizeof sql - o,
+                              "%s(?%d, ?%d, ?%d, CAST(?%d AS BIGINT), CAST(?%d AS BIGINT),"
+                              " CAST(?%d AS DOUBLE PRECISION), CAST(?%d AS tsvector))",
+                              n ? ", " : "", p, p + 1, p + 2, p + 3, p + 4, p + 5, p + 6);
+        n++;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    snprintf(sql + o, sizeof sql - o,
+             ") AS v(id, title, text, tf, s, ss, terms) WHERE archive_items.id = v.id"
+             " AND archive_items.truncated <> 0");
+    err = yq_db_prepare(pc->st->db, sql, &s, "archive: complete items", pc->b.errbuf, pc->b.errlen);
+    if (err != 0) {
+        return err;
+    }
+    n = 0;
+    for (size_t r = 0; r < pc->n_items; r++) {
+        int p = 1 + (int)n * PARAMS;
+        if (pc->items[r]->truncated) {
+            continue;
+        }
+        bind_text(s, p, pc->items[r]->id);
+        archive_bind_completion(s, p + 1, pc->items[r], pc->st->opts->sentiment, bind_text);
+        yq_stmt_bind_text(s, p + 1 + ARCHIVE_COMPLETE_PARAMS, pc->terms[r]); /* NULL: NULL */
+        n++;
+    }
+    err = yq_db_run(pc->st->db, s, "archive: complete items", pc->b.errbuf, pc->b.errlen);
+    *completed = err == 0 ? yq_db_changes(pc->st->db) : 0;
+    return err;
+}
+
+/*
+ * Store the items waiting (one INSERT); counts them new, completed (complete_rows()) or
+ * duplicate in res.
+ */
 static int flush_items(struct pg_put *pc, struct archive_put_result *res)
 {
-    int64_t inserted = 0;
+    int64_t inserted = 0, completed = 0;
     int err = 0;
 
     if (pc->n_items > 0) {
@@ -397,9 +455,13 @@ static int flush_items(struct pg_put *pc, struct archive_put_result *res)
                           pc->n_items, PG_ITEM_PARAMS, "tsvector", " ON CONFLICT (id) DO NOTHING",
                           bind_item_row, "archive: insert items", &inserted);
     }
+    if (err == 0 && inserted < (int64_t)pc->n_items) {
+        err = complete_rows(pc, &completed);
+    }
     if (err == 0) {
         res->items_new += inserted;
-        res->items_dup += (int64_t)pc->n_items - inserted;
+        res->items_completed += completed;
+        res->items_dup += (int64_t)pc->n_items - inserted - completed;
     }
     for (size_t r = 0; r < pc->n_items; r++) {
         free(pc->terms[r]);

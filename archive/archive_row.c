@@ -71,13 +71,27 @@ static const struct item_col {
 #undef COL
 };
 
+/* The sentiment of it by model (NULL or a failed score: NULL label and score), parameters i, i+1.
+ */
+static void bind_sentiment(struct yq_stmt *s, int i, const struct yq_item *it,
+                           const struct yq_sentiment *model)
+{
+    struct yq_sentiment_result sres;
+
+    if (model && yq_sentiment_score(model, it->title, it->text, &sres) == 0) {
+        yq_stmt_bind_int(s, i, (int)sres.label);
+        yq_stmt_bind_double(s, i + 1, sres.score);
+    } else {
+        yq_stmt_bind_null(s, i);
+        yq_stmt_bind_null(s, i + 1);
+    }
+}
+
 void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, int64_t t,
                        int64_t now_s, const struct yq_sentiment *model,
                        archive_bind_text_fn bind_text, archive_bind_text_fn bind_opt_text)
 {
     const size_t n_cols = sizeof(item_cols) / sizeof(item_cols[0]);
-    struct yq_sentiment_result sres;
-    bool has_sentiment = model && yq_sentiment_score(model, it->title, it->text, &sres) == 0;
     int i = first;
 
     for (size_t k = 0; k < n_cols; k++, i++) {
@@ -110,13 +124,16 @@ void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, i
     yq_stmt_bind_int64(s, i++, t);
     yq_stmt_bind_int64(s, i++, now_s);
     yq_stmt_bind_int64(s, i++, archive_item_heat(it));
-    if (has_sentiment) {
-        yq_stmt_bind_int(s, i++, (int)sres.label);
-        yq_stmt_bind_double(s, i, sres.score);
-    } else {
-        yq_stmt_bind_null(s, i++);
-        yq_stmt_bind_null(s, i);
-    }
+    bind_sentiment(s, i, it, model);
+}
+
+void archive_bind_completion(struct yq_stmt *s, int first, const struct yq_item *it,
+                             const struct yq_sentiment *model, archive_bind_text_fn bind_text)
+{
+    bind_text(s, first, it->title);
+    bind_text(s, first + 1, it->text);
+    yq_stmt_bind_int64(s, first + 2, it->truncated_fields);
+    bind_sentiment(s, first + 3, it, model);
 }
 
 void archive_bind_match(struct yq_stmt *s, int first, const struct yq_alert *al,
@@ -144,11 +161,45 @@ int archive_put_normalise(struct archive_put_base *base, const struct yq_item *i
     return err;
 }
 
+/* Whether s (may be NULL) is at most max bytes long. */
+static bool fits(const char *s, size_t max)
+{
+    return !s || strnlen(s, max + 1) <= max;
+}
+
+bool archive_item_accepted(const struct yq_item *it, struct archive_put_result *res)
+{
+    if (!it->id || !it->id[0]) {
+        res->items_refused++;
+        LOG_WARN("archive: item without id refused (source %s)",
+                 it->source_id && fits(it->source_id, ARCHIVE_MAX_KEY_BYTES) ? it->source_id : "?");
+        return false;
+    }
+    if (!fits(it->id, ARCHIVE_MAX_KEY_BYTES) || !fits(it->source, ARCHIVE_MAX_KEY_BYTES) ||
+        !fits(it->source_id, ARCHIVE_MAX_KEY_BYTES) ||
+        !fits(it->channel, YQ_ITEM_MAX_CHANNEL_BYTES)) {
+        res->items_refused++;
+        LOG_WARN("archive: item with an overlong id, source, source_id or channel refused "
+                 "(id_bytes=%zu channel_bytes=%zu)",
+                 strlen(it->id), it->channel ? strlen(it->channel) : (size_t)0);
+        return false;
+    }
+    return true;
+}
+
 bool archive_alert_accepted(const struct yq_alert *al, struct archive_put_result *res)
 {
-    if (!al->item.id || !al->item.id[0] || !al->event_key) {
+    bool fit =
+        fits(al->item.id, ARCHIVE_MAX_KEY_BYTES) && fits(al->event_key, ARCHIVE_MAX_KEY_BYTES);
+
+    for (size_t i = 0; fit && i < al->n_matches; i++) {
+        const struct yq_alert_match *m = &al->matches[i];
+        fit = fits(m->rule_id, ARCHIVE_MAX_KEY_BYTES) && fits(m->group, ARCHIVE_MAX_KEY_BYTES) &&
+              fits(m->department, ARCHIVE_MAX_KEY_BYTES);
+    }
+    if (!al->item.id || !al->item.id[0] || !al->event_key || !fit) {
         res->items_refused++; /* counted with the items: an alert without its item's id */
-        LOG_WARN("archive: alert without item id or event key refused");
+        LOG_WARN("archive: alert without item id or event key, or with an overlong key, refused");
         return false;
     }
     return true;

@@ -43,6 +43,15 @@ void archive_bind_item(struct yq_stmt *s, int first, const struct yq_item *it, i
                        archive_bind_text_fn bind_text, archive_bind_text_fn bind_opt_text);
 
 /*
+ * Bind what the completed delivery it of an item stored truncated replaces (archive_put()) as
+ * parameters first..first+4 of s: title, text, truncated_fields, sentiment label and score of
+ * model (as archive_bind_item() binds them).
+ */
+#define ARCHIVE_COMPLETE_PARAMS 5
+void archive_bind_completion(struct yq_stmt *s, int first, const struct yq_item *it,
+                             const struct yq_sentiment *model, archive_bind_text_fn bind_text);
+
+/*
  * Bind match m of alert al as parameters first..first+7 of s: item id, rule id, event key,
  * group, department, level, rules version, matched at (the backends' match columns in that
  * order).
@@ -75,11 +84,11 @@ struct archive_put_base {
  * A backend's put (struct archive_backend_ops.put), run by the front's archive_put(), the same
  * on every backend: the normaliser is fetched (ERR_NOMEM, ERR_NOT_FOUND), a context of
  * ctx_size bytes is allocated zeroed (ERR_NOMEM; it starts with a struct archive_put_base,
- * filled before begin), then begin, the items then the alerts in order (an item without an id
- * is refused and counted in items_refused; the batch goes on), end; then the context is freed.
- * begin (required) gets the backend's state (what its open made), takes the backend's lock and
- * opens what the batch needs; put_item and put_alert store one item / one alert's matches
- * (put_alert refuses an alert without its item's id or event key with
+ * filled before begin), then begin, the items then the alerts in order (an item that
+ * archive_item_accepted() refuses is counted in items_refused; the batch goes on), end; then the
+ * context is freed. begin (required) gets the backend's state (what its open made), takes the
+ * backend's lock and opens what the batch needs; put_item and put_alert store one item / one
+ * alert's matches (put_alert refuses an alert without its item's id or event key with
  * archive_alert_accepted()); end is always called once begin was (also when begin or a step
  * failed, err != 0): it stores what is pending (counted in res, the put's counts the steps
  * got) and commits when err == 0, else rolls back, releases what begin took, and returns err or
@@ -109,8 +118,15 @@ struct archive_put_ops {
 int archive_put_normalise(struct archive_put_base *base, const struct yq_item *it);
 
 /*
- * Whether alert al can be stored: one without its item's id or an event key is refused
- * (counted in res->items_refused with the items, logged): false.
+ * Whether item it can be stored: one without an id, or with a key longer than archive_put()
+ * allows (archive.h), is refused (counted in res->items_refused, logged): false.
+ */
+bool archive_item_accepted(const struct yq_item *it, struct archive_put_result *res);
+
+/*
+ * Whether alert al can be stored: one without its item's id or an event key, or with a key
+ * longer than ARCHIVE_MAX_KEY_BYTES (item id, event key, a match's rule id, group or
+ * department), is refused (counted in res->items_refused with the items, logged): false.
  */
 bool archive_alert_accepted(const struct yq_alert *al, struct archive_put_result *res);
 

@@ -171,6 +171,11 @@ static const char sql_insert_match[] =
     "INSERT OR IGNORE INTO matches (item_id, rule_id, event_key, rule_group, department, level,"
     " rules_version, matched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char sql_has_item[] = "SELECT 1 FROM items WHERE id = ?1";
+/* archive_put(): the completed delivery of an item stored as a preview (archive_bind_completion())
+ */
+static const char sql_complete_item[] =
+    "UPDATE items SET title = ?1, text = ?2, truncated = 0, truncated_fields = ?3, sentiment = ?4,"
+    " sentiment_score = ?5 WHERE id = ?6 AND truncated <> 0 RETURNING rid";
 
 /* ------------------------------------------------------------------ state */
 
@@ -195,6 +200,7 @@ static void conn_close(struct sq_conn *c)
     yq_stmt_finalize(c->insert_fts);
     yq_stmt_finalize(c->insert_match);
     yq_stmt_finalize(c->has_item);
+    yq_stmt_finalize(c->complete_item);
     yq_stmt_finalize(c->match_rows);
     if (c->db && c->in_tx) {
         yq_db_rollback(c->db);
@@ -338,6 +344,9 @@ static int conn_get(struct sq_state *st, int64_t mk, bool create, struct sq_conn
     }
     if (err == 0) {
         err = yq_db_prepare(db, sql_has_item, &c.has_item, path, errbuf, errlen);
+    }
+    if (err == 0) {
+        err = yq_db_prepare(db, sql_complete_item, &c.complete_item, path, errbuf, errlen);
     }
     if (err == 0) {
         err = yq_db_prepare(db, ARCHIVE_SQ_SQL_MATCH_ROWS, &c.match_rows, path, errbuf, errlen);
@@ -634,6 +643,74 @@ static int neighbour_conn(struct put_ctx *pc, int64_t nb, struct sq_conn **out)
     return err;
 }
 
+/* Index it (normalised title and text) as row rid of c's file. Returns 0 or an ERR_* code. */
+static int index_item(struct put_ctx *pc, struct sq_conn *c, int64_t rid, const struct yq_item *it)
+{
+    int err = archive_put_normalise(&pc->b, it);
+    if (err == ERR_TOO_BIG) {
+        err = 0; /* the prefix is indexed, as the matcher sees it */
+    }
+    if (err != 0) {
+        snprintf(pc->b.errbuf, pc->b.errlen, "archive: normalising item %s: %s", it->id,
+                 yq_strerror(err));
+        return err;
+    }
+    struct yq_stmt *s = c->insert_fts;
+    yq_stmt_reset(s);
+    yq_stmt_bind_int64(s, 1, rid);
+    yq_stmt_bind_textn(s, 2, pc->b.title.buf ? pc->b.title.buf : "", (int)pc->b.title.len);
+    yq_stmt_bind_textn(s, 3, pc->b.text.buf ? pc->b.text.buf : "", (int)pc->b.text.len);
+    int r = yq_db_step(c->db, s, "archive: index item", pc->b.errbuf, pc->b.errlen);
+    yq_stmt_reset(s);
+    return r < 0 ? r : 0;
+}
+
+/*
+ * it, already stored in month mk's file, is a redelivery: when it is not truncated and the
+ * stored row is (a preview), replace the row's text and index the new text (archive_put()).
+ * The contentless index cannot forget the preview's bigrams: the row keeps them too, which only
+ * widens the narrowing (the matcher decides). Counts the item completed or duplicate.
+ */
+static int complete_or_dup(struct put_ctx *pc, int64_t mk, const struct yq_item *it,
+                           struct archive_put_result *res)
+{
+    struct sq_conn *c = NULL;
+    int64_t rid = -1;
+    int err, r;
+
+    if (it->truncated) {
+        res->items_dup++;
+        return 0;
+    }
+    err = conn_tx(pc->st, mk, &c, pc->b.errbuf, pc->b.errlen);
+    if (err != 0) {
+        return err;
+    }
+    struct yq_stmt *s = c->complete_item;
+    yq_stmt_reset(s);
+    yq_stmt_clear_bindings(s);
+    archive_bind_completion(s, 1, it, pc->st->opts->sentiment, archive_bind_text);
+    archive_bind_text(s, 1 + ARCHIVE_COMPLETE_PARAMS, it->id);
+    r = yq_db_step(c->db, s, "archive: complete item", pc->b.errbuf, pc->b.errlen);
+    if (r == 1) {
+        rid = yq_stmt_column_int64(s, 0);
+        r = yq_db_step(c->db, s, "archive: complete item", pc->b.errbuf, pc->b.errlen);
+    }
+    yq_stmt_reset(s);
+    if (r < 0) {
+        return r;
+    }
+    if (rid < 0) {
+        res->items_dup++;
+        return 0;
+    }
+    err = index_item(pc, c, rid, it);
+    if (err == 0) {
+        res->items_completed++;
+    }
+    return err;
+}
+
 static int put_item(void *ctx, const struct yq_item *it, struct archive_put_result *res)
 {
     struct put_ctx *pc = ctx;
@@ -655,8 +732,7 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
                 return err;
             }
             if (found) {
-                res->items_dup++;
-                return 0;
+                return complete_or_dup(pc, nb, it, res);
             }
         }
     }
@@ -678,28 +754,11 @@ static int put_item(void *ctx, const struct yq_item *it, struct archive_put_resu
         return r;
     }
     if (yq_db_changes(c->db) == 0) {
-        res->items_dup++;
-        return 0;
+        return complete_or_dup(pc, mk, it, res);
     }
-    int64_t rid = sqlite3_last_insert_rowid(yq_db_sqlite_handle(c->db));
-    err = archive_put_normalise(&pc->b, it);
-    if (err == ERR_TOO_BIG) {
-        err = 0; /* the prefix is indexed, as the matcher sees it */
-    }
+    err = index_item(pc, c, sqlite3_last_insert_rowid(yq_db_sqlite_handle(c->db)), it);
     if (err != 0) {
-        snprintf(pc->b.errbuf, pc->b.errlen, "archive: normalising item %s: %s", it->id,
-                 yq_strerror(err));
         return err;
-    }
-    s = c->insert_fts;
-    yq_stmt_reset(s);
-    yq_stmt_bind_int64(s, 1, rid);
-    yq_stmt_bind_textn(s, 2, pc->b.title.buf ? pc->b.title.buf : "", (int)pc->b.title.len);
-    yq_stmt_bind_textn(s, 3, pc->b.text.buf ? pc->b.text.buf : "", (int)pc->b.text.len);
-    r = yq_db_step(c->db, s, "archive: index item", pc->b.errbuf, pc->b.errlen);
-    yq_stmt_reset(s);
-    if (r < 0) {
-        return r;
     }
     res->items_new++;
     if (nb >= 0) {

@@ -43,6 +43,7 @@ struct sq_conn {
     struct yq_stmt *insert_fts;
     struct yq_stmt *insert_match;
     struct yq_stmt *has_item;
+    struct yq_stmt *complete_item;
     struct yq_stmt *match_rows;
     bool in_tx;    /* a transaction of the current put is open */
     uint64_t used; /* last use, for eviction */

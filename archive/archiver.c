@@ -372,8 +372,11 @@ static int render_metrics(const struct archiver *a, const struct archiver_counts
          (int64_t)c->items_new},
         {"yuqing_archiver_items_duplicate_total", "counter",
          "items the archive already held (re-deliveries; nothing changed)", (int64_t)c->items_dup},
-        {"yuqing_archiver_items_refused_total", "counter", "items the store refused as invalid",
-         (int64_t)c->items_refused},
+        {"yuqing_archiver_items_refused_total", "counter",
+         "items and alerts the store refused as invalid", (int64_t)c->items_refused},
+        {"yuqing_archiver_items_completed_total", "counter",
+         "items stored as a truncated preview whose completed text replaced it",
+         (int64_t)c->items_completed},
         {"yuqing_archiver_matches_stored_total", "counter", "match rows new to the archive",
          (int64_t)c->matches_new},
         {"yuqing_archiver_matches_duplicate_total", "counter", "match rows already held",
@@ -585,6 +588,7 @@ static int flush_batch(struct archiver *a)
     a->counts.items_new += res.items_new;
     a->counts.items_dup += res.items_dup;
     a->counts.items_refused += res.items_refused;
+    a->counts.items_completed += res.items_completed;
     a->counts.matches_new += res.matches_new;
     a->counts.matches_dup += res.matches_dup;
     pthread_mutex_unlock(&a->lock);

@@ -211,7 +211,7 @@ int archiver_metrics_port(const struct archiver *a);
 struct archiver_counts {
     uint64_t messages[2];  /* consumed, by enum archiver_topic */
     uint64_t malformed[2]; /* skipped as malformed, by topic */
-    uint64_t items_new, items_dup, items_refused, matches_new, matches_dup;
+    uint64_t items_new, items_dup, items_refused, items_completed, matches_new, matches_dup;
     uint64_t batches;        /* batches stored and committed */
     uint64_t store_errors;   /* failed archive_put() calls (each retried) */
     uint64_t commit_errors;  /* failed offset commits (the batch is re-delivered: harmless) */

@@ -34,7 +34,8 @@ static const char bt_usage[] =
     "  (Redis, or --live DIR) and report per rule: hits, events, hits gained and lost, samples;\n"
     "  the report is recorded in Redis for 7 days under the set's digest, which lets\n"
     "  'yuqingctl rules push DIR' through. --config: a YAML file whose archive.dir names the\n"
-    "  archive (and whose redis: section gives Redis). Times: RFC 3339 or Nd / Nh before now.\n";
+    "  archive (and whose redis: section gives Redis). Times: RFC 3339 or Nd / Nh before now;\n"
+    "  a date alone is Beijing time, --until 2026-11-30 counting to the end of that day.\n";
 
 struct bt_opts {
     const char *dir;
@@ -105,7 +106,7 @@ static void print_num(size_t v, size_t width)
     fputs(yq_text_pad_left(num, width, buf, sizeof(buf)), stdout);
 }
 
-/* The five count columns of one row (a rule's or the totals'), then the line's end. */
+/* The five count columns of one row (a rule's, the totals' or a day's), then the line's end. */
 static void print_counts(size_t draft_hits, size_t live_hits, size_t gained, size_t lost,
                          size_t events)
 {
@@ -169,6 +170,21 @@ static void print_table(const struct backtest_report *r, const char *dir, const 
     fputs(yq_text_pad("", 24, h, sizeof(h)), stdout);
     print_counts(r->draft_hits, r->live_hits, r->gained, r->lost, r->events);
     printf("（+ 新增：草案命中而现行未命中；- 减少：现行命中而草案未命中）\n");
+    if (r->n_days == 0) {
+        return;
+    }
+    /* the days with items, by archive time in Beijing time (struct backtest_day) */
+    putchar('\n');
+    fputs(yq_text_pad("按日（北京时间）", 16, h, sizeof(h)), stdout);
+    printf("      扫描  草案命中  现行命中      新增      减少\n");
+    for (size_t i = 0; i < r->n_days; i++) {
+        const struct backtest_day *d = &r->days[i];
+        char day[32];
+        yq_time_format_shanghai(d->start_s, day, sizeof(day));
+        day[10] = '\0'; /* the date of the day's 00:00 */
+        fputs(yq_text_pad(day, 16, h, sizeof(h)), stdout);
+        print_counts(d->items_scanned, d->draft_hits, d->live_hits, d->gained, d->lost);
+    }
 }
 
 /* --- main ----------------------------------------------------------------------------- */
@@ -198,6 +214,10 @@ static int parse(int argc, char **argv, struct bt_opts *o)
     o->threads.v = DEFAULT_THREADS;
     rc = yq_cli_parse_cmd(PROG, bt_usage, argc, argv, 2, opts, sizeof(opts) / sizeof(opts[0]), o,
                           &o->dir, 1);
+    if (rc == 0 && o->until.set) {
+        /* a date alone counts to the end of that Beijing day, as in a search (GET /api/search) */
+        (void)yq_time_parse_until(o->until.text, &o->until.s); /* "Nd" / "Nh": kept as parsed */
+    }
     return rc == ERR_INVALID ? YQ_CLI_EXIT_USAGE : rc;
 }
 

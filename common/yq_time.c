@@ -192,3 +192,26 @@ int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out)
     }
     return 0;
 }
+
+int64_t yq_time_shanghai_day_start(int64_t t)
+{
+    int64_t local = t + YQ_SHANGHAI_OFFSET_S;
+    int64_t sod = local % 86400;
+
+    if (sod < 0) {
+        sod += 86400;
+    }
+    return local - sod - YQ_SHANGHAI_OFFSET_S;
+}
+
+int yq_time_parse_until(const char *s, int64_t *out)
+{
+    const char *precision = NULL;
+    int64_t t;
+
+    if (yq_time_parse_iso(s, &t, &precision) != 0) {
+        return ERR_PARSE;
+    }
+    *out = strcmp(precision, "day") == 0 ? t + 86400 : t;
+    return 0;
+}

@@ -57,6 +57,9 @@ static inline bool yq_time_writable(int64_t t)
  */
 char *yq_time_format_utc(int64_t t, char *buf, size_t len);
 
+/* 00:00 Asia/Shanghai of the day holding t (seconds UTC), as seconds UTC. Thread-safe. */
+int64_t yq_time_shanghai_day_start(int64_t t);
+
 /* Write t in Asia/Shanghai as "YYYY-MM-DD HH:MM" (at least 17 bytes). Returns buf. */
 char *yq_time_format_shanghai(int64_t t, char *buf, size_t len);
 
@@ -68,6 +71,14 @@ char *yq_time_format_shanghai(int64_t t, char *buf, size_t len);
  * YQ_TIME_MAX: "9999-12-31T24:00:00Z", "0000-01-01" in Shanghai).
  */
 int yq_time_parse_iso(const char *s, int64_t *out, const char **precision_out);
+
+/*
+ * Parse s as yq_time_parse_iso() does, as the end (exclusive) of a range the user wrote: a
+ * date alone counts to the end of that day, i.e. out is the next day's 00:00 Asia/Shanghai
+ * ("2026-11-30" -> 2026-12-01T00:00:00+08:00); a time is taken as given. Returns 0 or
+ * ERR_PARSE. Thread-safe.
+ */
+int yq_time_parse_until(const char *s, int64_t *out);
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (month 1-12). */
 int64_t yq_time_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -90,14 +90,8 @@ static int parse_size(const char *s, size_t max, size_t *out)
 /* A time bound: RFC 3339 or a date (Beijing time); an until date means the end of that day. */
 static int parse_bound(const char *s, bool until, int64_t *out)
 {
-    const char *precision = NULL;
-    if (yq_time_parse_iso(s, out, &precision) != 0) {
-        return ERR_INVALID;
-    }
-    if (until && precision && strcmp(precision, "day") == 0) {
-        *out += 86400;
-    }
-    return 0;
+    int err = until ? yq_time_parse_until(s, out) : yq_time_parse_iso(s, out, NULL);
+    return err ? ERR_INVALID : 0;
 }
 
 static bool value_ok(const char *s)

@@ -297,6 +297,74 @@ static void test_gained_lost_events_one_thread(void **state)
     backtest_report_release(&r);
 }
 
+/* One day's figures: items scanned, draft, live; hits draft, live, gained, lost. */
+struct day_figures {
+    const char *day;
+    size_t scanned, items_draft, items_live, draft_hits, live_hits, gained, lost;
+};
+
+static void expect_days(const struct backtest_report *r, const struct day_figures *want, size_t n)
+{
+    assert_int_equal(r->n_days, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct backtest_day *d = &r->days[i];
+        char day[32];
+        yq_time_format_shanghai(d->start_s, day, sizeof(day));
+        assert_string_equal(day + 11, "00:00"); /* a Beijing midnight */
+        day[10] = '\0';
+        assert_string_equal(day, want[i].day);
+        assert_int_equal(d->items_scanned, want[i].scanned);
+        assert_int_equal(d->items_draft, want[i].items_draft);
+        assert_int_equal(d->items_live, want[i].items_live);
+        assert_int_equal(d->draft_hits, want[i].draft_hits);
+        assert_int_equal(d->live_hits, want[i].live_hits);
+        assert_int_equal(d->gained, want[i].gained);
+        assert_int_equal(d->lost, want[i].lost);
+    }
+}
+
+/*
+ * The range's Beijing days: a8 at 23:00 on the 8th and a9 at 00:00 on the 9th fall on two
+ * days, a10 at 00:00 on the 15th is not the 14th's; 14 November: a1 a12 a2 a4 (draft), a1 a3
+ * a5 (live), gained a12 a2 a4, lost a3 a5.
+ */
+static const struct day_figures range_days[] = {
+    {"2026-11-08", 1, 1, 0, 1, 0, 1, 0},
+    {"2026-11-09", 1, 1, 0, 1, 0, 1, 0},
+    {"2026-11-14", 7, 4, 3, 4, 3, 3, 2},
+    {"2026-11-15", 1, 1, 1, 1, 1, 0, 0},
+};
+
+/* A day cut by two threads' slices is one day of the report (the slice boundary 20:30). */
+static void test_days_in_beijing_time(void **state)
+{
+    struct archive *two[2] = {arc, NULL};
+    struct backtest_opts o = range_opts();
+    struct backtest_report r;
+    char err[256] = "";
+    (void)state;
+
+    assert_int_equal(archive_backtest_run(&arc, 1, draft, live, &o, &r, err, sizeof(err)), 0);
+    expect_days(&r, range_days, sizeof(range_days) / sizeof(range_days[0]));
+    backtest_report_release(&r);
+
+    assert_int_equal(archive_open(arch_loc, NULL, &two[1], err, sizeof(err)), 0);
+    o.until_s = t0() + 86400;
+    o.since_s = o.until_s - 2 * (86400 + 12600); /* slices meet at 14 November 20:30 */
+    assert_int_equal(archive_backtest_run(two, 2, draft, live, &o, &r, err, sizeof(err)), 0);
+    expect_days(&r, &range_days[2], 2);
+    backtest_report_release(&r);
+    archive_close(two[1]);
+
+    /* a range with no item has no day */
+    o.since_s = t0() - 100 * 86400;
+    o.until_s = o.since_s + 3600;
+    assert_int_equal(archive_backtest_run(&arc, 1, draft, live, &o, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.items_scanned, 0);
+    assert_int_equal(r.n_days, 0);
+    backtest_report_release(&r);
+}
+
 static void test_two_threads_and_narrowing_agree(void **state)
 {
     struct archive *two[2] = {arc, NULL};
@@ -310,6 +378,7 @@ static void test_two_threads_and_narrowing_agree(void **state)
     assert_int_equal(archive_backtest_run(two, 2, draft, live, &o, &r, err, sizeof(err)), 0);
     check_report(&r);
     assert_int_equal(r.items_scanned, 10);
+    expect_days(&r, range_days, sizeof(range_days) / sizeof(range_days[0]));
     backtest_report_release(&r);
 
     o.narrowing = BACKTEST_NARROW_TERMS;
@@ -419,6 +488,19 @@ static void test_json_shape(void **state)
     assert_string_equal(json_string_value(json_object_get(s, "time")), "2026-11-14T12:00:00Z");
     assert_string_equal(json_string_value(json_object_get(s, "url")), "https://example.invalid/p");
     assert_string_equal(json_string_value(json_array_get(json_object_get(s, "terms"), 1)), "补偿");
+    /* 14 November (range_days[2]) */
+    s = json_array_get(json_object_get(j, "days"), 2);
+    assert_int_equal(json_array_size(json_object_get(j, "days")), 4);
+    assert_string_equal(json_string_value(json_object_get(s, "day")), "2026-11-14");
+    {
+        static const char *const keys[] = {"items_scanned", "items_draft", "items_live",
+                                           "draft_hits",    "live_hits",   "gained",
+                                           "lost"};
+        static const json_int_t want[] = {7, 4, 3, 4, 3, 3, 2};
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            assert_int_equal(json_integer_value(json_object_get(s, keys[k])), want[k]);
+        }
+    }
     json_decref(j);
     /* the summary recorded in Redis has no samples */
     assert_int_equal(backtest_report_json(&r, false, &j), 0);
@@ -540,6 +622,19 @@ static void test_cli_backtest_then_push(void **state)
     json_decref(j);
     assert_non_null(strstr(err_out, "回测已记录"));
 
+    /* dates are Beijing days and --until counts to the end of its day: 14 November alone is
+       its seven items from 17:00 to 23:00, not a10 at 00:00 on the 15th (was: an empty range,
+       --until 2026-11-14 meaning the start of that day) */
+    assert_int_equal(run(backtest_cli_main, "rules", "backtest", d, "--archive", arch, "--since",
+                         "2026-11-14", "--until", "2026-11-14", "--json", "--redis", addr, NULL),
+                     0);
+    j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "since")), "2026-11-13T16:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(j, "until")), "2026-11-14T16:00:00Z");
+    assert_int_equal(json_integer_value(json_object_get(j, "items_scanned")), 7);
+    json_decref(j);
+
     /* --config: the archiver's config names the archive (archive.dir) and here Redis */
     {
         char cfg[800], path[160];
@@ -590,6 +685,17 @@ static void test_cli_backtest_then_push(void **state)
     assert_non_null(strstr(out, "扫描 10 条，草案命中 7 条，现行命中 4 条"));
     assert_non_null(strstr(out, "合计                                             7         4"
                                 "         5         2         4\n"));
+    /* per Beijing day: scanned, draft hits, live hits, gained, lost */
+    assert_non_null(strstr(out, "\n\n按日（北京时间）      扫描  草案命中  现行命中      新增"
+                                "      减少\n"
+                                "2026-11-08               1         1         0         1"
+                                "         0\n"
+                                "2026-11-09               1         1         0         1"
+                                "         0\n"
+                                "2026-11-14               7         4         3         3"
+                                "         2\n"
+                                "2026-11-15               1         1         1         0"
+                                "         0\n"));
     snprintf(l, sizeof(l), "对比 '%s/live'（摘要 ", dir);
     assert_non_null(strstr(out, l));
 }
@@ -598,6 +704,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gained_lost_events_one_thread),
+        cmocka_unit_test(test_days_in_beijing_time),
         cmocka_unit_test(test_two_threads_and_narrowing_agree),
         cmocka_unit_test(test_two_matches_when_excludes_differ),
         cmocka_unit_test(test_without_live_set_every_hit_is_gained),

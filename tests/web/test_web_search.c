@@ -273,6 +273,36 @@ static void test_bad_query_and_csv(void **state)
     json_decref(v);
     resp_release(&r);
 
+    /* text that is FTS5 or SQL syntax is searched as text (200) or refused by the rule
+       language's parser (400 bad_query): never an index or SQL error */
+    {
+        static const struct {
+            const char *q;
+            long status;
+        } odd[] = {
+            {"title:征地", 200},  {"征*", 200},       {"^征地", 200}, {"AND", 200},
+            {"\"OR\"", 200},      {"NEAR", 200},      {"'", 200},     {"\\", 200},
+            {"' OR 1=1 --", 400}, {"(征地", 400},     {"征地)", 400}, {"\"", 400},
+            {"征地 补偿", 400},   {"NEAR(征地", 400}, {"\"\"", 400},  {"征地 AND 补偿", 400},
+        };
+        for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+            search_path(odd[i].q, RANGE, path, sizeof(path));
+            http_request(e->port, &e->duty, "GET", path, NULL, NULL, &r);
+            if (r.status != odd[i].status) {
+                fail_msg("'%s': status %ld, want %ld", odd[i].q, r.status, odd[i].status);
+            }
+            v = json_loads(r.body, 0, NULL);
+            assert_non_null(v);
+            if (odd[i].status == 400) {
+                assert_string_equal(json_string_value(json_object_get(v, "code")), "bad_query");
+            } else {
+                assert_int_equal(json_integer_value(json_object_get(v, "total")), 0);
+            }
+            json_decref(v);
+            resp_release(&r);
+        }
+    }
+
     search_path("hyperlink | 招聘", RANGE "&format=csv", path, sizeof(path));
     http_request(e->port, &e->duty, "GET", path, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
