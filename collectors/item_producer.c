@@ -226,7 +226,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         if (f->tally) {
             f->tally->failed++;
         }
-        if (p->shutting_down || f->replay) {
+        if (permanent_error(msg->err)) {
+            /*
+             * first, also for a replayed item or at shutdown: spooled, it would be refused
+             * again at every start, for ever
+             */
+            settle_rejected(p, f->id, f->alias, msg->err);
+        } else if (p->shutting_down || f->replay) {
             /* no next poll will produce it again: keep it on disk (FC-020) */
             if (spool_write(p, msg->payload, msg->len) == 0) {
                 p->left.spooled++;
@@ -235,8 +241,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
                 LOG_ERR("item lost: neither delivered nor spooled item_id=%s err=%s", f->id,
                         rd_kafka_err2str(msg->err));
             }
-        } else if (permanent_error(msg->err)) {
-            settle_rejected(p, f->id, f->alias, msg->err);
         } else {
             LOG_WARN("item delivery failed item_id=%s err=%s", f->id,
                      rd_kafka_err2str(msg->err));
@@ -383,7 +387,7 @@ static int send_flight(struct item_producer *p, const char *id, const char *alia
     if (kerr) {
         p->last_error = rd_kafka_err2str(kerr);
         flight_free(f);
-        if (permanent_error(kerr) && !replay) {
+        if (permanent_error(kerr)) {
             settle_rejected(p, id, alias, kerr);
             return kerr == RD_KAFKA_RESP_ERR__INVALID_ARG ? ERR_INVALID : ERR_TOO_BIG;
         }
@@ -428,7 +432,7 @@ int item_producer_replay_spool(struct item_producer *p)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    int produced = 0, kept = 0;
+    int produced = 0, kept = 0, settled = 0;
 
     if (!p->spool_path) {
         return 0;
@@ -476,6 +480,8 @@ int item_producer_replay_spool(struct item_producer *p)
                                   fetched_at, line, (size_t)n, &p->replay_tally, true);
             if (err == 0) {
                 produced++;
+            } else if (err == ERR_TOO_BIG || err == ERR_INVALID) {
+                settled++; /* refused for good: settled (marked seen), not kept */
             } else if (err != ERR_EXISTS) {
                 /* cannot queue now: keep it for the next start */
                 p->shutting_down = true;
@@ -490,7 +496,8 @@ int item_producer_replay_spool(struct item_producer *p)
     }
     free(line);
     fclose(f);
-    LOG_INFO("spool replayed path='%s' produced=%d kept=%d", p->spool_path, produced, kept);
+    LOG_INFO("spool replayed path='%s' produced=%d kept=%d refused=%d", p->spool_path, produced,
+             kept, settled);
     if (produced == 0) {
         unlink(p->replay_path);
     }
