@@ -172,23 +172,6 @@ static void mark_pending(struct item_producer *p, bool force)
     p->next_mark_retry_ms = 0;
 }
 
-/* A per-message error that no retry of the same message can cure. */
-static bool permanent_error(rd_kafka_resp_err_t err)
-{
-    switch (err) {
-    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
-    case RD_KAFKA_RESP_ERR_INVALID_MSG:
-    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
-    case RD_KAFKA_RESP_ERR__INVALID_ARG:
-    case RD_KAFKA_RESP_ERR__BAD_MSG:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* Settle an item Kafka refused for good: mark it seen so no later poll tries it again. */
 static void settle_rejected(struct item_producer *p, const char *id, const char *alias,
                             rd_kafka_resp_err_t err)
@@ -226,7 +209,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         if (f->tally) {
             f->tally->failed++;
         }
-        if (permanent_error(msg->err)) {
+        if (yq_kafka_err_permanent(msg->err)) {
             /*
              * first, also for a replayed item or at shutdown: spooled, it would be refused
              * again at every start, for ever
@@ -387,7 +370,7 @@ static int send_flight(struct item_producer *p, const char *id, const char *alia
     if (kerr) {
         p->last_error = rd_kafka_err2str(kerr);
         flight_free(f);
-        if (permanent_error(kerr)) {
+        if (yq_kafka_err_permanent(kerr)) {
             settle_rejected(p, id, alias, kerr);
             return kerr == RD_KAFKA_RESP_ERR__INVALID_ARG ? ERR_INVALID : ERR_TOO_BIG;
         }

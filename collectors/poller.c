@@ -936,6 +936,9 @@ int poller_render_metrics(const struct poller *p, struct yq_buf *b)
         {"yuqing_collector_source_events_lost_total", "counter",
          "source events neither delivered nor kept in redis (logged)",
          (int64_t)source_outbox_lost(item_producer_outbox(p->producer)), false},
+        {"yuqing_collector_source_events_rejected_total", "counter",
+         "source events kafka refused for good (too large, invalid; logged, dropped)",
+         (int64_t)source_outbox_rejected(item_producer_outbox(p->producer)), false},
     };
     /* the per-source families: value(run) with a source label, or by state (value NULL) */
     static const struct {
