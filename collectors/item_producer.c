@@ -51,6 +51,7 @@ struct item_producer {
     const char *last_error;       /* rd_kafka_err2str() of the last refused send, static */
     struct item_producer_leftovers left;
     uint64_t rejected_total;      /* items Kafka refused for good (settled, not retried) */
+    uint64_t delivery_errors;     /* delivery reports with an error, one per item */
     struct source_outbox *outbox; /* source events (issue #15) on the same handle */
 };
 
@@ -206,6 +207,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         f->tally->pending--;
     }
     if (msg->err) {
+        p->delivery_errors++;
         if (f->tally) {
             f->tally->failed++;
         }
@@ -325,6 +327,11 @@ const char *item_producer_last_error(const struct item_producer *p)
 uint64_t item_producer_rejected_count(const struct item_producer *p)
 {
     return p->rejected_total;
+}
+
+uint64_t item_producer_delivery_errors(const struct item_producer *p)
+{
+    return p->delivery_errors;
 }
 
 size_t item_producer_in_flight_count(const struct item_producer *p)

@@ -122,6 +122,13 @@ size_t item_producer_in_flight_count(const struct item_producer *p);
 uint64_t item_producer_rejected_count(const struct item_producer *p);
 
 /*
+ * Item delivery reports with an error since start, one per item (a failed request of n
+ * items counts n), whatever became of the item: produced again by a later poll, spooled at
+ * shutdown or settled as refused for good. p borrowed. Called on the polling thread only.
+ */
+uint64_t item_producer_delivery_errors(const struct item_producer *p);
+
+/*
  * Wait up to timeout_ms for every queued message, then try the remaining seen-marks once.
  * Messages still queued are purged and spooled (or counted as lost); out (may be NULL)
  * receives the counts. Returns 0 when nothing was lost, ERR_RETRY when messages were lost

@@ -324,6 +324,7 @@ static void test_issue_10_permanent_delivery_error_settles_the_item(void **state
                      0);
     wait_delivered(fx);
     assert_int_equal(tally.failed, 1);
+    assert_int_equal(item_producer_delivery_errors(fx->in.prod), 1);
     assert_int_equal(item_producer_rejected_count(fx->in.prod), 1);
     assert_true(seen(fx, "rss:refused")); /* settled: the next poll skips it */
     assert_int_equal(item_producer_send(fx->in.prod, "rss:next", NULL, "big", yq_time_now(), next,
@@ -332,6 +333,37 @@ static void test_issue_10_permanent_delivery_error_settles_the_item(void **state
     wait_delivered(fx);
     assert_int_equal(tally.delivered, 1);
     assert_true(seen(fx, "rss:next"));
+}
+
+/*
+ * Delivery-report errors are counted per item (yuqing_collector_delivery_errors_total): three
+ * items refused by the broker are three errors, three settled items, whether librdkafka sent
+ * them in one request or in three.
+ */
+static void test_delivery_errors_counted_per_item(void **state)
+{
+    struct fixture *fx = need_redis(state);
+    static const char *const ids[] = {"rss:e1", "rss:e2", "rss:e3"};
+    struct delivery_tally tally = {0};
+    char json[64];
+
+    rd_kafka_mock_push_request_errors(
+        (rd_kafka_mock_cluster_t *)rd_kafka_handle_mock_cluster(fx->in.mock_rk), 0 /* Produce */, 3,
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    for (size_t i = 0; i < 3; i++) {
+        int n = snprintf(json, sizeof(json), "{\"schema\":1,\"id\":\"%s\"}", ids[i]);
+        assert_int_equal(item_producer_send(fx->in.prod, ids[i], NULL, "big", yq_time_now(), json,
+                                            (size_t)n, &tally),
+                         0);
+    }
+    wait_delivered(fx);
+    assert_int_equal(tally.failed, 3);
+    assert_int_equal(item_producer_delivery_errors(fx->in.prod), 3);
+    assert_int_equal(item_producer_rejected_count(fx->in.prod), 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(seen(fx, ids[i]));
+    }
 }
 
 /* Lines of the file at path; -1 when it does not exist. */
@@ -501,6 +533,7 @@ int main(void)
         FX(test_issue_10_permanent_produce_error_settles_the_item),
         FX(test_issue_10_permanent_delivery_error_settles_the_item),
         FX(test_fc_020_replayed_item_refused_for_good_is_settled),
+        FX(test_delivery_errors_counted_per_item),
         FX(test_issue_11_official_local_source_marks_its_items),
         FX(test_issue_11_first_poll_marks_backlog),
         cmocka_unit_test(test_issue_11_official_source_needs_department),
