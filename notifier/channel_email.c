@@ -49,33 +49,180 @@ static char *b64(const char *s, size_t len)
 #define SUBJECT_WORD_BYTES 40
 
 /*
- * Append the Subject header of subject (one line of valid UTF-8, channel_subject()) to mail:
- * encoded-words of at most SUBJECT_WORD_BYTES bytes each, every one ending on a character
- * boundary (a word decodes on its own), folded with CRLF SP. Returns 0, ERR_TOO_BIG or NOMEM.
+ * Append the len bytes of UTF-8 text as RFC 2047 encoded-words of at most SUBJECT_WORD_BYTES
+ * bytes each, every one ending on a character boundary (a word decodes on its own): the first
+ * after a space, the others each on a folded line (CRLF SP). Returns 0, ERR_TOO_BIG or NOMEM.
  */
-static int put_subject(struct yq_buf *mail, const char *subject)
+static int put_words(struct yq_buf *mail, const char *text, size_t len)
 {
-    size_t n = strlen(subject);
-    int err = yq_buf_adds(mail, "Subject:");
+    int err = 0;
 
-    for (size_t i = 0; !err && i < n;) {
+    for (size_t i = 0; !err && i < len;) {
         size_t end = i;
         char *word;
         int32_t cp;
-        while (end < n) {
-            size_t l = yq_utf8_next(subject + end, n - end, &cp);
+        while (end < len) {
+            size_t l = yq_utf8_next(text + end, len - end, &cp);
             if (end + l - i > SUBJECT_WORD_BYTES) {
                 break;
             }
             end += l;
         }
-        word = b64(subject + i, end - i);
+        word = b64(text + i, end - i);
         if (!word) {
             return ERR_NOMEM;
         }
         err = yq_buf_addf(mail, "%s=?UTF-8?B?%s?=", i ? "\r\n " : " ", word);
         free(word);
         i = end;
+    }
+    return err;
+}
+
+/* Append the Subject header of subject (one line of valid UTF-8, channel_subject()). */
+static int put_subject(struct yq_buf *mail, const char *subject)
+{
+    int err = yq_buf_adds(mail, "Subject:");
+
+    if (!err) {
+        err = put_words(mail, subject, strlen(subject));
+    }
+    return err ? err : yq_buf_adds(mail, "\r\n");
+}
+
+/*
+ * Whether the n bytes at a are one plain address "local@domain": one '@' with something on
+ * each side, no white space, control byte or the characters that would make it a display
+ * name, a list or a route (< > ( ) , ; : " [ ] \). Bytes above 0x7F (UTF-8) pass.
+ */
+static bool plain_address(const char *a, size_t n)
+{
+    const char *at = memchr(a, '@', n);
+
+    if (n > 254 || !at || at == a || at == a + n - 1 ||
+        memchr(at + 1, '@', (size_t)(a + n - at - 1))) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)a[i];
+        if (c <= 0x20 || c == 0x7F || strchr("<>(),;:\"[]\\", c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One entry of a from or to list (RFC 5322 §3.4 mailbox, the forms the field writes). */
+struct mailbox {
+    const char *name; /* display name, name_len bytes (0: none); borrowed */
+    size_t name_len;
+    const char *addr; /* the address, addr_len bytes; borrowed */
+    size_t addr_len;
+};
+
+/*
+ * Read the n bytes at p (spaces around them already trimmed) as "addr", "<addr>" or
+ * "name <addr>" (name in double quotes or not, UTF-8, without < > " , \ or control bytes: a
+ * comma separates list entries, so a name cannot hold one). Returns whether it is one.
+ */
+static bool mailbox_parse(const char *p, size_t n, struct mailbox *mb)
+{
+    memset(mb, 0, sizeof(*mb));
+    mb->addr = p;
+    mb->addr_len = n;
+    if (n > 0 && p[n - 1] == '>') {
+        const char *lt = memchr(p, '<', n);
+        if (!lt) {
+            return false;
+        }
+        mb->addr = lt + 1;
+        mb->addr_len = (size_t)(p + n - 1 - mb->addr);
+        mb->name = p;
+        mb->name_len = (size_t)(lt - p);
+        while (mb->name_len > 0 && p[mb->name_len - 1] == ' ') {
+            mb->name_len--;
+        }
+        if (mb->name_len >= 2 && p[0] == '"' && p[mb->name_len - 1] == '"') {
+            mb->name++;
+            mb->name_len -= 2;
+        }
+        for (size_t i = 0; i < mb->name_len; i++) {
+            unsigned char c = (unsigned char)mb->name[i];
+            if (c < 0x20 || c == 0x7F || strchr("<>\",\\", c)) {
+                return false;
+            }
+        }
+        if (!yq_utf8_valid(mb->name, mb->name_len, NULL)) {
+            return false;
+        }
+    }
+    return plain_address(mb->addr, mb->addr_len);
+}
+
+/*
+ * Call fn for each entry of list (comma-separated mailboxes, spaces around each ignored) until
+ * it returns non-zero. Returns 0, fn's error, or ERR_INVALID (an empty entry or one that is no
+ * mailbox; why, when not NULL, names it cut to 60 bytes, with what as the key's name).
+ */
+static int mailbox_each(const char *list, const char *what, char *why, size_t whylen,
+                        int (*fn)(const struct mailbox *mb, size_t i, void *arg), void *arg)
+{
+    const char *p = list;
+
+    for (size_t i = 0;; i++) {
+        const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+        struct mailbox mb;
+        int err;
+
+        while (p < end && *p == ' ') {
+            p++;
+        }
+        while (end > p && end[-1] == ' ') {
+            end--;
+        }
+        if (!mailbox_parse(p, (size_t)(end - p), &mb)) {
+            if (why) {
+                snprintf(why, whylen,
+                         "email %s: '%.*s' is not an address (a@b or 名称 <a@b>, comma-separated)",
+                         what, (int)(end - p < 60 ? end - p : 60), p);
+            }
+            return ERR_INVALID;
+        }
+        err = fn ? fn(&mb, i, arg) : 0;
+        if (err || !comma) {
+            return err;
+        }
+        p = comma + 1;
+    }
+}
+
+/* mailbox_each() step: the mailbox into the header being written (arg: struct yq_buf). */
+static int put_mailbox(const struct mailbox *mb, size_t i, void *arg)
+{
+    struct yq_buf *mail = arg;
+    int err = i ? yq_buf_adds(mail, ",\r\n") : 0;
+
+    if (!err && mb->name_len) {
+        err = put_words(mail, mb->name, mb->name_len);
+        if (!err) {
+            err = yq_buf_addf(mail, "\r\n <%.*s>", (int)mb->addr_len, mb->addr);
+        }
+    } else if (!err) {
+        err = yq_buf_addf(mail, " %.*s", (int)mb->addr_len, mb->addr);
+    }
+    return err;
+}
+
+/*
+ * Append the header name: with the mailboxes of list, a display name as encoded-words (RFC
+ * 2047 §5 (3)), each mailbox on a folded line. Returns 0, ERR_INVALID, ERR_TOO_BIG or NOMEM.
+ */
+static int put_mailboxes(struct yq_buf *mail, const char *name, const char *list)
+{
+    int err = yq_buf_addf(mail, "%s:", name);
+
+    if (!err) {
+        err = mailbox_each(list, name, NULL, 0, put_mailbox, mail);
     }
     return err ? err : yq_buf_adds(mail, "\r\n");
 }
@@ -109,8 +256,11 @@ int channel_email_message(const struct notify_channel *ch, const struct outbox_m
             *p = '.';
         }
     }
-    /* from and to are refused with CR/LF (email_send()); the subject is encoded-words */
-    err = yq_buf_addf(&mail, "From: %s\r\nTo: %s\r\n", ch->from, ch->to);
+    /* from and to are mailboxes (email_validate()); names and the subject encoded-words */
+    err = put_mailboxes(&mail, "From", ch->from);
+    if (!err) {
+        err = put_mailboxes(&mail, "To", ch->to);
+    }
     if (!err) {
         err = put_subject(&mail, subj);
     }
@@ -144,62 +294,30 @@ static bool header_safe(const char *s)
     return s && !strpbrk(s, "\r\n");
 }
 
-/*
- * Whether the n bytes at a are one plain address "local@domain": one '@' with something on
- * each side, no white space, control byte or the characters that would make it a display
- * name, a list or a route (< > ( ) , ; : " [ ] \). Bytes above 0x7F (UTF-8) pass.
- */
-static bool plain_address(const char *a, size_t n)
+/* mailbox_each() step: the address as an SMTP path "<addr>" appended to arg (curl_slist **). */
+static int add_rcpt(const struct mailbox *mb, size_t i, void *arg)
 {
-    const char *at = memchr(a, '@', n);
+    struct curl_slist **rcpt = arg, *n;
+    char path[260];
 
-    if (!at || at == a || at == a + n - 1 || memchr(at + 1, '@', (size_t)(a + n - at - 1))) {
-        return false;
+    (void)i;
+    snprintf(path, sizeof(path), "<%.*s>", (int)mb->addr_len, mb->addr);
+    n = curl_slist_append(*rcpt, path);
+    if (!n) {
+        return ERR_NOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)a[i];
-        if (c <= 0x20 || c == 0x7F || strchr("<>(),;:\"[]\\", c)) {
-            return false;
-        }
-    }
-    return true;
+    *rcpt = n;
+    return 0;
 }
 
-/*
- * The recipients of to (comma-separated plain addresses, spaces around each ignored) as SMTP
- * paths "<addr>" appended to *rcpt (may be NULL: only checked). Returns 0, ERR_INVALID (an
- * empty entry or one that is no plain address; why names it, cut to 60 bytes) or ERR_NOMEM.
- */
-static int email_rcpts(const char *to, struct curl_slist **rcpt, char *why, size_t whylen)
+/* mailbox_each() step: the one address as an SMTP path "<addr>" into arg (char[260]). */
+static int take_from(const struct mailbox *mb, size_t i, void *arg)
 {
-    for (const char *p = to;;) {
-        const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
-        char addr[320];
-
-        while (p < end && *p == ' ') {
-            p++;
-        }
-        while (end > p && end[-1] == ' ') {
-            end--;
-        }
-        if (!plain_address(p, (size_t)(end - p)) || end - p > 254) {
-            snprintf(why, whylen, "email to: '%.*s' is not an address (a@b, comma-separated)",
-                     (int)(end - p < 60 ? end - p : 60), p);
-            return ERR_INVALID;
-        }
-        snprintf(addr, sizeof(addr), "<%.*s>", (int)(end - p), p);
-        if (rcpt) {
-            struct curl_slist *n = curl_slist_append(*rcpt, addr);
-            if (!n) {
-                return ERR_NOMEM;
-            }
-            *rcpt = n;
-        }
-        if (!comma) {
-            return 0;
-        }
-        p = comma + 1;
+    if (i > 0) {
+        return ERR_INVALID; /* one sender */
     }
+    snprintf(arg, 260, "<%.*s>", (int)mb->addr_len, mb->addr);
+    return 0;
 }
 
 static int email_send(const struct channel_ops *ops, const struct notify_channel *ch,
@@ -208,7 +326,7 @@ static int email_send(const struct channel_ops *ops, const struct notify_channel
 {
     struct curl_slist *rcpt = NULL;
     struct reader rd;
-    char *mail = NULL, from[320], why[128];
+    char *mail = NULL, from[260] = "", why[128];
     CURL *curl = NULL;
     CURLcode cc;
     int err;
@@ -230,7 +348,10 @@ static int email_send(const struct channel_ops *ops, const struct notify_channel
     if (!mail) {
         return ERR_NOMEM;
     }
-    err = email_rcpts(ch->to, &rcpt, why, sizeof(why));
+    err = mailbox_each(ch->to, "to", why, sizeof(why), add_rcpt, &rcpt);
+    if (!err) {
+        err = mailbox_each(ch->from, "from", why, sizeof(why), take_from, from);
+    }
     if (err == ERR_INVALID) {
         /* email_validate() refuses this at load: only a channel built by hand gets here */
         out->outcome = CHANNEL_CONFIG;
@@ -243,7 +364,6 @@ static int email_send(const struct channel_ops *ops, const struct notify_channel
     if (!rcpt) {
         goto done;
     }
-    snprintf(from, sizeof(from), "<%s>", ch->from);
     rd.data = mail;
     rd.len = strlen(mail);
     rd.pos = 0;
@@ -299,15 +419,18 @@ done:
 
 static int email_validate(const struct notify_channel *ch, char *why, size_t whylen)
 {
+    int err;
+
     if (!ch->from || !ch->to) {
         snprintf(why, whylen, "email needs from and to");
         return ERR_INVALID;
     }
-    if (!plain_address(ch->from, strlen(ch->from))) {
-        snprintf(why, whylen, "email from: '%.60s' is not an address (a@b)", ch->from);
+    if (strchr(ch->from, ',') != NULL) {
+        snprintf(why, whylen, "email from: '%.60s' is one address, not a list", ch->from);
         return ERR_INVALID;
     }
-    return email_rcpts(ch->to, NULL, why, whylen);
+    err = mailbox_each(ch->from, "from", why, whylen, NULL, NULL);
+    return err ? err : mailbox_each(ch->to, "to", why, whylen, NULL, NULL);
 }
 
 static int email_checks(const struct notify_channel *ch, struct yq_buf *out)

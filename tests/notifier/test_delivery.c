@@ -775,9 +775,10 @@ static void test_email_subject_encoded_words(void **state)
 }
 
 /*
- * An e-mail channel's addresses are plain "a@b", comma-separated: a display name, an empty
- * entry or a second '@' is refused when the configuration is read (it used to become an SMTP
- * path like "<>" or "<张三 <a@b>>" at every send, which the server refuses for all recipients).
+ * An e-mail channel's addresses are mailboxes "a@b" or "名称 <a@b>", comma-separated: an empty
+ * entry, a second '@', a name with a comma or quote, or a list as the sender is refused when the
+ * configuration is read (a display name used to become an SMTP path "<张三 <a@b>>" at every
+ * send, which the server refuses for all recipients).
  */
 static void test_email_addresses_are_checked_at_load(void **state)
 {
@@ -790,11 +791,21 @@ static void test_email_addresses_are_checked_at_load(void **state)
         {"yq@example.cn", "联络员@部门.example.cn", true},
         {"yq@example.cn", "head@example.gov.cn, , duty@example.gov.cn", false},
         {"yq@example.cn", "head@example.gov.cn,", false},
-        {"yq@example.cn", "张三 <head@example.gov.cn>", false},
+        {"yq@example.cn", "张三 <head@example.gov.cn>", true},
+        {"yq@example.cn", "\"张三\" <head@example.gov.cn>, <duty@example.gov.cn>", true},
+        {"yq@example.cn", "张三<head@example.gov.cn>", true},
+        {"yq@example.cn", "张三 <head>", false},
+        {"yq@example.cn", "张三 head@example.gov.cn", false},
+        {"yq@example.cn", "\"张, 三\" <head@example.gov.cn>", false},
+        {"yq@example.cn", "张\"三 <head@example.gov.cn>", false},
+        {"yq@example.cn", "张三 <head@example.gov.cn", false},
+        {"yq@example.cn", "\xe5\xbc <head@example.gov.cn>", false},
         {"yq@example.cn", "head@@example.gov.cn", false},
         {"yq@example.cn", "head@example.gov.cn; duty@example.gov.cn", false},
         {"yq@example.cn", "head", false},
-        {"舆情 <yq@example.cn>", "head@example.gov.cn", false},
+        {"舆情 <yq@example.cn>", "head@example.gov.cn", true},
+        {"yq@example.cn, b@example.cn", "head@example.gov.cn", false},
+        {"舆情 yq@example.cn", "head@example.gov.cn", false},
     };
     char why[256];
 
@@ -810,8 +821,31 @@ static void test_email_addresses_are_checked_at_load(void **state)
         if ((err == 0) != cases[i].ok) {
             fail_msg("case %zu: err=%d why='%s'", i, err, why);
         }
-        assert_true(cases[i].ok || strstr(why, "is not an address") != NULL);
+        assert_true(cases[i].ok || strstr(why, "is not an address") != NULL ||
+                    strstr(why, "not a list") != NULL);
     }
+}
+
+/*
+ * Display names reach the headers as encoded-words (RFC 2047 §5 (3)), each mailbox on its own
+ * folded line, and only the addresses reach SMTP (the envelope is checked by the live test).
+ */
+static void test_email_display_names_in_headers(void **state)
+{
+    struct notify_channel ch = make_channel(CHANNEL_EMAIL, "smtp://127.0.0.1:1", NULL, NULL);
+    struct outbox_msg m = make_msg("【交办】YQ-2026-11-0042", "交办单\n");
+    char *mail = NULL;
+
+    (void)state;
+    ch.from = (char *)"舆情监测 <yuqing@example.gov.cn>";
+    ch.to = (char *)"\"张三\" <head@example.gov.cn>, duty@example.gov.cn";
+    assert_int_equal(channel_email_message(&ch, &m, 1764468000000LL, 65536, 1 << 20, &mail), 0);
+    /* base64 of the UTF-8 of 舆情监测 and 张三, computed apart (python3 base64) */
+    assert_non_null(strstr(mail,
+                           "From: =?UTF-8?B?6IiG5oOF55uR5rWL?=\r\n <yuqing@example.gov.cn>\r\n"
+                           "To: =?UTF-8?B?5byg5LiJ?=\r\n <head@example.gov.cn>,\r\n"
+                           " duty@example.gov.cn\r\nSubject:"));
+    free(mail);
 }
 
 /*
@@ -1450,8 +1484,8 @@ static void test_email_through_local_smtp_server(void **state)
     }
     snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
     ch = make_channel(CHANNEL_EMAIL, url, NULL, NULL);
-    ch.from = (char *)"yuqing@example.gov.cn";
-    ch.to = (char *)"head@example.gov.cn, duty@example.gov.cn";
+    ch.from = (char *)"舆情监测 <yuqing@example.gov.cn>";
+    ch.to = (char *)"张三 <head@example.gov.cn>, duty@example.gov.cn";
     /* wait for the server to listen (connection refused is a retry) */
     until = yq_time_mono_ms() + 60000; /* a hang guard: python starts slowly on a loaded host */
     do {
@@ -1465,7 +1499,10 @@ static void test_email_through_local_smtp_server(void **state)
     assert_int_equal(yq_fs_read_file(out, 1 << 20, &text, NULL), 0);
     assert_non_null(strstr(text, "Message-ID: <t1.l1.test@yuqing>"));
     assert_non_null(strstr(text, "Subject: =?UTF-8?B?"));
-    assert_non_null(strstr(text, "To: head@example.gov.cn, duty@example.gov.cn"));
+    /* the server took both envelope addresses (a display name in RCPT TO is refused) */
+    assert_non_null(strstr(text, "To: =?UTF-8?B?5byg5LiJ?="));
+    assert_non_null(strstr(text, " <head@example.gov.cn>,"));
+    assert_non_null(strstr(text, " duty@example.gov.cn"));
     assert_non_null(strstr(text, "Content-Transfer-Encoding: base64"));
     free(text);
     /* nobody listening: retry later, never "sent" */
@@ -1772,6 +1809,7 @@ int main(void)
         FX(test_subject_is_one_valid_line_on_every_channel),
         cmocka_unit_test(test_email_subject_encoded_words),
         cmocka_unit_test(test_email_addresses_are_checked_at_load),
+        cmocka_unit_test(test_email_display_names_in_headers),
         FX(test_webhook_redirect_json_and_signature),
         cmocka_unit_test(test_title_with_line_breaks_adds_no_line),
     };
