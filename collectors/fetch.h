@@ -10,6 +10,8 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "collector_cfg.h"
 
@@ -59,6 +61,15 @@ CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const char *u
  */
 CURLcode fetch_set_io(CURL *easy, curl_write_callback on_body, curl_write_callback on_header,
                       void *arg);
+
+/*
+ * The delay a Retry-After header value asks for (RFC 9110 §10.2.3), in ms: delay-seconds
+ * ("120") or an HTTP-date ("Fri, 31 Dec 2027 23:59:59 GMT", the obsolete RFC 850 and asctime
+ * forms too; libcurl's curl_getdate()) less now_s (UTC seconds). v: len bytes, not
+ * NUL-terminated, white space around allowed. Returns the delay (>= 0; a date in the past is 0)
+ * or -1 when v is neither form. Thread-safe.
+ */
+int64_t fetch_retry_after_ms(const char *v, size_t len, int64_t now_s);
 
 /* Longest Content-Location value kept, bytes; a longer one is ignored. */
 #define FETCH_CONTENT_LOCATION_MAX 2048

@@ -232,6 +232,9 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
     } else if (len > 14 && strncasecmp(data, "Last-Modified:", 14) == 0) {
         free(r->resp_last_modified);
         r->resp_last_modified = header_value(data + 14, len - 14);
+    } else if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+        /* 429/503 (and others) asking for a pause: source_run_fail() honours it, bounded */
+        r->resp_retry_after_ms = fetch_retry_after_ms(data + 12, len - 12, yq_time_now());
     }
     return len;
 }
@@ -628,6 +631,13 @@ static void finish_fetch(struct source_run *r, CURLcode res)
          * compressed bytes never reach the parser (FC-017) */
         snprintf(why, sizeof(why), "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
         source_run_fail(r, status, SOURCE_NETWORK_ERROR, why);
+    } else if (status >= 200 && status < 300 && r->body.len >= 2 &&
+               (unsigned char)r->body.data[0] == 0x1f && (unsigned char)r->body.data[1] == 0x8b) {
+        /* gzip magic after libcurl's decoding: no Content-Encoding, or gzip applied twice; the
+         * compressed bytes never reach the parser (FC-017) */
+        source_run_fail(r, status, SOURCE_NETWORK_ERROR,
+                        "body is still gzip-compressed after content decoding (Content-Encoding "
+                        "missing or applied twice)");
     } else {
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
         curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &effective_url);

@@ -83,6 +83,7 @@ struct source_run {
     bool nomem;
     char *resp_etag;             /* validators of the current response */
     char *resp_last_modified;
+    int64_t resp_retry_after_ms; /* the current response's Retry-After as a delay, -1 = none */
     char *content_location;      /* feed kind: the response's Content-Location (owned; set by
                                     poller_feed.c's done, read by its parse while r->parsing,
                                     freed by its reset) */

@@ -30,12 +30,14 @@
 #include "collector_stack_fixture.h"
 #include "feed_item.h"
 #include "feed_sha1.h"
+#include "fetch.h"
 #include "item_producer.h"
 #include "yq_json.h"
 #include "yq_metrics_http.h"
 #include "poller.h"
 #include "redis_fixture.h"
 #include "shared_input.h"
+#include "source_run.h"
 #include "test_expect.h"
 #include "sources_cli.h"
 #include "store.h"
@@ -57,6 +59,7 @@ struct reply {
     const char *last_modified;
     const char *location;
     const char *content_location; /* Content-Location or NULL (issue #15) */
+    const char *retry_after;      /* Retry-After or NULL */
     int delay_ms;
     bool hold;             /* answer only once release_hold() (or 20 s, a hang guard) */
 };
@@ -150,6 +153,9 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     }
     if (rep.content_location) {
         MHD_add_response_header(r, "Content-Location", rep.content_location);
+    }
+    if (rep.retry_after) {
+        MHD_add_response_header(r, "Retry-After", rep.retry_after);
     }
     ret = MHD_queue_response(c, rep.status, r);
     MHD_destroy_response(r);
@@ -502,6 +508,9 @@ static struct reply mech_route(const char *url, int n, void *arg)
         r.body = gz_body;
         r.len = gz_len;
         r.encoding = "gzip";
+    } else if (strcmp(url, "/gzraw") == 0) {
+        r.body = gz_body; /* gzip bytes without Content-Encoding (or a second layer) */
+        r.len = gz_len;
     } else if (strcmp(url, "/badgzip") == 0) {
         r.body = "this is not gzip at all";
         r.encoding = "gzip";
@@ -552,6 +561,7 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     snprintf(src, sizeof(src),
              "  - id: gz\n    url: http://127.0.0.1:%d/gzip\n"
              "  - id: badgz\n    url: http://127.0.0.1:%d/badgzip\n"
+             "  - id: gzraw\n    url: http://127.0.0.1:%d/gzraw\n"
              "  - id: redir\n    url: http://127.0.0.1:%d/redirect\n"
              "  - id: loop\n    url: http://127.0.0.1:%d/loop\n"
              "  - id: e5xx\n    url: http://127.0.0.1:%d/5xx\n    interval: 10s\n"
@@ -559,7 +569,7 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
              "  - id: html\n    url: http://127.0.0.1:%d/html\n"
              "  - id: cl\n    url: http://127.0.0.1:%d/cl\n",
              fx.http.port, fx.http.port, fx.http.port, fx.http.port, fx.http.port, fx.http.port,
-             fx.http.port, fx.http.port);
+             fx.http.port, fx.http.port, fx.http.port);
     /* a generous timeout: on a loaded machine the local answers must not time out */
     load_cfg(&cfg, "  timeout_ms: 60s\n  max_redirects: 3\n  max_body_bytes: 4k\n", src);
     runner_start(&r, &cfg);
@@ -577,6 +587,11 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     assert_field("yuqing:source:gz", "items_last_seen", "2");
     /* an undecodable coding: a fetch error, never bytes to the parser */
     assert_field("yuqing:source:badgz", "state", "network_error");
+    /* gzip bytes left after decoding (no Content-Encoding, or gzip twice): a fetch error
+     * naming it, never a parse of compressed bytes (FC-017) */
+    assert_field("yuqing:source:gzraw", "state", "network_error");
+    assert_field("yuqing:source:gzraw", "last_error", "gzip-compressed");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:gzraw", "last_success"));
     assert_field("yuqing:source:redir", "state", "ok");
     k = item_seen_key("mech-1");
     assert_int_equal(exists(k), 1);
@@ -661,6 +676,141 @@ static void test_backoff_5xx_and_rate_limit(void **state)
     /* 418: the next attempt waits 2x the interval (2 s), the one after at least 4 s (FC-005) */
     assert_int_equal(n418, 2);
     assert_field("yuqing:source:b418", "state", "rate_limited");
+    collector_config_release(&cfg);
+}
+
+/* ---- Retry-After (429/503): honoured, bounded by backoff_max_ms ---- */
+
+static struct reply retry_after_route(const char *url, int n, void *arg)
+{
+    struct reply r = {.status = 503, .body = "busy"};
+    (void)arg;
+    if (n < 4096) {
+        snprintf(hit_paths[n], sizeof(hit_paths[n]), "%s", url);
+    }
+    if (strcmp(url, "/ra429") == 0) {
+        r.status = 429;
+        r.body = "访问过于频繁";
+        r.retry_after = "5";
+    } else if (strcmp(url, "/radate") == 0) {
+        r.retry_after = "Thu, 31 Dec 2099 23:59:59 GMT"; /* bounded to backoff_max_ms */
+    } else if (strcmp(url, "/rapast") == 0) {
+        r.retry_after = "Sun, 06 Nov 1994 08:49:37 GMT"; /* passed: the usual backoff */
+    }
+    return r;
+}
+
+static void test_retry_after_honoured_and_bounded(void **state)
+{
+    struct collector_config cfg;
+    struct cfx_run r;
+
+    (void)state;
+    NEED_FIXTURE();
+    fresh_server(retry_after_route, NULL);
+    load_local(&cfg, "  backoff_max_ms: 7s\n", "ra429=/ra429 radate=/radate rapast=/rapast",
+               "    interval: 1s\n");
+    /* 9.9 s of virtual time that moves only while no poll is running */
+    {
+        struct vclock c = {.idle_step_ms = 100, .stop_at_ms = 9900};
+        run_virtual(&r, &cfg, &c);
+    }
+    cfx_run_free(&r);
+    /* 429 "Retry-After: 5": polls at 0 and 5 s only (the 429 backoff alone: 0, 2, <= 6, ...) */
+    assert_int_equal(count_hits("/ra429"), 2);
+    assert_field("yuqing:source:ra429", "state", "rate_limited");
+    /* an HTTP-date in 2099: waits the ceiling, 7 s, not 74 years nor the 5xx backoff (>= 4) */
+    assert_int_equal(count_hits("/radate"), 2);
+    /* a date gone by: the 5xx backoff, 0.5-1 s, 1-2 s, 2-4 s: at least 4 polls by 7 s */
+    assert_true(count_hits("/rapast") >= 4);
+    collector_config_release(&cfg);
+}
+
+static void test_fetch_retry_after_forms(void **state)
+{
+    static const struct {
+        const char *v;
+        int64_t now_s, want_ms;
+    } cases[] = {
+        {"120", 0, 120000},
+        {" 0 ", 0, 0},
+        {"99999999999999999999", 0, 31536000000}, /* a year at most */
+        {"Sun, 06 Nov 1994 08:49:37 GMT", 784111767, 10000},
+        {"Sunday, 06-Nov-94 08:49:37 GMT", 784111767, 10000},
+        {"Sun Nov  6 08:49:37 1994", 784111767, 10000},
+        {"Sun, 06 Nov 1994 08:49:37 GMT", 784111787, 0}, /* in the past */
+        {"-5", 0, -1},
+        {"soon", 0, -1},
+        {"", 0, -1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t got = fetch_retry_after_ms(cases[i].v, strlen(cases[i].v), cases[i].now_s);
+        if (got != cases[i].want_ms) {
+            print_error("'%s': %lld, want %lld\n", cases[i].v, (long long)got,
+                        (long long)cases[i].want_ms);
+        }
+        assert_int_equal(got, cases[i].want_ms);
+    }
+    /* bounded by the backoff's ceiling, never shorter than the backoff itself */
+    assert_int_equal(source_run_retry_after(1000, 5000, 1000, 3600000, false), 5000);
+    assert_int_equal(source_run_retry_after(1000, 86400000, 1000, 7000, false), 7000);
+    assert_int_equal(source_run_retry_after(3000, 1000, 1000, 7000, false), 3000);
+    assert_int_equal(source_run_retry_after(3000, -1, 1000, 7000, false), 3000);
+    assert_int_equal(source_run_retry_after(2000, 99000, 60000, 1000, true), 99000);
+    assert_int_equal(source_run_retry_after(2000, 999000, 60000, 1000, true), 120000);
+}
+
+/* ---- FC-019: a 304 naming new validators, a 200 naming none ---- */
+
+static struct reply validators_route(const char *url, int n, void *arg)
+{
+    static const char feed[] = "<rss version=\"2.0\"><channel><title>t</title><item>"
+                               "<guid>val-1</guid><title>x</title></item></channel></rss>";
+    struct reply r = {.status = 200, .body = feed, .ctype = "application/rss+xml"};
+    (void)url;
+    (void)arg;
+    if (n == 0) {
+        r.etag = "W/\"a1\"";
+        r.last_modified = "Tue, 05 Mar 2024 01:00:00 GMT";
+    } else if (n == 1) {
+        r.status = 304; /* a new weak ETag, no Last-Modified: the stored one stays */
+        r.body = "";
+        r.etag = "W/\"a2\"";
+    } else if (n == 2) {
+        r.status = 304; /* nothing new */
+        r.body = "";
+    }
+    /* n == 3: a 200 without validators (the server stopped sending them) */
+    return r;
+}
+
+static void test_fc_019_304_refreshes_and_200_without_validators(void **state)
+{
+    struct collector_config cfg;
+
+    (void)state;
+    NEED_FIXTURE();
+    fresh_server(validators_route, NULL);
+    load_local(&cfg, NULL, "val=/v.xml", NULL);
+    for (int poll = 0; poll < 5; poll++) {
+        assert_int_equal(once(&cfg), 0);
+    }
+    assert_int_equal(hits, 5);
+    assert_string_equal(sent_inm[1], "W/\"a1\"");
+    assert_string_equal(sent_ims[1], "Tue, 05 Mar 2024 01:00:00 GMT");
+    /* the 304's ETag replaced the stored one; its Last-Modified stayed */
+    assert_string_equal(sent_inm[2], "W/\"a2\"");
+    assert_string_equal(sent_ims[2], "Tue, 05 Mar 2024 01:00:00 GMT");
+    assert_string_equal(sent_inm[3], "W/\"a2\"");
+    assert_string_equal(sent_ims[3], "Tue, 05 Mar 2024 01:00:00 GMT");
+    /* after a 200 without validators none is sent (both deleted) */
+    assert_string_equal(sent_inm[4], "");
+    assert_string_equal(sent_ims[4], "");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:val", "etag"));
+    assert_null(cfx_hget(fx.rc, "yuqing:source:val", "last_modified"));
+    assert_field("yuqing:source:val", "state", "ok");
     collector_config_release(&cfg);
 }
 
@@ -1984,6 +2134,9 @@ int main(void)
         cmocka_unit_test(test_source_headers_reach_the_server),
         cmocka_unit_test(test_http_gzip_redirect_5xx_slow_big_html),
         cmocka_unit_test(test_backoff_5xx_and_rate_limit),
+        cmocka_unit_test(test_retry_after_honoured_and_bounded),
+        cmocka_unit_test(test_fetch_retry_after_forms),
+        cmocka_unit_test(test_fc_019_304_refreshes_and_200_without_validators),
         cmocka_unit_test(test_fc_005_weibo_states_through_the_poller),
         cmocka_unit_test(test_fc_001_long_text_cycle_and_retry),
         cmocka_unit_test(test_issue_10_weibo_first_crawl_baseline),
