@@ -128,7 +128,10 @@ CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const char *u
     SETOPT(easy, CURLOPT_URL, url);
     SETOPT(easy, CURLOPT_NOSIGNAL, 1L);
     SETOPT(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* an https source is never followed to plain http: its cookie and headers would travel
+     * in clear, and a downgrade is what an attacker on the path would send */
+    SETOPT(easy, CURLOPT_REDIR_PROTOCOLS_STR,
+           strncasecmp(url, "https:", 6) == 0 ? "https" : "http,https");
     SETOPT(easy, CURLOPT_FOLLOWLOCATION, 1L);
     SETOPT(easy, CURLOPT_MAXREDIRS, (long)cc->max_redirects);
     SETOPT(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)cc->connect_timeout_ms);

@@ -1,9 +1,10 @@
 /*
  * The HTTP request every collector transfer makes, shared by the poller (curl multi) and
  * `yuqingctl sources check` (one easy transfer per source), so that both fetch alike:
- * http/https only, redirects up to max_redirects, connect_timeout_ms/timeout_ms, every
- * Content-Encoding libcurl decodes (FC-017), the max_body_bytes cap, the user agent, for
- * Weibo sources the m.weibo.cn headers, and the source's cookie file and own "headers:".
+ * http/https only, redirects up to max_redirects (from an https URL to https only),
+ * connect_timeout_ms/timeout_ms, every Content-Encoding libcurl decodes (FC-017), the
+ * max_body_bytes cap, the user agent, for Weibo sources the m.weibo.cn headers, and the source's
+ * cookie file and own "headers:".
  */
 #ifndef YQ_FETCH_H
 #define YQ_FETCH_H

@@ -629,7 +629,11 @@ static void finish_fetch(struct source_run *r, CURLcode res)
     } else if (res != CURLE_OK) {
         /* includes an undecodable Content-Encoding (CURLE_BAD_CONTENT_ENCODING): the
          * compressed bytes never reach the parser (FC-017) */
-        snprintf(why, sizeof(why), "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
+        snprintf(why, sizeof(why), "%s%s",
+                 res == CURLE_UNSUPPORTED_PROTOCOL
+                     ? "redirect refused (http/https only; from https, https only): "
+                     : "",
+                 r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
         source_run_fail(r, status, SOURCE_NETWORK_ERROR, why);
     } else if (status >= 200 && status < 300 && r->body.len >= 2 &&
                (unsigned char)r->body.data[0] == 0x1f && (unsigned char)r->body.data[1] == 0x8b) {

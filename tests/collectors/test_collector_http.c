@@ -679,6 +679,109 @@ static void test_backoff_5xx_and_rate_limit(void **state)
     collector_config_release(&cfg);
 }
 
+/* ---- TLS: a self-signed certificate is an error named; no redirect from https to http ---- */
+
+/* self-signed for 127.0.0.1 (openssl req -x509 -newkey ec, 100 years): trusted by no CA */
+static const char tls_cert[] = "-----BEGIN CERTIFICATE-----\n"
+                               "MIIBkDCCATagAwIBAgIUCFsfmVqVNjNYZGcOSQHRRI4O0MwwCgYIKoZIzj0EAwIw\n"
+                               "FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwNjExNDg1MFoYDzIxMjYxMTEy\n"
+                               "MTE0ODUwWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n"
+                               "PQMBBwNCAARHadjAE4VGqQ+dtCs0zECU7l+WHK696pLlYEg3gTY10KaqzbVBYdwX\n"
+                               "qclmBqb29/RwvijHCimfz0gnwzq5fWHQo2QwYjAdBgNVHQ4EFgQU2EpvuDmvOQVO\n"
+                               "/mKAv20C4iU5IlcwHwYDVR0jBBgwFoAU2EpvuDmvOQVO/mKAv20C4iU5IlcwDwYD\n"
+                               "VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC\n"
+                               "IQD1daHBFb4X17UXxgISYYDvYPDY2/wKNBC73jkqKWdLoQIgVtSrGo2Iaj70DMYA\n"
+                               "95osf8WqcZfv6bJvfgoialLvPbg=\n"
+                               "-----END CERTIFICATE-----\n";
+static const char tls_key[] = "-----BEGIN PRIVATE KEY-----\n"
+                              "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBTGxXDXR33UYAHwc\n"
+                              "ZKBFoWo9tIFBs+4RhX3huWjubJ2hRANCAARHadjAE4VGqQ+dtCs0zECU7l+WHK69\n"
+                              "6pLlYEg3gTY10KaqzbVBYdwXqclmBqb29/RwvijHCimfz0gnwzq5fWHQ\n"
+                              "-----END PRIVATE KEY-----\n";
+static int tls_plain_port, tls_port;
+
+static struct reply tls_route(const char *url, int n, void *arg)
+{
+    static char where[128];
+    static const char feed[] = "<rss version=\"2.0\"><channel><title>t</title><item>"
+                               "<guid>tls-1</guid><title>x</title></item></channel></rss>";
+    struct reply r = {.status = 200, .body = feed, .ctype = "application/rss+xml"};
+    (void)n;
+    (void)arg;
+    if (strcmp(url, "/down") == 0) {
+        snprintf(where, sizeof(where), "http://127.0.0.1:%d/plain", tls_plain_port);
+        r.status = 302;
+        r.body = "";
+        r.location = where;
+    } else if (strcmp(url, "/up") == 0) {
+        snprintf(where, sizeof(where), "https://127.0.0.1:%d/feed", tls_port);
+        r.status = 302;
+        r.body = "";
+        r.location = where;
+    }
+    return r;
+}
+
+static size_t discard(char *data, size_t size, size_t n, void *arg)
+{
+    (void)data;
+    (void)arg;
+    return size * n;
+}
+
+/* GET url with the collector's transfer options, the certificate check off (test only). */
+static CURLcode tls_get(const struct collector_config *cfg, const char *path, char *err)
+{
+    char url[128];
+    CURL *e = curl_easy_init();
+    CURLcode rc;
+
+    assert_non_null(e);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d%s", tls_port, path);
+    rc = fetch_setopts(e, &cfg->collector, "t", url, NULL, NULL, err);
+    assert_int_equal(rc, CURLE_OK);
+    assert_int_equal(fetch_set_io(e, discard, NULL, NULL), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L), CURLE_OK);
+    rc = curl_easy_perform(e);
+    curl_easy_cleanup(e);
+    return rc;
+}
+
+static void test_tls_self_signed_and_no_https_to_http_redirect(void **state)
+{
+    struct collector_config cfg;
+    struct cfx_http tls = {0};
+    char src[256], err[CURL_ERROR_SIZE] = "";
+    int plain_hits = 0;
+
+    (void)state;
+    NEED_FIXTURE();
+    fresh_server(tls_route, NULL);
+    if (cfx_https_start(&tls, handler, NULL, tls_cert, tls_key) != 0) {
+        skip(); /* libmicrohttpd without TLS */
+    }
+    tls_port = tls.port;
+    tls_plain_port = fx.http.port;
+    snprintf(src, sizeof(src), "  - id: selfsigned\n    url: https://127.0.0.1:%d/feed\n",
+             tls.port);
+    load_cfg(&cfg, "  timeout_ms: 60s\n", src);
+    assert_int_equal(once(&cfg), 0);
+    /* the certificate problem is the poll's error, said as such: never skipped, never ok */
+    assert_field("yuqing:source:selfsigned", "state", "network_error");
+    assert_field("yuqing:source:selfsigned", "last_error", "certificate");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:selfsigned", "last_success"));
+    /* https -> https is followed; https -> http is refused before any plain request */
+    assert_int_equal(tls_get(&cfg, "/up", err), CURLE_OK);
+    assert_int_equal(tls_get(&cfg, "/down", err), CURLE_UNSUPPORTED_PROTOCOL);
+    for (int i = 0; i < hits && i < MAX_LOG; i++) {
+        plain_hits += strcmp(hit_order[i], "/plain") == 0;
+    }
+    assert_int_equal(plain_hits, 0);
+    cfx_http_stop(&tls);
+    collector_config_release(&cfg);
+}
+
 /* ---- Retry-After (429/503): honoured, bounded by backoff_max_ms ---- */
 
 static struct reply retry_after_route(const char *url, int n, void *arg)
@@ -2135,6 +2238,7 @@ int main(void)
         cmocka_unit_test(test_http_gzip_redirect_5xx_slow_big_html),
         cmocka_unit_test(test_backoff_5xx_and_rate_limit),
         cmocka_unit_test(test_retry_after_honoured_and_bounded),
+        cmocka_unit_test(test_tls_self_signed_and_no_https_to_http_redirect),
         cmocka_unit_test(test_fetch_retry_after_forms),
         cmocka_unit_test(test_fc_019_304_refreshes_and_200_without_validators),
         cmocka_unit_test(test_fc_005_weibo_states_through_the_poller),
