@@ -225,7 +225,13 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
     size_t len = size * nitems;
 
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        int code = 0;
         source_run_response_reset(r); /* a new response (after a redirect) */
+        if (sscanf(data, "HTTP/%*s %d", &code) == 1 && code >= 300 && code < 400 && code != 304) {
+            /* 301/308: the feed moved for good (if every hop says so); 302/303/307: not */
+            bool permanent = code == 301 || code == 308;
+            r->redirects_permanent = permanent && r->redirects_permanent >= 0 ? 1 : -1;
+        }
     } else if (len > 5 && strncasecmp(data, "ETag:", 5) == 0) {
         free(r->resp_etag);
         r->resp_etag = header_value(data + 5, len - 5);
@@ -250,6 +256,7 @@ static int start_fetch(struct source_run *r)
 
     yq_buf_init(&r->body, (size_t)cc->max_body_bytes);
     r->curl_err[0] = '\0';
+    r->redirects_permanent = 0;
     r->job = r->next_job;
     err = fetch_read_cookie(r->cfg, &cookie);
     if (err) {
@@ -645,6 +652,9 @@ static void finish_fetch(struct source_run *r, CURLcode res)
     } else {
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
         curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &effective_url);
+        if (r->job == JOB_FEED && ((status >= 200 && status < 300) || status == 304)) {
+            source_run_note_moved(r, r->redirects_permanent > 0 ? effective_url : NULL);
+        }
         if (r->kind->done(r, status, content_type, effective_url) &&
             parse_submit(r, status, content_type, effective_url) != 0) {
             source_run_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
@@ -1308,6 +1318,7 @@ void poller_free(struct poller *p)
         free(p->runs[i].next_url);
         seen_cache_free(p->runs[i].seen);
         source_run_forget_validators(&p->runs[i]);
+        free(p->runs[i].moved_to);
     }
     free(p->runs);
     free(p->hosts);

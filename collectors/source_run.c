@@ -607,6 +607,39 @@ void source_run_keep_validators(struct source_run *r)
     r->resp_last_modified = NULL;
 }
 
+void source_run_note_moved(struct source_run *r, const char *new_url)
+{
+    const char *field = "moved_to";
+    char *copy;
+    int err;
+
+    if (new_url && strcmp(new_url, r->cfg->url) == 0) {
+        new_url = NULL; /* redirected back home */
+    }
+    if (r->moved_known && same_str(new_url, r->moved_to)) {
+        return;
+    }
+    if (new_url) {
+        copy = strdup(new_url);
+        if (!copy) {
+            return; /* reported at the next poll */
+        }
+        err = store_health_set_many(r->p->store, r->cfg->id, &field, &new_url, 1);
+        LOG_WARN("source moved permanently source_id=%s url='%s' new_url='%s' (update the "
+                 "source's url)",
+                 r->cfg->id, r->cfg->url, new_url);
+    } else {
+        copy = NULL;
+        err = store_health_del(r->p->store, r->cfg->id, &field, 1);
+        if (r->moved_to) {
+            LOG_INFO("source no longer redirected source_id=%s url='%s'", r->cfg->id, r->cfg->url);
+        }
+    }
+    free(r->moved_to);
+    r->moved_to = copy;
+    r->moved_known = err == 0; /* a failed write is tried again at the next poll */
+}
+
 void source_run_refresh_validators(struct source_run *r)
 {
     if ((!r->resp_etag && !r->resp_last_modified) || r->stash || !r->validators_known) {

@@ -59,6 +59,15 @@ void source_run_keep_validators(struct source_run *r);
 void source_run_refresh_validators(struct source_run *r);
 
 /*
+ * A feed's successful response reached through redirects that were all permanent (301/308):
+ * new_url (borrowed; NULL = fetched where configured, or a temporary redirect on the way) is
+ * written to the health hash as "moved_to" with one WARN line when it changes, and deleted
+ * once the source is no longer moved. The configured url stays what is fetched: sources.yaml
+ * is the operator's. Redis errors: tried again at the next poll.
+ */
+void source_run_note_moved(struct source_run *r, const char *new_url);
+
+/*
  * r's stored validators for a conditional GET: *etag and *last_modified (borrowed from r,
  * valid until its next validator call; NULL = none). Read from Redis once, then known from
  * this process's own writes (the collector is the only writer of a source's validators;

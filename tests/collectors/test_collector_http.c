@@ -782,6 +782,60 @@ static void test_tls_self_signed_and_no_https_to_http_redirect(void **state)
     collector_config_release(&cfg);
 }
 
+/* ---- 301/308: the feed's new home is reported (moved_to), the configured URL kept ---- */
+
+static bool moved_back; /* the old URL serves the feed again */
+
+static struct reply moved_route(const char *url, int n, void *arg)
+{
+    static const char feed[] = "<rss version=\"2.0\"><channel><title>t</title><item>"
+                               "<guid>moved-1</guid><title>x</title></item></channel></rss>";
+    struct reply r = {.status = 200, .body = feed, .ctype = "application/rss+xml"};
+    (void)n;
+    (void)arg;
+    if (strcmp(url, "/old") == 0 && !moved_back) {
+        r.status = 301;
+        r.body = "";
+        r.location = "/mid";
+    } else if (strcmp(url, "/mid") == 0) {
+        r.status = 308;
+        r.body = "";
+        r.location = "/new";
+    } else if (strcmp(url, "/tmp") == 0) {
+        r.status = 301; /* permanent, then temporary: not moved for good */
+        r.body = "";
+        r.location = "/tmp2";
+    } else if (strcmp(url, "/tmp2") == 0) {
+        r.status = 302;
+        r.body = "";
+        r.location = "/new";
+    }
+    return r;
+}
+
+static void test_permanent_redirect_reported(void **state)
+{
+    struct collector_config cfg;
+    char want[128];
+
+    (void)state;
+    NEED_FIXTURE();
+    moved_back = false;
+    fresh_server(moved_route, NULL);
+    load_local(&cfg, NULL, "moved=/old tmp=/tmp", NULL);
+    assert_int_equal(once(&cfg), 0);
+    snprintf(want, sizeof(want), "http://127.0.0.1:%d/new", fx.http.port);
+    assert_field("yuqing:source:moved", "state", "ok");
+    assert_field("yuqing:source:moved", "moved_to", want);
+    assert_field("yuqing:source:tmp", "state", "ok");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:tmp", "moved_to"));
+    /* the configured URL is still the one fetched; once it serves again, moved_to goes */
+    moved_back = true;
+    assert_int_equal(once(&cfg), 0);
+    assert_null(cfx_hget(fx.rc, "yuqing:source:moved", "moved_to"));
+    collector_config_release(&cfg);
+}
+
 /* ---- Retry-After (429/503): honoured, bounded by backoff_max_ms ---- */
 
 static struct reply retry_after_route(const char *url, int n, void *arg)
@@ -2238,6 +2292,7 @@ int main(void)
         cmocka_unit_test(test_http_gzip_redirect_5xx_slow_big_html),
         cmocka_unit_test(test_backoff_5xx_and_rate_limit),
         cmocka_unit_test(test_retry_after_honoured_and_bounded),
+        cmocka_unit_test(test_permanent_redirect_reported),
         cmocka_unit_test(test_tls_self_signed_and_no_https_to_http_redirect),
         cmocka_unit_test(test_fetch_retry_after_forms),
         cmocka_unit_test(test_fc_019_304_refreshes_and_200_without_validators),
