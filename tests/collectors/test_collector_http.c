@@ -867,9 +867,9 @@ static void test_retry_after_honoured_and_bounded(void **state)
     fresh_server(retry_after_route, NULL);
     load_local(&cfg, "  backoff_max_ms: 7s\n", "ra429=/ra429 radate=/radate rapast=/rapast",
                "    interval: 1s\n");
-    /* 9.9 s of virtual time that moves only while no poll is running */
+    /* 9.9 s of virtual time that jumps to the next due time while no poll is running */
     {
-        struct vclock c = {.idle_step_ms = 100, .stop_at_ms = 9900};
+        struct vclock c = {.jump_to_due = true, .stop_at_ms = 9900};
         run_virtual(&r, &cfg, &c);
     }
     cfx_run_free(&r);
