@@ -368,6 +368,22 @@ static char *item_seen_key(const char *guid)
 
 /* ---- FC-019 ---- */
 
+/* n polls of cfg, each by a fresh poller (validators read from Redis): n requests. */
+static void poll_times(const struct collector_config *cfg, int n)
+{
+    for (int poll = 0; poll < n; poll++) {
+        assert_int_equal(once(cfg), 0);
+    }
+    assert_int_equal(hits, n);
+}
+
+/* Request i sent If-None-Match inm and If-Modified-Since ims ("" = not sent). */
+static void assert_sent(int i, const char *inm, const char *ims)
+{
+    assert_string_equal(sent_inm[i], inm);
+    assert_string_equal(sent_ims[i], ims);
+}
+
 static char fc019_feed[3][1024];
 
 static struct reply fc019_route(const char *url, int n, void *arg)
@@ -413,19 +429,12 @@ static void test_fc_019_conditional_get_bookkeeping(void **state)
     }
     reset_server(fc019_route, NULL);
     load_local(&cfg, NULL, "fc019=/f.xml", NULL);
-    for (int poll = 0; poll < 4; poll++) {
-        assert_int_equal(once(&cfg), 0);
-    }
-    assert_int_equal(hits, 4);
+    poll_times(&cfg, 4);
     /* what each poll sent */
-    assert_string_equal(sent_inm[0], "");
-    assert_string_equal(sent_ims[0], "");
-    assert_string_equal(sent_inm[1], "\"a1\"");
-    assert_string_equal(sent_ims[1], "Tue, 05 Mar 2024 01:00:00 GMT");
-    assert_string_equal(sent_inm[2], "\"a1\"");
-    assert_string_equal(sent_ims[2], "Tue, 05 Mar 2024 03:00:00 GMT");
-    assert_string_equal(sent_inm[3], "\"b2\"");
-    assert_string_equal(sent_ims[3], "Tue, 05 Mar 2024 03:00:00 GMT");
+    assert_sent(0, "", "");
+    assert_sent(1, "\"a1\"", "Tue, 05 Mar 2024 01:00:00 GMT");
+    assert_sent(2, "\"a1\"", "Tue, 05 Mar 2024 03:00:00 GMT");
+    assert_sent(3, "\"b2\"", "Tue, 05 Mar 2024 03:00:00 GMT");
     /* the 304 changed nothing and was healthy */
     assert_field("yuqing:source:fc019", "etag", "\"b2\"");
     assert_field("yuqing:source:fc019", "last_modified", "03:00:00");
@@ -694,6 +703,14 @@ static struct reply backoff_route(const char *url, int n, void *arg)
     }
     if (strcmp(url, "/418") == 0) {
         r.status = 418;
+    } else if (strcmp(url, "/ra429") == 0) {
+        r.status = 429;
+        r.body = "访问过于频繁";
+        r.retry_after = "5";
+    } else if (strcmp(url, "/radate") == 0) {
+        r.retry_after = "Thu, 31 Dec 2099 23:59:59 GMT"; /* bounded to backoff_max_ms */
+    } else if (strcmp(url, "/rapast") == 0) {
+        r.retry_after = "Sun, 06 Nov 1994 08:49:37 GMT"; /* passed: the usual backoff */
     }
     return r;
 }
@@ -898,25 +915,6 @@ static void test_permanent_redirect_reported(void **state)
 
 /* ---- Retry-After (429/503): honoured, bounded by backoff_max_ms ---- */
 
-static struct reply retry_after_route(const char *url, int n, void *arg)
-{
-    struct reply r = {.status = 503, .body = "busy"};
-    (void)arg;
-    if (n < 4096) {
-        snprintf(hit_paths[n], sizeof(hit_paths[n]), "%s", url);
-    }
-    if (strcmp(url, "/ra429") == 0) {
-        r.status = 429;
-        r.body = "访问过于频繁";
-        r.retry_after = "5";
-    } else if (strcmp(url, "/radate") == 0) {
-        r.retry_after = "Thu, 31 Dec 2099 23:59:59 GMT"; /* bounded to backoff_max_ms */
-    } else if (strcmp(url, "/rapast") == 0) {
-        r.retry_after = "Sun, 06 Nov 1994 08:49:37 GMT"; /* passed: the usual backoff */
-    }
-    return r;
-}
-
 static void test_retry_after_honoured_and_bounded(void **state)
 {
     struct collector_config cfg;
@@ -924,7 +922,7 @@ static void test_retry_after_honoured_and_bounded(void **state)
 
     (void)state;
     NEED_FIXTURE();
-    fresh_server(retry_after_route, NULL);
+    fresh_server(backoff_route, NULL);
     load_local(&cfg, "  backoff_max_ms: 7s\n", "ra429=/ra429 radate=/radate rapast=/rapast",
                "    interval: 1s\n");
     /* 9.9 s of virtual time that jumps to the next due time while no poll is running */
@@ -1011,20 +1009,13 @@ static void test_fc_019_304_refreshes_and_200_without_validators(void **state)
     NEED_FIXTURE();
     fresh_server(validators_route, NULL);
     load_local(&cfg, NULL, "val=/v.xml", NULL);
-    for (int poll = 0; poll < 5; poll++) {
-        assert_int_equal(once(&cfg), 0);
-    }
-    assert_int_equal(hits, 5);
-    assert_string_equal(sent_inm[1], "W/\"a1\"");
-    assert_string_equal(sent_ims[1], "Tue, 05 Mar 2024 01:00:00 GMT");
+    poll_times(&cfg, 5);
+    assert_sent(1, "W/\"a1\"", "Tue, 05 Mar 2024 01:00:00 GMT");
     /* the 304's ETag replaced the stored one; its Last-Modified stayed */
-    assert_string_equal(sent_inm[2], "W/\"a2\"");
-    assert_string_equal(sent_ims[2], "Tue, 05 Mar 2024 01:00:00 GMT");
-    assert_string_equal(sent_inm[3], "W/\"a2\"");
-    assert_string_equal(sent_ims[3], "Tue, 05 Mar 2024 01:00:00 GMT");
+    assert_sent(2, "W/\"a2\"", "Tue, 05 Mar 2024 01:00:00 GMT");
+    assert_sent(3, "W/\"a2\"", "Tue, 05 Mar 2024 01:00:00 GMT");
     /* after a 200 without validators none is sent (both deleted) */
-    assert_string_equal(sent_inm[4], "");
-    assert_string_equal(sent_ims[4], "");
+    assert_sent(4, "", "");
     assert_null(cfx_hget(fx.rc, "yuqing:source:val", "etag"));
     assert_null(cfx_hget(fx.rc, "yuqing:source:val", "last_modified"));
     assert_field("yuqing:source:val", "state", "ok");
