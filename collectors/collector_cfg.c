@@ -41,7 +41,7 @@ const struct cfg_key collector_cfg_keys[] = {
         "all feed body bytes held at once (downloading, queued, being parsed); transfers pause "
         "at it, never dropping; 0 = 2 x max_body_bytes; at least max_body_bytes"),
     CFG_MS_KEY(backoff_max_ms, "1h", 1000, 86400000,
-               "cap of the exponential backoff after failures"),
+               "cap of the exponential backoff after failures, and of a Retry-After"),
     CFG_MS_KEY(redis_retry_ms, "5s", 100, 600000,
                "after a Redis failure, Redis is not tried again for this long"),
     CFG_SIZE_KEY(max_text_bytes, CFG_QUOTE(YQ_ITEM_MAX_TEXT_BYTES), 1024, 67108864,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "yq_err.h"
 #include "yq_fs.h"
@@ -13,6 +14,7 @@
 
 #define FETCH_VALUE_MAX 1024
 #define COOKIE_MAX_BYTES 8192
+#define RETRY_AFTER_MAX_S 31536000 /* a year: the caller bounds it far lower */
 
 int fetch_read_cookie(const struct source_cfg *src, char **out)
 {
@@ -126,7 +128,10 @@ CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const char *u
     SETOPT(easy, CURLOPT_URL, url);
     SETOPT(easy, CURLOPT_NOSIGNAL, 1L);
     SETOPT(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* an https source is never followed to plain http: its cookie and headers would travel
+     * in clear, and a downgrade is what an attacker on the path would send */
+    SETOPT(easy, CURLOPT_REDIR_PROTOCOLS_STR,
+           strncasecmp(url, "https:", 6) == 0 ? "https" : "http,https");
     SETOPT(easy, CURLOPT_FOLLOWLOCATION, 1L);
     SETOPT(easy, CURLOPT_MAXREDIRS, (long)cc->max_redirects);
     SETOPT(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)cc->connect_timeout_ms);
@@ -186,4 +191,36 @@ char *fetch_content_location(CURL *easy)
         }
     }
     return strndup(v, n);
+}
+
+int64_t fetch_retry_after_ms(const char *v, size_t len, int64_t now_s)
+{
+    char buf[64];
+    int64_t s;
+
+    while (len > 0 && isspace((unsigned char)*v)) {
+        v++;
+        len--;
+    }
+    while (len > 0 && isspace((unsigned char)v[len - 1])) {
+        len--;
+    }
+    if (len == 0 || len >= sizeof(buf)) {
+        return -1;
+    }
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    if (strspn(buf, "0123456789") == len) {
+        s = len > 9 ? RETRY_AFTER_MAX_S : (int64_t)strtoll(buf, NULL, 10); /* delay-seconds */
+    } else if (isalpha((unsigned char)buf[0])) { /* every HTTP-date form starts with the day */
+        time_t at = curl_getdate(buf, NULL);
+        if (at == -1) {
+            return -1;
+        }
+        s = (int64_t)at - now_s;
+    } else {
+        return -1; /* "-5" is neither */
+    }
+    s = s < 0 ? 0 : s;
+    return (s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : s) * 1000;
 }

@@ -1,15 +1,18 @@
 /*
  * The HTTP request every collector transfer makes, shared by the poller (curl multi) and
  * `yuqingctl sources check` (one easy transfer per source), so that both fetch alike:
- * http/https only, redirects up to max_redirects, connect_timeout_ms/timeout_ms, every
- * Content-Encoding libcurl decodes (FC-017), the max_body_bytes cap, the user agent, for
- * Weibo sources the m.weibo.cn headers, and the source's cookie file and own "headers:".
+ * http/https only, redirects up to max_redirects (from an https URL to https only),
+ * connect_timeout_ms/timeout_ms, every Content-Encoding libcurl decodes (FC-017), the
+ * max_body_bytes cap, the user agent, for Weibo sources the m.weibo.cn headers, and the source's
+ * cookie file and own "headers:".
  */
 #ifndef YQ_FETCH_H
 #define YQ_FETCH_H
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "collector_cfg.h"
 
@@ -59,6 +62,15 @@ CURLcode fetch_setopts(CURL *easy, const struct collector_cfg *cc, const char *u
  */
 CURLcode fetch_set_io(CURL *easy, curl_write_callback on_body, curl_write_callback on_header,
                       void *arg);
+
+/*
+ * The delay a Retry-After header value asks for (RFC 9110 §10.2.3), in ms: delay-seconds
+ * ("120") or an HTTP-date ("Fri, 31 Dec 2027 23:59:59 GMT", the obsolete RFC 850 and asctime
+ * forms too; libcurl's curl_getdate()) less now_s (UTC seconds). v: len bytes, not
+ * NUL-terminated, white space around allowed. Returns the delay (>= 0; a date in the past is 0)
+ * or -1 when v is neither form. Thread-safe.
+ */
+int64_t fetch_retry_after_ms(const char *v, size_t len, int64_t now_s);
 
 /* Longest Content-Location value kept, bytes; a longer one is ignored. */
 #define FETCH_CONTENT_LOCATION_MAX 2048

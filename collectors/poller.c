@@ -225,13 +225,22 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
     size_t len = size * nitems;
 
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        int code = 0;
         source_run_response_reset(r); /* a new response (after a redirect) */
+        if (sscanf(data, "HTTP/%*s %d", &code) == 1 && code >= 300 && code < 400 && code != 304) {
+            /* 301/308: the feed moved for good (if every hop says so); 302/303/307: not */
+            bool permanent = code == 301 || code == 308;
+            r->redirects_permanent = permanent && r->redirects_permanent >= 0 ? 1 : -1;
+        }
     } else if (len > 5 && strncasecmp(data, "ETag:", 5) == 0) {
         free(r->resp_etag);
         r->resp_etag = header_value(data + 5, len - 5);
     } else if (len > 14 && strncasecmp(data, "Last-Modified:", 14) == 0) {
         free(r->resp_last_modified);
         r->resp_last_modified = header_value(data + 14, len - 14);
+    } else if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+        /* 429/503 (and others) asking for a pause: source_run_fail() honours it, bounded */
+        r->resp_retry_after_ms = fetch_retry_after_ms(data + 12, len - 12, yq_time_now());
     }
     return len;
 }
@@ -247,6 +256,7 @@ static int start_fetch(struct source_run *r)
 
     yq_buf_init(&r->body, (size_t)cc->max_body_bytes);
     r->curl_err[0] = '\0';
+    r->redirects_permanent = 0;
     r->job = r->next_job;
     err = fetch_read_cookie(r->cfg, &cookie);
     if (err) {
@@ -626,11 +636,25 @@ static void finish_fetch(struct source_run *r, CURLcode res)
     } else if (res != CURLE_OK) {
         /* includes an undecodable Content-Encoding (CURLE_BAD_CONTENT_ENCODING): the
          * compressed bytes never reach the parser (FC-017) */
-        snprintf(why, sizeof(why), "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
+        snprintf(why, sizeof(why), "%s%s",
+                 res == CURLE_UNSUPPORTED_PROTOCOL
+                     ? "redirect refused (http/https only; from https, https only): "
+                     : "",
+                 r->curl_err[0] ? r->curl_err : curl_easy_strerror(res));
         source_run_fail(r, status, SOURCE_NETWORK_ERROR, why);
+    } else if (status >= 200 && status < 300 && r->body.len >= 2 &&
+               (unsigned char)r->body.data[0] == 0x1f && (unsigned char)r->body.data[1] == 0x8b) {
+        /* gzip magic after libcurl's decoding: no Content-Encoding, or gzip applied twice; the
+         * compressed bytes never reach the parser (FC-017) */
+        source_run_fail(r, status, SOURCE_NETWORK_ERROR,
+                        "body is still gzip-compressed after content decoding (Content-Encoding "
+                        "missing or applied twice)");
     } else {
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
         curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &effective_url);
+        if (r->job == JOB_FEED && ((status >= 200 && status < 300) || status == 304)) {
+            source_run_note_moved(r, r->redirects_permanent > 0 ? effective_url : NULL);
+        }
         if (r->kind->done(r, status, content_type, effective_url) &&
             parse_submit(r, status, content_type, effective_url) != 0) {
             source_run_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
@@ -1300,6 +1324,7 @@ void poller_free(struct poller *p)
         free(p->runs[i].next_url);
         seen_cache_free(p->runs[i].seen);
         source_run_forget_validators(&p->runs[i]);
+        free(p->runs[i].moved_to);
     }
     free(p->runs);
     free(p->hosts);

@@ -4,7 +4,8 @@
  * conditional GET (validators in Redis), Weibo through a cycle of page and long-text
  * requests (poller_weibo.c). gzip/deflate, redirects, timeouts, a body cap, per-host and
  * total concurrency limits, exponential backoff with jitter after failures (at least 2x the
- * interval when rate limited or blocked). Each poll ends in a source state (source_state.h)
+ * interval when rate limited or blocked; a longer Retry-After is honoured up to the backoff's
+ * ceiling). Each poll ends in a source state (source_state.h)
  * written to the health record in Redis; a change into a failure state or into staleness is
  * alerted once (one log line), not once per poll. Kafka delivery reports are served from the
  * same loop, and /metrics and /healthz are republished about once a second.

@@ -69,6 +69,7 @@ static bool feed_done(struct source_run *r, long status, const char *content_typ
     r->content_location = fetch_content_location(r->easy);
     if (status == 304) {
         LOG_INFO("poll ok source_id=%s http_status=304 not modified", r->cfg->id);
+        source_run_refresh_validators(r); /* a 304 may name new validators */
         source_run_ok(r, status, NULL);
         return false;
     }

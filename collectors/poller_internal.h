@@ -83,6 +83,11 @@ struct source_run {
     bool nomem;
     char *resp_etag;             /* validators of the current response */
     char *resp_last_modified;
+    int64_t resp_retry_after_ms; /* the current response's Retry-After as a delay, -1 = none */
+    int redirects_permanent;     /* this transfer's redirects: 0 none, 1 all 301/308, -1 not */
+    char *moved_to;              /* the URL last reported as the feed's new home (owned; NULL =
+                                    none known) */
+    bool moved_known;            /* moved_to is what the health hash holds */
     char *content_location;      /* feed kind: the response's Content-Location (owned; set by
                                     poller_feed.c's done, read by its parse while r->parsing,
                                     freed by its reset) */

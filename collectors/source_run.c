@@ -67,12 +67,28 @@ int64_t source_run_backoff_ms(int64_t interval_ms, int64_t max_ms, int64_t failu
     }
 }
 
+int64_t source_run_retry_after(int64_t delay_ms, int64_t retry_after_ms, int64_t interval_ms,
+                               int64_t max_ms, bool hard)
+{
+    /* the backoff's own ceiling: a server cannot park a source for longer than that */
+    int64_t cap = max_ms > interval_ms ? max_ms : interval_ms;
+
+    if (hard && cap < 2 * interval_ms) {
+        cap = 2 * interval_ms;
+    }
+    if (retry_after_ms > cap) {
+        retry_after_ms = cap;
+    }
+    return retry_after_ms > delay_ms ? retry_after_ms : delay_ms;
+}
+
 void source_run_response_reset(struct source_run *r)
 {
     free(r->resp_etag);
     free(r->resp_last_modified);
     r->resp_etag = NULL;
     r->resp_last_modified = NULL;
+    r->resp_retry_after_ms = -1;
 }
 
 int64_t source_run_now(const struct poller *p)
@@ -418,6 +434,8 @@ void source_run_fail(struct source_run *r, long http_status, enum source_state s
     r->last_status = http_status;
     delay = source_run_backoff_ms(r->cfg->interval_ms, r->p->cfg->collector.backoff_max_ms,
                               r->failures, hard, &r->p->rng);
+    delay = source_run_retry_after(delay, r->resp_retry_after_ms, r->cfg->interval_ms,
+                                   r->p->cfg->collector.backoff_max_ms, hard);
     r->next_due_ms = source_run_now(r->p) + delay;
     if (r->state != st || !r->state_reported) {
         /* one operator alert per source per state change (FC-005), not one per poll */
@@ -576,9 +594,7 @@ void source_run_forget_validators(struct source_run *r)
 /* Validators of a fully ingested 200: store now, or once this source's deliveries are in. */
 void source_run_keep_validators(struct source_run *r)
 {
-    if (!r->resp_etag && !r->resp_last_modified) {
-        return;
-    }
+    /* a 200 without a validator deletes the stored one: it is not sent again (FC-019) */
     if (r->tally.pending == 0 && r->tally.failed == 0 && !r->stash) {
         validators_put(r, r->resp_etag, r->resp_last_modified);
         return;
@@ -589,6 +605,48 @@ void source_run_keep_validators(struct source_run *r)
     r->stash_last_modified = r->resp_last_modified;
     r->resp_etag = NULL;
     r->resp_last_modified = NULL;
+}
+
+void source_run_note_moved(struct source_run *r, const char *new_url)
+{
+    const char *field = "moved_to";
+    char *copy;
+    int err;
+
+    if (new_url && strcmp(new_url, r->cfg->url) == 0) {
+        new_url = NULL; /* redirected back home */
+    }
+    if (r->moved_known && same_str(new_url, r->moved_to)) {
+        return;
+    }
+    if (new_url) {
+        copy = strdup(new_url);
+        if (!copy) {
+            return; /* reported at the next poll */
+        }
+        err = store_health_set_many(r->p->store, r->cfg->id, &field, &new_url, 1);
+        LOG_WARN("source moved permanently source_id=%s url='%s' new_url='%s' (update the "
+                 "source's url)",
+                 r->cfg->id, r->cfg->url, new_url);
+    } else {
+        copy = NULL;
+        err = store_health_del(r->p->store, r->cfg->id, &field, 1);
+        if (r->moved_to) {
+            LOG_INFO("source no longer redirected source_id=%s url='%s'", r->cfg->id, r->cfg->url);
+        }
+    }
+    free(r->moved_to);
+    r->moved_to = copy;
+    r->moved_known = err == 0; /* a failed write is tried again at the next poll */
+}
+
+void source_run_refresh_validators(struct source_run *r)
+{
+    if ((!r->resp_etag && !r->resp_last_modified) || r->stash || !r->validators_known) {
+        return; /* nothing new, a 200's still waiting for its deliveries, or Redis unread */
+    }
+    validators_put(r, r->resp_etag ? r->resp_etag : r->known_etag,
+                   r->resp_last_modified ? r->resp_last_modified : r->known_last_modified);
 }
 
 void source_run_settle(struct source_run *r, bool final)

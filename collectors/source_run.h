@@ -32,14 +32,40 @@ void source_run_end(struct source_run *r);
 /* An ingest context for r at fetched_at (UTC seconds). */
 struct ingest_ctx source_run_ingest_ctx(struct source_run *r, int64_t fetched_at);
 
-/* Forget the validators (ETag, Last-Modified) of r's current response. */
+/*
+ * The delay before a failed source's next attempt: delay_ms (source_run_backoff_ms()'s) or,
+ * when longer, the response's Retry-After retry_after_ms (-1 = none), which is bounded by the
+ * backoff's ceiling (max_ms, at least interval_ms, at least 2 x interval_ms when hard): a
+ * server may slow a source down, never park it past backoff_max_ms. All in ms. Pure.
+ */
+int64_t source_run_retry_after(int64_t delay_ms, int64_t retry_after_ms, int64_t interval_ms,
+                               int64_t max_ms, bool hard);
+
+/* Forget the validators (ETag, Last-Modified) and the Retry-After of r's current response. */
 void source_run_response_reset(struct source_run *r);
 
 /*
  * The validators of r's fully ingested 200 (r->resp_etag/resp_last_modified, taken): stored
- * now, or once this source's deliveries are in (none failed).
+ * now, or once this source's deliveries are in (none failed); one the 200 lacks is deleted.
  */
 void source_run_keep_validators(struct source_run *r);
+
+/*
+ * The validators a 304 carries (r->resp_etag/resp_last_modified, borrowed) replace the stored
+ * ones they name (RFC 9111 §4.3.4; one absent from the 304 stays as stored), so the next
+ * request sends the server's current ones. Nothing while a 200's validators wait for their
+ * deliveries, or when the stored ones are not known (Redis was down).
+ */
+void source_run_refresh_validators(struct source_run *r);
+
+/*
+ * A feed's successful response reached through redirects that were all permanent (301/308):
+ * new_url (borrowed; NULL = fetched where configured, or a temporary redirect on the way) is
+ * written to the health hash as "moved_to" with one WARN line when it changes, and deleted
+ * once the source is no longer moved. The configured url stays what is fetched: sources.yaml
+ * is the operator's. Redis errors: tried again at the next poll.
+ */
+void source_run_note_moved(struct source_run *r, const char *new_url);
 
 /*
  * r's stored validators for a conditional GET: *etag and *last_modified (borrowed from r,

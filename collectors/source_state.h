@@ -10,15 +10,16 @@
 #include <stdbool.h>
 
 enum source_state {
-    SOURCE_OK = 0,          /* 200 with a feed or a Weibo page (0 items included), or 304 */
-    SOURCE_NOT_A_FEED,      /* HTML page, login wall or error page served as a feed */
-    SOURCE_AUTH_REQUIRED,   /* Weibo ok:-100, HTTP 432, visitor/login page, captcha */
-    SOURCE_RATE_LIMITED,    /* HTTP 418/429/414: backs off at least 2x the interval */
-    SOURCE_BLOCKED,         /* HTTP 403 */
-    SOURCE_HTTP_ERROR,      /* any other non-2xx status (5xx backs off) */
-    SOURCE_NETWORK_ERROR,   /* DNS, connect, TLS, timeout, bad content encoding */
-    SOURCE_PARSE_ERROR,     /* body could not be parsed (bad JSON, no recoverable XML) */
-    SOURCE_TOO_BIG,         /* body larger than max_body_bytes */
+    SOURCE_OK = 0,        /* 200 with a feed or a Weibo page (0 items included), or 304 */
+    SOURCE_NOT_A_FEED,    /* HTML page, login wall or error page served as a feed */
+    SOURCE_AUTH_REQUIRED, /* Weibo ok:-100, HTTP 432, visitor/login page, captcha */
+    SOURCE_RATE_LIMITED,  /* HTTP 418/429/414: backs off at least 2x the interval */
+    SOURCE_BLOCKED,       /* HTTP 403 */
+    SOURCE_HTTP_ERROR,    /* any other non-2xx status (5xx backs off) */
+    SOURCE_NETWORK_ERROR, /* DNS, connect, TLS, timeout, bad content encoding, a body
+                             still gzip-compressed after decoding */
+    SOURCE_PARSE_ERROR,   /* body could not be parsed (bad JSON, no recoverable XML) */
+    SOURCE_TOO_BIG,       /* body larger than max_body_bytes */
     SOURCE_STATE_COUNT,
 };
 

@@ -38,11 +38,21 @@ long cfx_http_completed(struct cfx_http *h)
     return __atomic_load_n(&h->completed, __ATOMIC_SEQ_CST);
 }
 
-int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
-                   unsigned max_connections)
+/* h->daemon just started (or NULL): its port. Returns 0 or -1. */
+static int started(struct cfx_http *h)
 {
     const union MHD_DaemonInfo *info;
 
+    if (!h->daemon) {
+        return -1;
+    }
+    info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = info ? info->port : 0;
+    return 0;
+}
+
+int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg, unsigned max_connections)
+{
     h->answer = answer;
     h->arg = arg;
     if (max_connections == 0) {
@@ -55,12 +65,22 @@ int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
                              MHD_OPTION_LISTEN_BACKLOG_SIZE, 2 * max_connections,
                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
     }
-    if (!h->daemon) {
+    return started(h);
+}
+
+int cfx_https_start(struct cfx_http *h, cfx_answer_fn answer, void *arg, const char *cert_pem,
+                    const char *key_pem)
+{
+    h->answer = answer;
+    h->arg = arg;
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
         return -1;
     }
-    info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = info ? info->port : 0;
-    return 0;
+    h->daemon =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0, NULL, NULL, dispatch, h,
+                         MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+    return started(h);
 }
 
 void cfx_http_stop(struct cfx_http *h)

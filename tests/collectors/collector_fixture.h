@@ -35,6 +35,14 @@ int cfx_http_start(struct cfx_http *h, cfx_answer_fn answer, void *arg,
                    unsigned max_connections);
 
 /*
+ * As cfx_http_start() with one polling thread, but speaking TLS (libmicrohttpd with GnuTLS)
+ * with the PEM certificate cert_pem and its key key_pem (NUL-terminated, borrowed, must
+ * outlive h). Returns 0 or -1 (also when libmicrohttpd has no TLS).
+ */
+int cfx_https_start(struct cfx_http *h, cfx_answer_fn answer, void *arg, const char *cert_pem,
+                    const char *key_pem);
+
+/*
  * How many responses h has sent to their last byte since it started (libmicrohttpd's
  * request-completed notice, MHD_REQUEST_TERMINATED_COMPLETED_OK): on loopback the client can
  * then read all of it, so a test can wait for this instead of sleeping. Thread-safe.

@@ -30,12 +30,14 @@
 #include "collector_stack_fixture.h"
 #include "feed_item.h"
 #include "feed_sha1.h"
+#include "fetch.h"
 #include "item_producer.h"
 #include "yq_json.h"
 #include "yq_metrics_http.h"
 #include "poller.h"
 #include "redis_fixture.h"
 #include "shared_input.h"
+#include "source_run.h"
 #include "test_expect.h"
 #include "sources_cli.h"
 #include "store.h"
@@ -57,6 +59,7 @@ struct reply {
     const char *last_modified;
     const char *location;
     const char *content_location; /* Content-Location or NULL (issue #15) */
+    const char *retry_after;      /* Retry-After or NULL */
     int delay_ms;
     bool hold;             /* answer only once release_hold() (or 20 s, a hang guard) */
 };
@@ -150,6 +153,9 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     }
     if (rep.content_location) {
         MHD_add_response_header(r, "Content-Location", rep.content_location);
+    }
+    if (rep.retry_after) {
+        MHD_add_response_header(r, "Retry-After", rep.retry_after);
     }
     ret = MHD_queue_response(c, rep.status, r);
     MHD_destroy_response(r);
@@ -359,6 +365,22 @@ static char *item_seen_key(const char *guid)
 
 /* ---- FC-019 ---- */
 
+/* n polls of cfg, each by a fresh poller (validators read from Redis): n requests. */
+static void poll_times(const struct collector_config *cfg, int n)
+{
+    for (int poll = 0; poll < n; poll++) {
+        assert_int_equal(once(cfg), 0);
+    }
+    assert_int_equal(hits, n);
+}
+
+/* Request i sent If-None-Match inm and If-Modified-Since ims ("" = not sent). */
+static void assert_sent(int i, const char *inm, const char *ims)
+{
+    assert_string_equal(sent_inm[i], inm);
+    assert_string_equal(sent_ims[i], ims);
+}
+
 static char fc019_feed[3][1024];
 
 static struct reply fc019_route(const char *url, int n, void *arg)
@@ -404,19 +426,12 @@ static void test_fc_019_conditional_get_bookkeeping(void **state)
     }
     reset_server(fc019_route, NULL);
     load_local(&cfg, NULL, "fc019=/f.xml", NULL);
-    for (int poll = 0; poll < 4; poll++) {
-        assert_int_equal(once(&cfg), 0);
-    }
-    assert_int_equal(hits, 4);
+    poll_times(&cfg, 4);
     /* what each poll sent */
-    assert_string_equal(sent_inm[0], "");
-    assert_string_equal(sent_ims[0], "");
-    assert_string_equal(sent_inm[1], "\"a1\"");
-    assert_string_equal(sent_ims[1], "Tue, 05 Mar 2024 01:00:00 GMT");
-    assert_string_equal(sent_inm[2], "\"a1\"");
-    assert_string_equal(sent_ims[2], "Tue, 05 Mar 2024 03:00:00 GMT");
-    assert_string_equal(sent_inm[3], "\"b2\"");
-    assert_string_equal(sent_ims[3], "Tue, 05 Mar 2024 03:00:00 GMT");
+    assert_sent(0, "", "");
+    assert_sent(1, "\"a1\"", "Tue, 05 Mar 2024 01:00:00 GMT");
+    assert_sent(2, "\"a1\"", "Tue, 05 Mar 2024 03:00:00 GMT");
+    assert_sent(3, "\"b2\"", "Tue, 05 Mar 2024 03:00:00 GMT");
     /* the 304 changed nothing and was healthy */
     assert_field("yuqing:source:fc019", "etag", "\"b2\"");
     assert_field("yuqing:source:fc019", "last_modified", "03:00:00");
@@ -486,6 +501,58 @@ static void test_source_headers_reach_the_server(void **state)
 
 static char *gz_body;
 static size_t gz_len;
+/* gzip of an RSS start and 1 MiB of 'x' (1088 bytes): a zip bomb for max_body_bytes 4k */
+static const char bomb_gz[] =
+    "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xed\xc1\xc1\x09\x80\x20\x00\x00\xc0\x55\xc2\x01"
+    "\x22\x7a\x9b\xbb\x44\x08\x09\x61\xa0\x12\x8d\xdf\x10\x7d\xef\x2e\xb6\xde\xa7\x27\xb7\x5e"
+    "\xee\xba\x85\x75\x5e\x42\x8a\xc7\xb9\xd7\x9a\xaf\x14\x47\x19\x57\x4e\x2f\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xc0"
+    "\x4f\x1f\xae\x5a\xc9\xa4\x23\x00\x10\x00";
 static char big_body[8192];
 
 static struct reply mech_route(const char *url, int n, void *arg)
@@ -498,6 +565,13 @@ static struct reply mech_route(const char *url, int n, void *arg)
     if (strcmp(url, "/gzip") == 0) {
         r.body = gz_body;
         r.len = gz_len;
+        r.encoding = "gzip";
+    } else if (strcmp(url, "/gzraw") == 0) {
+        r.body = gz_body; /* gzip bytes without Content-Encoding (or a second layer) */
+        r.len = gz_len;
+    } else if (strcmp(url, "/bomb") == 0) {
+        r.body = bomb_gz;
+        r.len = sizeof(bomb_gz) - 1;
         r.encoding = "gzip";
     } else if (strcmp(url, "/badgzip") == 0) {
         r.body = "this is not gzip at all";
@@ -549,6 +623,8 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     snprintf(src, sizeof(src),
              "  - id: gz\n    url: http://127.0.0.1:%d/gzip\n"
              "  - id: badgz\n    url: http://127.0.0.1:%d/badgzip\n"
+             "  - id: gzraw\n    url: http://127.0.0.1:%d/gzraw\n"
+             "  - id: bomb\n    url: http://127.0.0.1:%d/bomb\n"
              "  - id: redir\n    url: http://127.0.0.1:%d/redirect\n"
              "  - id: loop\n    url: http://127.0.0.1:%d/loop\n"
              "  - id: e5xx\n    url: http://127.0.0.1:%d/5xx\n    interval: 10s\n"
@@ -556,7 +632,7 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
              "  - id: html\n    url: http://127.0.0.1:%d/html\n"
              "  - id: cl\n    url: http://127.0.0.1:%d/cl\n",
              fx.http.port, fx.http.port, fx.http.port, fx.http.port, fx.http.port, fx.http.port,
-             fx.http.port, fx.http.port);
+             fx.http.port, fx.http.port, fx.http.port, fx.http.port);
     /* a generous timeout: on a loaded machine the local answers must not time out */
     load_cfg(&cfg, "  timeout_ms: 60s\n  max_redirects: 3\n  max_body_bytes: 4k\n", src);
     runner_start(&r, &cfg);
@@ -574,6 +650,14 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     assert_field("yuqing:source:gz", "items_last_seen", "2");
     /* an undecodable coding: a fetch error, never bytes to the parser */
     assert_field("yuqing:source:badgz", "state", "network_error");
+    /* gzip bytes left after decoding (no Content-Encoding, or gzip twice): a fetch error
+     * naming it, never a parse of compressed bytes (FC-017) */
+    assert_field("yuqing:source:gzraw", "state", "network_error");
+    assert_field("yuqing:source:gzraw", "last_error", "gzip-compressed");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:gzraw", "last_success"));
+    /* 1 KiB of gzip that decodes to 1 MiB: the cap counts decoded bytes, the transfer stops */
+    assert_field("yuqing:source:bomb", "state", "too_big");
+    assert_field("yuqing:source:bomb", "last_error", "max_body_bytes");
     assert_field("yuqing:source:redir", "state", "ok");
     k = item_seen_key("mech-1");
     assert_int_equal(exists(k), 1);
@@ -616,6 +700,14 @@ static struct reply backoff_route(const char *url, int n, void *arg)
     }
     if (strcmp(url, "/418") == 0) {
         r.status = 418;
+    } else if (strcmp(url, "/ra429") == 0) {
+        r.status = 429;
+        r.body = "访问过于频繁";
+        r.retry_after = "5";
+    } else if (strcmp(url, "/radate") == 0) {
+        r.retry_after = "Thu, 31 Dec 2099 23:59:59 GMT"; /* bounded to backoff_max_ms */
+    } else if (strcmp(url, "/rapast") == 0) {
+        r.retry_after = "Sun, 06 Nov 1994 08:49:37 GMT"; /* passed: the usual backoff */
     }
     return r;
 }
@@ -658,6 +750,272 @@ static void test_backoff_5xx_and_rate_limit(void **state)
     /* 418: the next attempt waits 2x the interval (2 s), the one after at least 4 s (FC-005) */
     assert_int_equal(n418, 2);
     assert_field("yuqing:source:b418", "state", "rate_limited");
+    collector_config_release(&cfg);
+}
+
+/* ---- TLS: a self-signed certificate is an error named; no redirect from https to http ---- */
+
+/* self-signed for 127.0.0.1 (openssl req -x509 -newkey ec, 100 years): trusted by no CA */
+static const char tls_cert[] = "-----BEGIN CERTIFICATE-----\n"
+                               "MIIBkDCCATagAwIBAgIUCFsfmVqVNjNYZGcOSQHRRI4O0MwwCgYIKoZIzj0EAwIw\n"
+                               "FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwNjExNDg1MFoYDzIxMjYxMTEy\n"
+                               "MTE0ODUwWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n"
+                               "PQMBBwNCAARHadjAE4VGqQ+dtCs0zECU7l+WHK696pLlYEg3gTY10KaqzbVBYdwX\n"
+                               "qclmBqb29/RwvijHCimfz0gnwzq5fWHQo2QwYjAdBgNVHQ4EFgQU2EpvuDmvOQVO\n"
+                               "/mKAv20C4iU5IlcwHwYDVR0jBBgwFoAU2EpvuDmvOQVO/mKAv20C4iU5IlcwDwYD\n"
+                               "VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC\n"
+                               "IQD1daHBFb4X17UXxgISYYDvYPDY2/wKNBC73jkqKWdLoQIgVtSrGo2Iaj70DMYA\n"
+                               "95osf8WqcZfv6bJvfgoialLvPbg=\n"
+                               "-----END CERTIFICATE-----\n";
+static const char tls_key[] = "-----BEGIN PRIVATE KEY-----\n"
+                              "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBTGxXDXR33UYAHwc\n"
+                              "ZKBFoWo9tIFBs+4RhX3huWjubJ2hRANCAARHadjAE4VGqQ+dtCs0zECU7l+WHK69\n"
+                              "6pLlYEg3gTY10KaqzbVBYdwXqclmBqb29/RwvijHCimfz0gnwzq5fWHQ\n"
+                              "-----END PRIVATE KEY-----\n";
+static int tls_plain_port, tls_port;
+
+static struct reply tls_route(const char *url, int n, void *arg)
+{
+    static char where[128];
+    static const char feed[] = "<rss version=\"2.0\"><channel><title>t</title><item>"
+                               "<guid>tls-1</guid><title>x</title></item></channel></rss>";
+    struct reply r = {.status = 200, .body = feed, .ctype = "application/rss+xml"};
+    (void)n;
+    (void)arg;
+    if (strcmp(url, "/down") == 0) {
+        snprintf(where, sizeof(where), "http://127.0.0.1:%d/plain", tls_plain_port);
+        r.status = 302;
+        r.body = "";
+        r.location = where;
+    } else if (strcmp(url, "/up") == 0) {
+        snprintf(where, sizeof(where), "https://127.0.0.1:%d/feed", tls_port);
+        r.status = 302;
+        r.body = "";
+        r.location = where;
+    }
+    return r;
+}
+
+static size_t discard(char *data, size_t size, size_t n, void *arg)
+{
+    (void)data;
+    (void)arg;
+    return size * n;
+}
+
+/* GET url with the collector's transfer options, the certificate check off (test only). */
+static CURLcode tls_get(const struct collector_config *cfg, const char *path, char *err)
+{
+    char url[128];
+    CURL *e = curl_easy_init();
+    CURLcode rc;
+
+    assert_non_null(e);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d%s", tls_port, path);
+    rc = fetch_setopts(e, &cfg->collector, "t", url, NULL, NULL, err);
+    assert_int_equal(rc, CURLE_OK);
+    assert_int_equal(fetch_set_io(e, discard, NULL, NULL), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L), CURLE_OK);
+    rc = curl_easy_perform(e);
+    curl_easy_cleanup(e);
+    return rc;
+}
+
+static void test_tls_self_signed_and_no_https_to_http_redirect(void **state)
+{
+    struct collector_config cfg;
+    struct cfx_http tls = {0};
+    char src[256], err[CURL_ERROR_SIZE] = "";
+    int plain_hits = 0;
+
+    (void)state;
+    NEED_FIXTURE();
+    fresh_server(tls_route, NULL);
+    if (cfx_https_start(&tls, handler, NULL, tls_cert, tls_key) != 0) {
+        skip(); /* libmicrohttpd without TLS */
+    }
+    tls_port = tls.port;
+    tls_plain_port = fx.http.port;
+    snprintf(src, sizeof(src), "  - id: selfsigned\n    url: https://127.0.0.1:%d/feed\n",
+             tls.port);
+    load_cfg(&cfg, "  timeout_ms: 60s\n", src);
+    assert_int_equal(once(&cfg), 0);
+    /* the certificate problem is the poll's error, said as such: never skipped, never ok */
+    assert_field("yuqing:source:selfsigned", "state", "network_error");
+    assert_field("yuqing:source:selfsigned", "last_error", "certificate");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:selfsigned", "last_success"));
+    /* https -> https is followed; https -> http is refused before any plain request */
+    assert_int_equal(tls_get(&cfg, "/up", err), CURLE_OK);
+    assert_int_equal(tls_get(&cfg, "/down", err), CURLE_UNSUPPORTED_PROTOCOL);
+    for (int i = 0; i < hits && i < MAX_LOG; i++) {
+        plain_hits += strcmp(hit_order[i], "/plain") == 0;
+    }
+    assert_int_equal(plain_hits, 0);
+    cfx_http_stop(&tls);
+    collector_config_release(&cfg);
+}
+
+/* ---- 301/308: the feed's new home is reported (moved_to), the configured URL kept ---- */
+
+static bool moved_back; /* the old URL serves the feed again */
+
+static struct reply moved_route(const char *url, int n, void *arg)
+{
+    static const char feed[] = "<rss version=\"2.0\"><channel><title>t</title><item>"
+                               "<guid>moved-1</guid><title>x</title></item></channel></rss>";
+    struct reply r = {.status = 200, .body = feed, .ctype = "application/rss+xml"};
+    (void)n;
+    (void)arg;
+    if (strcmp(url, "/old") == 0 && !moved_back) {
+        r.status = 301;
+        r.body = "";
+        r.location = "/mid";
+    } else if (strcmp(url, "/mid") == 0) {
+        r.status = 308;
+        r.body = "";
+        r.location = "/new";
+    } else if (strcmp(url, "/tmp") == 0) {
+        r.status = 301; /* permanent, then temporary: not moved for good */
+        r.body = "";
+        r.location = "/tmp2";
+    } else if (strcmp(url, "/tmp2") == 0) {
+        r.status = 302;
+        r.body = "";
+        r.location = "/new";
+    }
+    return r;
+}
+
+static void test_permanent_redirect_reported(void **state)
+{
+    struct collector_config cfg;
+    char want[128];
+
+    (void)state;
+    NEED_FIXTURE();
+    moved_back = false;
+    fresh_server(moved_route, NULL);
+    load_local(&cfg, NULL, "moved=/old tmp=/tmp", NULL);
+    assert_int_equal(once(&cfg), 0);
+    snprintf(want, sizeof(want), "http://127.0.0.1:%d/new", fx.http.port);
+    assert_field("yuqing:source:moved", "state", "ok");
+    assert_field("yuqing:source:moved", "moved_to", want);
+    assert_field("yuqing:source:tmp", "state", "ok");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:tmp", "moved_to"));
+    /* the configured URL is still the one fetched; once it serves again, moved_to goes */
+    moved_back = true;
+    assert_int_equal(once(&cfg), 0);
+    assert_null(cfx_hget(fx.rc, "yuqing:source:moved", "moved_to"));
+    collector_config_release(&cfg);
+}
+
+/* ---- Retry-After (429/503): honoured, bounded by backoff_max_ms ---- */
+
+static void test_retry_after_honoured_and_bounded(void **state)
+{
+    struct collector_config cfg;
+    struct cfx_run r;
+
+    (void)state;
+    NEED_FIXTURE();
+    fresh_server(backoff_route, NULL);
+    load_local(&cfg, "  backoff_max_ms: 7s\n", "ra429=/ra429 radate=/radate rapast=/rapast",
+               "    interval: 1s\n");
+    /* 9.9 s of virtual time that jumps to the next due time while no poll is running */
+    {
+        struct vclock c = {.jump_to_due = true, .stop_at_ms = 9900};
+        run_virtual(&r, &cfg, &c);
+    }
+    cfx_run_free(&r);
+    /* 429 "Retry-After: 5": polls at 0 and 5 s only (the 429 backoff alone: 0, 2, <= 6, ...) */
+    assert_int_equal(count_hits("/ra429"), 2);
+    assert_field("yuqing:source:ra429", "state", "rate_limited");
+    /* an HTTP-date in 2099: waits the ceiling, 7 s, not 74 years nor the 5xx backoff (>= 4) */
+    assert_int_equal(count_hits("/radate"), 2);
+    /* a date gone by: the 5xx backoff, 0.5-1 s, 1-2 s, 2-4 s: at least 4 polls by 7 s */
+    assert_true(count_hits("/rapast") >= 4);
+    collector_config_release(&cfg);
+}
+
+static void test_fetch_retry_after_forms(void **state)
+{
+    static const struct {
+        const char *v;
+        int64_t now_s, want_ms;
+    } cases[] = {
+        {"120", 0, 120000},
+        {" 0 ", 0, 0},
+        {"99999999999999999999", 0, 31536000000}, /* a year at most */
+        {"Sun, 06 Nov 1994 08:49:37 GMT", 784111767, 10000},
+        {"Sunday, 06-Nov-94 08:49:37 GMT", 784111767, 10000},
+        {"Sun Nov  6 08:49:37 1994", 784111767, 10000},
+        {"Sun, 06 Nov 1994 08:49:37 GMT", 784111787, 0}, /* in the past */
+        {"-5", 0, -1},
+        {"soon", 0, -1},
+        {"", 0, -1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t got = fetch_retry_after_ms(cases[i].v, strlen(cases[i].v), cases[i].now_s);
+        if (got != cases[i].want_ms) {
+            print_error("'%s': %lld, want %lld\n", cases[i].v, (long long)got,
+                        (long long)cases[i].want_ms);
+        }
+        assert_int_equal(got, cases[i].want_ms);
+    }
+    /* bounded by the backoff's ceiling, never shorter than the backoff itself */
+    assert_int_equal(source_run_retry_after(1000, 5000, 1000, 3600000, false), 5000);
+    assert_int_equal(source_run_retry_after(1000, 86400000, 1000, 7000, false), 7000);
+    assert_int_equal(source_run_retry_after(3000, 1000, 1000, 7000, false), 3000);
+    assert_int_equal(source_run_retry_after(3000, -1, 1000, 7000, false), 3000);
+    assert_int_equal(source_run_retry_after(2000, 99000, 60000, 1000, true), 99000);
+    assert_int_equal(source_run_retry_after(2000, 999000, 60000, 1000, true), 120000);
+}
+
+/* ---- FC-019: a 304 naming new validators, a 200 naming none ---- */
+
+static struct reply validators_route(const char *url, int n, void *arg)
+{
+    static const char feed[] = "<rss version=\"2.0\"><channel><title>t</title><item>"
+                               "<guid>val-1</guid><title>x</title></item></channel></rss>";
+    struct reply r = {.status = 200, .body = feed, .ctype = "application/rss+xml"};
+    (void)url;
+    (void)arg;
+    if (n == 0) {
+        r.etag = "W/\"a1\"";
+        r.last_modified = "Tue, 05 Mar 2024 01:00:00 GMT";
+    } else if (n == 1) {
+        r.status = 304; /* a new weak ETag, no Last-Modified: the stored one stays */
+        r.body = "";
+        r.etag = "W/\"a2\"";
+    } else if (n == 2) {
+        r.status = 304; /* nothing new */
+        r.body = "";
+    }
+    /* n == 3: a 200 without validators (the server stopped sending them) */
+    return r;
+}
+
+static void test_fc_019_304_refreshes_and_200_without_validators(void **state)
+{
+    struct collector_config cfg;
+
+    (void)state;
+    NEED_FIXTURE();
+    fresh_server(validators_route, NULL);
+    load_local(&cfg, NULL, "val=/v.xml", NULL);
+    poll_times(&cfg, 5);
+    assert_sent(1, "W/\"a1\"", "Tue, 05 Mar 2024 01:00:00 GMT");
+    /* the 304's ETag replaced the stored one; its Last-Modified stayed */
+    assert_sent(2, "W/\"a2\"", "Tue, 05 Mar 2024 01:00:00 GMT");
+    assert_sent(3, "W/\"a2\"", "Tue, 05 Mar 2024 01:00:00 GMT");
+    /* after a 200 without validators none is sent (both deleted) */
+    assert_sent(4, "", "");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:val", "etag"));
+    assert_null(cfx_hget(fx.rc, "yuqing:source:val", "last_modified"));
+    assert_field("yuqing:source:val", "state", "ok");
     collector_config_release(&cfg);
 }
 
@@ -1978,6 +2336,11 @@ int main(void)
         cmocka_unit_test(test_source_headers_reach_the_server),
         cmocka_unit_test(test_http_gzip_redirect_5xx_slow_big_html),
         cmocka_unit_test(test_backoff_5xx_and_rate_limit),
+        cmocka_unit_test(test_retry_after_honoured_and_bounded),
+        cmocka_unit_test(test_permanent_redirect_reported),
+        cmocka_unit_test(test_tls_self_signed_and_no_https_to_http_redirect),
+        cmocka_unit_test(test_fetch_retry_after_forms),
+        cmocka_unit_test(test_fc_019_304_refreshes_and_200_without_validators),
         cmocka_unit_test(test_fc_005_weibo_states_through_the_poller),
         cmocka_unit_test(test_fc_001_long_text_cycle_and_retry),
         cmocka_unit_test(test_issue_10_weibo_first_crawl_baseline),
