@@ -766,10 +766,10 @@ await check('duty officer opens the statistics page and the three charts render'
   eq(depts.join(), data.by.department.map((r) => r.key).join(), 'department rows');
   assert((await page.textContent('#s-zero')).includes('市水务局'), 'zero-response department');
   assert((await page.$$eval('#s-overdue tbody tr', (trs) => trs.length)) === data.overdue.length, 'overdue rows');
-  // the reports' one duration form (stats_fmt_dur()): minutes always two digits after hours, a day
-  // on in days (the 超时 column once read 1天2小时3分 where the report said 1天2小时03分)
+  // the reports' one duration form (stats_fmt_dur(), tests/stats/test_stats.c): minutes always two
+  // digits after hours, a day on in days (the 超时 column read 17天13小时0分 where the report said
+  // 17天13小时00分); the fixture's month moves with today, so the minutes come from the JSON
   const late = await page.$$eval('#s-overdue tbody tr td:last-child', (tds) => tds.map((t) => t.textContent));
-  console.log('overdue late cells', JSON.stringify(late), JSON.stringify(data.overdue.map((o) => o.late_minutes)));
   for (const [i, text] of late.entries()) {
     const m = data.overdue[i].late_minutes;
     const want = m >= 1440 ? `${Math.floor(m / 1440)}天${Math.floor((m % 1440) / 60)}小时${String(m % 60).padStart(2, '0')}分`
