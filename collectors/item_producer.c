@@ -51,6 +51,7 @@ struct item_producer {
     const char *last_error;       /* rd_kafka_err2str() of the last refused send, static */
     struct item_producer_leftovers left;
     uint64_t rejected_total;      /* items Kafka refused for good (settled, not retried) */
+    uint64_t delivery_errors;     /* delivery reports with an error, one per item */
     struct source_outbox *outbox; /* source events (issue #15) on the same handle */
 };
 
@@ -172,23 +173,6 @@ static void mark_pending(struct item_producer *p, bool force)
     p->next_mark_retry_ms = 0;
 }
 
-/* A per-message error that no retry of the same message can cure. */
-static bool permanent_error(rd_kafka_resp_err_t err)
-{
-    switch (err) {
-    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
-    case RD_KAFKA_RESP_ERR_INVALID_MSG:
-    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
-    case RD_KAFKA_RESP_ERR__INVALID_ARG:
-    case RD_KAFKA_RESP_ERR__BAD_MSG:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* Settle an item Kafka refused for good: mark it seen so no later poll tries it again. */
 static void settle_rejected(struct item_producer *p, const char *id, const char *alias,
                             rd_kafka_resp_err_t err)
@@ -223,10 +207,17 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         f->tally->pending--;
     }
     if (msg->err) {
+        p->delivery_errors++;
         if (f->tally) {
             f->tally->failed++;
         }
-        if (p->shutting_down || f->replay) {
+        if (yq_kafka_err_permanent(msg->err)) {
+            /*
+             * first, also for a replayed item or at shutdown: spooled, it would be refused
+             * again at every start, for ever
+             */
+            settle_rejected(p, f->id, f->alias, msg->err);
+        } else if (p->shutting_down || f->replay) {
             /* no next poll will produce it again: keep it on disk (FC-020) */
             if (spool_write(p, msg->payload, msg->len) == 0) {
                 p->left.spooled++;
@@ -235,8 +226,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
                 LOG_ERR("item lost: neither delivered nor spooled item_id=%s err=%s", f->id,
                         rd_kafka_err2str(msg->err));
             }
-        } else if (permanent_error(msg->err)) {
-            settle_rejected(p, f->id, f->alias, msg->err);
         } else {
             LOG_WARN("item delivery failed item_id=%s err=%s", f->id,
                      rd_kafka_err2str(msg->err));
@@ -340,6 +329,11 @@ uint64_t item_producer_rejected_count(const struct item_producer *p)
     return p->rejected_total;
 }
 
+uint64_t item_producer_delivery_errors(const struct item_producer *p)
+{
+    return p->delivery_errors;
+}
+
 size_t item_producer_in_flight_count(const struct item_producer *p)
 {
     return p->count;
@@ -383,7 +377,7 @@ static int send_flight(struct item_producer *p, const char *id, const char *alia
     if (kerr) {
         p->last_error = rd_kafka_err2str(kerr);
         flight_free(f);
-        if (permanent_error(kerr) && !replay) {
+        if (yq_kafka_err_permanent(kerr)) {
             settle_rejected(p, id, alias, kerr);
             return kerr == RD_KAFKA_RESP_ERR__INVALID_ARG ? ERR_INVALID : ERR_TOO_BIG;
         }
@@ -428,7 +422,7 @@ int item_producer_replay_spool(struct item_producer *p)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    int produced = 0, kept = 0;
+    int produced = 0, kept = 0, settled = 0;
 
     if (!p->spool_path) {
         return 0;
@@ -476,6 +470,8 @@ int item_producer_replay_spool(struct item_producer *p)
                                   fetched_at, line, (size_t)n, &p->replay_tally, true);
             if (err == 0) {
                 produced++;
+            } else if (err == ERR_TOO_BIG || err == ERR_INVALID) {
+                settled++; /* refused for good: settled (marked seen), not kept */
             } else if (err != ERR_EXISTS) {
                 /* cannot queue now: keep it for the next start */
                 p->shutting_down = true;
@@ -490,7 +486,8 @@ int item_producer_replay_spool(struct item_producer *p)
     }
     free(line);
     fclose(f);
-    LOG_INFO("spool replayed path='%s' produced=%d kept=%d", p->spool_path, produced, kept);
+    LOG_INFO("spool replayed path='%s' produced=%d kept=%d refused=%d", p->spool_path, produced,
+             kept, settled);
     if (produced == 0) {
         unlink(p->replay_path);
     }

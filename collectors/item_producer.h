@@ -94,9 +94,10 @@ int item_producer_send(struct item_producer *p, const char *id, const char *alia
 const char *item_producer_last_error(const struct item_producer *p);
 
 /*
- * Produce every line of the spool file again (see above). Returns the number of items
- * produced (>= 0), or ERR_IO when the file exists but cannot be read. No spool configured
- * or no file: 0.
+ * Produce every line of the spool file again (see above). A line Kafka refuses for good (at
+ * the produce or in its delivery report) is settled as in item_producer_send(), not spooled
+ * anew. Returns the number of items produced (>= 0), or ERR_IO when the file exists but
+ * cannot be read. No spool configured or no file: 0.
  */
 int item_producer_replay_spool(struct item_producer *p);
 
@@ -119,6 +120,13 @@ size_t item_producer_in_flight_count(const struct item_producer *p);
  * delivery report. p borrowed. Called on the polling thread only.
  */
 uint64_t item_producer_rejected_count(const struct item_producer *p);
+
+/*
+ * Item delivery reports with an error since start, one per item (a failed request of n
+ * items counts n), whatever became of the item: produced again by a later poll, spooled at
+ * shutdown or settled as refused for good. p borrowed. Called on the polling thread only.
+ */
+uint64_t item_producer_delivery_errors(const struct item_producer *p);
 
 /*
  * Wait up to timeout_ms for every queued message, then try the remaining seen-marks once.

@@ -914,6 +914,9 @@ int poller_render_metrics(const struct poller *p, struct yq_buf *b)
         {"yuqing_collector_items_rejected_total", "counter",
          "items Kafka refused for good (logged, settled, not retried)",
          (int64_t)item_producer_rejected_count(p->producer), false},
+        {"yuqing_collector_delivery_errors_total", "counter",
+         "item delivery reports with an error, one per item (retried, spooled or settled)",
+         (int64_t)item_producer_delivery_errors(p->producer), false},
         {"yuqing_collector_redis_up", "gauge", "0 while Redis is in its retry pause",
          store_is_down(p->store) ? 0 : 1, false},
         {"yuqing_collector_bodies_parsed_total", "counter",
@@ -936,6 +939,9 @@ int poller_render_metrics(const struct poller *p, struct yq_buf *b)
         {"yuqing_collector_source_events_lost_total", "counter",
          "source events neither delivered nor kept in redis (logged)",
          (int64_t)source_outbox_lost(item_producer_outbox(p->producer)), false},
+        {"yuqing_collector_source_events_rejected_total", "counter",
+         "source events kafka refused for good (too large, invalid; logged, dropped)",
+         (int64_t)source_outbox_rejected(item_producer_outbox(p->producer)), false},
     };
     /* the per-source families: value(run) with a source label, or by state (value NULL) */
     static const struct {

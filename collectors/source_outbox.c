@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "yq_err.h"
+#include "yq_kafka.h"
 #include "yq_log.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -20,6 +21,7 @@ struct outbox_entry {
     bool in_redis;                      /* recorded in the Redis outbox */
     int64_t attempts;                   /* produce calls refused or reported failed */
     int64_t retry_at_ms;                /* not in Kafka: produce again at this time */
+    rd_kafka_resp_err_t refused;        /* refused for good at its produce call, else 0 */
 };
 
 struct source_outbox {
@@ -30,6 +32,7 @@ struct source_outbox {
     size_t n;
     uint64_t delivered;
     uint64_t lost;
+    uint64_t rejected;
 };
 
 struct source_outbox *source_outbox_new(rd_kafka_t *rk, const char *topic, struct store *store)
@@ -67,7 +70,26 @@ void source_outbox_free(struct source_outbox *ob)
     free(ob);
 }
 
-/* Produce e; on a refusal it waits for a retry. */
+/*
+ * Settle the event *pp that Kafka refused for good (err: yq_kafka_err_permanent()): logged,
+ * counted, dropped from the Redis outbox and from memory. Retried, it would be refused again
+ * every SOURCE_OUTBOX_RETRY_MS and at every start, for ever.
+ */
+static void settle_refused(struct source_outbox *ob, struct outbox_entry **pp,
+                           rd_kafka_resp_err_t err)
+{
+    struct outbox_entry *e = *pp;
+
+    LOG_ERR("source event refused by kafka, dropped source_id=%s event=%s bytes=%zu err=%s",
+            e->source_id, e->field, e->len, rd_kafka_err2str(err));
+    store_outbox_del(ob->store, e->source_id, e->field);
+    *pp = e->next;
+    ob->n--;
+    ob->rejected++;
+    entry_free(e);
+}
+
+/* Produce e; on a refusal it waits for a retry (or, refused for good, is marked so). */
 static void produce(struct source_outbox *ob, struct outbox_entry *e)
 {
     rd_kafka_resp_err_t kerr;
@@ -77,6 +99,11 @@ static void produce(struct source_outbox *ob, struct outbox_entry *e)
                              RD_KAFKA_V_VALUE(e->json, e->len),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(e),
                              RD_KAFKA_V_END);
+    if (kerr && yq_kafka_err_permanent(kerr)) {
+        e->refused = kerr; /* the caller settles it */
+        e->in_kafka = false;
+        return;
+    }
     if (kerr) {
         /* said once per event: a full queue refuses every retry until it drains */
         if (e->attempts++ == 0) {
@@ -130,6 +157,9 @@ static int hold(struct source_outbox *ob, const char *source_id, const char *fie
     ob->head = e;
     ob->n++;
     produce(ob, e);
+    if (e->refused) {
+        settle_refused(ob, &ob->head, e->refused); /* e is the head */
+    }
     return 0;
 }
 
@@ -206,6 +236,10 @@ bool source_outbox_on_delivery(struct source_outbox *ob, const rd_kafka_message_
     if (!e || !msg->_private) {
         return false;
     }
+    if (msg->err && yq_kafka_err_permanent(msg->err)) {
+        settle_refused(ob, pp, msg->err);
+        return true;
+    }
     if (msg->err) {
         if (e->attempts++ == 0) {
             LOG_WARN("source event delivery failed source_id=%s event=%s err=%s: retried",
@@ -226,9 +260,17 @@ bool source_outbox_on_delivery(struct source_outbox *ob, const rd_kafka_message_
 
 void source_outbox_poll(struct source_outbox *ob, int64_t now_ms)
 {
-    for (struct outbox_entry *e = ob->head; e; e = e->next) {
+    struct outbox_entry **pp = &ob->head;
+
+    while (*pp) {
+        struct outbox_entry *e = *pp;
         if (!e->in_kafka && now_ms >= e->retry_at_ms) {
             produce(ob, e);
+        }
+        if (e->refused) {
+            settle_refused(ob, pp, e->refused); /* *pp is the next one now */
+        } else {
+            pp = &e->next;
         }
     }
 }
@@ -267,4 +309,9 @@ void source_outbox_close(struct source_outbox *ob)
 uint64_t source_outbox_lost(const struct source_outbox *ob)
 {
     return ob->lost;
+}
+
+uint64_t source_outbox_rejected(const struct source_outbox *ob)
+{
+    return ob->rejected;
 }

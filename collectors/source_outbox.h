@@ -8,7 +8,8 @@
  *     event JSON), and deleted from it once Kafka reports delivery; a restarted collector
  *     produces what is left there again (source_outbox_resend(), at the source's first poll);
  *   - a message that librdkafka refuses or reports as failed stays in memory and is produced
- *     again every SOURCE_OUTBOX_RETRY_MS, at most SOURCE_OUTBOX_MAX_PENDING events at once;
+ *     again every SOURCE_OUTBOX_RETRY_MS, at most SOURCE_OUTBOX_MAX_PENDING events at once,
+ *     unless the refusal is for good (source_outbox_rejected(): logged, counted, dropped);
  *     past that an event lives in the Redis outbox only (logged), and when Redis is down too
  *     it is logged as lost (counted in item_producer's metrics).
  * Events are idempotent for the notifier (a window is named by source, reason and start), so
@@ -83,5 +84,12 @@ uint64_t source_outbox_delivered(const struct source_outbox *ob);
 
 /* Events that could be kept neither in memory nor in Redis since the start (logged). */
 uint64_t source_outbox_lost(const struct source_outbox *ob);
+
+/*
+ * Events Kafka refused for good since the start (yq_kafka_err_permanent(): too large for the
+ * broker, an invalid record; at the produce call or in the delivery report): logged, dropped
+ * from memory and from the Redis outbox, never retried.
+ */
+uint64_t source_outbox_rejected(const struct source_outbox *ob);
 
 #endif

@@ -264,6 +264,22 @@ int yq_kafka_commit_message(rd_kafka_t *consumer, const rd_kafka_message_t *msg)
     return 0;
 }
 
+bool yq_kafka_err_permanent(rd_kafka_resp_err_t err)
+{
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
+        return true;
+    default:
+        return false;
+    }
+}
+
 int yq_kafka_flush(rd_kafka_t *producer, int64_t timeout_ms)
 {
     rd_kafka_flush(producer, (int)timeout_ms);

@@ -179,6 +179,16 @@ size_t yq_kafka_take_batch(rd_kafka_t *consumer, const struct yq_kafka_take *tak
 int yq_kafka_commit_message(rd_kafka_t *consumer, const rd_kafka_message_t *msg);
 
 /*
+ * Whether err, of a produce call or of a message's delivery report, refuses that one message
+ * for good (too large for the producer's or the broker's message.max.bytes, an invalid or
+ * corrupt record, an invalid argument): producing it again can never succeed, so the caller
+ * settles it (logs, counts, drops it) rather than retrying it for ever (issue #10). Anything
+ * else (queue full, broker down, timeouts, leader changes, authorisation being fixed) is worth
+ * a retry. Thread-safe.
+ */
+bool yq_kafka_err_permanent(rd_kafka_resp_err_t err);
+
+/*
  * Flush producer for up to timeout_ms. Returns 0 when the out-queue is empty, otherwise
  * ERR_RETRY and logs how many messages are still queued.
  */

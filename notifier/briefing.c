@@ -24,6 +24,7 @@
 #include "yq_db.h"
 #include "yq_err.h"
 #include "yq_labels.h"
+#include "yq_log.h"
 #include "yq_redis.h"
 #include "yq_text.h"
 #include "yq_time.h"
@@ -198,12 +199,20 @@ bool briefing_source_blind(const struct briefing_source *s)
     return !s->state || strcmp(s->state, "ok") != 0;
 }
 
-/* One source's hash into s (fields zeroed). Returns 0, ERR_RETRY or ERR_NOMEM. */
+/*
+ * One source's hash into s (fields zeroed). Returns 0, ERR_NOT_FOUND (key is not a hash:
+ * WRONGTYPE, written by something else; not a source), ERR_RETRY or ERR_NOMEM.
+ */
 static int source_read(struct yq_redis *r, const char *key, struct briefing_source *s)
 {
     redisReply *rep = yq_redis_command(r, "HGETALL %s", key);
     int err = 0;
 
+    if (reply_is(rep, REDIS_REPLY_ERROR)) {
+        LOG_WARN("source key skipped key=%s err=%s", key, rep->str);
+        freeReplyObject(rep);
+        return ERR_NOT_FOUND;
+    }
     if (!reply_is(rep, REDIS_REPLY_ARRAY)) {
         if (rep) {
             freeReplyObject(rep);
@@ -305,6 +314,10 @@ int briefing_sources_redis(void *ctx, struct briefing_source **out, size_t *n_ou
             memset(&v[n], 0, sizeof(v[n]));
             n++;
             err = source_read(r, k->str, &v[n - 1]);
+            if (err == ERR_NOT_FOUND) {
+                n--; /* nothing was allocated for it */
+                err = 0;
+            }
         }
         freeReplyObject(rep);
     } while (!err && strcmp(cursor, "0") != 0 && ++rounds < MAX_SCAN_ROUNDS);

@@ -79,10 +79,11 @@ int event_simhash(const struct yq_item *item, struct norm_text *buf, uint64_t *o
                   size_t *n_features);
 
 /*
- * SimHash of len bytes of already-normalised UTF-8 (borrowed), boilerplate left out (above);
- * *n_features as above.
+ * SimHash of an already-normalised text (norm_apply(); borrowed), boilerplate left out
+ * (above); *n_features as above. t->orig_cp may be NULL (no offset map: a page label counts as
+ * its own only after a non-word character in the normalised text).
  */
-uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features);
+uint64_t event_simhash_normalised(const struct norm_text *t, size_t *n_features);
 
 /* Number of differing bits. */
 int event_hamming(uint64_t a, uint64_t b);

@@ -292,9 +292,12 @@ static void acc_line(struct simhash_acc *a, const char *s, size_t len)
 /*
  * Where label starts in the first len bytes of line as a label of its own (at the start or
  * after a character that is not a letter or digit: "来源:" in " 来源:安康日报", not "时间:" in
- * "事发时间:"), or len when it does not.
+ * "事发时间:"), or len when it does not. orig_cp: the normalised text's offset map from line
+ * on (struct norm_text), or NULL: a label whose original text had something between it and
+ * the character before (a space normalisation dropped between two Chinese characters, an
+ * invisible character) stands on its own too, as it did before normalisation.
  */
-static size_t label_cut(const char *line, size_t len, const char *label)
+static size_t label_cut(const char *line, size_t len, const uint32_t *orig_cp, const char *label)
 {
     size_t k = strlen(label), from = 0;
     const char *f;
@@ -308,7 +311,7 @@ static size_t label_cut(const char *line, size_t len, const char *label)
             } while (b > 0 && ((unsigned char)line[b] & 0xC0) == 0x80);
             utf8proc_iterate((const utf8proc_uint8_t *)line + b, (utf8proc_ssize_t)(at - b), &cp);
         }
-        if (cp < 0 || !word_cp(cp)) {
+        if (cp < 0 || !word_cp(cp) || (orig_cp && orig_cp[at] > orig_cp[at - 1] + 1)) {
             return at;
         }
         from = at + 1;
@@ -316,10 +319,10 @@ static size_t label_cut(const char *line, size_t len, const char *label)
     return len;
 }
 
-uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features)
+uint64_t event_simhash_normalised(const struct norm_text *t, size_t *n_features)
 {
     struct simhash_acc a;
-    const char *p = s, *end = s + len;
+    const char *s = t->buf ? t->buf : "", *p = s, *end = s + t->len;
     uint64_t out = 0;
 
     memset(&a, 0, sizeof(a));
@@ -329,7 +332,8 @@ uint64_t event_simhash_normalised(const char *s, size_t len, size_t *n_features)
         if (!has_any(p, line, boiler_lines, NELEMS(boiler_lines)) && has_letter(p, line)) {
             size_t keep = line;
             for (size_t i = 0; i < NELEMS(boiler_fields); i++) {
-                keep = label_cut(p, keep, boiler_fields[i]);
+                keep =
+                    label_cut(p, keep, t->orig_cp ? t->orig_cp + (p - s) : NULL, boiler_fields[i]);
             }
             acc_line(&a, p, keep);
         }
@@ -373,7 +377,7 @@ int event_simhash(const struct yq_item *item, struct norm_text *buf, uint64_t *o
     if (err == ERR_NOMEM) {
         return err;
     }
-    *out = event_simhash_normalised(buf->buf, buf->len, n_features);
+    *out = event_simhash_normalised(buf, n_features);
     return 0;
 }
 

@@ -40,26 +40,6 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 }
 
 /*
- * Kafka refuses this one message for good: producing it again can never succeed, and
- * retrying it would wedge its partition (issue #10). Anything else (broker down, timeouts,
- * leader changes, authorisation being fixed) is retried.
- */
-static bool permanent_refusal(rd_kafka_resp_err_t err)
-{
-    switch (err) {
-    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
-    case RD_KAFKA_RESP_ERR_INVALID_MSG:
-    case RD_KAFKA_RESP_ERR__BAD_MSG:
-    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/*
  * The loader's function (rules_loader.h), in its thread: read, decode and compile the
  * version on the loader's own connection, then write the rule-set cache from the new set
  * (not yet shared with anyone). ctx: the matcher; only cfg and load_redis are touched.
@@ -812,7 +792,7 @@ static int deliver_all(struct matcher *m, volatile sig_atomic_t *stop)
         matcher_publish_status(m); /* a long wait (Kafka down) must show on /healthz */
         for (size_t i = 0; i < m->n_pending; i++) {
             struct pending *p = &m->pending[i];
-            if (p->state == PENDING_FAILED && permanent_refusal(p->err)) {
+            if (p->state == PENDING_FAILED && yq_kafka_err_permanent(p->err)) {
                 /* refused for good: settle its item rather than wedge the partition */
                 p->state = PENDING_REJECTED;
                 m->n_alerts_rejected++;

@@ -138,6 +138,17 @@ static int parse_version(const char *s, size_t len, int64_t *out)
     return 0;
 }
 
+/*
+ * Whether reply is Redis's WRONGTYPE error: the key holds another type (bad data written by
+ * something else, the same at every try), unlike the other error replies (LOADING, BUSY ...:
+ * try again later).
+ */
+static bool wrong_type(const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ERROR && reply->str &&
+           strncmp(reply->str, "WRONGTYPE", 9) == 0;
+}
+
 /* A GET or MGET element of yuqing:rules:current into *out (0 when nil); 0 or ERR_PARSE. */
 static int parse_current(const redisReply *e, int64_t *out)
 {
@@ -154,7 +165,9 @@ int rules_store_current(struct yq_redis *r, int64_t *out)
     int err;
 
     *out = 0;
-    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+    if (wrong_type(reply)) {
+        err = ERR_PARSE; /* not a string: as corrupt as one that is not an integer */
+    } else if (!reply || reply->type == REDIS_REPLY_ERROR) {
         err = ERR_RETRY;
     } else {
         err = parse_current(reply, out);
@@ -221,9 +234,13 @@ int rules_store_load(struct yq_redis *r, int64_t version, struct rule_set **out,
     snprintf(key, sizeof(key), RULES_KEY_PREFIX "%" PRId64, version);
     reply = yq_redis_command(r, "GET %s", key);
     if (!reply || reply->type != REDIS_REPLY_STRING) {
-        err = (reply && reply->type == REDIS_REPLY_NIL) ? ERR_NOT_FOUND : ERR_RETRY;
+        err = (reply && reply->type == REDIS_REPLY_NIL) ? ERR_NOT_FOUND
+              : wrong_type(reply)                       ? ERR_INVALID
+                                                        : ERR_RETRY;
         snprintf(errbuf, errlen, "cannot read rule set '%s': %s", key,
-                 err == ERR_NOT_FOUND ? "no such key" : "redis unreachable");
+                 err == ERR_NOT_FOUND ? "no such key"
+                 : err == ERR_INVALID ? "the key is not a string"
+                                      : "redis unreachable");
         goto done;
     }
     err = rule_set_decode(reply->str, reply->len, &rs, errbuf, errlen);

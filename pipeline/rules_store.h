@@ -51,7 +51,8 @@ int rules_store_push(struct yq_redis *r, struct rule_set *rs, const char *pushed
 
 /*
  * Read yuqing:rules:current into *out (0 when absent).
- * Returns 0, ERR_RETRY (Redis unreachable or an error reply) or ERR_PARSE (not an integer).
+ * Returns 0, ERR_RETRY (Redis unreachable or an error reply other than WRONGTYPE) or ERR_PARSE
+ * (not an integer, or a key of another type).
  */
 int rules_store_current(struct yq_redis *r, int64_t *out);
 
@@ -77,8 +78,10 @@ bool rules_pointer_equal(const struct rules_pointer *a, const struct rules_point
 /*
  * Load and compile version (0 = the current one). out: a new set (rule_set_free()) whose
  * version is checked against the key. Returns 0, ERR_NOT_FOUND (no rule set / no such
- * version), ERR_RETRY (Redis unreachable), ERR_TOO_BIG, ERR_PARSE, ERR_INVALID or ERR_NOMEM
- * with one line in errbuf.
+ * version), ERR_RETRY (Redis unreachable, or an error reply other than WRONGTYPE),
+ * ERR_TOO_BIG, ERR_PARSE (also current holding another type than a string), ERR_INVALID
+ * (also the version's key holding another type: bad data, not an outage) or ERR_NOMEM with
+ * one line in errbuf.
  */
 int rules_store_load(struct yq_redis *r, int64_t version, struct rule_set **out, char *errbuf,
                      size_t errlen);

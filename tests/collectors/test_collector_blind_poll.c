@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <librdkafka/rdkafka_mock.h>
+
 #include "collector_cfg.h"
 #include "collector_fixture.h"
 #include "collector_stack_fixture.h"
@@ -472,6 +474,62 @@ static void test_issue_15_refused_events_are_retried_and_bounded(void **state)
 }
 
 /*
+ * A source event the broker refuses for good (MSG_SIZE_TOO_LARGE in its delivery report: the
+ * broker's message.max.bytes is below ours) is settled: logged, counted, dropped from memory
+ * and from the Redis outbox. It used to be produced again every SOURCE_OUTBOX_RETRY_MS and at
+ * every start, for ever, holding a place of the bounded outbox.
+ */
+static void test_source_event_refused_for_good_is_settled(void **state)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    struct yq_redis_cfg rcfg = {.host = "127.0.0.1",
+                                .connect_timeout_ms = 500,
+                                .command_timeout_ms = 2000,
+                                .seen_ttl_s = 60};
+    struct yq_source_event ev = {.source_id = "refused-site",
+                                 .open = true,
+                                 .reason = YQ_BLIND_FAILING,
+                                 .started_at = 1796432400,
+                                 .at = 1796439601,
+                                 .detail = "http_error: http status 503"};
+    struct source_outbox *ob;
+    struct store *st;
+    rd_kafka_t *rk;
+    redisReply *r;
+    char err[256];
+
+    (void)state;
+    NEED_FIXTURE();
+    rcfg.port = fx.redis.port;
+    st = store_new(&rcfg, 100);
+    assert_non_null(st);
+    /* a producer on a mock cluster of its own, whose Produce answers the test scripts */
+    assert_int_equal(rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", err, sizeof(err)),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_conf_set_dr_msg_cb(conf, outbox_dr);
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    assert_non_null(rk);
+    rd_kafka_mock_push_request_errors(rd_kafka_handle_mock_cluster(rk), 0 /* Produce */, 1,
+                                      RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    ob = test_ob = source_outbox_new(rk, "yuqing.sources", st);
+    assert_non_null(ob);
+    assert_int_equal(source_outbox_send(ob, &ev), 0);
+    assert_int_equal(rd_kafka_flush(rk, 60000), 0); /* serves the report; a hang guard */
+    assert_int_equal(source_outbox_rejected(ob), 1);
+    assert_int_equal(source_outbox_pending(ob), 0);
+    assert_int_equal(source_outbox_delivered(ob), 0);
+    assert_int_equal(source_outbox_lost(ob), 0);
+    r = redisCommand(fx.rc, "HLEN yuqing:source:refused-site:blind_outbox");
+    assert_int_equal(r->integer, 0); /* not produced again at the next start either */
+    freeReplyObject(r);
+    source_outbox_poll(ob, INT64_MAX); /* nothing left to retry */
+    assert_int_equal(source_outbox_pending(ob), 0);
+    source_outbox_free(ob);
+    rd_kafka_destroy(rk);
+    store_free(st);
+}
+
+/*
  * Review #15 item 5: a disabled source, and a source gone from the config, left blind windows
  * open for ever (only a poll closes one). At start the collector closes them at now, sends
  * the closes and clears the blind fields; a second start finds nothing to close.
@@ -554,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_issue_15_walled_sources_open_at_once_and_are_never_ok),
         cmocka_unit_test(test_issue_15_outbox_left_by_a_dead_run_is_sent_at_start),
         cmocka_unit_test(test_issue_15_refused_events_are_retried_and_bounded),
+        cmocka_unit_test(test_source_event_refused_for_good_is_settled),
         cmocka_unit_test(test_issue_15_disabled_and_removed_sources_closed_at_start),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

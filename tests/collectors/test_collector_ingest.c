@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector_cfg.h"
 #include "feed_item.h"
@@ -311,6 +312,7 @@ static void test_issue_10_permanent_delivery_error_settles_the_item(void **state
                      0);
     cfx_wait_delivered(fx->in.prod);
     assert_int_equal(tally.failed, 1);
+    assert_int_equal(item_producer_delivery_errors(fx->in.prod), 1);
     assert_int_equal(item_producer_rejected_count(fx->in.prod), 1);
     assert_true(seen(fx, "rss:refused")); /* settled: the next poll skips it */
     assert_int_equal(item_producer_send(fx->in.prod, "rss:next", NULL, "big", yq_time_now(), next,
@@ -319,6 +321,95 @@ static void test_issue_10_permanent_delivery_error_settles_the_item(void **state
     cfx_wait_delivered(fx->in.prod);
     assert_int_equal(tally.delivered, 1);
     assert_true(seen(fx, "rss:next"));
+}
+
+/*
+ * Delivery-report errors are counted per item (yuqing_collector_delivery_errors_total): three
+ * items refused by the broker are three errors, three settled items, whether librdkafka sent
+ * them in one request or in three.
+ */
+static void test_delivery_errors_counted_per_item(void **state)
+{
+    struct fixture *fx = need_redis(state);
+    static const char *const ids[] = {"rss:e1", "rss:e2", "rss:e3"};
+    struct delivery_tally tally = {0};
+    char json[64];
+
+    rd_kafka_mock_push_request_errors(
+        (rd_kafka_mock_cluster_t *)rd_kafka_handle_mock_cluster(fx->in.mock_rk), 0 /* Produce */, 3,
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    for (size_t i = 0; i < 3; i++) {
+        int n = snprintf(json, sizeof(json), "{\"schema\":1,\"id\":\"%s\"}", ids[i]);
+        assert_int_equal(item_producer_send(fx->in.prod, ids[i], NULL, "big", yq_time_now(), json,
+                                            (size_t)n, &tally),
+                         0);
+    }
+    wait_delivered(fx);
+    assert_int_equal(tally.failed, 3);
+    assert_int_equal(item_producer_delivery_errors(fx->in.prod), 3);
+    assert_int_equal(item_producer_rejected_count(fx->in.prod), 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(seen(fx, ids[i]));
+    }
+}
+
+/* Lines of the file at path; -1 when it does not exist. */
+static int spool_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int n = 0, c;
+
+    if (!f) {
+        return -1;
+    }
+    while ((c = fgetc(f)) != EOF) {
+        n += c == '\n';
+    }
+    fclose(f);
+    return n;
+}
+
+/*
+ * FC-020's neighbour: a spooled item the broker refuses for good when it is replayed
+ * (MSG_SIZE_TOO_LARGE: the broker's message.max.bytes is below ours) is settled like a live
+ * one (marked seen, counted as rejected). It used to be spooled anew: refused again at every
+ * start, for ever, and never marked seen.
+ */
+static void test_fc_020_replayed_item_refused_for_good_is_settled(void **state)
+{
+    struct fixture *fx = need_redis(state);
+    char dir[] = "/tmp/yq-replay-XXXXXX", spool[64], replay[80], err[256];
+    struct item_producer_opts opts = {.spool_path = spool};
+    struct item_producer *prod;
+    FILE *f;
+    int64_t give_up;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(spool, sizeof(spool), "%s/spool.jsonl", dir);
+    snprintf(replay, sizeof(replay), "%s.replay", spool);
+    f = fopen(spool, "w");
+    assert_non_null(f);
+    fputs("{\"schema\":1,\"id\":\"rss:refused-again\"}\n", f);
+    assert_int_equal(fclose(f), 0);
+    prod = item_producer_new(&fx->in.cfg.kafka, fx->in.store, &opts, err, sizeof(err));
+    assert_non_null(prod);
+    /* the replayed line's Produce request is refused for good */
+    rd_kafka_mock_push_request_errors(
+        (rd_kafka_mock_cluster_t *)rd_kafka_handle_mock_cluster(fx->in.mock_rk), 0 /* Produce */, 1,
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    assert_int_equal(item_producer_replay_spool(prod), 1);
+    give_up = yq_time_mono_ms() + 60000; /* hang guard, not a measure */
+    while (item_producer_in_flight_count(prod) > 0 && yq_time_mono_ms() < give_up) {
+        item_producer_poll(prod, 100);
+    }
+    assert_int_equal(item_producer_in_flight_count(prod), 0);
+    assert_int_equal(item_producer_rejected_count(prod), 1);
+    assert_true(seen(fx, "rss:refused-again"));
+    assert_int_equal(spool_lines(spool), -1);  /* nothing spooled anew */
+    assert_int_equal(spool_lines(replay), -1); /* the replay is done */
+    item_producer_free(prod);
+    rmdir(dir);
 }
 
 /*
@@ -429,6 +520,8 @@ int main(void)
         FX(test_ingest_in_chunks_keeps_order_and_produces_once),
         FX(test_issue_10_permanent_produce_error_settles_the_item),
         FX(test_issue_10_permanent_delivery_error_settles_the_item),
+        FX(test_fc_020_replayed_item_refused_for_good_is_settled),
+        FX(test_delivery_errors_counted_per_item),
         FX(test_issue_11_official_local_source_marks_its_items),
         FX(test_issue_11_first_poll_marks_backlog),
         cmocka_unit_test(test_issue_11_official_source_needs_department),

@@ -3,11 +3,14 @@
  * take a batch, against a queue of the test's own (the injectable poll): which waits each
  * poll asks for, so that a lone message is never held back for a batch to fill and a burst
  * is taken as one batch. No wall time is measured: the fake queue records the timeouts.
+ * Also, on the mock cluster: a new group's consumer starts at the earliest message and commits
+ * only when told; which errors settle one message for good (yq_kafka_err_permanent()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -329,6 +332,104 @@ static void test_producer_names_its_topics(void **state)
     rd_kafka_destroy(mock_rk);
 }
 
+/*
+ * The consumer every process uses (yq_kafka_consumer_new()): a group with no committed offset
+ * starts at the earliest message (auto.offset.reset=earliest, yq_kafka.h and
+ * architecture.md), so what was produced before the first start of a stage is read, not
+ * skipped; and nothing is committed until the caller commits (enable.auto.commit=false): a
+ * crash before the caller's commit redelivers. Waits are hang guards, not measures.
+ */
+static void test_new_group_reads_from_earliest_and_commits_only_when_told(void **state)
+{
+    char err[256], bs[256], group[] = "yq-test-fresh";
+    rd_kafka_t *mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof(err));
+    rd_kafka_mock_cluster_t *mc = mock_rk ? yq_kafka_mock_cluster_new(mock_rk, 1) : NULL;
+    struct yq_kafka_cfg cfg = {.bootstrap_servers = bs,
+                               .group_id = group,
+                               .flush_timeout_ms = 10000,
+                               .fetch_wait_max_ms = 10,
+                               .session_timeout_ms = 6000};
+    static const char *const payloads[] = {"m0", "m1", "m2"};
+    rd_kafka_message_t *got[3] = {NULL, NULL, NULL};
+    rd_kafka_topic_partition_list_t *parts;
+    rd_kafka_t *producer, *consumer;
+    size_t n = 0;
+
+    (void)state;
+    assert_non_null(mc);
+    snprintf(bs, sizeof(bs), "%s", rd_kafka_mock_cluster_bootstraps(mc));
+    assert_int_equal(rd_kafka_mock_topic_create(mc, "yq.test.fresh", 1, 1), 0);
+    producer = yq_kafka_producer_new(&cfg, NULL, NULL, err, sizeof(err));
+    assert_non_null(producer);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("yq.test.fresh"),
+                                           RD_KAFKA_V_VALUE((void *)payloads[i], 2),
+                                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                           RD_KAFKA_V_END),
+                         0);
+    }
+    assert_int_equal(yq_kafka_flush(producer, 30000), 0);
+
+    consumer = yq_kafka_consumer_new(&cfg, "yq.test.fresh", err, sizeof(err));
+    assert_non_null(consumer);
+    for (int i = 0; i < 600 && n < 3; i++) { /* hang guard: 600 polls of at most 100 ms */
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer, 100);
+        if (m && !m->err) {
+            got[n++] = m;
+        } else if (m) {
+            rd_kafka_message_destroy(m);
+        }
+    }
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(got[i]->offset, (int64_t)i); /* from the first message on */
+        assert_memory_equal(got[i]->payload, payloads[i], 2);
+    }
+    parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, "yq.test.fresh", 0);
+    assert_int_equal(rd_kafka_committed(consumer, parts, 10000), 0);
+    assert_int_equal(parts->elems[0].offset, RD_KAFKA_OFFSET_INVALID); /* nothing committed */
+    assert_int_equal(yq_kafka_commit_message(consumer, got[1]), 0);
+    assert_int_equal(rd_kafka_committed(consumer, parts, 10000), 0);
+    assert_int_equal(parts->elems[0].offset, 2); /* the next one to read */
+    rd_kafka_topic_partition_list_destroy(parts);
+    for (size_t i = 0; i < 3; i++) {
+        rd_kafka_message_destroy(got[i]);
+    }
+    rd_kafka_consumer_close(consumer);
+    rd_kafka_destroy(consumer);
+    rd_kafka_destroy(producer);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(mock_rk);
+}
+
+/* Which errors refuse one message for good (settled), and which are worth a retry. */
+static void test_err_permanent(void **state)
+{
+    static const struct {
+        rd_kafka_resp_err_t err;
+        bool permanent;
+    } cases[] = {
+        {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, true},
+        {RD_KAFKA_RESP_ERR_INVALID_RECORD, true},
+        {RD_KAFKA_RESP_ERR__INVALID_ARG, true},
+        {RD_KAFKA_RESP_ERR__QUEUE_FULL, false},
+        {RD_KAFKA_RESP_ERR__MSG_TIMED_OUT, false},
+        {RD_KAFKA_RESP_ERR__TRANSPORT, false},
+        {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, false},
+        {RD_KAFKA_RESP_ERR__PURGE_QUEUE, false},
+        {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, false},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (yq_kafka_err_permanent(cases[i].err) != cases[i].permanent) {
+            fail_msg("%s: permanent should be %d", rd_kafka_err2name(cases[i].err),
+                     cases[i].permanent);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +439,8 @@ int main(void)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_mock_cluster_sockets_nodelay),
         cmocka_unit_test(test_producer_names_its_topics),
+        cmocka_unit_test(test_new_group_reads_from_earliest_and_commits_only_when_told),
+        cmocka_unit_test(test_err_permanent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

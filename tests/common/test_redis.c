@@ -111,6 +111,19 @@ static void *serve_conn(void *arg)
                 continue;
             }
             send_all(c->fd, "$2\r\n17\r\n");
+        } else if (strstr(buf, "pipe:dies")) {
+            /* a pipeline of three: two replies, then the connection dies */
+            send_all(c->fd, "+OK\r\n+OK\r\n");
+            break;
+        } else if (strstr(buf, "pipe:late")) {
+            /* a pipeline of three: two replies, the third held past the client's timeout */
+            int64_t until = yq_time_mono_ms() + HOLD_GUARD_MS;
+            send_all(c->fd, "+OK\r\n+OK\r\n");
+            while (!atomic_load(&c->f->released) && yq_time_mono_ms() < until) {
+                usleep(1000);
+            }
+            send_all(c->fd, "*2\r\n$4\r\nlate\r\n$4\r\nlate\r\n");
+            atomic_store(&c->f->late_sent, true);
         } else if (strstr(buf, "SMEMBERS")) {
             usleep(10 * 1000);
             send_all(c->fd, "*2\r\n$4\r\nr-01\r\n$4\r\nr-02\r\n");
@@ -297,6 +310,52 @@ static void test_wrong_reply_type_drops_the_connection(void **state)
     fake_stop(&f);
 }
 
+/*
+ * FC-022 in a pipeline of three commands whose connection dies (dies true) or whose third
+ * reply comes late (after the client's timeout) once two replies were read: ERR_RETRY with
+ * every slot NULL (the two replies read are not handed out as if the batch had run), and the
+ * next command gets its own answer on a new connection, never the late reply.
+ */
+static void run_pipeline_cut(bool dies)
+{
+    struct fake f = {0};
+    struct yq_redis_cfg cfg;
+    struct yq_redis *r;
+    const char *set[] = {"SET", "k", dies ? "pipe:dies" : "pipe:late"};
+    const char *smembers[] = {"SMEMBERS", "rules:active"};
+    const char **cmds[] = {set, set, set};
+    int argc[] = {3, 3, 3};
+    redisReply *rep[3] = {(redisReply *)1, (redisReply *)1, (redisReply *)1};
+
+    r = fake_client(&f, &cfg);
+    assert_int_equal(yq_redis_pipeline(r, 3, argc, cmds, rep), ERR_RETRY);
+    assert_null(rep[0]);
+    assert_null(rep[1]);
+    assert_null(rep[2]);
+    assert_false(yq_redis_is_up(r));
+    if (!dies) {
+        /* the late third reply goes out on the old socket: it must answer nothing */
+        atomic_store(&f.released, true);
+        wait_flag(&f.late_sent);
+    }
+    assert_members(yq_redis_read_argv(r, 2, smembers, NULL, REDIS_REPLY_ARRAY));
+    assert_int_equal(atomic_load(&f.connections), 2);
+    yq_redis_free(r);
+    fake_stop(&f);
+}
+
+static void test_fc_022_pipeline_connection_dies_after_two_replies(void **state)
+{
+    (void)state;
+    run_pipeline_cut(true);
+}
+
+static void test_fc_022_pipeline_third_reply_late(void **state)
+{
+    (void)state;
+    run_pipeline_cut(false);
+}
+
 static void test_unreachable_is_null_not_crash(void **state)
 {
     struct yq_redis_cfg cfg = cfg_for(1); /* nothing listens on port 1 */
@@ -325,6 +384,8 @@ int main(void)
         cmocka_unit_test(test_fc_022_variant_b_server_restart),
         cmocka_unit_test(test_fc_022_timeout_applies_after_reconnect),
         cmocka_unit_test(test_wrong_reply_type_drops_the_connection),
+        cmocka_unit_test(test_fc_022_pipeline_connection_dies_after_two_replies),
+        cmocka_unit_test(test_fc_022_pipeline_third_reply_late),
         cmocka_unit_test(test_unreachable_is_null_not_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,11 +35,13 @@
 #include "db_fixture.h"
 #include "event_flow.h"
 #include "notifier_fixture.h"
+#include "redis_fixture.h"
 #include "reports_cli.h"
 #include "sqlite_fixture.h"
 #include "yq_cfg.h"
 #include "yq_err.h"
 #include "file_fixture.h"
+#include "yq_redis.h"
 
 #define HOSTILE "征地<script>alert(1)</script>&补偿"
 #define HOSTILE_JSON "征地<script>alert(1)</script>&补偿"
@@ -1039,10 +1041,55 @@ static void test_issue_12_lists_past_16(void **state)
     assert_int_equal(file_fixture_remove_dir(dir), 0);
 }
 
+/*
+ * The Redis reader of the briefing's blind sources: a yuqing:source:<id> key that is not a hash
+ * (HGETALL answers WRONGTYPE) is no source and Redis is up. It used to fail the whole read
+ * (ERR_RETRY: the briefing said the sources' state was unknown).
+ */
+static void test_sources_redis_skips_a_wrong_type_key(void **state)
+{
+    struct redis_fixture rf = {0};
+    char host[] = "127.0.0.1";
+    struct yq_redis_cfg rcfg = {
+        .host = host, .connect_timeout_ms = 1000, .command_timeout_ms = 2000, .seen_ttl_s = 60};
+    static const char *cmds[][5] = {
+        {"SET", "yuqing:source:aaa", "not-a-hash", NULL, NULL},
+        {"HSET", "yuqing:source:alpha", "state", "ok", NULL},
+        {"HSET", "yuqing:source:beta", "state", "http_error", NULL},
+    };
+    struct briefing_source *v = NULL;
+    struct yq_redis *r;
+    size_t n = 0;
+
+    (void)state;
+    if (redis_fixture_start(&rf) != 0) {
+        skip();
+    }
+    rcfg.port = rf.port;
+    r = yq_redis_new(&rcfg);
+    assert_non_null(r);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        redisReply *rep = yq_redis_command_argv(r, cmds[i][3] ? 4 : 3, cmds[i], NULL);
+        assert_non_null(rep);
+        assert_int_not_equal(rep->type, REDIS_REPLY_ERROR);
+        freeReplyObject(rep);
+    }
+    yq_redis_free(r);
+    assert_int_equal(briefing_sources_redis(&rcfg, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].id, "alpha");
+    assert_string_equal(v[0].state, "ok");
+    assert_string_equal(v[1].id, "beta");
+    assert_string_equal(v[1].state, "http_error");
+    briefing_sources_free(v, n);
+    redis_fixture_stop(&rf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_period),
+        cmocka_unit_test(test_sources_redis_skips_a_wrong_type_key),
         cmocka_unit_test(test_summary_titles_are_one_line),
         cmocka_unit_test(test_cfg_channels),
         cmocka_unit_test(test_cli),

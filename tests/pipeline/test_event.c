@@ -784,6 +784,16 @@ static void test_republished_story_one_simhash(void **state)
     assert_int_equal(n2, 3 + 3 + 12 + 8);
     (void)hash_item("", "汉滨区老城街道一居民楼起火 时间：昨晚八点", &n2);
     assert_int_equal(n2, 12);
+    /* the space before the label is one normalisation drops (between two Chinese characters):
+     * the label still stands on its own, whichever space it was */
+    (void)hash_item("", "汉滨区老城街道一居民楼起火\u3000时间：昨晚八点", &n2);
+    assert_int_equal(n2, 12);
+    (void)hash_item("", "汉滨区老城街道一居民楼起火\u00a0\u00a0时间：昨晚八点", &n2);
+    assert_int_equal(n2, 12);
+    assert_int_equal(hash_item("", "汉滨区应急管理局 张三 来源：安康日报", &n2),
+                     hash_item("", "汉滨区应急管理局 张三", &n));
+    assert_int_equal(n2, n);
+    assert_int_equal(n, 9); /* 汉滨区应急管理局张三: the space is dropped, 10 characters, 9 pairs */
 }
 
 /* The copies in Redis: one event of 7 items; each story under the site footer its own. */

@@ -220,6 +220,27 @@ static void test_no_rule_set_and_bad_data(void **state)
     assert_int_equal(rules_store_load(c.r, 0, &rs, err, sizeof(err)), ERR_INVALID);
     assert_non_null(strstr(err, "says version 8"));
 
+    /*
+     * keys of another type (WRONGTYPE) are bad data, not Redis down: the set is rejected (the
+     * matcher keeps its set and counts the rejection) instead of retried for ever as an outage
+     */
+    reply = cmd(&c, "DEL %s", RULES_KEY_PREFIX "9");
+    freeReplyObject(reply);
+    reply = cmd(&c, "HSET %s version 9", RULES_KEY_PREFIX "9");
+    freeReplyObject(reply);
+    assert_int_equal(rules_store_load(c.r, 9, &rs, err, sizeof(err)), ERR_INVALID);
+    assert_null(rs);
+    assert_non_null(strstr(err, "not a string"));
+    reply = cmd(&c, "DEL %s", RULES_KEY_CURRENT);
+    freeReplyObject(reply);
+    reply = cmd(&c, "HSET %s version 9", RULES_KEY_CURRENT);
+    freeReplyObject(reply);
+    assert_int_equal(rules_store_current(c.r, &cur), ERR_PARSE);
+    assert_int_equal(rules_store_load(c.r, 0, &rs, err, sizeof(err)), ERR_PARSE);
+    assert_non_null(strstr(err, "not an integer"));
+    reply = cmd(&c, "DEL %s", RULES_KEY_CURRENT);
+    freeReplyObject(reply);
+
     /* a corrupt pointer: reads fail as parse errors, a push is refused and changes nothing */
     reply = cmd(&c, "SET %s abc", RULES_KEY_CURRENT);
     freeReplyObject(reply);

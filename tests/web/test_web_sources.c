@@ -138,6 +138,30 @@ static void test_issue_6_sources_show_items_24h(void **state)
 }
 
 /*
+ * A yuqing:source:<id> key that is not a hash (a string written by something else: HGETALL
+ * answers WRONGTYPE) is not a source, and Redis is up: it used to end the list there, with
+ * redis_up false (the page said Redis was down) and the sources after it missing.
+ */
+static void test_sources_skip_a_wrong_type_key(void **state)
+{
+    struct fx *f = *state;
+    json_t *doc, *a, *b;
+    redisContext *rc = redis_open(f);
+
+    redis_do(rc, "SET yuqing:source:aaa not-a-hash");
+    redis_do(rc, "HSET yuqing:source:alpha state ok items_24h 3");
+    redis_do(rc, "HSET yuqing:source:beta state http_error consecutive_failures 2");
+    redisFree(rc);
+
+    doc = get_two_sources(f, &a, &b);
+    assert_true(json_is_true(json_object_get(doc, "redis_up")));
+    assert_string_equal(json_string_value(json_object_get(a, "id")), "alpha");
+    assert_int_equal(json_integer_value(json_object_get(a, "items_24h")), 3);
+    assert_string_equal(json_string_value(json_object_get(b, "id")), "beta");
+    json_decref(doc);
+}
+
+/*
  * Issue #11: the sources page data shows the source's name (its id when none is known), the
  * error in Chinese with its detail once (an older collector wrote "not_a_feed: not_a_feed:"),
  * and Beijing times.
@@ -298,6 +322,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         FX(test_issue_6_sources_show_items_24h),
+        FX(test_sources_skip_a_wrong_type_key),
         FX(test_issue_11_sources_names_labels_beijing_time),
         FX(test_issue_15_sources_blind_now),
         FX(test_issue_11_rules_carry_scope_and_level_labels),
