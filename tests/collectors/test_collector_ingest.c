@@ -345,7 +345,7 @@ static void test_delivery_errors_counted_per_item(void **state)
                                             (size_t)n, &tally),
                          0);
     }
-    wait_delivered(fx);
+    cfx_wait_delivered(fx->in.prod);
     assert_int_equal(tally.failed, 3);
     assert_int_equal(item_producer_delivery_errors(fx->in.prod), 3);
     assert_int_equal(item_producer_rejected_count(fx->in.prod), 3);
