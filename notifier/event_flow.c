@@ -12,6 +12,7 @@
 #include "yq_db.h"
 
 #include "outbox.h"
+#include "ticket_flow.h"
 #include "ticket_intake.h"
 #include "ticket_store_int.h"
 #include "yq_departments.h"
@@ -23,7 +24,6 @@
 
 #define ACTOR_MAX_BYTES 64
 #define DEPT_MAX_BYTES 100
-#define MAX_CO_DEPARTMENTS 10
 /* How many merged_into links a merge target is followed (as intake does). */
 #define MERGE_MAX_HOPS 16
 /* At most this many overdue events are reminded per pass (the rest on the next pass). */
@@ -464,8 +464,9 @@ int event_assign(struct ticket_store *store, int64_t event_id, const struct even
     if (note_check(who, "研判意见", opinion)) {
         return ERR_INVALID;
     }
-    if (n_co > MAX_CO_DEPARTMENTS) {
-        return invalid(who, "too_many_co_departments: 协办部门至多 %d 个", MAX_CO_DEPARTMENTS);
+    if (n_co > TICKET_MAX_CO_DEPARTMENTS) {
+        return invalid(who, "too_many_co_departments: 协办部门至多 %d 个",
+                       TICKET_MAX_CO_DEPARTMENTS);
     }
     for (size_t i = 0; i < n_co; i++) {
         if (!co || !co[i]) {
@@ -1021,6 +1022,22 @@ int event_watch(struct ticket_store *store, int64_t event_id, const struct event
                     expect_version, &e);
     if (err) {
         return err;
+    }
+    /*
+     * A threshold the event has already reached would resurface it with its next item (or, read
+     * as a crossing, never): each used one must lie above the event's count now.
+     */
+    if (items > 0 && items <= e.item_count) {
+        err = invalid(
+            who, "threshold_reached: 持续关注的条数阈值须大于事件当前的信息数 %lld（收到 %lld）",
+            (long long)e.item_count, (long long)items);
+    } else if (heat > 0 && heat <= e.heat) {
+        err = invalid(who,
+                      "threshold_reached: 持续关注的热度阈值须大于事件当前的热度 %lld（收到 %lld）",
+                      (long long)e.heat, (long long)heat);
+    }
+    if (err) {
+        return act_end(store, &e, err);
     }
     err = ev_decide(store, &e, who, EVENT_WATCHING, "watching",
                     "watch_items = ?6, watch_heat = ?7, watch_quiet_s = ?8", bind_watch, &w,

@@ -61,7 +61,8 @@ struct event_actor {
      * 中文说明" (errlen bytes; yq_label_split_error()) with the codes of the ticket flow:
      * actor_invalid, role_not_allowed, level_invalid, note_invalid, too_many_co_departments,
      * co_department_invalid, department_required, department_unknown, target_required,
-     * merge_cycle, threshold_invalid, threshold_required, reason_invalid, note_required.
+     * merge_cycle, threshold_invalid, threshold_required, threshold_reached, reason_invalid,
+     * note_required.
      */
     char *errbuf;
     size_t errlen;
@@ -101,6 +102,9 @@ int event_merge(struct ticket_store *store, int64_t event_id, const struct event
  * 持续关注: thresholds, each 0 = not used (at least one must be > 0): items (item_count
  * reaches it), heat (heat reaches it), quiet_s (a new item after at least this many seconds
  * without one). The event leaves the top of the inbox until one is passed (docs/desk.md).
+ * An items or heat threshold at or below the event's item_count or heat now is refused
+ * (ERR_INVALID, threshold_reached, naming the current value); so are negative ones
+ * (threshold_invalid) and none at all (threshold_required).
  */
 int event_watch(struct ticket_store *store, int64_t event_id, const struct event_actor *who,
                 int64_t items, int64_t heat, int64_t quiet_s, const char *note,

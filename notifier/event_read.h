@@ -71,7 +71,8 @@ int event_read_inbox(struct ticket_store *store, const struct event_inbox_query 
  * "count"}] (count desc), "accounts":[{"author","source","count","heat"}] (count desc, heat
  * desc; at most EVENT_READ_MAX_ACCOUNTS; items without an author are left out),
  * "hot_words":[] (the caller fills it outside the store lock from event_read_texts() with
- * notifier/event_words.h), "sentiment_counts":{"negative","neutral","positive","unknown"},
+ * event_words_fill_page(), notifier/event_words.h: the web and yuqingctl alike),
+ * "sentiment_counts":{"negative","neutral","positive","unknown"},
  * "log":[{"at","actor","actor_role","action","action_label","from_state","to_state","note",
  * "text"}] (oldest first; text from event_read_log_text(), note as stored),
  * "merged":[{"id","title","item_count"}], and "ticket" (null without one) as

@@ -9,10 +9,12 @@
 #include <utf8proc.h>
 #include "yq_db.h"
 
+#include "event_read.h"
 #include "ticket_store_int.h"
 #include "yq_array.h"
 #include "yq_embed.h"
 #include "yq_err.h"
+#include "yq_log.h"
 #include "yq_utf8.h"
 #include "yq_banned.h"
 
@@ -452,5 +454,43 @@ int event_words_for_event(struct ticket_store *store, const struct yq_segment *s
         err = event_words_top(seg, (const char *const *)t.v, t.n, max_words, out);
     }
     texts_release(&t);
+    return err;
+}
+
+static pthread_once_t page_seg_once = PTHREAD_ONCE_INIT;
+static struct yq_segment *page_seg;
+
+static void page_seg_load(void)
+{
+    char why[256] = "";
+
+    if (yq_segment_open(NULL, &page_seg, why, sizeof(why)) != 0) {
+        LOG_WARN("event page without hot words: %s", why);
+        page_seg = NULL;
+    }
+}
+
+const struct yq_segment *event_words_segmenter(void)
+{
+    pthread_once(&page_seg_once, page_seg_load);
+    return page_seg;
+}
+
+int event_words_fill_page(json_t *page, char *const *texts, size_t n)
+{
+    const struct yq_segment *seg;
+    json_t *words = NULL;
+    int err;
+
+    if (!page || (!texts && n > 0)) {
+        return ERR_INVALID;
+    }
+    if (n == 0 || !(seg = event_words_segmenter())) {
+        return 0;
+    }
+    err = event_words_top(seg, (const char *const *)texts, n, EVENT_READ_MAX_HOT_WORDS, &words);
+    if (!err && json_object_set_new(page, "hot_words", words) != 0) {
+        err = ERR_NOMEM;
+    }
     return err;
 }

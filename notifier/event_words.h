@@ -68,6 +68,25 @@ int event_words_for_event(struct ticket_store *store, const struct yq_segment *s
                           int64_t event_id, size_t max_words, json_t **out);
 
 /*
+ * The process's one segmenter of event pages (yq_segment_open() with Debian's friso dictionary,
+ * about 0.2 to 1 s and 30 MB to load): loaded at the first call and kept, shared read-only by
+ * every thread, for the process's life. NULL when the dictionary cannot be loaded (logged once
+ * as a warning). Thread-safe (pthread_once).
+ */
+const struct yq_segment *event_words_segmenter(void);
+
+/*
+ * The hot words of an event page, one rule for the web's GET /api/inbox/ID and `yuqingctl
+ * events show`: event_words_top() over texts[0..n) (event_read_texts(): the newest items' title
+ * and excerpt; borrowed) with event_words_segmenter(), at most EVENT_READ_MAX_HOT_WORDS, set as
+ * page's "hot_words" (page: an event page of event_read_detail(), changed in place; borrowed).
+ * With n 0 or without a dictionary, "hot_words" stays as the page has it (an empty array).
+ * Segments: call it after releasing any store lock. Returns 0, ERR_INVALID (page NULL, or texts
+ * NULL with n > 0) or ERR_NOMEM. Thread-safe.
+ */
+int event_words_fill_page(json_t *page, char *const *texts, size_t n);
+
+/*
  * Whether word (NUL-terminated UTF-8) is in the shipped stop-word list (exact match after
  * ASCII lower-casing). For tests and the docs; event_words_top() applies more rules (above).
  */

@@ -10,6 +10,7 @@
 
 #include "event_flow.h"
 #include "event_read.h"
+#include "event_words.h"
 #include "notifier.h"
 #include "ticket_flow.h"
 #include "ticket_store.h"
@@ -244,17 +245,25 @@ static const char *bj_minute(const json_t *v, char *buf, size_t len)
 }
 
 /*
- * show: the API's event JSON (event_read_detail(), GET /api/inbox/ID: one encoder), as is
- * with --json, else its fields in Chinese with each log entry's display text.
+ * show: the API's event JSON (event_read_detail() and its hot words, event_words_fill_page():
+ * GET /api/inbox/ID's one encoder), as is with --json, else its fields in Chinese with the hot
+ * words and each log entry's display text.
  */
 static int cmd_show(struct ticket_store *store, int64_t id, const struct opts *o)
 {
     json_t *ev = NULL, *v;
-    char a[32], b[32];
-    size_t i;
+    char a[32], b[32], **texts = NULL;
+    size_t i, n_texts = 0;
     int err;
 
     err = event_read_detail(store, id, yq_time_now(), &ev);
+    if (!err) {
+        err = event_read_texts(store, id, EVENT_READ_MAX_WORD_TEXTS, &texts, &n_texts);
+    }
+    if (!err) {
+        err = event_words_fill_page(ev, texts, n_texts);
+    }
+    event_read_texts_release(texts, n_texts);
     if (err == ERR_NOT_FOUND) {
         fprintf(stderr, "yuqingctl events: 没有事件 %lld (no such event)\n", (long long)id);
         return 1;
@@ -262,6 +271,7 @@ static int cmd_show(struct ticket_store *store, int64_t id, const struct opts *o
     if (err) {
         fprintf(stderr, "yuqingctl events: 读取事件 %lld 失败：%s\n", (long long)id,
                 yq_strerror(err));
+        json_decref(ev);
         return 1;
     }
     if (o->common.json) {
@@ -294,6 +304,15 @@ static int cmd_show(struct ticket_store *store, int64_t id, const struct opts *o
     }
 #undef S
 #undef I
+    if (json_array_size(json_object_get(ev, "hot_words")) > 0) {
+        printf("热词");
+        json_array_foreach(json_object_get(ev, "hot_words"), i, v)
+        {
+            printf("%s%s %lld", i ? "、" : " ", json_string_value(json_object_get(v, "word")),
+                   (long long)json_integer_value(json_object_get(v, "count")));
+        }
+        printf("\n");
+    }
     printf("信息（最新在前）：\n");
     json_array_foreach(json_object_get(ev, "items"), i, v)
     {
@@ -330,7 +349,8 @@ struct act {
 static int act_assign(const struct act *a)
 {
     const struct opts *o = a->o;
-    const char *co[16];
+    /* one more than the limit: a longer list reaches the flow, which refuses it by its code */
+    const char *co[TICKET_MAX_CO_DEPARTMENTS + 1];
     char *co_copy = NULL, number[32] = "", why[400] = "";
     enum yq_level level = YQ_LEVEL_III;
     size_t n_co = 0;
@@ -356,7 +376,7 @@ static int act_assign(const struct act *a)
             yq_stmt_finalize(st);
         }
     }
-    if (yq_cli_split_list(o->co, &co_copy, co, 16, &n_co)) {
+    if (yq_cli_split_list(o->co, &co_copy, co, TICKET_MAX_CO_DEPARTMENTS + 1, &n_co)) {
         return 1;
     }
     /* an unknown department is named before any channel is looked for (tickets assign's rule) */

@@ -627,7 +627,7 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
 {
     struct ticket_action act;
     struct ticket_action_result res;
-    const char *co[16], *when_s = NULL, *level_s = NULL;
+    const char *co[TICKET_MAX_CO_DEPARTMENTS], *when_s = NULL, *level_s = NULL;
     json_t *cov, *ev;
     int err;
 
@@ -690,8 +690,14 @@ int ticket_api_act(struct ticket_store *store, const char *number, const char *a
     if (cov && !json_is_null(cov)) {
         size_t i;
         json_t *d;
-        if (!json_is_array(cov) || json_array_size(cov) > 16) {
-            snprintf(errbuf, errlen, "too_many_co_departments: 协办部门须为至多 10 个部门名称的列表");
+        if (!json_is_array(cov)) {
+            snprintf(errbuf, errlen, "co_department_invalid: 协办部门须为部门名称的列表");
+            *out = refusal(errbuf);
+            return ERR_INVALID;
+        }
+        if (json_array_size(cov) > TICKET_MAX_CO_DEPARTMENTS) {
+            snprintf(errbuf, errlen, "too_many_co_departments: 协办部门至多 %d 个",
+                     TICKET_MAX_CO_DEPARTMENTS);
             *out = refusal(errbuf);
             return ERR_INVALID;
         }

@@ -21,7 +21,6 @@
 #define ACTOR_MAX_BYTES 64
 #define NOTE_MAX_BYTES 2000
 #define DEPT_MAX_BYTES 100
-#define MAX_CO_DEPARTMENTS 10
 #define FUTURE_SLACK_S 300
 
 enum role_bits {
@@ -194,8 +193,9 @@ static int validate(const struct ticket_action *act, const char *role, bool chec
             BAD(ERR_INVALID, "department_required: 交办须选择牵头部门（1 至 %d 字节）",
                 DEPT_MAX_BYTES);
         }
-        if (act->n_co_departments > MAX_CO_DEPARTMENTS) {
-            BAD(ERR_INVALID, "too_many_co_departments: 协办部门至多 %d 个", MAX_CO_DEPARTMENTS);
+        if (act->n_co_departments > TICKET_MAX_CO_DEPARTMENTS) {
+            BAD(ERR_INVALID, "too_many_co_departments: 协办部门至多 %d 个",
+                TICKET_MAX_CO_DEPARTMENTS);
         }
         for (size_t i = 0; i < act->n_co_departments; i++) {
             const char *d = act->co_departments[i];

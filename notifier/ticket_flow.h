@@ -84,6 +84,13 @@ bool ticket_action_role_may(enum ticket_action_kind kind, const char *role);
 /* True when kind is allowed from state (a ticket state name). */
 bool ticket_action_allowed_from(enum ticket_action_kind kind, const char *state);
 
+/*
+ * The most co-handling departments one 交办 names: the ticket's assign and the event's 交办,
+ * through the API, the web desk and yuqingctl alike; more are refused with
+ * too_many_co_departments.
+ */
+#define TICKET_MAX_CO_DEPARTMENTS 10
+
 /* One requested transition. Every string is borrowed, NUL-terminated UTF-8. */
 struct ticket_action {
     enum ticket_action_kind kind;
@@ -95,7 +102,7 @@ struct ticket_action {
     bool expect_version;      /* true: expected_version is checked even when 0 (as intaken) */
     /* assign */
     const char *department;            /* new lead department (1..100 bytes) */
-    const char *const *co_departments; /* up to 10 co-handling departments; may be NULL */
+    const char *const *co_departments; /* up to TICKET_MAX_CO_DEPARTMENTS; may be NULL */
     size_t n_co_departments;
     /* respond */
     const char *channel; /* a code of yq_labels' YQ_LABEL_RESPONSE_CHANNEL (design §5) */

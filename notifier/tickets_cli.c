@@ -433,7 +433,8 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
 {
     struct ticket_action act = o->act; /* the fields its options filled */
     struct ticket_action_result res;
-    const char *co[16];
+    /* one more than the limit: a longer list reaches the flow, which refuses it by its code */
+    const char *co[TICKET_MAX_CO_DEPARTMENTS + 1];
     char *co_copy = NULL, errbuf[400] = "";
     size_t n_co = 0;
     int err;
@@ -459,7 +460,7 @@ static int cmd_act(struct ticket_store *store, const struct notifier_cfg *cfg,
     act.proposal_id = o->proposal.v;
     act.responded_at = o->at.s;
     if (o->co) {
-        if (yq_cli_split_list(o->co, &co_copy, co, 16, &n_co)) {
+        if (yq_cli_split_list(o->co, &co_copy, co, TICKET_MAX_CO_DEPARTMENTS + 1, &n_co)) {
             return 1;
         }
         act.co_departments = co;

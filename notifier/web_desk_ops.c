@@ -8,11 +8,10 @@
 #include "event_read.h"
 #include "event_words.h"
 #include "silence.h"
+#include "ticket_flow.h"
 #include "web_notifier_ctx.h"
 #include "yq_err.h"
 #include "yq_labels.h"
-#include "yq_log.h"
-#include "yq_segment.h"
 #include "yq_time.h"
 #include "yq_banned.h"
 
@@ -39,24 +38,6 @@ static int ops_inbox_list(void *ctx, const struct web_inbox_query *q, json_t **o
 }
 
 /*
- * The hot words' segmenter (yq_segment.h: Debian's friso dictionary, about 1 s and 30 MB to
- * load): loaded at the first event page and shared by every thread for the process's life;
- * NULL when the dictionary is missing (the page then has no hot words, logged once).
- */
-static pthread_once_t seg_once = PTHREAD_ONCE_INIT;
-static struct yq_segment *seg;
-
-static void seg_load(void)
-{
-    char why[256] = "";
-
-    if (yq_segment_open(NULL, &seg, why, sizeof(why)) != 0) {
-        LOG_WARN("event page without hot words: %s", why);
-        seg = NULL;
-    }
-}
-
-/*
  * The event page: its data under the store lock, then its hot words (event_words.h) from the
  * newest items' texts after the lock is released, so segmenting never holds up intake.
  */
@@ -65,7 +46,6 @@ static int ops_inbox_get(void *ctx, int64_t id, json_t **out)
     struct web_notifier_ctx *x = ctx;
     char **texts = NULL;
     size_t n = 0;
-    json_t *words = NULL;
     int err;
 
     pthread_mutex_lock(x->lock);
@@ -74,15 +54,8 @@ static int ops_inbox_get(void *ctx, int64_t id, json_t **out)
         err = event_read_texts(x->reader, id, EVENT_READ_MAX_WORD_TEXTS, &texts, &n);
     }
     pthread_mutex_unlock(x->lock);
-    if (!err && n > 0) {
-        pthread_once(&seg_once, seg_load);
-        if (seg) {
-            err = event_words_top(seg, (const char *const *)texts, n, EVENT_READ_MAX_HOT_WORDS,
-                                  &words);
-        }
-        if (!err && words && json_object_set_new(*out, "hot_words", words) != 0) {
-            err = ERR_NOMEM;
-        }
+    if (!err) {
+        err = event_words_fill_page(*out, texts, n);
     }
     event_read_texts_release(texts, n);
     if (err) {
@@ -142,13 +115,10 @@ static int arg_count(struct act_call *a, const char *key, int64_t dflt, int64_t 
     return 0;
 }
 
-/* The most co-handling departments one 交办 names (the ticket actions' bound). */
-#define DESK_MAX_CO 16
-
 /* 交办: {"lead","co":[...],"level","opinion","version"} -> {"ticket":{"number"}}. */
 static int act_assign(struct act_call *a)
 {
-    const char *lead, *level, *opinion, *co[DESK_MAX_CO];
+    const char *lead, *level, *opinion, *co[TICKET_MAX_CO_DEPARTMENTS];
     json_t *arr = json_object_get(a->args, "co"), *d;
     char number[32] = "";
     enum yq_level lv;
@@ -173,9 +143,13 @@ static int act_assign(struct act_call *a)
     }
     json_array_foreach(arr, i, d)
     {
-        if (!json_is_string(d) || n_co >= DESK_MAX_CO) {
-            snprintf(a->errbuf, a->errlen,
-                     "co_department_invalid: 协办部门须为部门名称，至多 %d 个", DESK_MAX_CO);
+        if (!json_is_string(d)) {
+            snprintf(a->errbuf, a->errlen, "co_department_invalid: 协办部门须为部门名称的列表");
+            return ERR_INVALID;
+        }
+        if (n_co >= TICKET_MAX_CO_DEPARTMENTS) {
+            snprintf(a->errbuf, a->errlen, "too_many_co_departments: 协办部门至多 %d 个",
+                     TICKET_MAX_CO_DEPARTMENTS);
             return ERR_INVALID;
         }
         co[n_co++] = json_string_value(d);

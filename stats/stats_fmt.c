@@ -120,25 +120,19 @@ const char *stats_fmt_pct(size_t num, size_t den, char *buf, size_t len)
 
 const char *stats_fmt_dur(int64_t s, size_t n, char *buf, size_t len)
 {
-    int64_t m;
+    /* whole minutes of the magnitude, so a negative duration reads as its magnitude signed */
+    int64_t m = s < 0 ? -(s / 60) : s / 60;
+    const char *sign = m > 0 && s < 0 ? "-" : "";
+
     if (n == 0) {
         snprintf(buf, len, "—");
-        return buf;
-    }
-    if (s < 0) {
-        snprintf(buf, len, "-");
-        s = -s;
-        m = s / 60;
-        snprintf(buf + 1, len > 1 ? len - 1 : 0, "%lld分", (long long)m);
-        return buf;
-    }
-    m = s / 60;
-    if (m >= 48 * 60) { /* two days and more read better in days: "30天22小时" */
-        snprintf(buf, len, "%lld天%lld小时", (long long)(m / 1440), (long long)(m % 1440 / 60));
+    } else if (m >= 24 * 60) { /* a day and more: days, hours and minutes ("1天6小时05分") */
+        snprintf(buf, len, "%s%lld天%lld小时%02lld分", sign, (long long)(m / 1440),
+                 (long long)(m % 1440 / 60), (long long)(m % 60));
     } else if (m >= 60) {
-        snprintf(buf, len, "%lld小时%02lld分", (long long)(m / 60), (long long)(m % 60));
+        snprintf(buf, len, "%s%lld小时%02lld分", sign, (long long)(m / 60), (long long)(m % 60));
     } else {
-        snprintf(buf, len, "%lld分", (long long)m);
+        snprintf(buf, len, "%s%lld分", sign, (long long)m);
     }
     return buf;
 }

@@ -60,7 +60,12 @@ int stats_out_finish(struct stats_out *o, char **out, size_t *out_len);
 const char *stats_fmt_pct(size_t num, size_t den, char *buf, size_t len);
 /* The same value in tenths of a percent; -1 when den is 0. */
 int64_t stats_pct_tenths(size_t num, size_t den);
-/* "3小时05分" / "42分" (seconds floored to minutes) into buf; "—" when n is 0. */
+/*
+ * s seconds floored to the minute into buf, the one form of every report and the web page
+ * (web/static/app.js fmtDuration()): "42分", "3小时05分", from a day on "1天6小时05分"
+ * (minutes always shown, two digits after hours); a negative s as "-" and its magnitude's form;
+ * "—" when n (the sample size) is 0. Returns buf.
+ */
 const char *stats_fmt_dur(int64_t s, size_t n, char *buf, size_t len);
 /*
  * "39.5": s seconds in minutes with one decimal, rounded half up like every figure of a report

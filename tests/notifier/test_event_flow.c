@@ -21,6 +21,7 @@
 #include "desk_policy.h"
 #include "event_flow.h"
 #include "event_read.h"
+#include "event_words.h"
 #include "events_cli.h"
 #include "notifier_fixture.h"
 #include "silence.h"
@@ -513,6 +514,22 @@ static void test_watch_thresholds_resurface_exactly(void **state)
     ev = res.event_id;
     assert_int_equal(event_watch(e->store, ev, &duty, 0, 0, 0, NULL, -1, t0), ERR_INVALID);
     assert_int_equal(event_watch(e->store, ev, &duty, -1, 5, 0, NULL, -1, t0), ERR_INVALID);
+    {
+        /*
+         * a threshold the event has already reached (1 item, heat 1) would resurface it with
+         * its next item: refused by its own code, naming the current value; nothing changes
+         */
+        char why[256] = "";
+        struct event_actor w = {duty.name, duty.role, why, sizeof(why)};
+        assert_int_equal(event_watch(e->store, ev, &w, 1, 0, 600, NULL, -1, t0), ERR_INVALID);
+        assert_string_equal(
+            why, "threshold_reached: 持续关注的条数阈值须大于事件当前的信息数 1（收到 1）");
+        assert_int_equal(event_watch(e->store, ev, &w, 5, 1, 0, NULL, -1, t0), ERR_INVALID);
+        assert_string_equal(
+            why, "threshold_reached: 持续关注的热度阈值须大于事件当前的热度 1（收到 1）");
+        assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events"), "pending");
+        assert_int_equal(count(e, "SELECT count(*) FROM event_log WHERE action = 'watch'"), 0);
+    }
     /* items: back when the count reaches 3 */
     assert_int_equal(event_watch(e->store, ev, &duty, 3, 0, 0, "再看看", 0, t0 + 60), 0);
     a.item = "wb:w2";
@@ -1254,6 +1271,17 @@ static void test_events_cli(void **state)
                                     "的整数 (needs a whole number >= 0)\n"));
     }
     {
+        /* a threshold the event has already reached (event 2 has 1 item): exit 2, its code */
+        char *reached[] = {"events", "watch", "2", "--items", "1", "--config", conf, NULL};
+        saved = capture_begin(STDERR_FILENO, out_path);
+        assert_int_equal(events_cli_main(7, reached), 2);
+        capture_end(STDERR_FILENO, saved, out_path, out, sizeof(out));
+        assert_string_equal(out, "yuqingctl events: 事件 2 未持续关注：持续关注的条数阈值须大于事件"
+                                 "当前的信息数 1（收到 1）（threshold_reached）\n");
+        assert_string_equal(text(e, buf, sizeof(buf), "SELECT state FROM events WHERE id = 2"),
+                            "pending");
+    }
+    {
         /*
          * the demo's 交办 with the shipped config (channels {}) opened a ticket nobody heard of:
          * refused, exit 2, naming --config and --no-notify; so is a co-handling department the
@@ -1438,7 +1466,9 @@ static void test_event_log_text_of_each_action(void **state)
 /*
  * `yuqingctl events show --json` prints the API's event JSON (event_read_detail(), GET
  * /api/inbox/ID): dismiss_reason_label, dismiss_note, outcome_label, log entries with RFC 3339
- * "at", from_state/to_state and text (it printed its own shape: display "at", from/to).
+ * "at", from_state/to_state and text (it printed its own shape: display "at", from/to), and
+ * the page's hot words as the web counts them (it printed "hot_words": [], looking like an event
+ * without any: the CLI did not load the segmenter).
  */
 static void test_events_show_json_is_the_api_event(void **state)
 {
@@ -1462,8 +1492,40 @@ static void test_events_show_json_is_the_api_event(void **state)
     cli = json_loads(out, 0, NULL);
     assert_non_null(cli);
     assert_int_equal(event_read_detail(ce.e.store, strtoll(id, NULL, 10), yq_time_now(), &api), 0);
-    /* one encoder: the same JSON (hot words are the web's, counted outside the store lock) */
+    {
+        /* the web's hot words: event_read_texts() under its lock, then event_words_fill_page() */
+        char **texts = NULL;
+        size_t n = 0;
+        assert_int_equal(event_read_texts(ce.e.store, strtoll(id, NULL, 10),
+                                          EVENT_READ_MAX_WORD_TEXTS, &texts, &n),
+                         0);
+        assert_int_equal(n, 1);
+        assert_int_equal(event_words_fill_page(api, texts, n), 0);
+        event_read_texts_release(texts, n);
+    }
+    /* one encoder: the same JSON, hot words included */
     assert_true(json_equal(cli, api));
+    {
+        char words[256] = "";
+        size_t i, at = 0;
+        json_t *w;
+        json_array_foreach(json_object_get(cli, "hot_words"), i, w)
+        {
+            at += (size_t)snprintf(words + at, sizeof(words) - at, "%s%s:%lld", i ? "," : "",
+                                   json_string_value(json_object_get(w, "word")),
+                                   (long long)json_integer_value(json_object_get(w, "count")));
+        }
+        /* the item's title, 汉滨区征地补偿款迟迟未发放, in friso's words */
+        assert_string_equal(words, "征地:1,未发:1,汉滨:1,汉滨区:1,补偿:1,迟迟:1");
+    }
+    {
+        /* and in words without --json */
+        char *text[] = {"events", "show", id, "--config", conf, NULL};
+        char page[65536];
+        assert_int_equal(run_cli(events_cli_main, text, STDOUT_FILENO, path, page, sizeof(page)),
+                         0);
+        assert_non_null(strstr(page, "\n热词 征地 1、未发 1、汉滨 1、汉滨区 1、补偿 1、迟迟 1\n"));
+    }
     assert_string_equal(json_string_value(json_object_get(cli, "dismiss_reason")), "irrelevant");
     assert_string_equal(json_string_value(json_object_get(cli, "dismiss_reason_label")),
                         "与本地无关");

@@ -20,6 +20,7 @@
 
 #include "stats.h"
 #include "stats_defs.h"
+#include "stats_fmt.h"
 #include "stats_render.h"
 #include "stats_test_fixture.h"
 #include "yq_err.h"
@@ -474,6 +475,48 @@ static void test_duty_bands(void **state)
  * (settles 12-01 09:00); T0 close late (settles at its deadline 12-20 00:00). T1's response
  * (01-01 22:00) and T2's ack (deadline 01-01 00:30) settle in January.
  */
+/*
+ * Durations in every report: floored to the minute, one form with the web page's
+ * fmtDuration() (tests/web/browser_test.mjs): from a day on in days, hours and minutes (the
+ * reports used to floor to the hour from two days on, 15天13小时, and to read 24-48 h as
+ * 30小时05分 where the web page said 1天6小时05分).
+ */
+static void test_durations_floored_to_the_minute_in_one_form(void **state)
+{
+    static const struct {
+        int64_t s;
+        size_t n;
+        const char *want;
+    } cases[] = {
+        {0, 1, "0分"},
+        {59, 1, "0分"},
+        {60, 1, "1分"},
+        {3599, 1, "59分"},
+        {3600, 1, "1小时00分"},
+        {3600 + 5 * 60 + 59, 1, "1小时05分"},
+        {86399, 1, "23小时59分"},
+        {86400, 1, "1天0小时00分"},
+        {30 * 3600 + 5 * 60, 1, "1天6小时05分"},
+        {48 * 3600 - 1, 1, "1天23小时59分"},
+        {48 * 3600, 1, "2天0小时00分"},
+        {1344600, 2, "15天13小时30分"},
+        {1344659, 2, "15天13小时30分"},
+        {-59, 1, "0分"},
+        {-3900, 1, "-1小时05分"},
+        {-(30 * 3600 + 5 * 60), 1, "-1天6小时05分"},
+        {1344600, 0, "—"},
+    };
+    char buf[64];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        stats_fmt_dur(cases[i].s, cases[i].n, buf, sizeof(buf));
+        if (strcmp(buf, cases[i].want) != 0) {
+            fail_msg("%lld s: '%s', want '%s'", (long long)cases[i].s, buf, cases[i].want);
+        }
+    }
+}
+
 static void test_fixture_december_2025(void **state)
 {
     struct fixture f;
@@ -1098,7 +1141,7 @@ static void test_issue_10_february_by_department(void **state)
     assert_int_equal(stats_bulletin(r, &text), 0);
     assert_non_null(strstr(text, "办结或不予处置的交办单中2件从未签收"));
     assert_non_null(strstr(text, "结转的交办单中2件月末仍未签收"));
-    assert_non_null(strstr(text, "办结用时中位数7天7小时，90%在23天20小时以内。"));
+    assert_non_null(strstr(text, "办结用时中位数7天7小时00分，90%在23天20小时00分以内。"));
     free(text);
     stats_report_free(r);
 }
@@ -1207,14 +1250,20 @@ static void test_issue_10_figures_in_every_format(void **state)
     /* issue #11: the overdue list's department and clock columns line up too */
     assert_non_null(strstr(text, "\n"
                                  "超期清单 7 项\n"
-                                 "  YQ-2026-01-0002  市卫生健康委员会  Ⅲ级 回应（48小时）          时限 2026-02-01 17:00  未完成  超时 27天7小时\n"
-                                 "  YQ-2026-02-0005  市自然资源局      签收                        时限 2026-02-03 10:00  未完成  超时 25天14小时\n"
+                                 "  YQ-2026-01-0002  市卫生健康委员会  Ⅲ级 回应（48小时）          时限 2026-02-01 17:00  未完成  超时 27天7小时00分\n"
+                                 "  YQ-2026-02-0005  市自然资源局      签收                        时限 2026-02-03 10:00  未完成  超时 25天14小时00分\n"
                                  "  YQ-2026-02-0001  市应急管理局      签收                        时限 2026-02-14 10:30  完成 2026-02-14 10:45  超时 15分\n"));
     /* issue #11: columns aligned by display width (a Chinese character takes two columns) */
-    assert_non_null(strstr(text, "\n用时              件数    中位数         P90        平均\n"
-                                 "签收用时（MTTA）     6      30分   1小时15分        37分\n"
-                                 "首次回应用时         3  6天2小时   14天1小时   6天18小时\n"
-                                 "办结用时             2  7天7小时  23天20小时  15天13小时\n"));
+    /*
+     * durations floored to the minute in one form, from a day on with the minutes (as the web
+     * page's fmtDuration()): the mean 1344600 s is 15天13小时30分, not 15天13小时
+     */
+    assert_non_null(strstr(text, "\n用时              件数        中位数             P90            平均\n"
+                                 "签收用时（MTTA）     6          30分       1小时15分            37分\n"
+                                 "首次回应用时         3  6天2小时00分   14天1小时00分   6天18小时40分\n"
+                                 "办结用时             2  7天7小时00分  23天20小时00分  15天13小时30分\n"));
+    /* 24 to 48 hours read in days too (was 38小时00分) */
+    assert_non_null(strstr(text, "时限 2026-02-27 10:00  未完成  超时 1天14小时00分\n"));
 
     assert_int_equal(stats_render(r, STATS_FORMAT_HTML, NULL, &html, NULL), 0);
     {
@@ -1471,7 +1520,7 @@ static void test_bulletin_wording_for_empty_months_and_long_delays(void **state)
     fixture_init(&f);
     r = month_report(&f, 2026, 2, bj("2026-02-20 12:00"));
     assert_int_equal(stats_render(r, STATS_FORMAT_TEXT, NULL, &text, NULL), 0);
-    assert_non_null(strstr(text, "18天19小时"));
+    assert_non_null(strstr(text, "超时 18天19小时00分\n"));
     free(text);
     stats_report_free(r);
 }
@@ -1482,6 +1531,7 @@ int main(void)
         cmocka_unit_test(test_windows_in_beijing_time),
         cmocka_unit_test(test_percentiles_nearest_rank),
         cmocka_unit_test(test_duty_bands),
+        cmocka_unit_test(test_durations_floored_to_the_minute_in_one_form),
         cmocka_unit_test(test_fixture_december_2025),
         cmocka_unit_test(test_fixture_january_2026),
         cmocka_unit_test(test_fixture_february_2026),

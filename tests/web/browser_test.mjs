@@ -539,6 +539,10 @@ const backtestAnswer = {
   since: '2026-11-28T16:00:00Z', until: '2026-12-05T16:00:00Z', narrowing: 'none', combined: true,
   items_scanned: 120345, items_draft: 310, items_live: 290, elapsed_ms: 5400,
   totals: { draft_hits: 330, live_hits: 300, gained: 40, lost: 10, events: 95 },
+  days: [
+    { day: '2026-11-29', items_scanned: 60000, items_draft: 150, items_live: 140, draft_hits: 160, live_hits: 150, gained: 15, lost: 5 },
+    { day: '2026-12-05', items_scanned: 60345, items_draft: 160, items_live: 150, draft_hits: 170, live_hits: 150, gained: 25, lost: 5 },
+  ],
   rules: [
     { rule_id: 'land-compensation', name: '征地拆迁补偿', group: '民生', in_draft: true, in_live: true,
       draft_hits: 120, live_hits: 90, gained: 40, lost: 10, events: 31,
@@ -582,6 +586,13 @@ await check('the rules page backtests a pasted rule file and shows gained and lo
   eq(await page.getAttribute(`${gained} a`, 'href'), 'https://example.invalid/p/9', 'an https URL is a link');
   eq(await page.$$eval(`${row} .bt-lost a`, (x) => x.length), 0, 'a javascript: URL is not');
   assert((await page.textContent('#backtest-result')).includes('2026-12-05 09:30'), 'sample time in Beijing time');
+  // the totals per Beijing day (`days`), one row a day, oldest first, as the API gives them
+  const dayRows = await page.$$eval('.bt-days tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()).join('|')));
+  eq(JSON.stringify(dayRows), JSON.stringify(['2026-11-29|60000|150|140|160|150|15|5',
+    '2026-12-05|60345|160|150|170|150|25|5']), 'per-day totals');
+  eq(JSON.stringify(await page.$$eval('.bt-days thead th', (ths) => ths.map((th) => th.textContent))),
+    JSON.stringify(['日期（北京时间）', '扫描条目', '草案命中条目', '现行命中条目', '草案命中', '现行命中', '新增', '减少']), 'per-day heads');
   eq(problems.join('; '), '', 'no page errors');
   await screenshot(page, 'rules-backtest.png');
 });
@@ -755,6 +766,16 @@ await check('duty officer opens the statistics page and the three charts render'
   eq(depts.join(), data.by.department.map((r) => r.key).join(), 'department rows');
   assert((await page.textContent('#s-zero')).includes('市水务局'), 'zero-response department');
   assert((await page.$$eval('#s-overdue tbody tr', (trs) => trs.length)) === data.overdue.length, 'overdue rows');
+  // the reports' one duration form (stats_fmt_dur(), tests/stats/test_stats.c): minutes always two
+  // digits after hours, a day on in days (the 超时 column read 17天13小时0分 where the report said
+  // 17天13小时00分); the fixture's month moves with today, so the minutes come from the JSON
+  const late = await page.$$eval('#s-overdue tbody tr td:last-child', (tds) => tds.map((t) => t.textContent));
+  for (const [i, text] of late.entries()) {
+    const m = data.overdue[i].late_minutes;
+    const want = m >= 1440 ? `${Math.floor(m / 1440)}天${Math.floor((m % 1440) / 60)}小时${String(m % 60).padStart(2, '0')}分`
+      : m >= 60 ? `${Math.floor(m / 60)}小时${String(m % 60).padStart(2, '0')}分` : `${m}分`;
+    eq(text, want, `overdue ${data.overdue[i].number}: 超时`);
+  }
   // issue #13: the 研判 figures of the JSON shown on the page (the total row's 已研判 and 噪声率)
   const jd = data.judging;
   assert(jd, 'judging in the JSON');

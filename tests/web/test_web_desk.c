@@ -710,7 +710,7 @@ static const char *ev_str(json_t *answer, const char *key)
 static void test_actions_and_their_errors(void **state)
 {
     struct fx *f = *state;
-    char body[256];
+    char body[1024];
     struct client cl;
     json_t *v, *t;
     int64_t m0 = 0, m1 = 0;
@@ -787,6 +787,11 @@ static void test_actions_and_their_errors(void **state)
     json_decref(act(f, &cl, f->e[1], "confirm", "{}", 409, "state_not_allowed"));
     json_decref(act(f, &cl, f->e[1], "watch", "{}", 400, "threshold_required"));
     json_decref(act(f, &cl, f->e[1], "watch", "{\"items\":-1}", 400, "argument_type"));
+    /* a threshold at or below the event's count now would resurface it at once */
+    v = act(f, &cl, f->e[1], "watch", "{\"items\":1}", 400, "threshold_reached");
+    assert_non_null(strstr(json_string_value(json_object_get(v, "message")),
+                           "持续关注的条数阈值须大于事件当前的信息数"));
+    json_decref(v);
     /* 持续关注 */
     v = act(f, &cl, f->e[1], "watch", "{\"items\":10,\"quiet_s\":600,\"note\":\"观察\"}", 200,
             NULL);
@@ -824,6 +829,20 @@ static void test_actions_and_their_errors(void **state)
                     "level_invalid"));
     json_decref(act(f, &cl, f->e[4], "assign", "{\"lead\":\"" DEPT_B "\",\"co\":\"x\"}", 400,
                     "co_department_invalid"));
+    /*
+     * the one bound of the tickets' assign (TICKET_MAX_CO_DEPARTMENTS, 10), by its one code:
+     * 11 and 17 names alike (17 was co_department_invalid, the desk's own bound of 16)
+     */
+    for (int n = 11; n <= 17; n += 6) {
+        size_t at = (size_t)snprintf(body, sizeof(body), "{\"lead\":\"" DEPT_B "\",\"co\":[");
+        for (int i = 0; i < n; i++) {
+            at += (size_t)snprintf(body + at, sizeof(body) - at, "%s\"" DEPT_A "\"", i ? "," : "");
+        }
+        snprintf(body + at, sizeof(body) - at, "]}");
+        v = act(f, &cl, f->e[4], "assign", body, 400, "too_many_co_departments");
+        assert_string_equal(json_string_value(json_object_get(v, "message")), "协办部门至多 10 个");
+        json_decref(v);
+    }
     v = act(f, &cl, f->e[4], "assign",
             "{\"lead\":\"" DEPT_B "\",\"co\":[\"" DEPT_A "\"],\"level\":\"II\","
             "\"opinion\":\"请核实并回应\",\"version\":0}",

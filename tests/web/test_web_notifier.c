@@ -389,6 +389,28 @@ static void test_bad_bodies_and_unknown_departments_change_nothing(void **state)
                        "{\"department\":\"" DEPT_B "\",\"co_departments\":[\"虚构办\"]}", 400, &r);
     assert_non_null(strstr(r.body, "虚构办"));
     resp_release(&r);
+    /*
+     * the one bound of every 交办 (TICKET_MAX_CO_DEPARTMENTS, 10), by one code and message:
+     * 11 and 17 names alike (the message used to say 10 while the parser's bound was 16)
+     */
+    for (int n = 11; n <= 17; n += 6) {
+        char body[1024];
+        json_t *v;
+        size_t at = (size_t)snprintf(body, sizeof(body),
+                                     "{\"department\":\"" DEPT_B "\",\"co_departments\":[");
+        for (int i = 0; i < n; i++) {
+            at += (size_t)snprintf(body + at, sizeof(body) - at, "%s\"" DEPT_A "\"", i ? "," : "");
+        }
+        snprintf(body + at, sizeof(body) - at, "]}");
+        http_ticket_action(port, &cl, f->number_a, "assign", body, 400, &r);
+        v = json_loads(r.body, 0, NULL);
+        assert_non_null(v);
+        assert_string_equal(json_string_value(json_object_get(v, "code")),
+                            "too_many_co_departments");
+        assert_string_equal(json_string_value(json_object_get(v, "message")), "协办部门至多 10 个");
+        json_decref(v);
+        resp_release(&r);
+    }
     /* nothing changed: still open, still the lead department it came with */
     snprintf(path, sizeof(path), "/api/tickets/%s", f->number_a);
     http_expect_body(port, &cl, "GET", path, NULL, 200,

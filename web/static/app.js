@@ -1046,14 +1046,15 @@ function fmtPct(v) {
   return v === null || v === undefined ? '—' : `${Number(v).toFixed(1)}%`;
 }
 
-// A duration in seconds floored to the minute: "3小时05分", "2天0小时10分".
+// A duration in seconds floored to the minute, the reports' one form (stats_fmt_dur() in
+// stats/stats_fmt.c): "42分", "3小时05分", from a day on "1天6小时05分"; negative: "-" and the form.
 function fmtDuration(s) {
   if (s === null || s === undefined) return '—';
-  const m = Math.floor(s / 60);
+  const m = Math.floor(Math.abs(s) / 60), sign = s < 0 && m > 0 ? '-' : '';
   const d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = String(m % 60).padStart(2, '0');
-  if (d > 0) return `${d}天${h}小时${mm}分`;
-  if (h > 0) return `${h}小时${mm}分`;
-  return `${m % 60}分`;
+  if (d > 0) return `${sign}${d}天${h}小时${mm}分`;
+  if (h > 0) return `${sign}${h}小时${mm}分`;
+  return `${sign}${m % 60}分`;
 }
 
 function numCell(label, v) { return el('td', { class: 'n', 'data-label': label }, String(v)); }
@@ -1144,7 +1145,7 @@ function overdueTable(list) {
     el('td', { 'data-label': heads[4] }, labelOf('clocks', o.clock, o.clock_label) || '时限'),
     el('td', { 'data-label': heads[5] }, fmtTime(o.deadline)),
     el('td', { 'data-label': heads[6] }, o.met_at ? fmtTime(o.met_at) : '未完成'),
-    el('td', { 'data-label': heads[7], class: 'bad' }, fmtSpan(o.late_minutes * 60000)))));
+    el('td', { 'data-label': heads[7], class: 'bad' }, fmtDuration(o.late_minutes * 60)))));
 }
 
 // The year's figures for the 政府信息公开工作年度报告 (docs/statistics.md): the tickets detected

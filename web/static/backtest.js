@@ -1,6 +1,6 @@
 // The rules page's backtest (回测, issue #14, docs/api.md "POST /api/rules/backtest"): a pasted
 // rule file tried on the archive next to the live set; a table per rule (hits, gained, lost,
-// events) with the sample items expandable. Loaded after app.js. Everything the server returns
+// events) with the sample items expandable, and the totals per Beijing day (`days`). Loaded after app.js. Everything the server returns
 // goes into the page as text nodes only (el()), never as HTML.
 'use strict';
 
@@ -17,6 +17,20 @@ function backtestSamples(rule) {
         (x.terms || []).length ? el('span', { class: 'summary' }, `（${x.terms.join('、')}）`) : null)))));
   if (!parts.length) return null;
   return el('details', {}, el('summary', {}, '示例'), ...parts);
+}
+
+const BACKTEST_DAY_HEADS = ['日期（北京时间）', '扫描条目', '草案命中条目', '现行命中条目', '草案命中', '现行命中', '新增', '减少'];
+
+// The totals per Beijing day (`days`: "day" is already the Beijing date, oldest first, only
+// days with an item scanned), in the statistics pages' figure table.
+function backtestDays(days) {
+  if (!(days || []).length) return null;
+  const h = BACKTEST_DAY_HEADS;
+  return el('div', { class: 'scroll bt-days' }, el('h3', {}, '每日合计'),
+    statsTable(h, days.map((d) => el('tr', { 'data-day': d.day },
+      el('td', { 'data-label': h[0], class: 'key' }, d.day),
+      numCell(h[1], d.items_scanned), numCell(h[2], d.items_draft), numCell(h[3], d.items_live),
+      numCell(h[4], d.draft_hits), numCell(h[5], d.live_hits), numCell(h[6], d.gained), numCell(h[7], d.lost)))));
 }
 
 function backtestTable(r) {
@@ -47,6 +61,7 @@ function backtestTable(r) {
         el('td', { 'data-label': '事件', class: 'num events' }, x.events),
         el('td', { 'data-label': '示例' }, backtestSamples(x))))))),
     shown.length ? null : el('p', {}, '文件中的规则在这段时间内没有命中，其他规则的结果不变。'),
+    backtestDays(r.days),
     el('p', { class: 'summary' }, `规则集摘要 ${String(r.draft_digest || '').slice(0, 12)}：回测已记录，7 天内可推送。`),
   ];
 }
