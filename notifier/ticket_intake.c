@@ -281,7 +281,11 @@ static int next_number(struct ticket_store *store, int64_t detected_at, char *bu
     return (n < 0 || (size_t)n >= len) ? ERR_TOO_BIG : 0;
 }
 
-/* The co-handling departments of an alert: other matched rules' departments, as JSON. */
+/*
+ * The co-handling departments of an alert: other matched rules' departments, as JSON, the first
+ * TICKET_MAX_CO_DEPARTMENTS of them in match order (the limit every 交办 keeps; more are left
+ * out with a warning, so a ticket opened on arrival is one a later action can resend).
+ */
 char *intake_co_departments(const struct yq_alert *alert)
 {
     json_t *arr = json_array();
@@ -303,6 +307,12 @@ char *intake_co_departments(const struct yq_alert *alert)
             if (strcmp(json_string_value(have), d) == 0) {
                 seen = true;
             }
+        }
+        if (!seen && json_array_size(arr) == TICKET_MAX_CO_DEPARTMENTS) {
+            LOG_WARN("more than %d co-handling departments event_key=%s: '%s' and later ones "
+                     "left out",
+                     TICKET_MAX_CO_DEPARTMENTS, alert->event_key ? alert->event_key : "-", d);
+            break;
         }
         if (!seen && json_array_append_new(arr, json_string(d)) != 0) {
             /* not valid UTF-8 (json_string returned NULL): leave it out */

@@ -25,10 +25,11 @@
 #include "ticket_api.h"
 #include "ticket_flow.h"
 #include "ticket_intake.h"
+#include "ticket_intake_int.h"
 #include "ticket_store.h"
-#include "yq_json.h"
 #include "yq_err.h"
 #include "yq_fs.h"
+#include "yq_json.h"
 #include "yq_labels.h"
 #include "yq_time.h"
 #include "yq_banned.h"
@@ -1396,6 +1397,51 @@ static void test_corrupt_stored_columns_still_list_show_and_notify(void **state)
     assert_null(strstr(log, "市自然资源局")); /* the value is not logged */
 }
 
+/*
+ * An alert whose rules name more departments than a 交办 may hand a ticket to: the ticket
+ * opened on arrival takes the first TICKET_MAX_CO_DEPARTMENTS others in match order (the lead
+ * and repeats not counted), so every later action can resend its list.
+ */
+static void test_intake_co_departments_within_the_limit(void **state)
+{
+    static const char *const depts[] = {
+        "市自然资源局", "市住建局", "市自然资源局", "市教育局",     "市卫生健康委员会",
+        "市公安局",     "市民政局", "市财政局",     "市人社局",     "市生态环境局",
+        "市交通运输局", "市水利局", "市农业农村局", "市应急管理局", "市市场监管局"};
+    struct yq_alert_match m[sizeof(depts) / sizeof(depts[0])];
+    struct yq_alert a;
+    char *co;
+    json_t *arr;
+
+    (void)state;
+    memset(&a, 0, sizeof(a));
+    memset(m, 0, sizeof(m));
+    for (size_t i = 0; i < sizeof(depts) / sizeof(depts[0]); i++) {
+        m[i].department = (char *)depts[i];
+    }
+    a.event_key = (char *)"ev:many";
+    a.department = (char *)"市自然资源局";
+    a.matches = m;
+    a.n_matches = sizeof(depts) / sizeof(depts[0]);
+    co = intake_co_departments(&a);
+    assert_non_null(co);
+    arr = json_loads(co, 0, NULL);
+    assert_non_null(arr);
+    assert_int_equal(json_array_size(arr), TICKET_MAX_CO_DEPARTMENTS);
+    assert_string_equal(json_string_value(json_array_get(arr, 0)), "市住建局");
+    assert_string_equal(json_string_value(json_array_get(arr, 9)), "市水利局");
+    json_decref(arr);
+    free(co);
+    /* under the limit: all of them */
+    a.n_matches = 11; /* the lead twice and 9 others */
+    co = intake_co_departments(&a);
+    arr = json_loads(co, 0, NULL);
+    assert_int_equal(json_array_size(arr), 9);
+    assert_string_equal(json_string_value(json_array_get(arr, 8)), "市交通运输局");
+    json_decref(arr);
+    free(co);
+}
+
 int main(void)
 {
     /* each on an env of its own (notifier_env_run_tests()) */
@@ -1422,6 +1468,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fc_036_edited_post_after_close_reopens_once),
         cmocka_unit_test(test_issue_11_label_tables),
+        cmocka_unit_test(test_intake_co_departments_within_the_limit),
     };
 
     env_spec = (struct notifier_env_spec){routes_yaml, desk_policy_hand_over_all()};
