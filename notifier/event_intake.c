@@ -745,7 +745,9 @@ static int event_take(struct ticket_store *store, struct event_ref *e, const str
         }
         snprintf(res->number, sizeof(res->number), "%s", e->ticket_number);
         res->item_count = e->ticket_items;
-        err = intake_attach_item(store, alert, now, e->ticket_closed, k, res);
+        /* a repost that matched no rule says nothing new: it never reopens a closed ticket */
+        err = intake_attach_item(store, alert, now,
+                                 e->ticket_closed && !yq_alert_is_repost_only(alert), k, res);
         e->ticket_items = res->item_count;
         e->stale = e->stale || res->reopened;
         return err;

@@ -854,6 +854,27 @@ static void test_repost_without_match_is_an_item_of_its_event(void **state)
     assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
     assert_int_equal(
         count(e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)res.ticket_id), 2);
+    /* its ticket closed: a repost that says nothing new joins it but reopens nothing and tells
+       nobody (an edited post that matches a rule may still reopen it once, FC-036) */
+    {
+        int64_t tid = res.ticket_id, rows;
+        char sql[128];
+        snprintf(sql, sizeof(sql),
+                 "UPDATE tickets SET state = 'closed', closed_at = 155 WHERE id = %lld",
+                 (long long)tid);
+        notifier_exec(e->store, sql);
+        rows = count(e, "SELECT count(*) FROM outbox");
+        assert_int_equal(take_repost(e, "ev:wb:r5", "wb:r7", "wb:r5", "repost", 170, &res), 0);
+        assert_int_equal(res.outcome, TICKET_INTAKE_ATTACHED);
+        assert_false(res.reopened);
+        assert_int_equal(count(e,
+                               "SELECT count(*) FROM tickets WHERE id = %lld AND state = 'closed'",
+                               (long long)tid),
+                         1);
+        assert_int_equal(count(e, "SELECT count(*) FROM outbox"), rows);
+        assert_int_equal(count(e, "SELECT item_count FROM tickets WHERE id = %lld", (long long)tid),
+                         3);
+    }
     /* not a repost: refused at decoding */
     assert_int_equal(take_repost(e, "ev:wb:r1", "wb:r4", "wb:r1", "near_duplicate", 160, &res),
                      ERR_PARSE);
