@@ -226,3 +226,9 @@ int yq_redis_is_up(const struct yq_redis *r)
 {
     return r->up;
 }
+
+bool yq_redis_reply_wrongtype(const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ERROR && reply->str &&
+           strncmp(reply->str, "WRONGTYPE", 9) == 0;
+}

@@ -7,6 +7,7 @@
 #define YQ_REDIS_H
 
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,5 +68,12 @@ int yq_redis_pipeline(struct yq_redis *r, size_t n, const int *argc, const char 
 
 /* Non-zero when the last command reached Redis. */
 int yq_redis_is_up(const struct yq_redis *r);
+
+/*
+ * Whether reply (may be NULL) is Redis's WRONGTYPE error: the key holds another type (bad data
+ * written by something else, the same at every try: skip or refuse it), unlike the other error
+ * replies (LOADING, BUSY, NOPERM, OOM ...: Redis cannot answer now, try again later).
+ */
+bool yq_redis_reply_wrongtype(const redisReply *reply);
 
 #endif

@@ -208,7 +208,7 @@ static int source_read(struct yq_redis *r, const char *key, struct briefing_sour
     redisReply *rep = yq_redis_command(r, "HGETALL %s", key);
     int err = 0;
 
-    if (reply_is(rep, REDIS_REPLY_ERROR)) {
+    if (yq_redis_reply_wrongtype(rep)) {
         LOG_WARN("source key skipped key=%s err=%s", key, rep->str);
         freeReplyObject(rep);
         return ERR_NOT_FOUND;

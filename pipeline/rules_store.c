@@ -138,17 +138,6 @@ static int parse_version(const char *s, size_t len, int64_t *out)
     return 0;
 }
 
-/*
- * Whether reply is Redis's WRONGTYPE error: the key holds another type (bad data written by
- * something else, the same at every try), unlike the other error replies (LOADING, BUSY ...:
- * try again later).
- */
-static bool wrong_type(const redisReply *reply)
-{
-    return reply && reply->type == REDIS_REPLY_ERROR && reply->str &&
-           strncmp(reply->str, "WRONGTYPE", 9) == 0;
-}
-
 /* A GET or MGET element of yuqing:rules:current into *out (0 when nil); 0 or ERR_PARSE. */
 static int parse_current(const redisReply *e, int64_t *out)
 {
@@ -165,7 +154,7 @@ int rules_store_current(struct yq_redis *r, int64_t *out)
     int err;
 
     *out = 0;
-    if (wrong_type(reply)) {
+    if (yq_redis_reply_wrongtype(reply)) {
         err = ERR_PARSE; /* not a string: as corrupt as one that is not an integer */
     } else if (!reply || reply->type == REDIS_REPLY_ERROR) {
         err = ERR_RETRY;
@@ -235,7 +224,7 @@ int rules_store_load(struct yq_redis *r, int64_t version, struct rule_set **out,
     reply = yq_redis_command(r, "GET %s", key);
     if (!reply || reply->type != REDIS_REPLY_STRING) {
         err = (reply && reply->type == REDIS_REPLY_NIL) ? ERR_NOT_FOUND
-              : wrong_type(reply)                       ? ERR_INVALID
+              : yq_redis_reply_wrongtype(reply)         ? ERR_INVALID
                                                         : ERR_RETRY;
         snprintf(errbuf, errlen, "cannot read rule set '%s': %s", key,
                  err == ERR_NOT_FOUND ? "no such key"

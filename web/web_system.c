@@ -260,8 +260,8 @@ enum MHD_Result web_route_sources(struct web_call *call)
         const char *key = json_string_value(sorted[i]);
         redisReply *r = yq_redis_command(w->redis, "HGETALL %s", key);
         json_t *s;
-        if (reply_is(r, REDIS_REPLY_ERROR)) {
-            /* not a hash (WRONGTYPE: written by something else): not a source; Redis is up */
+        if (yq_redis_reply_wrongtype(r)) {
+            /* not a hash (written by something else): not a source; Redis is up */
             LOG_WARN("source key skipped key=%s err=%s", key, r->str);
             freeReplyObject(r);
             continue;

@@ -1082,6 +1082,23 @@ static void test_sources_redis_skips_a_wrong_type_key(void **state)
     assert_string_equal(v[1].id, "beta");
     assert_string_equal(v[1].state, "http_error");
     briefing_sources_free(v, n);
+    /* any other error reply (here NOPERM: the user may no longer read hashes) is no skipped
+       source: the sources' state is unknown, as when Redis is down */
+    {
+        static const char *acl[] = {"ACL", "SETUSER", "default", "-hgetall"};
+        redisReply *rep;
+        r = yq_redis_new(&rcfg);
+        assert_non_null(r);
+        rep = yq_redis_command_argv(r, 4, acl, NULL);
+        assert_non_null(rep);
+        assert_int_not_equal(rep->type, REDIS_REPLY_ERROR);
+        freeReplyObject(rep);
+        yq_redis_free(r);
+        v = NULL;
+        n = 0;
+        assert_int_equal(briefing_sources_redis(&rcfg, &v, &n), ERR_RETRY);
+        briefing_sources_free(v, n);
+    }
     redis_fixture_stop(&rf);
 }
 
