@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "yq_err.h"
+#include "yq_item.h"
+#include "yq_text.h"
 #include "yq_utf8.h"
 #include "yq_banned.h"
 
@@ -160,16 +162,18 @@ static bool mailbox_parse(const char *p, size_t n, struct mailbox *mb)
 }
 
 /*
- * Call fn for each entry of list (comma-separated mailboxes, spaces around each ignored) until
- * it returns non-zero. Returns 0, fn's error, or ERR_INVALID (an empty entry or one that is no
- * mailbox; why, when not NULL, names it cut to 60 bytes, with what as the key's name).
+ * Call fn for each entry of list (comma-separated mailboxes, spaces around each ignored, empty
+ * entries such as a trailing comma skipped) until it returns non-zero. Returns 0, fn's error,
+ * or ERR_INVALID (no mailbox at all, or an entry that is none; why, when not NULL, names it
+ * cut to at most 60 bytes on a character boundary, with what as the key's name).
  */
 static int mailbox_each(const char *list, const char *what, char *why, size_t whylen,
                         int (*fn)(const struct mailbox *mb, size_t i, void *arg), void *arg)
 {
     const char *p = list;
+    size_t i = 0;
 
-    for (size_t i = 0;; i++) {
+    for (;;) {
         const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
         struct mailbox mb;
         int err;
@@ -180,20 +184,34 @@ static int mailbox_each(const char *list, const char *what, char *why, size_t wh
         while (end > p && end[-1] == ' ') {
             end--;
         }
-        if (!mailbox_parse(p, (size_t)(end - p), &mb)) {
+        if (end > p && !mailbox_parse(p, (size_t)(end - p), &mb)) {
+            size_t shown = end - p > 60 ? yq_utf8_boundary(p, 60) : (size_t)(end - p);
+            char raw[64], safe[200];
+            snprintf(raw, sizeof(raw), "%.*s", (int)shown, p);
             if (why) {
                 snprintf(why, whylen,
-                         "email %s: '%.*s' is not an address (a@b or 名称 <a@b>, comma-separated)",
-                         what, (int)(end - p < 60 ? end - p : 60), p);
+                         "email %s: '%s' is not an address (a@b or 名称 <a@b>, comma-separated)",
+                         what, yq_text_printable(raw, safe, sizeof(safe)));
             }
             return ERR_INVALID;
         }
-        err = fn ? fn(&mb, i, arg) : 0;
-        if (err || !comma) {
+        err = end > p && fn ? fn(&mb, i, arg) : 0;
+        i += end > p;
+        if (err) {
             return err;
+        }
+        if (!comma) {
+            break;
         }
         p = comma + 1;
     }
+    if (i == 0) {
+        if (why) {
+            snprintf(why, whylen, "email %s: no address (a@b or 名称 <a@b>)", what);
+        }
+        return ERR_INVALID;
+    }
+    return 0;
 }
 
 /* mailbox_each() step: the mailbox into the header being written (arg: struct yq_buf). */
