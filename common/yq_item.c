@@ -78,21 +78,61 @@ int yq_time_ms_field(const json_t *obj, const char *name, const char *what, int6
 #define GRAPHEME_LOOKBACK_BYTES 256
 
 /*
+ * Whether a grapheme cluster can start at a character of boundclass c with no state carried
+ * in: anything but what joins the character before it (marks, ZWJ, spacing marks, Hangul
+ * vowels and finals) or pairs with its neighbours over any distance (regional indicators).
+ */
+static bool cluster_may_start(int c)
+{
+    return c != UTF8PROC_BOUNDCLASS_EXTEND && c != UTF8PROC_BOUNDCLASS_ZWJ &&
+           c != UTF8PROC_BOUNDCLASS_SPACINGMARK && c != UTF8PROC_BOUNDCLASS_REGIONAL_INDICATOR &&
+           c != UTF8PROC_BOUNDCLASS_V && c != UTF8PROC_BOUNDCLASS_T &&
+           c != UTF8PROC_BOUNDCLASS_E_MODIFIER;
+}
+
+/*
  * The start of the grapheme cluster (user-perceived character) that holds the character at
  * s[n] (n a character boundary; s NUL-terminated, s[n] not NUL): a cut there never parts a
  * letter from its combining marks, a base from its variation selector or skin tone, an emoji
- * ZWJ sequence (👨‍👩‍👧) or a flag's two regional indicators. A cluster longer than
- * GRAPHEME_LOOKBACK_BYTES (only made-up text has one) is cut at n.
+ * ZWJ sequence (👨‍👩‍👧) or a flag's two regional indicators. The scan starts at a
+ * character that begins a cluster whatever came before it, at most GRAPHEME_LOOKBACK_BYTES back; a
+ * run of regional indicators is paired from its own start, however long. A cluster longer than the
+ * lookback (only made-up text has one) is cut at n.
  */
 static size_t grapheme_start(const char *s, size_t n)
 {
     size_t start =
         n > GRAPHEME_LOOKBACK_BYTES ? yq_utf8_boundary(s, n - GRAPHEME_LOOKBACK_BYTES) : 0;
-    size_t i = start, cut = start == 0 ? 0 : n, lim = n + strnlen(s + n, 4);
+    size_t i, cut, lim = n + strnlen(s + n, 4);
     utf8proc_int32_t prev = -1, state = 0;
+    int32_t cp;
 
+    yq_utf8_next(s + n, lim - n, &cp);
+    if (utf8proc_get_property(cp)->boundclass == UTF8PROC_BOUNDCLASS_REGIONAL_INDICATOR) {
+        /* flags: count the indicators before n back to the run's start; an odd count means
+           s[n] is the second half of a flag, which starts 4 bytes before */
+        size_t k = 0, p = n;
+        while (p >= 4) {
+            int32_t b;
+            if (yq_utf8_next(s + p - 4, 4, &b) != 4 ||
+                utf8proc_get_property(b)->boundclass != UTF8PROC_BOUNDCLASS_REGIONAL_INDICATOR) {
+                break;
+            }
+            p -= 4;
+            k++;
+        }
+        return k % 2 ? n - 4 : n;
+    }
+    while (start > 0 && start < n) {
+        yq_utf8_next(s + start, lim - start, &cp);
+        if (cluster_may_start(utf8proc_get_property(cp)->boundclass)) {
+            break;
+        }
+        start += yq_utf8_next(s + start, lim - start, &cp);
+    }
+    i = start;
+    cut = start == 0 || start == n ? start : n;
     while (i <= n) {
-        int32_t cp;
         size_t k = yq_utf8_next(s + i, lim - i, &cp);
         if (prev >= 0 && utf8proc_grapheme_break_stateful(prev, cp, &state)) {
             cut = i;
@@ -108,7 +148,7 @@ static size_t grapheme_start(const char *s, size_t n)
 
 bool yq_utf8_cut(char *s, size_t max_bytes)
 {
-    size_t n;
+    size_t n, cut;
 
     if (!s) {
         return false;
@@ -117,7 +157,10 @@ bool yq_utf8_cut(char *s, size_t max_bytes)
     if (n <= max_bytes) {
         return false;
     }
-    s[grapheme_start(s, yq_utf8_boundary(s, max_bytes))] = '\0';
+    n = yq_utf8_boundary(s, max_bytes);
+    cut = grapheme_start(s, n);
+    /* a first cluster longer than max_bytes is cut inside it, never to nothing */
+    s[cut > 0 ? cut : n] = '\0';
     return true;
 }
 

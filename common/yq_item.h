@@ -174,8 +174,9 @@ int yq_item_encode_bounded(struct yq_item *item, size_t max_bytes, char **out,
  * Cut the NUL-terminated UTF-8 string s in place to at most max_bytes bytes, at a character
  * boundary that is also a grapheme cluster boundary (never between a letter and its combining
  * mark, inside an emoji ZWJ sequence or skin-tone pair, before a variation selector or between
- * a flag's regional indicators; a cluster longer than 256 bytes is cut inside). Returns true
- * when it was cut. s may be NULL (false).
+ * a flag's regional indicators, however long a run of flags; a cluster longer than 256 bytes,
+ * or a first cluster longer than max_bytes, is cut inside: a non-empty s never becomes empty).
+ * Returns true when it was cut. s may be NULL (false).
  */
 bool yq_utf8_cut(char *s, size_t max_bytes);
 

@@ -667,6 +667,35 @@ static void test_utf8_cut_on_grapheme_boundary(void **state)
                      cases[i].want);
         }
     }
+    /* a long run of flags (Weibo posts have them): every cut keeps whole flags, however far
+       the run reaches back (8 bytes a flag, 4 a regional indicator) */
+    {
+        char flags[2048] = "安";
+        size_t base = strlen(flags);
+        for (int i = 0; i < 200; i++) {
+            strcat(flags, "\U0001F1E8\U0001F1F3"); /* 🇨🇳 */
+        }
+        for (size_t max = base; max < strlen(flags); max++) {
+            char buf[2048];
+            size_t len;
+            memcpy(buf, flags, sizeof(flags));
+            assert_true(yq_utf8_cut(buf, max));
+            len = strlen(buf);
+            if ((len - base) % 8 != 0 || len > max || len + 8 <= max) {
+                fail_msg("flags cut to %zu gave %zu bytes", max, len);
+            }
+        }
+    }
+    /* a first cluster longer than the limit is cut inside, never to nothing */
+    {
+        char buf[512] = "Z";
+        for (int i = 0; i < 100; i++) {
+            strcat(buf, "\u0301");
+        }
+        assert_true(yq_utf8_cut(buf, 100));
+        assert_int_equal(strlen(buf), 99); /* Z and 49 marks of 2 bytes */
+        assert_int_equal(buf[0], 'Z');
+    }
 }
 
 /* Issue #10: published 8 h after the fetch (Beijing time labelled UTC) */
