@@ -81,7 +81,8 @@ int event_simhash(const struct yq_item *item, struct norm_text *buf, uint64_t *o
 /*
  * SimHash of an already-normalised text (norm_apply(); borrowed), boilerplate left out
  * (above); *n_features as above. t->orig_cp may be NULL (no offset map: a page label counts as
- * its own only after a non-word character in the normalised text).
+ * its own only after a non-word character in the normalised text, and its value ends only at
+ * white space or a mark of the normalised text).
  */
 uint64_t event_simhash_normalised(const struct norm_text *t, size_t *n_features);
 

@@ -46,9 +46,14 @@ static uint64_t bigram_hash(int32_t a, int32_t b)
  * normalised form (norm.h: NFKC, case folded, so "：" is ":" and "©" stays).
  *
  * A line (the text between line breaks, which the collectors keep at block elements and
- * <br>) is dropped whole when it contains one of boiler_lines (copyright, registration and
- * navigation footers, share and print buttons) or has no letter at all (a date, a time, a
- * page counter).
+ * <br>) is dropped whole when it has no letter at all (a date, a time, a page counter). Its
+ * footer is dropped (footer_cut()) when it contains one of boiler_lines (copyright,
+ * registration and navigation footers, share and print buttons) and looks like page
+ * furniture, not like a sentence: the text after the line's last sentence mark (the whole line
+ * when it has none, or when it is at most FURNITURE_SHORT_CP characters) is at most
+ * FURNITURE_MAX_CP characters. A Weibo post or an RSS description is one line, so a footer word
+ * inside one of its sentences keeps the post ("市司法局作为主办单位举行…，…。"), and a footer after
+ * its last sentence ("…正在调查。版权所有 安康日报社") goes without the sentences.
  */
 static const char *const boiler_lines[] = {
     "版权所有",   "copyright",  "©",        "icp备",    "icp证",    "公网安备", "网站标识码",
@@ -58,20 +63,40 @@ static const char *const boiler_lines[] = {
     "长按二维码", "往期推荐",   "阅读原文", "点个在看",
 };
 
+#define FURNITURE_MAX_CP 80   /* the longest footer, in characters, after a sentence mark */
+#define FURNITURE_SHORT_CP 16 /* a line this short is furniture even with a sentence mark */
+#define LABEL_VALUE_MAX_CP 30 /* the longest value of a page label, in characters */
+
 /*
- * A line is cut at the first of these labels (a field of the page: who wrote, edited or
- * first published it, when; an advertisement; links to other articles) standing on its own
- * (label_cut(): not the end of a longer word, so "事发时间:" is no label): the label and
- * everything after it on the line are dropped, so "…无人员伤亡。 来源:安康日报 2026-12-06"
- * keeps the sentence and "广告:…" at the start of a line drops the line.
+ * Page labels standing on their own (not the end of a longer word, so "事发时间:" is no
+ * label: after the line's start, a character that is not a letter or digit, something skipped,
+ * or where the original text had something normalisation dropped, such as a space between
+ * two Chinese characters). A field (who wrote, edited or first published the page, when) goes
+ * with its value only (field_len(): up to the original's white space, a sentence mark or a
+ * closing bracket, at most LABEL_VALUE_MAX_CP characters) and the rest of the line stays, so
+ * "来源:安康市应急管理局 12月5日,汉滨区…" keeps its story and "…起火 时间:昨晚八点" its sentence.
  */
 static const char *const boiler_fields[] = {
-    "来源:",   "来源于:", "出处:",     "责任编辑:", "编辑:",     "作者:",     "记者:",
-    "通讯员:", "摄影:",   "审核:",     "校对:",     "发布时间:", "发布日期:", "时间:",
-    "日期:",   "原标题:", "字号:",     "浏览次数:", "阅读次数:", "点击数:",   "点击量:",
-    "阅读量:", "广告:",   "推广:",     "推荐阅读:", "相关阅读:", "相关新闻:", "延伸阅读:",
-    "上一篇:", "下一篇:", "原文链接:", "原文地址:",
+    "来源:",   "来源于:",   "出处:",     "责任编辑:", "编辑:",     "作者:",     "记者:",
+    "通讯员:", "摄影:",     "审核:",     "校对:",     "发布时间:", "发布日期:", "时间:",
+    "日期:",   "浏览次数:", "阅读次数:", "点击数:",   "点击量:",   "阅读量:",
 };
+
+/*
+ * A trailer (an advertisement, links to other articles, the original title, the font-size
+ * buttons) standing on its own drops the label and the rest of its line: what follows it is
+ * no part of the story ("广告:安康房产 江景大宅…", "推荐阅读:… …", "字号:大 中 小").
+ */
+static const char *const boiler_trailers[] = {
+    "原标题:",   "字号:",     "广告:",   "推广:",   "推荐阅读:", "相关阅读:",
+    "相关新闻:", "延伸阅读:", "上一篇:", "下一篇:", "原文链接:", "原文地址:",
+};
+
+/* Sentence marks (normalised: "，" is ","; a "," followed by a space is an English list's). */
+static const char *const sentence_marks[] = {"。", "!", "?", ";", ","};
+
+/* Where a label's value ends besides white space and sentence marks. */
+static const char *const value_ends[] = {")", "]", "】", "」", "》"};
 
 /*
  * Inside a kept line these are skipped: bracketed credits, 【…】 or […] naming a medium (its
@@ -245,6 +270,92 @@ static size_t skip_len(const char *s, size_t len)
     return 0;
 }
 
+/* The length of a sentence mark at s (len bytes left), or 0. */
+static size_t sentence_mark_len(const char *s, size_t len)
+{
+    size_t k = sep_len(s, len, sentence_marks, NELEMS(sentence_marks));
+
+    if (k == 1 && s[0] == ',' && len > 1 && s[1] == ' ') {
+        return 0;
+    }
+    return k;
+}
+
+/* The number of UTF-8 characters in len bytes (continuation bytes not counted). */
+static size_t count_cp(const char *s, size_t len)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/*
+ * The bytes of line (len bytes) to hash: len, or where its footer starts (above: a footer
+ * word in the text after the last sentence mark, that text at most FURNITURE_MAX_CP
+ * characters; 0 drops the line).
+ */
+static size_t footer_cut(const char *line, size_t len)
+{
+    size_t tail = 0, i = 0;
+
+    while (i < len) {
+        size_t k = sentence_mark_len(line + i, len - i);
+        i += k > 0 ? k : 1;
+        tail = k > 0 ? i : tail;
+    }
+    if (count_cp(line, len) <= FURNITURE_SHORT_CP) {
+        tail = 0;
+    }
+    if (count_cp(line + tail, len - tail) <= FURNITURE_MAX_CP &&
+        has_any(line + tail, len - tail, boiler_lines, NELEMS(boiler_lines))) {
+        return tail;
+    }
+    return len;
+}
+
+/* Whether the original text had something between byte i - 1 and byte i (i > 0). */
+static bool orig_gap(const uint32_t *orig_cp, size_t i)
+{
+    return orig_cp && orig_cp[i] > orig_cp[i - 1] + 1;
+}
+
+/*
+ * The length of a page field at s (len bytes left) with its value, or 0 (boiler_fields
+ * above). orig_cp: the offset map from s on, or NULL (then the value ends only at white space
+ * or a mark of the normalised text).
+ */
+static size_t field_len(const char *s, size_t len, const uint32_t *orig_cp)
+{
+    size_t i = sep_len(s, len, boiler_fields, NELEMS(boiler_fields)), n = 0;
+
+    if (i == 0) {
+        return 0;
+    }
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) {
+        i++;
+    }
+    for (size_t start = i; i < len && n < LABEL_VALUE_MAX_CP; n++) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k;
+        if ((i > start && orig_gap(orig_cp, i)) || sentence_mark_len(s + i, len - i) > 0 ||
+            sep_len(s + i, len - i, value_ends, NELEMS(value_ends)) > 0) {
+            break;
+        }
+        k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+        if (k <= 0) {
+            break;
+        }
+        if (cp == '\t' || cp == '\r' || utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS) {
+            break;
+        }
+        i += (size_t)k;
+    }
+    return i;
+}
+
 static bool word_cp(int32_t cp)
 {
     utf8proc_category_t c = utf8proc_category(cp);
@@ -252,8 +363,11 @@ static bool word_cp(int32_t cp)
            (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
-/* The features of len bytes of one kept line into a, skipping bracketed credits. */
-static void acc_line(struct simhash_acc *a, const char *s, size_t len)
+/*
+ * The features of len bytes of one kept line into a, skipping bracketed credits, dates, links
+ * and page fields, and stopping at a trailer. orig_cp: the offset map from s on, or NULL.
+ */
+static void acc_line(struct simhash_acc *a, const char *s, size_t len, const uint32_t *orig_cp)
 {
     size_t i = 0;
 
@@ -262,6 +376,13 @@ static void acc_line(struct simhash_acc *a, const char *s, size_t len)
         utf8proc_int32_t cp;
         utf8proc_ssize_t k;
         size_t skip = skip_len(s + i, len - i);
+        if (skip == 0 && (a->prev < 0 || (i > 0 && orig_gap(orig_cp, i)))) {
+            /* a label standing on its own */
+            if (sep_len(s + i, len - i, boiler_trailers, NELEMS(boiler_trailers)) > 0) {
+                return;
+            }
+            skip = field_len(s + i, len - i, orig_cp ? orig_cp + i : NULL);
+        }
         if (skip > 0) {
             i += skip;
             a->prev = -1;
@@ -289,36 +410,6 @@ static void acc_line(struct simhash_acc *a, const char *s, size_t len)
     }
 }
 
-/*
- * Where label starts in the first len bytes of line as a label of its own (at the start or
- * after a character that is not a letter or digit: "来源:" in " 来源:安康日报", not "时间:" in
- * "事发时间:"), or len when it does not. orig_cp: the normalised text's offset map from line
- * on (struct norm_text), or NULL: a label whose original text had something between it and
- * the character before (a space normalisation dropped between two Chinese characters, an
- * invisible character) stands on its own too, as it did before normalisation.
- */
-static size_t label_cut(const char *line, size_t len, const uint32_t *orig_cp, const char *label)
-{
-    size_t k = strlen(label), from = 0;
-    const char *f;
-
-    while (from < len && (f = memmem(line + from, len - from, label, k)) != NULL) {
-        size_t at = (size_t)(f - line), b = at;
-        utf8proc_int32_t cp = -1;
-        if (at > 0) {
-            do {
-                b--; /* back to the first byte of the character before the label */
-            } while (b > 0 && ((unsigned char)line[b] & 0xC0) == 0x80);
-            utf8proc_iterate((const utf8proc_uint8_t *)line + b, (utf8proc_ssize_t)(at - b), &cp);
-        }
-        if (cp < 0 || !word_cp(cp) || (orig_cp && orig_cp[at] > orig_cp[at - 1] + 1)) {
-            return at;
-        }
-        from = at + 1;
-    }
-    return len;
-}
-
 uint64_t event_simhash_normalised(const struct norm_text *t, size_t *n_features)
 {
     struct simhash_acc a;
@@ -329,13 +420,8 @@ uint64_t event_simhash_normalised(const struct norm_text *t, size_t *n_features)
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t line = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (!has_any(p, line, boiler_lines, NELEMS(boiler_lines)) && has_letter(p, line)) {
-            size_t keep = line;
-            for (size_t i = 0; i < NELEMS(boiler_fields); i++) {
-                keep =
-                    label_cut(p, keep, t->orig_cp ? t->orig_cp + (p - s) : NULL, boiler_fields[i]);
-            }
-            acc_line(&a, p, keep);
+        if (has_letter(p, line)) {
+            acc_line(&a, p, footer_cut(p, line), t->orig_cp ? t->orig_cp + (p - s) : NULL);
         }
         p += line + 1;
     }
