@@ -53,7 +53,18 @@ start)
   ;;
 stop)
   if [ -s "$dir/data/postmaster.pid" ]; then
-    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    pid=$(head -n 1 "$dir/data/postmaster.pid")
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 300 stop >/dev/null 2>&1 || true
+    # not stopped in time (a loaded machine): immediate shutdown, and wait until it is gone, so
+    # that the caller never removes the folder under a server still writing to it
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -QUIT "$pid" 2>/dev/null || true
+      for _ in $(seq 1 300); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   fi
   ;;
 url)

@@ -28,6 +28,11 @@ stop)
   if [ -s "$state/datadir" ]; then
     dir=$(cat "$state/datadir")
     "$here/pg-dev.sh" stop "$dir" || true
+    # the server's last children may still be closing files: a few tries before failing
+    for _ in 1 2 3 4 5; do
+      rm -rf "$dir" 2>/dev/null && break
+      sleep 1
+    done
     rm -rf "$dir"
     rm -f "$state/datadir" "$state/url"
   fi
