@@ -511,7 +511,7 @@ static void test_set_pushed_before_term_checks_still_decodes(void **state)
     };
     const char *json = pipeline_rules_pushed_before_checks_json;
     struct rule_set *rs = NULL, *back = NULL;
-    char err[512] = "", *again = NULL;
+    char err[512] = "", *again = NULL, dir[64];
     size_t len = 0;
 
     (void)state;
@@ -544,6 +544,16 @@ static void test_set_pushed_before_term_checks_still_decodes(void **state)
                      ERR_INVALID);
     assert_null(back);
     assert_string_equal(err, skipped[0]);
+
+    /* and so is a rules dir (rules validate, rules push, rules test load it) */
+    make_dir(dir, sizeof(dir));
+    pipeline_write_file(dir, "w.yaml",
+                        "rules:\n  - {id: gas-01, name: n, department: d, expr: 燃气}\n"
+                        "  - {id: n1, name: n, department: d, expr: 'wifi & 断网 & !ＷＩＦＩ'}\n");
+    assert_int_equal(rule_set_load_dir(dir, &back, err, sizeof(err)), ERR_INVALID);
+    assert_null(back);
+    assert_non_null(strstr(err, "w.yaml:3: rule 'n1': expr can never be true"));
+    remove_dir(dir);
     free(again);
     rule_set_free(rs);
 }
