@@ -158,7 +158,7 @@ static int build_rule_set(struct archive_query *q, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "search: out of memory");
         return ERR_NOMEM;
     }
-    err = rule_set_decode(json, strlen(json), &q->rs, why, sizeof(why));
+    err = rule_set_decode_written(json, strlen(json), &q->rs, why, sizeof(why));
     free(json);
     if (err) {
         /* "rule set JSON rules[0]: rule 'search': term N of the expression has only ..." */

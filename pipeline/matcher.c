@@ -252,8 +252,13 @@ static bool sub_poll(struct matcher *m)
 
 static void swap_rules(struct matcher *m, struct rule_set *rs, const char *from)
 {
-    LOG_INFO("rule set in use version=%" PRId64 " rules=%zu terms=%zu from=%s", rs->version,
-             rs->n_rules, rs->n_terms, from);
+    LOG_INFO("rule set in use version=%" PRId64 " rules=%zu terms=%zu skipped=%zu from=%s",
+             rs->version, rs->n_rules, rs->n_terms, rs->n_skipped, from);
+    for (size_t i = 0; i < rs->n_skipped; i++) {
+        /* pushed before a check on terms was added: left out, the rest of the set matches */
+        LOG_WARN("rule set entry left out version=%" PRId64 " from=%s reason=%s", rs->version, from,
+                 rs->skipped[i]);
+    }
     rule_set_free(m->rules);
     m->rules = rs;
 }

@@ -127,6 +127,10 @@ static int tail_families(struct yq_buf *b, const struct matcher_status *st)
     } scalars[] = {
         {"yuqing_matcher_rules_version", "gauge", "version of the rule set in use (0 = none)",
          st->rules_version},
+        {"yuqing_matcher_rules_skipped", "gauge",
+         "rules, exclude terms and places of the set in use left out: they fail a check added "
+         "after the set was pushed (a WARN names each)",
+         (int64_t)st->rules_skipped},
         {"yuqing_matcher_alerts_rejected_total", "counter",
          "alerts Kafka refused for good (message too large, invalid record); items settled",
          (int64_t)st->alerts_rejected},

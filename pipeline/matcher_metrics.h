@@ -36,6 +36,7 @@ struct matcher_status {
     uint64_t assignments;     /* rebalances that assigned partitions */
     uint64_t revocations;     /* rebalances that revoked partitions */
     int64_t rules_version;    /* rule set in use, 0 = none */
+    uint64_t rules_skipped;   /* entries of that set left out on decode (rule_set.skipped) */
     uint64_t rules_rejected;  /* pushed versions that did not load (the set in use kept) */
     uint64_t alerts_rejected; /* alerts Kafka refused for good (too large...; items settled) */
     bool stuck;               /* no progress: matcher_stuck() (matcher_internal.h) */

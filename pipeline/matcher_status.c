@@ -197,6 +197,7 @@ void matcher_publish_status(struct matcher *m)
     st.assignments = m->n_assignments;
     st.revocations = m->n_revocations;
     st.rules_version = matcher_rules_version(m);
+    st.rules_skipped = m->rules ? m->rules->n_skipped : 0;
     st.rules_rejected = m->n_rules_rejected;
     st.alerts_rejected = m->n_alerts_rejected;
     st.stuck = matcher_stuck(m);

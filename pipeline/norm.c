@@ -645,6 +645,25 @@ int norm_string(const struct norm *n, const char *s, char **out)
         norm_text_release(&t);
         return err;
     }
+    /*
+     * A term is normalised on its own: spaces at its ends that would stand next to a Chinese
+     * character in the text go, as the text drops them between two Chinese characters
+     * ("燃气 " and " 泄漏" find 小区燃气 泄漏了). Spaces next to anything else stay.
+     */
+    t.len = drop_spaces_between_han(&t, t.len);
+    size_t lead = 0;
+    int32_t first;
+    while (lead < t.len && t.buf[lead] == ' ') {
+        lead++;
+    }
+    if (lead > 0 && lead < t.len) {
+        yq_utf8_next(t.buf + lead, t.len - lead, &first);
+        if (cjk_cp(first)) {
+            memmove(t.buf, t.buf + lead, t.len - lead);
+            t.len -= lead;
+        }
+    }
+    t.buf[t.len] = '\0';
     free(t.orig_cp);
     *out = t.buf;
     return 0;

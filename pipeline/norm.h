@@ -86,7 +86,9 @@ void norm_text_release(struct norm_text *out);
 
 /*
  * Normalise a NUL-terminated string into a new NUL-terminated string (free()), for rule
- * terms. Returns 0, ERR_INVALID (s is not UTF-8) or ERR_NOMEM. Thread-safe.
+ * terms. Spaces at either end next to a Chinese character are dropped (norm_apply() drops
+ * them between two Chinese characters of a text, so "燃气 " must be 燃气 to be found).
+ * Returns 0, ERR_INVALID (s is not UTF-8) or ERR_NOMEM. Thread-safe.
  */
 int norm_string(const struct norm *n, const char *s, char **out);
 

@@ -67,6 +67,14 @@ const char *const place_common_words[] = {
 };
 
 /*
+ * Longer names that begin with a word of place_common_words and name the place after all:
+ * 安康码头 (Ankang wharf on the Han river) is 安康 + 码头, not the health code 安康码. The other
+ * name-like common words have no such longer place name: 安康杯赛 / 安康杯竞赛 is still the
+ * contest, 安康鱼 stays the fish.
+ */
+static const char *const common_words_kept[] = {"安康码头", NULL};
+
+/*
  * After a place name and its 市: words that make 市 part of another word, so the occurrence is
  * not the full form 安康市 (上海市安康市场 is a market). 市场监管 (安康市市场监管局, 安康市场监管
  * 局) stays the full form.
@@ -113,7 +121,8 @@ static bool inside_common_word(const char *norm, size_t len, size_t nstart, size
         /* every place the place name stands inside the word */
         for (size_t k = 0; k + plen <= wlen; k++) {
             if (memcmp(word + k, norm + nstart, plen) == 0 && k <= nstart &&
-                starts_at(norm, len, nstart - k, word)) {
+                starts_at(norm, len, nstart - k, word) &&
+                !followed_by(norm, len, nstart - k, common_words_kept)) {
                 return true;
             }
         }

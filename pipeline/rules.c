@@ -28,6 +28,12 @@ struct rule_spec {
     size_t n_sources;
     const char *expr;
     bool local; /* needs a place of the set's places list unless the item's source is local */
+    /*
+     * Decoded from a stored set (rule_set_decode()): a rule whose terms fail the checks added
+     * after sets were pushed (check_terms_normalise()) is skipped and noted in the set's
+     * skipped list instead of refusing the whole set; false where rules are written.
+     */
+    bool stored;
     const char *expr_where; /* "FILE:LINE" of the expression, or NULL = where */
     /* expression errors: file position of the expression's first character (1-based), or
      * line 0 when unknown (JSON, multi-line YAML scalar) */
@@ -119,6 +125,7 @@ void rule_set_free(struct rule_set *rs)
     free_strv(rs->groups, rs->n_groups);
     free_strv(rs->exclude, rs->n_exclude);
     free_strv(rs->places, rs->n_places);
+    free_strv(rs->skipped, rs->n_skipped);
     free(rs->ix_groups.slots);
     free(rs->ix_exclude.slots);
     free(rs->ix_places.slots);
@@ -280,6 +287,23 @@ static bool blank(const char *s)
 }
 
 /*
+ * Note in rs->skipped that a stored set's entry was left out, why: the one-line reason
+ * (borrowed, copied). Returns 0 or ERR_NOMEM.
+ */
+static int note_skipped(struct rule_set *rs, const char *why)
+{
+    char *copy = strdup(why);
+
+    if (!copy || yq_array_reserve(&rs->skipped, &rs->cap_skipped, rs->n_skipped + 1,
+                                  sizeof(*rs->skipped)) != 0) {
+        free(copy);
+        return ERR_NOMEM;
+    }
+    rs->skipped[rs->n_skipped++] = copy;
+    return 0;
+}
+
+/*
  * ERR_INVALID when a term of r's expression cannot be looked for once normalised
  * (term_find_unusable(): only invisible characters, only white space, longer than
  * Vectorscan takes), naming the rule: such a term would never occur, match between any two
@@ -349,7 +373,8 @@ static int check_terms_normalise(const struct rule *r, const struct rule_spec *s
 }
 
 /*
- * Validate spec and append it to rs. where: "FILE:LINE" or "rules[N]" for messages.
+ * Validate spec and append it to rs. where: "FILE:LINE" or "rules[N]" for messages. A stored
+ * spec that fails check_terms_normalise() is not appended and is noted in rs->skipped (0).
  * Returns 0, ERR_INVALID, ERR_PARSE, ERR_TOO_BIG or ERR_NOMEM.
  */
 static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const char *where,
@@ -421,6 +446,10 @@ static int add_rule(struct rule_set *rs, const struct rule_spec *spec, const cha
     err = check_terms_normalise(&r, spec, where, errbuf, errlen);
     if (err) {
         rule_expr_free(r.expr);
+        if (err == ERR_INVALID && spec->stored) {
+            err = note_skipped(rs, errbuf);
+            errbuf[0] = '\0';
+        }
         return err;
     }
     err = ERR_NOMEM;
@@ -465,29 +494,30 @@ fail:
 
 /*
  * Add term to the list *v of *n (room for *cap; exclude terms or places; what names the list in
- * messages).
+ * messages). skip_into: NULL where the list is written; the set being decoded from a stored
+ * set, where a term that term_find_unusable() refuses is noted in its skipped list instead.
  */
 static int add_listed_term(char ***v, size_t *n, size_t *cap, struct rule_str_index *ix,
-                           const char *what, const char *term, const char *where, char *errbuf,
-                           size_t errlen);
+                           const char *what, const char *term, const char *where,
+                           struct rule_set *skip_into, char *errbuf, size_t errlen);
 
-static int add_exclude(struct rule_set *rs, const char *term, const char *where, char *errbuf,
-                       size_t errlen)
+static int add_exclude(struct rule_set *rs, const char *term, const char *where, bool stored,
+                       char *errbuf, size_t errlen)
 {
     return add_listed_term(&rs->exclude, &rs->n_exclude, &rs->cap_exclude, &rs->ix_exclude,
-                           "exclude term", term, where, errbuf, errlen);
+                           "exclude term", term, where, stored ? rs : NULL, errbuf, errlen);
 }
 
-static int add_place(struct rule_set *rs, const char *term, const char *where, char *errbuf,
-                     size_t errlen)
+static int add_place(struct rule_set *rs, const char *term, const char *where, bool stored,
+                     char *errbuf, size_t errlen)
 {
     return add_listed_term(&rs->places, &rs->n_places, &rs->cap_places, &rs->ix_places, "place",
-                           term, where, errbuf, errlen);
+                           term, where, stored ? rs : NULL, errbuf, errlen);
 }
 
 static int add_listed_term(char ***v, size_t *n_v, size_t *cap, struct rule_str_index *ix,
-                           const char *what, const char *term, const char *where, char *errbuf,
-                           size_t errlen)
+                           const char *what, const char *term, const char *where,
+                           struct rule_set *skip_into, char *errbuf, size_t errlen)
 {
     const struct norm *nm;
     char *n = NULL;
@@ -510,6 +540,12 @@ static int add_listed_term(char ***v, size_t *n_v, size_t *cap, struct rule_str_
         snprintf(errbuf, errlen, "%s: %s '%.*s%s' %s", where, what, (int)shown, term,
                  shown < len ? "…" : "", term_find_unusable(n));
         err = ERR_INVALID;
+        if (skip_into) {
+            free(n);
+            err = note_skipped(skip_into, errbuf);
+            errbuf[0] = '\0';
+            return err;
+        }
     }
     free(n);
     if (err) {
@@ -695,7 +731,7 @@ int rule_set_add_yaml(struct rule_set *rs, const char *file, const char *text, s
     for (size_t i = 0; i < n_excl; i++) {
         char where[1024];
         snprintf(where, sizeof(where), "%s:%zu", doc.file, node->start_mark.line + 1);
-        err = add_exclude(rs, excl[i], where, errbuf, errlen);
+        err = add_exclude(rs, excl[i], where, false, errbuf, errlen);
         if (err) {
             goto done;
         }
@@ -712,7 +748,7 @@ int rule_set_add_yaml(struct rule_set *rs, const char *file, const char *text, s
     for (size_t i = 0; i < n_excl; i++) {
         char where[1024];
         snprintf(where, sizeof(where), "%s:%zu", doc.file, node->start_mark.line + 1);
-        err = add_place(rs, excl[i], where, errbuf, errlen);
+        err = add_place(rs, excl[i], where, false, errbuf, errlen);
         if (err) {
             goto done;
         }
@@ -1110,7 +1146,8 @@ static int json_str_list(const json_t *obj, const char *key, const char ***out, 
     return 0;
 }
 
-static int decode_rules(struct rule_set *rs, const json_t *rules, char *errbuf, size_t errlen)
+static int decode_rules(struct rule_set *rs, const json_t *rules, bool stored, char *errbuf,
+                        size_t errlen)
 {
     for (size_t i = 0; i < json_array_size(rules); i++) {
         const json_t *jr = json_array_get(rules, i);
@@ -1119,6 +1156,7 @@ static int decode_rules(struct rule_set *rs, const json_t *rules, char *errbuf, 
         int err;
 
         memset(&spec, 0, sizeof(spec));
+        spec.stored = stored;
         snprintf(where, sizeof(where), "rule set JSON rules[%zu]", i);
         if (!json_is_object(jr) || json_opt_str(jr, "id", &spec.id) ||
             json_opt_str(jr, "name", &spec.name) || json_opt_str(jr, "group", &spec.group) ||
@@ -1141,20 +1179,24 @@ static int decode_rules(struct rule_set *rs, const json_t *rules, char *errbuf, 
             return err;
         }
         spec.sources = sources;
+        size_t n_before = rs->n_rules;
         err = add_rule(rs, &spec, where, errbuf, errlen);
         free(sources);
         if (err) {
             return err;
         }
-        /* a decoded rule has no file origin */
-        free(rs->rules[rs->n_rules - 1].origin);
-        rs->rules[rs->n_rules - 1].origin = NULL;
+        if (rs->n_rules > n_before) { /* else skipped (spec.stored) */
+            /* a decoded rule has no file origin */
+            free(rs->rules[rs->n_rules - 1].origin);
+            rs->rules[rs->n_rules - 1].origin = NULL;
+        }
     }
     return 0;
 }
 
-int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *errbuf,
-                    size_t errlen)
+/* rule_set_decode() (stored) and rule_set_decode_written() (not stored). */
+static int decode(const char *buf, size_t len, bool stored, struct rule_set **out, char *errbuf,
+                  size_t errlen)
 {
     struct rule_set *rs = NULL;
     json_t *obj = NULL;
@@ -1224,7 +1266,7 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
         goto done;
     }
     for (size_t i = 0; i < n_list; i++) {
-        err = add_exclude(rs, list[i], "rule set JSON exclude", errbuf, errlen);
+        err = add_exclude(rs, list[i], "rule set JSON exclude", stored, errbuf, errlen);
         if (err) {
             goto done;
         }
@@ -1239,7 +1281,7 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
         goto done;
     }
     for (size_t i = 0; i < n_list; i++) {
-        err = add_place(rs, list[i], "rule set JSON places", errbuf, errlen);
+        err = add_place(rs, list[i], "rule set JSON places", stored, errbuf, errlen);
         if (err) {
             goto done;
         }
@@ -1250,7 +1292,7 @@ int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *er
         err = ERR_PARSE;
         goto done;
     }
-    err = decode_rules(rs, v, errbuf, errlen);
+    err = decode_rules(rs, v, stored, errbuf, errlen);
     if (err) {
         goto done;
     }
@@ -1264,4 +1306,15 @@ done:
     json_decref(obj);
     rule_set_free(rs);
     return err;
+}
+
+int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *errbuf, size_t errlen)
+{
+    return decode(buf, len, true, out, errbuf, errlen);
+}
+
+int rule_set_decode_written(const char *buf, size_t len, struct rule_set **out, char *errbuf,
+                            size_t errlen)
+{
+    return decode(buf, len, false, out, errbuf, errlen);
 }

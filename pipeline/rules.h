@@ -96,10 +96,19 @@ struct rule_set {
     size_t n_exclude;
     char **places; /* distinct local place names (issue #11) */
     size_t n_places;
+    /*
+     * rule_set_decode() only: one line per rule, exclude term or place of the stored set that
+     * was left out because it fails a check added after sets were pushed (a term of white
+     * space only, an expression never true once equal terms merge): "rule set JSON rules[N]:
+     * rule 'ID': reason" or "rule set JSON exclude: exclude term '...' reason". The reader
+     * logs them; rule_set_encode() does not write them back.
+     */
+    char **skipped;
+    size_t n_skipped;
     struct rule *rules; /* in file-name order, then file order */
     size_t n_rules;
     /* private bookkeeping of rules.c: the capacities of groups, exclude, places and rules */
-    size_t cap_groups, cap_exclude, cap_places, cap_rules;
+    size_t cap_groups, cap_exclude, cap_places, cap_rules, cap_skipped;
     /* and their indexes (rules by id), which keep loading a large set linear */
     struct rule_str_index ix_groups, ix_exclude, ix_places, ix_rule_ids;
     /* Filled by rule_set_compile(): */
@@ -163,14 +172,27 @@ int rule_set_load_dir(const char *dir, struct rule_set **out, char *errbuf, size
 int rule_set_encode(const struct rule_set *rs, char **out, size_t *out_len);
 
 /*
- * Decode len bytes of JSON (untrusted, borrowed), recompile and validate every rule. The text is
+ * Decode len bytes of JSON (untrusted, borrowed) of a stored set (pushed to Redis, the
+ * matcher's cache, the live set), recompile and validate every rule. The text is
  * loaded by yq_json_decode_object() (a key twice or a NUL refused; its messages in errbuf).
+ * A set pushed before a check on terms was added still loads: a rule, exclude term or place
+ * that the term checks of rule_set_add_yaml() refuse (white space only, never true once equal
+ * terms merge, empty or too long once normalised) is left out and named in out->skipped, so
+ * that it neither fires nor stops the matcher; a set left without rules is ERR_INVALID.
  * out: a new compiled set. Returns 0, ERR_TOO_BIG (over RULE_SET_MAX_JSON_BYTES),
  * ERR_PARSE (not JSON, wrong types, expression syntax), ERR_INVALID or ERR_NOMEM, with one
  * line in errbuf naming the rule.
  */
 int rule_set_decode(const char *buf, size_t len, struct rule_set **out, char *errbuf,
                     size_t errlen);
+
+/*
+ * As rule_set_decode(), for a set whose rules are written now (a search query made a rule):
+ * what the term checks refuse is refused as by rule_set_add_yaml() (ERR_INVALID naming the
+ * rule and term), never skipped.
+ */
+int rule_set_decode_written(const char *buf, size_t len, struct rule_set **out, char *errbuf,
+                            size_t errlen);
 
 /* "all", "title", "text". Static string. */
 const char *rule_scope_name(enum rule_scope scope);

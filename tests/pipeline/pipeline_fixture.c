@@ -38,6 +38,18 @@ const char pipeline_env_rules_yaml[] = "exclude:\n"
                                        "    scope: title\n"
                                        "    expr: 化工厂 & (泄漏 | 爆炸)\n";
 
+const char pipeline_rules_pushed_before_checks_json[] =
+    "{\"version\":3,\"pushed_at\":null,\"pushed_by\":\"ops\",\"source\":null,"
+    "\"groups\":[\"safety\"],\"exclude\":[\"招聘\",\" \"],\"places\":[\"安康\",\"\u3000\"],"
+    "\"rules\":[{\"id\":\"gas-01\",\"name\":\"燃气泄漏\",\"group\":\"safety\","
+    "\"department\":\"市应急管理局\",\"level\":\"II\",\"scope\":\"all\",\"sources\":[],"
+    "\"expr\":\"燃气 & 泄漏\",\"local\":true},"
+    "{\"id\":\"w1\",\"name\":\"n\",\"group\":\"safety\",\"department\":\"d\","
+    "\"level\":\"IV\",\"scope\":\"all\",\"sources\":[],\"expr\":\"燃气 & \\\" \\\"\"},"
+    "{\"id\":\"n1\",\"name\":\"n\",\"group\":\"safety\",\"department\":\"d\","
+    "\"level\":\"IV\",\"scope\":\"all\",\"sources\":[],"
+    "\"expr\":\"wifi & 断网 & !ＷＩＦＩ\"}]}";
+
 struct rule_set *pipeline_rules_compile(const char *file, const char *yaml)
 {
     struct rule_set *rs = rule_set_new();

@@ -47,6 +47,13 @@ extern const char pipeline_land_rules_yaml[];
 extern const char pipeline_env_rules_yaml[];
 
 /*
+ * A set as pushed before the term checks of 2026-12-06 (version 3): exclude 招聘 and " ",
+ * places 安康 and U+3000, rules gas-01 (燃气 & 泄漏, local), w1 (燃气 & " ") and n1
+ * (wifi & 断网 & !ＷＩＦＩ). Decoding it leaves out four entries (rule_set.skipped).
+ */
+extern const char pipeline_rules_pushed_before_checks_json[];
+
+/*
  * Compile yaml (a rule file, NUL-terminated; file names it in messages) into a new rule set
  * (rule_set_free()); fails the test with the compiler's message when it does not compile.
  */

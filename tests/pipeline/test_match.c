@@ -677,6 +677,31 @@ static void test_exclude_normalised(void **state)
     rule_set_free(rs);
 }
 
+/*
+ * A term's spaces next to a Chinese character: the text drops spaces between two Chinese
+ * characters, so "燃气 " and " 泄漏" (quoted, as typed) must be 燃气 and 泄漏 to be found in
+ * 小区燃气 泄漏了; they were kept and never matched. A Latin term's edge spaces are a word's
+ * edges and stay (" ai " is not in "mail").
+ */
+static void test_term_edge_spaces_next_to_han(void **state)
+{
+    static const char yaml[] = "rules:\n"
+                               "  - {id: tail, name: n, department: d, expr: '\"燃气 \"'}\n"
+                               "  - {id: head, name: n, department: d, expr: '\"\u3000泄漏\"'}\n"
+                               "  - {id: latin, name: n, department: d, expr: '\" ai \"'}\n";
+    struct rule_set *rs = pipeline_rules_compile("x.yaml", yaml);
+    char got[512];
+
+    (void)state;
+    fired(rs, "小区燃气 泄漏了", got, sizeof(got));
+    assert_string_equal(got, "tail [2,4) 燃气;head [5,7) 泄漏;");
+    fired(rs, "换脸 ai 软件与 mail 无关", got, sizeof(got));
+    assert_string_equal(got, "latin [2,6)  ai ;");
+    fired(rs, "换脸ai软件", got, sizeof(got));
+    assert_string_equal(got, "");
+    rule_set_free(rs);
+}
+
 /* A big random-ish text: no crash, offsets inside the text, same result twice (scratch reuse). */
 static void test_scratch_reuse_across_sets(void **state)
 {
@@ -866,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_semantics_table),
         cmocka_unit_test(test_near_does_not_cross_fields),
         cmocka_unit_test(test_exclude_normalised),
+        cmocka_unit_test(test_term_edge_spaces_next_to_han),
         cmocka_unit_test(test_scratch_reuse_across_sets),
         cmocka_unit_test(test_issue_11_local_rule_needs_place_or_local_source),
         cmocka_unit_test(test_issue_11_shipped_rules_are_local),

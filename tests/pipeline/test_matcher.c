@@ -372,7 +372,7 @@ static void test_status_documents(void **state)
     struct matcher_status st = {.items = 42, .alerts = 7, .malformed = 1, .excluded = 2,
                                 .event_fallbacks = 4, .delivery_errors = 3, .commit_errors = 1,
                                 .assignments = 2, .revocations = 1, .rules_version = 5,
-                                .rules_rejected = 1,
+                                .rules_rejected = 1, .rules_skipped = 2,
                                 .rules_checked_at = 1796400000, .rules_unverified = true,
                                 .kafka = YQ_DEP_UP, .redis = YQ_DEP_DOWN, .n_partitions = 3,
                                 .partitions = parts};
@@ -398,6 +398,7 @@ static void test_status_documents(void **state)
         "\nyuqing_matcher_consumer_lag{topic=\"yuqing.items\",partition=\"2\"} 0\n",
         "\nyuqing_matcher_partition_position{topic=\"yuqing.items\",partition=\"1\"} -1\n",
         "\nyuqing_matcher_rules_version 5\n",
+        "\nyuqing_matcher_rules_skipped 2\n",
         "\nyuqing_matcher_rules_rejected_total 1\n",
         "\nyuqing_matcher_rules_checked_timestamp_seconds 1796400000\n",
         "\nyuqing_matcher_rules_unverified 1\n",

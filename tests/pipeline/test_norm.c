@@ -44,6 +44,12 @@ static const struct norm_case norm_cases[] = {
     {"spaces_kept_next_to_latin", "AI 换脸 ok 了", "ai 换脸 ok 了"},
     {"line_break_between_han_kept", "燃气\n泄漏", "燃气\n泄漏"},
     {"spaces_between_traditional", "燃 氣", "燃气"},
+    /* a term's edge spaces next to a Chinese character go too (norm_string()) */
+    {"term_trailing_space_next_to_han", "燃气 ", "燃气"},
+    {"term_leading_spaces_next_to_han", "\u3000\u00a0泄漏", "泄漏"},
+    {"term_edge_spaces_next_to_latin_kept", " WiFi ", " wifi "},
+    {"term_mixed_edges", " AI 换脸\u3000", " ai 换脸"},
+    {"term_only_spaces_kept", "  ", "  "},
     {"traditional", "燃氣洩漏，臺灣颱風", "燃气泄漏,台湾台风"},
     {"compat_ideograph", "\uF902", "车"},
     {"circled_and_ligature", "\u2460\uFB01", "1fi"},

@@ -492,6 +492,72 @@ static void test_json_decode_errors(void **state)
     }
 }
 
+/*
+ * A set pushed before today's term checks (white space only, never true once equal terms
+ * merge) still decodes, as the matcher reads it from Redis and its cache: the offending rules,
+ * exclude terms and places are left out, each named in skipped, and the rest is compiled. It
+ * was refused whole, so the matcher had no set and stopped consuming. Where rules are written
+ * (rule_set_decode_written(), and the YAML of error_cases) the same entries are refused.
+ */
+static void test_set_pushed_before_term_checks_still_decodes(void **state)
+{
+    static const char *const skipped[] = {
+        "rule set JSON exclude: exclude term ' ' is only white space once normalised",
+        "rule set JSON places: place '\u3000' is only white space once normalised",
+        "rule set JSON rules[1]: rule 'w1': term 2 of the expression is only white space once "
+        "normalised",
+        "rule set JSON rules[2]: rule 'n1': expr can never be true: terms 1 'wifi' and 3 "
+        "'ＷＩＦＩ' are the same once normalised",
+    };
+    const char *json = pipeline_rules_pushed_before_checks_json;
+    struct rule_set *rs = NULL, *back = NULL;
+    char err[512] = "", *again = NULL, dir[64];
+    size_t len = 0;
+
+    (void)state;
+    if (rule_set_decode(json, strlen(json), &rs, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    assert_true(rs->compiled);
+    assert_int_equal(rs->version, 3);
+    assert_int_equal(rs->n_rules, 1);
+    assert_string_equal(rs->rules[0].id, "gas-01");
+    assert_int_equal(rs->n_exclude, 1);
+    assert_string_equal(rs->exclude[0], "招聘");
+    assert_int_equal(rs->n_places, 1);
+    assert_string_equal(rs->places[0], "安康");
+    assert_int_equal(rs->n_skipped, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(rs->skipped[i], skipped[i]);
+    }
+
+    /* written back (the matcher's cache), it is the clean set */
+    assert_int_equal(rule_set_encode(rs, &again, &len), 0);
+    assert_int_equal(rule_set_decode(again, len, &back, err, sizeof(err)), 0);
+    assert_int_equal(back->n_rules, 1);
+    assert_int_equal(back->n_skipped, 0);
+
+    /* a set being written is refused at its first such entry */
+    rule_set_free(back);
+    back = NULL;
+    assert_int_equal(rule_set_decode_written(json, strlen(json), &back, err, sizeof(err)),
+                     ERR_INVALID);
+    assert_null(back);
+    assert_string_equal(err, skipped[0]);
+
+    /* and so is a rules dir (rules validate, rules push, rules test load it) */
+    make_dir(dir, sizeof(dir));
+    pipeline_write_file(dir, "w.yaml",
+                        "rules:\n  - {id: gas-01, name: n, department: d, expr: 燃气}\n"
+                        "  - {id: n1, name: n, department: d, expr: 'wifi & 断网 & !ＷＩＦＩ'}\n");
+    assert_int_equal(rule_set_load_dir(dir, &back, err, sizeof(err)), ERR_INVALID);
+    assert_null(back);
+    assert_non_null(strstr(err, "w.yaml:3: rule 'n1': expr can never be true"));
+    remove_dir(dir);
+    free(again);
+    rule_set_free(rs);
+}
+
 static void test_json_too_big(void **state)
 {
     struct rule_set *rs = NULL;
@@ -611,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_ops_too_many_terms_refused_before_compile),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_decode_errors),
+        cmocka_unit_test(test_set_pushed_before_term_checks_still_decodes),
         cmocka_unit_test(test_json_too_big),
         cmocka_unit_test(test_many_groups_and_ids_indexed),
         cmocka_unit_test(test_issue_12_lists_past_16),

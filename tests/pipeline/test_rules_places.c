@@ -100,6 +100,10 @@ static void test_shipped_gas_rule_and_places(void **state)
         {"“安康杯”竞赛：燃气泄漏应急处置", ""},
         {"安康魚價格大漲，燃气爆炸", ""},             /* 安康鱼 in traditional */
         {"安康码之外，安康市燃气爆炸", "safety-gas"}, /* one counting occurrence is enough */
+        /* 安康码头 (Ankang wharf on the Han river) is the place, not the health code */
+        {"安康码头附近发生燃气泄漏", "safety-gas"},
+        {"安康碼頭附近發生燃氣洩漏", "safety-gas"},
+        {"安康杯赛现场燃气泄漏", ""}, /* 杯赛: still the contest */
         /* the deployment's place */
         {"安康市汉滨区燃气泄漏", "safety-gas"},
         {"安康市漢濱區燃氣洩漏", "safety-gas"},
@@ -155,9 +159,13 @@ static void test_place_occurrence_counts(void **state)
         {"西安康", "西", true},
         {"平安康复", "平", false},
         {"端午安康", "端午", false},
-        {"安康市场", "", true},        /* no other region before it: may be 安康's own market */
+        {"安康市场", "", true}, /* no other region before it: may be 安康's own market */
         {"上海市安康市场", "上海市", false},
         {"上海市安康市场监管", "上海市", true},
+        {"安康码", "", false},
+        {"安康码头", "", true},
+        {"上海市安康码头", "上海市", false}, /* still another region's */
+        {"安康鱼", "", false},
     };
 
     (void)state;
