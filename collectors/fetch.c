@@ -234,6 +234,12 @@ void fetch_decoder_init(struct fetch_decoder *d, CURL *easy)
     d->easy = easy;
 }
 
+void fetch_decoder_init_coding(struct fetch_decoder *d, enum fetch_coding coding)
+{
+    memset(d, 0, sizeof(*d));
+    d->coding = coding;
+}
+
 void fetch_decoder_release(struct fetch_decoder *d)
 {
     if (d->z_live) {
@@ -279,29 +285,55 @@ static enum fetch_coding response_coding(struct fetch_decoder *d)
 }
 
 /*
- * Start decoding at the first body byte b0 (b1: the second, -1 when not in this delivery).
- * Returns 0, ERR_PARSE (coding refused) or ERR_NOMEM.
+ * Start decoding at the first rest bytes of the body (rest > 0), the coding read from the
+ * response unless known already. A deflate body's first byte alone is held (d->holding, not
+ * started): the zlib format and raw deflate are told apart by two. Returns 0, ERR_PARSE
+ * (coding refused or corrupt) or ERR_NOMEM.
  */
-static int decoder_start(struct fetch_decoder *d, int b0, int b1)
+static int decoder_start(struct fetch_decoder *d, const unsigned char *data, size_t rest)
 {
     int bits = 15 + 16; /* gzip wrapper only */
 
-    d->coding = response_coding(d);
+    if (d->coding == FETCH_CODING_UNKNOWN) {
+        d->coding = response_coding(d);
+    }
     if (d->coding == FETCH_CODING_REFUSED) {
         return ERR_PARSE;
     }
+    if (d->coding == FETCH_CODING_DEFLATE) {
+        int b0 = d->holding ? d->held : data[0], b1 = d->holding ? data[0] : -1;
+        if (!d->holding && rest == 1) {
+            d->held = data[0];
+            d->holding = true;
+            return 0;
+        }
+        b1 = b1 >= 0 ? b1 : data[1];
+        /* RFC 9110 §8.4.1.2 means the zlib format; some servers send raw deflate instead */
+        bits = (b0 & 0x0F) == 8 && ((b0 << 8) | b1) % 31 == 0 ? 15 : -15;
+    }
+    d->started = true;
     if (d->coding == FETCH_CODING_IDENTITY) {
         return 0;
-    }
-    if (d->coding == FETCH_CODING_DEFLATE) {
-        /* RFC 9110 §8.4.1.2 means the zlib format; some servers send raw deflate instead */
-        bool zlib = b1 < 0 || ((b0 & 0x0F) == 8 && ((b0 << 8) | b1) % 31 == 0);
-        bits = zlib ? 15 : -15;
     }
     if (inflateInit2(&d->z, bits) != Z_OK) {
         return ERR_NOMEM;
     }
     d->z_live = true;
+    if (d->holding) {
+        /* one byte of a header or of a first block: no output, no end yet */
+        unsigned char out[16];
+        int zr;
+        d->z.next_in = &d->held;
+        d->z.avail_in = 1;
+        d->z.next_out = out;
+        d->z.avail_out = sizeof(out);
+        zr = inflate(&d->z, Z_NO_FLUSH);
+        if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            snprintf(d->error, sizeof(d->error), "deflate stream corrupt: %s",
+                     d->z.msg ? d->z.msg : "invalid data");
+            return ERR_PARSE;
+        }
+    }
     return 0;
 }
 
@@ -320,10 +352,14 @@ size_t fetch_decoder_write(struct fetch_decoder *d, const char *data, size_t n, 
     *err = 0;
     d->skip -= skipped;
     data += skipped;
-    if (d->coding == FETCH_CODING_UNKNOWN && rest > 0) {
-        int e = decoder_start(d, (unsigned char)data[0], rest > 1 ? (unsigned char)data[1] : -1);
+    if (!d->started && rest > 0) {
+        bool held = d->holding;
+        int e = decoder_start(d, (const unsigned char *)data, rest);
         if (e) {
             return decode_fail(err, e);
+        }
+        if (!held && d->holding) {
+            return n; /* the first byte alone: held until the second comes */
         }
     }
     if (d->coding != FETCH_CODING_GZIP && d->coding != FETCH_CODING_DEFLATE) {

@@ -100,6 +100,9 @@ struct fetch_decoder {
     CURL *easy;               /* borrowed: the transfer whose Content-Encoding is read */
     z_stream z;               /* live while z_live */
     enum fetch_coding coding; /* FETCH_CODING_UNKNOWN before the first body byte */
+    bool started;             /* decoding started (the coding is known) */
+    bool holding;             /* deflate: the first byte, alone in its delivery, is held */
+    unsigned char held;       /* that byte: zlib or raw deflate is told by two */
     bool z_live;              /* inflateInit2() done: inflateEnd() owed */
     bool ended;               /* the compressed stream reached its end */
     bool more_out;            /* the last inflate() filled its output: more may be pending */
@@ -115,6 +118,13 @@ typedef bool (*fetch_room_fn)(void *arg, const struct yq_buf *out, size_t n);
 
 /* Make d ready for a transfer on easy (borrowed). Never fails. */
 void fetch_decoder_init(struct fetch_decoder *d, CURL *easy);
+
+/*
+ * Make d ready for a body whose coding is known without a response (tests, the fuzz target):
+ * FETCH_CODING_IDENTITY, _GZIP or _DEFLATE (zlib format or raw, told at the first bytes).
+ * Never fails.
+ */
+void fetch_decoder_init_coding(struct fetch_decoder *d, enum fetch_coding coding);
 
 /*
  * Decode n bytes of the body (a curl write callback's data) and append them to out (bounded
