@@ -790,6 +790,9 @@ static struct reply coded_route(const char *url, int n, void *arg)
     } else if (strcmp(url, "/bomb") == 0) {
         r.body = bomb_gz;
         r.len = sizeof(bomb_gz) - 1;
+    } else if (strcmp(url, "/429cut") == 0) {
+        r.status = 429; /* an error page, gzip, cut: the status still decides the state */
+        r.len = cz_gzip_len / 2;
     }
     return r;
 }
@@ -857,7 +860,7 @@ static void test_truncated_or_corrupt_coding_is_a_fetch_error(void **state)
     fresh_server(coded_route, NULL);
     load_local(&cfg, "  timeout_ms: 60s\n  max_body_bytes: 8k\n",
                "zlibcut=/zlib-cut rawcut=/raw-cut badcrc=/badcrc trail=/trail br=/br "
-               "twice=/twice bomb=/bomb",
+               "twice=/twice bomb=/bomb r429=/429cut",
                NULL);
     assert_int_equal(once(&cfg), 0);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -871,6 +874,8 @@ static void test_truncated_or_corrupt_coding_is_a_fetch_error(void **state)
     /* a body over the cap once decoded is still too_big */
     assert_field("yuqing:source:bomb", "state", "too_big");
     assert_field("yuqing:source:bomb", "last_error", "max_body_bytes=8192");
+    assert_field("yuqing:source:r429", "state", "rate_limited");
+    assert_field("yuqing:source:r429", "last_error", "http status 429 (gzip stream truncated");
     collector_config_release(&cfg);
 
     /* whole bodies of each coding are parsed: gzip, zlib-wrapped and raw deflate */
