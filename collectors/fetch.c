@@ -284,6 +284,19 @@ static enum fetch_coding response_coding(struct fetch_decoder *d)
     return c;
 }
 
+/* zlib's allocations go through our malloc, so the allocation-failure tests reach them too */
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+    (void)opaque;
+    return size && items > SIZE_MAX / size ? NULL : malloc((size_t)items * size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    free(p);
+}
+
 /*
  * Start decoding at the first rest bytes of the body (rest > 0), the coding read from the
  * response unless known already. A deflate body's first byte alone is held (d->holding, not
@@ -315,6 +328,8 @@ static int decoder_start(struct fetch_decoder *d, const unsigned char *data, siz
     if (d->coding == FETCH_CODING_IDENTITY) {
         return 0;
     }
+    d->z.zalloc = z_alloc;
+    d->z.zfree = z_free;
     if (inflateInit2(&d->z, bits) != Z_OK) {
         return ERR_NOMEM;
     }
