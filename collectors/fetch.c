@@ -435,3 +435,14 @@ int fetch_decoder_finish(struct fetch_decoder *d)
     }
     return 0;
 }
+
+enum source_state fetch_decoder_fault(const struct fetch_decoder *d, long status, char *why,
+                                      size_t whylen)
+{
+    if (status >= 200 && status < 300) {
+        snprintf(why, whylen, "%s", d->error);
+        return SOURCE_NETWORK_ERROR;
+    }
+    snprintf(why, whylen, "http status %ld (%s)", status, d->error);
+    return source_state_from_http(status);
+}

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "collector_cfg.h"
+#include "source_state.h"
 #include "yq_buf.h"
 
 /* The Accept-Encoding the collector sends: only the codings fetch_decoder checks to their end. */
@@ -143,6 +144,15 @@ size_t fetch_decoder_write(struct fetch_decoder *d, const char *data, size_t n, 
  * compressed data").
  */
 int fetch_decoder_finish(struct fetch_decoder *d);
+
+/*
+ * The state and reason (written to why, whylen bytes, NUL-terminated) of a transfer whose
+ * body d refused (d->error set, by a write or by fetch_decoder_finish()), answered with
+ * status: a 2xx is SOURCE_NETWORK_ERROR with d->error as the reason; an error status keeps
+ * its own state (source_state_from_http(): a 429 stays rate_limited), "http status N (...)".
+ */
+enum source_state fetch_decoder_fault(const struct fetch_decoder *d, long status, char *why,
+                                      size_t whylen);
 
 /* Free d's zlib state (d may be reused after fetch_decoder_init()). Never fails. */
 void fetch_decoder_release(struct fetch_decoder *d);

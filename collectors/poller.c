@@ -642,12 +642,8 @@ static void finish_fetch(struct source_run *r, CURLcode res)
         /* a coding refused, corrupt, truncated or followed by more bytes: nothing of the body
          * is parsed and its validators are not stored, so the next poll fetches it whole; an
          * error status (429, 403 ...) keeps its own state, the fault named beside it */
-        if (status >= 200 && status < 300) {
-            source_run_fail(r, status, SOURCE_NETWORK_ERROR, r->dec.error);
-        } else {
-            snprintf(why, sizeof(why), "http status %ld (%s)", status, r->dec.error);
-            source_run_fail(r, status, source_state_from_http(status), why);
-        }
+        enum source_state st = fetch_decoder_fault(&r->dec, status, why, sizeof(why));
+        source_run_fail(r, status, st, why);
     } else if (res != CURLE_OK) {
         snprintf(why, sizeof(why), "%s%s",
                  res == CURLE_UNSUPPORTED_PROTOCOL

@@ -108,12 +108,8 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
     } else if (t.nomem) {
         err = ERR_NOMEM;
     } else if (t.dec.error[0] || (rc == CURLE_OK && fetch_decoder_finish(&t.dec) != 0)) {
-        if (out->http_status >= 200 && out->http_status < 300) {
-            sources_check_fail(out, SOURCE_NETWORK_ERROR, t.dec.error); /* as the poller */
-        } else {
-            snprintf(why, sizeof(why), "http status %ld (%s)", out->http_status, t.dec.error);
-            sources_check_fail(out, source_state_from_http(out->http_status), why);
-        }
+        enum source_state st = fetch_decoder_fault(&t.dec, out->http_status, why, sizeof(why));
+        sources_check_fail(out, st, why); /* as the poller */
     } else if (rc != CURLE_OK) {
         sources_check_fail(out, SOURCE_NETWORK_ERROR,
                            curl_err[0] ? curl_err : curl_easy_strerror(rc));
