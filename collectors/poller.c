@@ -174,34 +174,38 @@ static void run_end_transfer(struct source_run *r)
     curl_slist_free_all(r->headers);
     r->headers = NULL;
     yq_buf_release(&r->body);
+    fetch_decoder_release(&r->dec);
     r->too_big = false;
     r->nomem = false;
     source_run_response_reset(r);
 }
 
+/* fetch_room_fn: within max_body_bytes, growing r's body needs room in the memory budget */
+static bool body_room(void *arg, const struct yq_buf *body, size_t n)
+{
+    return mem_take(arg, body_cap_after(body, n));
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct source_run *r = userdata;
-    size_t n = size * nmemb;
+    size_t n = size * nmemb, done;
     int err;
 
-    /* within max_body_bytes, growing the buffer needs room in the body memory budget:
-     * without it the transfer waits (paused, resumed when memory is given back), never fails */
-    if (n > 0 && n <= r->body.max_len && r->body.len <= r->body.max_len - n &&
-        !mem_take(r, body_cap_after(&r->body, n))) {
+    /* without room in the body memory budget the transfer waits (paused, resumed when memory
+     * is given back), never fails */
+    done = fetch_decoder_write(&r->dec, data, n, &r->body, body_room, r, &err);
+    if (done == CURL_WRITEFUNC_PAUSE) {
         if (!r->paused) {
             r->paused = true;
             r->p->n_paused++;
         }
-        return CURL_WRITEFUNC_PAUSE;
-    }
-    err = yq_buf_add(&r->body, data, n);
-    if (err) {
+    } else if (err) {
         r->too_big = err == ERR_TOO_BIG;
         r->nomem = err == ERR_NOMEM;
-        return 0; /* aborts the transfer (CURLE_WRITE_ERROR) */
+        /* ERR_PARSE: r->dec.error names the coding's fault; 0 aborts (CURLE_WRITE_ERROR) */
     }
-    return n;
+    return done;
 }
 
 static char *header_value(const char *v, size_t len)
@@ -283,6 +287,7 @@ static int start_fetch(struct source_run *r)
     r->p->active++;
     r->p->hosts[r->host_idx].active++;
     r->holds_slot = true;
+    fetch_decoder_init(&r->dec, r->easy);
     r->started_ms = source_run_now(r->p);
     rc = fetch_setopts(r->easy, cc, r->kind->user_agent(cc), r->next_url, cookie, r->headers, r->curl_err);
     if (rc == CURLE_OK) {
@@ -633,9 +638,13 @@ static void finish_fetch(struct source_run *r, CURLcode res)
         source_run_fail(r, status, SOURCE_TOO_BIG, why);
     } else if (r->nomem) {
         source_run_fail(r, status, SOURCE_NETWORK_ERROR, "out of memory");
+    } else if (r->dec.error[0] || (res == CURLE_OK && fetch_decoder_finish(&r->dec) != 0)) {
+        /* a coding refused, corrupt, truncated or followed by more bytes: nothing of the body
+         * is parsed and its validators are not stored, so the next poll fetches it whole; an
+         * error status (429, 403 ...) keeps its own state, the fault named beside it */
+        enum source_state st = fetch_decoder_fault(&r->dec, status, why, sizeof(why));
+        source_run_fail(r, status, st, why);
     } else if (res != CURLE_OK) {
-        /* includes an undecodable Content-Encoding (CURLE_BAD_CONTENT_ENCODING): the
-         * compressed bytes never reach the parser (FC-017) */
         snprintf(why, sizeof(why), "%s%s",
                  res == CURLE_UNSUPPORTED_PROTOCOL
                      ? "redirect refused (http/https only; from https, https only): "

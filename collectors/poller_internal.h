@@ -13,16 +13,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "yq_buf.h"
 #include "feed_sha1.h"
+#include "fetch.h"
 #include "ingest.h"
-#include "seen_cache.h"
 #include "poller.h"
+#include "seen_cache.h"
 #include "source_blind.h"
 #include "source_health.h"
-#include "source_state.h"
 #include "source_kind.h"
+#include "source_state.h"
 #include "weibo.h"
+#include "yq_buf.h"
 
 /* "scheme://host:port" (lower case, default port filled in): the per-host limit's key */
 #define POLLER_HOST_MAX 320
@@ -78,7 +79,8 @@ struct source_run {
     bool paused;                 /* its transfer waits for body memory (CURL_WRITEFUNC_PAUSE) */
     size_t mem_held;             /* body.cap counted in the body memory budget (worker.lock) */
     struct curl_slist *headers;
-    struct yq_buf body;
+    struct yq_buf body;       /* decoded by dec: max_body_bytes counts decoded bytes */
+    struct fetch_decoder dec; /* the running transfer's Content-Encoding */
     bool too_big;
     bool nomem;
     char *resp_etag;             /* validators of the current response */

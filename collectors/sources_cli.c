@@ -24,6 +24,7 @@ static const char usage[] =
 
 struct transfer {
     struct yq_buf body;
+    struct fetch_decoder dec;
     bool too_big;
     bool nomem;
 };
@@ -31,15 +32,12 @@ struct transfer {
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct transfer *t = userdata;
-    size_t n = size * nmemb;
-    int err = yq_buf_add(&t->body, data, n);
+    int err;
+    size_t done = fetch_decoder_write(&t->dec, data, size * nmemb, &t->body, NULL, NULL, &err);
 
-    if (err) {
-        t->too_big = err == ERR_TOO_BIG;
-        t->nomem = err == ERR_NOMEM;
-        return 0; /* aborts the transfer (CURLE_WRITE_ERROR) */
-    }
-    return n;
+    t->too_big = err == ERR_TOO_BIG;
+    t->nomem = err == ERR_NOMEM;
+    return done; /* 0 aborts the transfer (CURLE_WRITE_ERROR) */
 }
 
 static void sources_check_fail(struct source_check *out, enum source_state st,
@@ -91,6 +89,7 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
         err = ERR_NOMEM;
         goto done;
     }
+    fetch_decoder_init(&t.dec, easy);
     /* no If-None-Match/If-Modified-Since: a check always looks at the whole body */
     rc = fetch_setopts(easy, cc, kind->user_agent(cc), url, cookie, headers, curl_err);
     if (rc == CURLE_OK) {
@@ -108,6 +107,9 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
         sources_check_fail(out, SOURCE_TOO_BIG, why);
     } else if (t.nomem) {
         err = ERR_NOMEM;
+    } else if (t.dec.error[0] || (rc == CURLE_OK && fetch_decoder_finish(&t.dec) != 0)) {
+        enum source_state st = fetch_decoder_fault(&t.dec, out->http_status, why, sizeof(why));
+        sources_check_fail(out, st, why); /* as the poller */
     } else if (rc != CURLE_OK) {
         sources_check_fail(out, SOURCE_NETWORK_ERROR,
                            curl_err[0] ? curl_err : curl_easy_strerror(rc));
@@ -130,6 +132,7 @@ int sources_check_one(const struct collector_config *cfg, const struct source_cf
         }
     }
 done:
+    fetch_decoder_release(&t.dec);
     if (easy) {
         curl_easy_cleanup(easy);
     }

@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev libidn2-dev libxml2-dev librdkafka-dev libhiredis-dev libsqlite3-dev libpq-dev
   libjansson-dev libyaml-dev libmicrohttpd-dev libssl-dev libcmocka-dev
   libvectorscan-dev libutf8proc-dev libopencc-dev libopencc-data libsodium-dev
-  libfriso-dev friso-dict libuchardet-dev
+  libfriso-dev friso-dict libuchardet-dev zlib1g-dev
   redis-server python3 sqlite3 postgresql-15
   python3-feedparser python3-ahocorasick python3-aiosmtpd
   clang libclang-rt-14-dev

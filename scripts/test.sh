@@ -17,10 +17,11 @@ if command -v clang >/dev/null 2>&1 && [ -z "${YQ_SKIP_FUZZ:-}" ]; then
     -DYQ_FUZZ=ON -DYQ_TESTS=ON >/dev/null
   # 20 s each for the feed, Weibo and rule parsers; 10 s each (FUZZ_SHORT_SECONDS) for item
   # and alert JSON and source events (issue #15) from Kafka, configuration YAML, the holiday
-  # calendar, the notifier's routes and the rule-set JSON from Redis (issue #10)
+  # calendar, the notifier's routes and the rule-set JSON from Redis (issue #10), and the
+  # collector's gzip/deflate decoder (field review)
   cmake --build "$fuzz_dir" -j "$(nproc)" --target fuzz_feed_parse fuzz_weibo fuzz_rule_expr \
     fuzz_item_decode fuzz_alert_decode fuzz_cfg fuzz_rules_decode fuzz_workcal fuzz_notify_cfg \
-    fuzz_source_event
+    fuzz_source_event fuzz_fetch_decode
   (cd "$fuzz_dir" && ctest --output-on-failure -L fuzz)
 fi
 

@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "alloc_fail.h"
 #include "collector_cfg.h"
 #include "feed_parse.h"
+#include "fetch.h"
 #include "weibo.h"
 #include "weibo_hot.h"
 #include "yq_err.h"
@@ -520,12 +522,78 @@ static void test_sources_config(void **state)
     assert_true(alloc_fail_run(&c) > 10);
 }
 
+/* ---- the content decoder (fetch.c): zlib's allocations and the body buffer's ---- */
+
+static char plain_body[6000];
+static unsigned char gz_body[sizeof(plain_body) + 64];
+static size_t gz_len;
+
+struct decode_arg {
+    struct yq_buf out;
+    struct fetch_decoder d;
+};
+
+static int decode_run(void *p)
+{
+    struct decode_arg *a = p;
+    int err = 0;
+
+    fetch_decoder_init_coding(&a->d, FETCH_CODING_GZIP);
+    yq_buf_init(&a->out, 1 << 16);
+    for (size_t at = 0; at < gz_len && err == 0; at += 512) {
+        size_t n = gz_len - at < 512 ? gz_len - at : 512;
+        if (fetch_decoder_write(&a->d, (const char *)gz_body + at, n, &a->out, NULL, NULL, &err) !=
+            n) {
+            return err;
+        }
+    }
+    return fetch_decoder_finish(&a->d);
+}
+
+static void decode_check(void *p, int rc, bool injected)
+{
+    struct decode_arg *a = p;
+
+    alloc_fail_assert_rc("fetch_decoder_write", rc, injected, false, a->d.error);
+    if (rc == 0) {
+        /* a success after a failure decodes the same bytes */
+        assert_int_equal(a->out.len, sizeof(plain_body) - 1);
+        assert_memory_equal(a->out.data, plain_body, sizeof(plain_body) - 1);
+    }
+    fetch_decoder_release(&a->d);
+    yq_buf_release(&a->out);
+}
+
+static void test_fetch_decoder(void **state)
+{
+    struct decode_arg a;
+    struct alloc_fail_case c = {"fetch_decoder_write", decode_run, decode_check, &a, 0};
+    z_stream z = {0};
+    uint32_t x = 7;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(plain_body) - 1; i++) {
+        x = x * 1103515245u + 12345u;
+        plain_body[i] = (char)('a' + (x >> 16) % 26);
+    }
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)plain_body;
+    z.avail_in = sizeof(plain_body) - 1;
+    z.next_out = gz_body;
+    z.avail_out = sizeof(gz_body);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    gz_len = z.total_out;
+    deflateEnd(&z);
+    assert_true(alloc_fail_run(&c) >= 3); /* inflate's state, its window, the body buffer */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feed_rss),       cmocka_unit_test(test_feed_atom),
         cmocka_unit_test(test_feed_json),      cmocka_unit_test(test_weibo_page),
         cmocka_unit_test(test_sources_config), cmocka_unit_test(test_weibo_hot_list),
+        cmocka_unit_test(test_fetch_decoder),
     };
     int rc;
 

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "yq_buf.h"
 #include "collector_cfg.h"
@@ -71,6 +72,7 @@ static void *route_arg;
 static int hits;
 static char sent_inm[MAX_LOG][64], sent_ims[MAX_LOG][64];
 static char sent_key[MAX_LOG][64], sent_ua[MAX_LOG][128], sent_accept[MAX_LOG][64];
+static char sent_ae[MAX_LOG][64];   /* Accept-Encoding */
 static char hit_order[MAX_LOG][32]; /* paths in arrival order */
 
 /* held requests: answered once released (hang guard 20 s, never a timing assertion) */
@@ -113,6 +115,7 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
     const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Api-Key");
     const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
     const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
     int n;
 
     (void)arg;
@@ -124,6 +127,7 @@ static enum MHD_Result handler(struct MHD_Connection *c, const char *url, void *
         snprintf(sent_key[n], sizeof(sent_key[n]), "%s", key ? key : "");
         snprintf(sent_ua[n], sizeof(sent_ua[n]), "%s", ua ? ua : "");
         snprintf(sent_accept[n], sizeof(sent_accept[n]), "%s", accept ? accept : "");
+        snprintf(sent_ae[n], sizeof(sent_ae[n]), "%s", ae ? ae : "");
         snprintf(hit_order[n], sizeof(hit_order[n]), "%s", url);
     }
     rep = route(url, n, route_arg);
@@ -687,6 +691,309 @@ static void test_http_gzip_redirect_5xx_slow_big_html(void **state)
     }
     free(raw);
     collector_config_release(&cfg);
+}
+
+/* ---- content codings checked to their end (field review) ---- */
+
+#define CODED_ITEMS 40
+static char coded_feed[CODED_ITEMS * 160 + 256];
+static size_t coded_feed_len;
+
+/* An RSS feed of CODED_ITEMS items (guid "cz-<i>") with text that compresses poorly. */
+static void make_coded_feed(void)
+{
+    uint32_t x = 12345;
+    int off =
+        snprintf(coded_feed, sizeof(coded_feed), "<rss version=\"2.0\"><channel><title>cz</title>");
+    for (int i = 0; i < CODED_ITEMS; i++) {
+        char text[97];
+        for (size_t k = 0; k < sizeof(text) - 1; k++) {
+            x = x * 1103515245u + 12345u;
+            text[k] = (char)('a' + (x >> 16) % 26);
+        }
+        text[sizeof(text) - 1] = '\0';
+        off += snprintf(coded_feed + off, sizeof(coded_feed) - (size_t)off,
+                        "<item><guid>cz-%d</guid><title>%s</title></item>", i, text);
+    }
+    off += snprintf(coded_feed + off, sizeof(coded_feed) - (size_t)off, "</channel></rss>");
+    coded_feed_len = (size_t)off;
+}
+
+/* in (len bytes) compressed with zlib window bits (31 gzip, 15 zlib, -15 raw deflate). */
+static size_t compress_bits(const char *in, size_t len, int bits, unsigned char *out, size_t cap)
+{
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    deflateEnd(&z);
+    return z.total_out;
+}
+
+static unsigned char cz_gzip[sizeof(coded_feed) + 64], cz_zlib[sizeof(coded_feed) + 64];
+static unsigned char cz_raw[sizeof(coded_feed) + 64], cz_badcrc[sizeof(coded_feed) + 64];
+static unsigned char cz_trail[sizeof(coded_feed) + 64];
+static size_t cz_gzip_len, cz_zlib_len, cz_raw_len;
+
+static void make_coded_bodies(void)
+{
+    make_coded_feed();
+    cz_gzip_len = compress_bits(coded_feed, coded_feed_len, 31, cz_gzip, sizeof(cz_gzip));
+    cz_zlib_len = compress_bits(coded_feed, coded_feed_len, 15, cz_zlib, sizeof(cz_zlib));
+    cz_raw_len = compress_bits(coded_feed, coded_feed_len, -15, cz_raw, sizeof(cz_raw));
+    memcpy(cz_badcrc, cz_gzip, cz_gzip_len);
+    cz_badcrc[cz_gzip_len - 8] ^= 0x55; /* the CRC-32 of the trailer */
+    memcpy(cz_trail, cz_gzip, cz_gzip_len);
+    memcpy(cz_trail + cz_gzip_len, "junk", 4);
+}
+
+static struct reply coded_route(const char *url, int n, void *arg)
+{
+    struct reply r = {.status = 200,
+                      .ctype = "application/rss+xml",
+                      .encoding = "gzip",
+                      .etag = "\"cz1\"",
+                      .last_modified = "Tue, 05 Mar 2024 01:00:00 GMT"};
+    (void)arg;
+    r.body = (const char *)cz_gzip;
+    r.len = cz_gzip_len;
+    if (strcmp(url, "/gz-cut") == 0 && n == 0) {
+        r.len = cz_gzip_len / 2; /* complete by Content-Length, the stream cut */
+    } else if (strcmp(url, "/zlib-cut") == 0) {
+        r.body = (const char *)cz_zlib;
+        r.len = cz_zlib_len / 2;
+        r.encoding = "deflate";
+    } else if (strcmp(url, "/raw-cut") == 0) {
+        r.body = (const char *)cz_raw;
+        r.len = cz_raw_len / 2;
+        r.encoding = "deflate";
+    } else if (strcmp(url, "/raw") == 0) {
+        r.body = (const char *)cz_raw;
+        r.len = cz_raw_len;
+        r.encoding = "deflate";
+    } else if (strcmp(url, "/zlib") == 0) {
+        r.body = (const char *)cz_zlib;
+        r.len = cz_zlib_len;
+        r.encoding = "deflate";
+    } else if (strcmp(url, "/badcrc") == 0) {
+        r.body = (const char *)cz_badcrc;
+    } else if (strcmp(url, "/trail") == 0) {
+        r.body = (const char *)cz_trail;
+        r.len = cz_gzip_len + 4;
+    } else if (strcmp(url, "/br") == 0) {
+        r.encoding = "br"; /* never asked for */
+    } else if (strcmp(url, "/twice") == 0) {
+        r.encoding = "gzip, gzip";
+    } else if (strcmp(url, "/bomb") == 0) {
+        r.body = bomb_gz;
+        r.len = sizeof(bomb_gz) - 1;
+    } else if (strcmp(url, "/429cut") == 0) {
+        r.status = 429; /* an error page, gzip, cut: the status still decides the state */
+        r.len = cz_gzip_len / 2;
+    }
+    return r;
+}
+
+/* How many of the coded feed's items are marked seen (produced). */
+static int coded_items_seen(void)
+{
+    int seen = 0;
+    for (int i = 0; i < CODED_ITEMS; i++) {
+        char guid[32], *k;
+        snprintf(guid, sizeof(guid), "cz-%d", i);
+        k = item_seen_key(guid);
+        seen += exists(k) == 1;
+        free(k);
+    }
+    return seen;
+}
+
+/*
+ * Field review: a body complete by Content-Length whose gzip/deflate stream is cut short, has
+ * a bad CRC or bytes after its end, or a coding never asked for, is a network_error naming the
+ * fault; nothing of it is parsed or produced and its validators are not stored, so the next
+ * poll asks without If-None-Match and gets the whole feed. libcurl had passed the decoded half.
+ */
+static void test_truncated_or_corrupt_coding_is_a_fetch_error(void **state)
+{
+    static const struct {
+        const char *id, *want;
+    } bad[] = {
+        {"zlibcut", "deflate stream truncated"},
+        {"rawcut", "deflate stream truncated"},
+        {"badcrc", "gzip stream corrupt: incorrect data check"},
+        {"trail", "data after the end of the gzip stream"},
+        {"br", "Content-Encoding 'br' not supported"},
+        {"twice", "Content-Encoding 'gzip, gzip' not supported"},
+    };
+    struct collector_config cfg;
+
+    (void)state;
+    NEED_FIXTURE();
+    make_coded_bodies();
+    /* the truncated half decodes to whole items: a lenient parse would have produced some */
+    assert_true(cz_gzip_len / 2 > 1000);
+    fresh_server(coded_route, NULL);
+    load_local(&cfg, "  timeout_ms: 60s\n  max_body_bytes: 8k\n", "cut=/gz-cut", NULL);
+    assert_int_equal(once(&cfg), 0);
+    assert_string_equal(sent_ae[0], "gzip, deflate"); /* only the codings checked here */
+    assert_field("yuqing:source:cut", "state", "network_error");
+    assert_field("yuqing:source:cut", "last_error",
+                 "gzip stream truncated: the body ended before the end of the compressed data");
+    assert_null(cfx_hget(fx.rc, "yuqing:source:cut", "etag"));
+    assert_null(cfx_hget(fx.rc, "yuqing:source:cut", "last_modified"));
+    assert_null(cfx_hget(fx.rc, "yuqing:source:cut", "last_success"));
+    assert_int_equal(coded_items_seen(), 0);
+    /* the next poll fetches it whole: no validators sent, every item produced, stored */
+    assert_int_equal(once(&cfg), 0);
+    assert_int_equal(hits, 2);
+    assert_sent(1, "", "");
+    assert_field("yuqing:source:cut", "state", "ok");
+    assert_field("yuqing:source:cut", "items_last_seen", "40");
+    assert_int_equal(coded_items_seen(), CODED_ITEMS);
+    assert_field("yuqing:source:cut", "etag", "\"cz1\"");
+    collector_config_release(&cfg);
+
+    fresh_server(coded_route, NULL);
+    load_local(&cfg, "  timeout_ms: 60s\n  max_body_bytes: 8k\n",
+               "zlibcut=/zlib-cut rawcut=/raw-cut badcrc=/badcrc trail=/trail br=/br "
+               "twice=/twice bomb=/bomb r429=/429cut",
+               NULL);
+    assert_int_equal(once(&cfg), 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "yuqing:source:%s", bad[i].id);
+        assert_field(key, "state", "network_error");
+        assert_field(key, "last_error", bad[i].want);
+        assert_null(cfx_hget(fx.rc, key, "etag"));
+    }
+    assert_int_equal(coded_items_seen(), 0);
+    /* a body over the cap once decoded is still too_big */
+    assert_field("yuqing:source:bomb", "state", "too_big");
+    assert_field("yuqing:source:bomb", "last_error", "max_body_bytes=8192");
+    assert_field("yuqing:source:r429", "state", "rate_limited");
+    assert_field("yuqing:source:r429", "last_error", "http status 429 (gzip stream truncated");
+    collector_config_release(&cfg);
+
+    /* whole bodies of each coding are parsed: gzip, zlib-wrapped and raw deflate */
+    fresh_server(coded_route, NULL);
+    load_local(&cfg, "  timeout_ms: 60s\n  max_body_bytes: 8k\n", "gz=/gz zlib=/zlib raw=/raw",
+               NULL);
+    assert_int_equal(once(&cfg), 0);
+    assert_states("gz zlib raw", "ok");
+    assert_field("yuqing:source:gz", "items_last_seen", "40");
+    assert_field("yuqing:source:zlib", "items_last_seen", "40");
+    assert_field("yuqing:source:raw", "items_last_seen", "40");
+    assert_field("yuqing:source:raw", "etag", "\"cz1\"");
+    assert_int_equal(coded_items_seen(), CODED_ITEMS);
+    collector_config_release(&cfg);
+}
+
+/* `yuqingctl sources check` decodes alike: a cut stream is a network_error there too. */
+static void test_sources_check_refuses_a_truncated_coding(void **state)
+{
+    struct collector_config cfg;
+    struct source_check chk;
+
+    (void)state;
+    NEED_FIXTURE();
+    make_coded_bodies();
+    fresh_server(coded_route, NULL);
+    load_local(&cfg, "  timeout_ms: 60s\n  max_body_bytes: 8k\n", "cut=/gz-cut whole=/gz-cut",
+               NULL);
+    assert_int_equal(sources_check_one(&cfg, &cfg.sources[0], &chk), 0);
+    assert_int_equal(chk.state, SOURCE_NETWORK_ERROR);
+    assert_string_equal(chk.error,
+                        "gzip stream truncated: the body ended before the end of the compressed "
+                        "data");
+    assert_int_equal(sources_check_one(&cfg, &cfg.sources[1], &chk), 0); /* request 1: whole */
+    assert_int_equal(chk.state, SOURCE_OK);
+    assert_int_equal(chk.entries, CODED_ITEMS);
+    collector_config_release(&cfg);
+}
+
+/* fetch_room_fn for the decoder test: refuses every third ask, counting the asks. */
+static bool room_every_third(void *arg, const struct yq_buf *out, size_t n)
+{
+    int *asks = arg;
+    (void)out;
+    (void)n;
+    return ++*asks % 3 != 0;
+}
+
+/*
+ * The decoder without a server: a body delivered in pieces, paused whenever the room callback
+ * refuses and delivered again (as libcurl does on resume), decodes to the document exactly;
+ * its end is required and the cap counts decoded bytes.
+ */
+static void test_fetch_decoder_pauses_and_checks_the_end(void **state)
+{
+    static const size_t pieces[] = {1, 7, 100, 4096, 16384};
+    const struct {
+        enum fetch_coding coding;
+        const unsigned char *body;
+        const size_t *len;
+    } bodies[] = {
+        {FETCH_CODING_GZIP, cz_gzip, &cz_gzip_len},
+        {FETCH_CODING_DEFLATE, cz_zlib, &cz_zlib_len},
+        {FETCH_CODING_DEFLATE, cz_raw, &cz_raw_len},
+        {FETCH_CODING_IDENTITY, (const unsigned char *)coded_feed, &coded_feed_len},
+    };
+    struct fetch_decoder d;
+    struct yq_buf out;
+    int err, asks = 0, pauses = 0;
+
+    (void)state;
+    make_coded_bodies();
+    for (size_t b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++) {
+        for (size_t p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++) {
+            size_t len = *bodies[b].len;
+            fetch_decoder_init_coding(&d, bodies[b].coding);
+            yq_buf_init(&out, 1 << 20);
+            for (size_t at = 0; at < len;) {
+                size_t n = len - at < pieces[p] ? len - at : pieces[p];
+                size_t got = fetch_decoder_write(&d, (const char *)bodies[b].body + at, n, &out,
+                                                 room_every_third, &asks, &err);
+                if (got == CURL_WRITEFUNC_PAUSE) {
+                    pauses++;
+                    continue; /* the same bytes again */
+                }
+                assert_int_equal(err, 0);
+                assert_int_equal(got, n);
+                at += n;
+            }
+            assert_int_equal(fetch_decoder_finish(&d), 0);
+            assert_int_equal(out.len, coded_feed_len);
+            assert_memory_equal(out.data, coded_feed, coded_feed_len);
+            fetch_decoder_release(&d);
+            yq_buf_release(&out);
+        }
+    }
+    assert_true(pauses > 0);
+    /* cut anywhere, the end is missing */
+    fetch_decoder_init_coding(&d, FETCH_CODING_GZIP);
+    yq_buf_init(&out, 1 << 20);
+    assert_int_equal(
+        fetch_decoder_write(&d, (const char *)cz_gzip, cz_gzip_len - 1, &out, NULL, NULL, &err),
+        cz_gzip_len - 1);
+    assert_int_equal(fetch_decoder_finish(&d), ERR_PARSE);
+    assert_string_equal(d.error,
+                        "gzip stream truncated: the body ended before the end of the compressed "
+                        "data");
+    fetch_decoder_release(&d);
+    yq_buf_release(&out);
+    /* the cap counts decoded bytes */
+    fetch_decoder_init_coding(&d, FETCH_CODING_GZIP);
+    yq_buf_init(&out, 1000);
+    assert_int_equal(
+        fetch_decoder_write(&d, (const char *)cz_gzip, cz_gzip_len, &out, NULL, NULL, &err), 0);
+    assert_int_equal(err, ERR_TOO_BIG);
+    assert_true(out.len <= 1000);
+    fetch_decoder_release(&d);
+    yq_buf_release(&out);
 }
 
 static char hit_paths[4096][32];
@@ -2335,6 +2642,9 @@ int main(void)
         cmocka_unit_test(test_fc_019_conditional_get_bookkeeping),
         cmocka_unit_test(test_source_headers_reach_the_server),
         cmocka_unit_test(test_http_gzip_redirect_5xx_slow_big_html),
+        cmocka_unit_test(test_truncated_or_corrupt_coding_is_a_fetch_error),
+        cmocka_unit_test(test_sources_check_refuses_a_truncated_coding),
+        cmocka_unit_test(test_fetch_decoder_pauses_and_checks_the_end),
         cmocka_unit_test(test_backoff_5xx_and_rate_limit),
         cmocka_unit_test(test_retry_after_honoured_and_bounded),
         cmocka_unit_test(test_permanent_redirect_reported),
